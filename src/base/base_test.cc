@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include "base/random.h"
+#include "base/result.h"
+#include "base/strings.h"
+#include "base/time.h"
+
+namespace atrium {
+namespace {
+
+Result<int> Half(int v) {
+  if (v % 2 != 0) {
+    return Error::InvalidArgument("odd");
+  }
+  return v / 2;
+}
+
+Result<int> Quarter(int v) {
+  ATRIUM_ASSIGN_OR_RETURN(const int half, Half(v));
+  ATRIUM_ASSIGN_OR_RETURN(const int quarter, Half(half));
+  return quarter;
+}
+
+TEST(Result, PropagatesTheFirstError) {
+  EXPECT_EQ(Quarter(8).value(), 2);
+  const auto r = Quarter(6);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().reason, "odd");
+}
+
+TEST(Time, FormatsLikeGoRfc3339Nano) {
+  const auto t = ParseRfc3339("2026-08-01T11:34:56.789012Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(FormatRfc3339(*t), "2026-08-01T11:34:56.789012Z");
+  EXPECT_EQ(FormatRfc3339(Timestamp{}), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2024-02-29T23:59:59.5+01:00")), "2024-02-29T22:59:59.5Z");
+  EXPECT_FALSE(ParseRfc3339("2026-13-01T00:00:00Z").has_value());
+  EXPECT_FALSE(ParseRfc3339("yesterday").has_value());
+}
+
+TEST(Time, ParsesGoDurations) {
+  EXPECT_EQ(ParseGoDuration("1h"), std::chrono::hours(1));
+  EXPECT_EQ(ParseGoDuration("1h30m"), std::chrono::minutes(90));
+  EXPECT_EQ(ParseGoDuration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(ParseGoDuration("0"), Duration(0));
+  EXPECT_FALSE(ParseGoDuration("1 hour").has_value());
+  EXPECT_FALSE(ParseGoDuration("").has_value());
+}
+
+TEST(Random, UuidsAreCanonicalV4) {
+  const std::string a = NewUuid();
+  EXPECT_TRUE(IsUuid(a));
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(a, NewUuid());
+  EXPECT_FALSE(IsUuid("not-a-uuid"));
+  EXPECT_EQ(RandomAlphanumeric(32).size(), 32u);
+}
+
+TEST(Strings, Base64RoundTrips) {
+  EXPECT_EQ(Base64Encode("default"), "ZGVmYXVsdA==");
+  EXPECT_EQ(Base64UrlEncode("default"), "ZGVmYXVsdA");
+  EXPECT_EQ(Base64Decode("ZGVmYXVsdA==").value(), "default");
+  EXPECT_EQ(Base64UrlDecode("ZGVmYXVsdA").value(), "default");
+  EXPECT_FALSE(Base64Decode("ZGVmYXVsdA").has_value());
+  EXPECT_FALSE(Base64Decode("!!!!").has_value());
+}
+
+TEST(Strings, DecodesPercentEscapes) {
+  EXPECT_EQ(PercentDecode("a%40b+c", true).value(), "a@b c");
+  EXPECT_FALSE(PercentDecode("%4", true).has_value());
+  EXPECT_FALSE(PercentDecode("%zz", true).has_value());
+}
+
+TEST(Strings, ValidatesUtf8) {
+  EXPECT_TRUE(IsValidUtf8("h\xC3\xA9llo"));
+  EXPECT_FALSE(IsValidUtf8("\xC3"));
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong
+}
+
+TEST(Strings, QuotesLikeGo) { EXPECT_EQ(GoQuote("https://x\"y"), "\"https://x\\\"y\""); }
+
+}  // namespace
+}  // namespace atrium

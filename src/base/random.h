@@ -1,0 +1,25 @@
+#pragma once
+// Randomness from the operating system's CSPRNG (OpenSSL RAND_bytes), and UUID v4 helpers.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace atrium {
+
+// Cryptographically secure random bytes. Aborts if the CSPRNG fails (it cannot recover).
+std::string RandomBytes(size_t n);
+
+// n characters from [A-Za-z0-9], uniformly (rejection sampling).
+std::string RandomAlphanumeric(size_t n);
+
+// A new random (v4) UUID in lowercase canonical form.
+std::string NewUuid();
+
+// True if s is a canonical 8-4-4-4-12 hex UUID (any case).
+bool IsUuid(std::string_view s);
+
+inline constexpr std::string_view kNilUuid = "00000000-0000-0000-0000-000000000000";
+
+}  // namespace atrium

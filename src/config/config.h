@@ -1,0 +1,174 @@
+#pragma once
+// The immutable, typed configuration. Loaded from Kratos' kratos.yml format plus environment
+// overrides (config/loader.h); every field has the Kratos default unless noted.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+
+namespace atrium::config {
+
+struct ServeEndpoint {
+  std::string base_url;  // always ends with '/' after loading
+  std::string host;      // bind address; "" = all interfaces (dev: 127.0.0.1)
+  uint16_t port = 0;
+};
+
+struct IdentitySchemaRef {
+  std::string id;
+  std::string url;  // file://, base64://, http(s)://
+  bool selfservice_selectable = false;
+};
+
+// One entry of a hooks list: {hook: session} or {hook: web_hook, config: {...}}.
+struct Hook {
+  std::string hook;
+  nlohmann::json config;  // null when absent
+};
+
+struct AfterMethod {
+  std::string default_browser_return_url;  // "" = unset
+  std::vector<Hook> hooks;
+};
+
+struct RegistrationFlow {
+  bool enabled = true;
+  std::string ui_url = "https://www.ory.com/kratos/docs/fallback/registration";
+  Duration lifespan = std::chrono::hours(1);
+  bool login_hints = false;
+  std::string style = "profile_first";  // or "unified"
+  bool enable_legacy_one_step = false;
+  std::vector<Hook> before_hooks;
+  std::string after_default_browser_return_url;
+  std::vector<Hook> after_hooks;
+  std::map<std::string, AfterMethod> after_methods;  // password, webauthn, passkey, oidc, code
+
+  bool OneStep() const { return enable_legacy_one_step || style == "unified"; }
+};
+
+struct VerificationFlow {
+  bool enabled = false;
+  std::string ui_url = "https://www.ory.com/kratos/docs/fallback/verification";
+  Duration lifespan = std::chrono::hours(1);
+  std::string use = "code";
+};
+
+struct PasswordMethod {
+  bool enabled = true;
+  int min_password_length = 8;
+  bool identifier_similarity_check_enabled = true;
+  bool haveibeenpwned_enabled = true;
+  std::string haveibeenpwned_host = "api.pwnedpasswords.com";  // may carry an http(s):// scheme
+  int max_breaches = 0;
+  bool ignore_network_errors = true;
+  std::string password_profile_registration_node_group = "default";
+};
+
+struct CodeMethod {
+  bool enabled = true;
+  bool passwordless_enabled = false;
+  Duration lifespan = std::chrono::hours(1);
+  int max_submissions = 5;
+};
+
+struct Methods {
+  PasswordMethod password;
+  CodeMethod code;
+  bool profile_enabled = true;
+  bool oidc_enabled = false;
+  bool webauthn_enabled = false;
+  bool webauthn_passwordless = false;
+  bool passkey_enabled = false;
+};
+
+struct SelfService {
+  std::string default_browser_return_url;  // required (dev default: the built-in welcome page)
+  std::vector<std::string> allowed_return_urls;
+  RegistrationFlow registration;
+  VerificationFlow verification;
+  std::string error_ui_url = "https://www.ory.com/kratos/docs/fallback/error";
+  Methods methods;
+};
+
+struct Argon2 {
+  uint32_t memory_kib = 19 * 1024;  // OWASP: m=19 MiB, t=2, p=1
+  uint32_t iterations = 2;
+  uint32_t parallelism = 1;
+  uint32_t salt_length = 16;
+  uint32_t key_length = 32;
+};
+
+struct Hashers {
+  std::string algorithm = "argon2";  // Atrium default (Kratos: bcrypt); "argon2" or "bcrypt"
+  Argon2 argon2;
+  int bcrypt_cost = 12;
+  // Bounded hashing pool: threads (0 = number of cores) and queue capacity before callers wait.
+  int workers = 0;
+  int queue_capacity = 256;
+};
+
+struct Cookies {
+  std::string path = "/";
+  std::string domain;
+  std::string same_site = "Lax";
+  std::optional<bool> secure;  // unset = !dev
+};
+
+struct SessionCookie {
+  std::string name = "ory_kratos_session";
+  bool persistent = true;
+  std::string path;       // "" = cookies.path
+  std::string domain;     // "" = cookies.domain
+  std::string same_site;  // "" = cookies.same_site
+  std::optional<bool> secure;
+};
+
+struct Session {
+  Duration lifespan = std::chrono::hours(24);
+  SessionCookie cookie;
+};
+
+struct Secrets {
+  std::vector<std::string> cookie;  // first signs/encrypts; the rest still decrypt (rotation)
+  std::vector<std::string> cipher;
+};
+
+struct Log {
+  std::string level = "info";  // trace, debug, info, warning, error, fatal, panic
+  std::string format = "text";  // text or json
+};
+
+struct OAuth2Provider {
+  std::string url;
+  bool override_return_to = false;
+};
+
+struct Config {
+  bool dev = false;
+  ServeEndpoint serve_public;
+  ServeEndpoint serve_admin;
+  std::string dsn;  // "sqlite://path?...", "memory", "postgres://..."
+  std::string identity_default_schema_id = "default";
+  std::vector<IdentitySchemaRef> identity_schemas;
+  SelfService selfservice;
+  Hashers hashers;
+  Session session;
+  Cookies cookies;
+  Secrets secrets;
+  Log log;
+  OAuth2Provider oauth2_provider;
+  // Threads serving HTTP (0 = number of cores) and the database/blocking worker pool size.
+  int io_threads = 0;
+  int worker_threads = 16;
+
+  bool CookiesSecure() const { return cookies.secure.value_or(!dev); }
+  bool SessionCookieSecure() const { return session.cookie.secure.value_or(CookiesSecure()); }
+};
+
+}  // namespace atrium::config

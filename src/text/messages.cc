@@ -1,0 +1,172 @@
+#include "text/messages.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "base/strings.h"
+#include "base/time.h"
+
+namespace atrium::text {
+namespace {
+
+Message Info(int64_t id, std::string text, nlohmann::ordered_json context = nullptr) {
+  return Message{id, std::move(text), MessageType::kInfo, std::move(context)};
+}
+
+Message Err(int64_t id, std::string text, nlohmann::ordered_json context = nullptr) {
+  return Message{id, std::move(text), MessageType::kError, std::move(context)};
+}
+
+std::string HumanCredentialType(const std::string& type) {
+  if (type == "password") {
+    return "your password";
+  }
+  if (type == "oidc" || type == "saml") {
+    return "social sign in";
+  }
+  if (type == "webauthn") {
+    return "your passkey or a security key";
+  }
+  if (type == "passkey") {
+    return "your passkey";
+  }
+  return type;
+}
+
+std::string TitleCase(const std::string& s) {
+  if (s.find('{') != std::string::npos || s.find('}') != std::string::npos) {
+    return s;
+  }
+  std::string out = s;
+  bool start = true;
+  for (char& c : out) {
+    if (start && c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+    start = c == ' ' || c == '-' || c == '_';
+  }
+  return out;
+}
+
+}  // namespace
+
+Message SignUp() { return Info(1040001, "Sign up"); }
+
+Message SignUpWith(std::string_view provider_label, std::string_view provider_id) {
+  nlohmann::ordered_json ctx;
+  ctx["provider"] = provider_label;
+  ctx["provider_id"] = provider_id;
+  return Info(1040002, "Sign up with " + std::string(provider_label), std::move(ctx));
+}
+
+Message Back() { return Info(1040008, "Back"); }
+
+Message ChooseCredential() {
+  return Info(1040009, "Please choose a credential to authenticate yourself with.");
+}
+
+Message PasswordLabel() { return Info(1070001, "Password"); }
+
+Message TraitLabel(std::string_view title, std::string_view name) {
+  nlohmann::ordered_json ctx;
+  ctx["name"] = name;
+  ctx["title"] = title;
+  return Info(1070002, std::string(title), std::move(ctx));
+}
+
+Message Generic(std::string_view reason) {
+  nlohmann::ordered_json ctx;
+  ctx["reason"] = reason;
+  return Err(4000001, std::string(reason), std::move(ctx));
+}
+
+Message Required(std::string_view property) {
+  nlohmann::ordered_json ctx;
+  ctx["property"] = property;
+  return Err(4000002, "Property " + std::string(property) + " is missing.", std::move(ctx));
+}
+
+Message DuplicateIdentifier() {
+  return Err(4000007,
+             "An account with the same identifier (email, phone, username, ...) exists already.");
+}
+
+Message NoIdentifiers() {
+  return Err(4000009,
+             "Could not find any login identifiers. Did you forget to set them? This could also be "
+             "caused by a server misconfiguration.");
+}
+
+Message DuplicateWithHints(std::string_view hint, const std::vector<std::string>& credential_types,
+                           const std::vector<std::string>& oidc_providers) {
+  if (hint.empty() && credential_types.empty() && oidc_providers.empty()) {
+    return DuplicateIdentifier();
+  }
+  std::string text = "You tried signing in with ";
+  text += hint.empty() ? std::string("an email, phone, or username") : std::string(hint);
+  text += " which is already in use by another account.";
+  std::vector<std::string> human;
+  for (const auto& t : credential_types) {
+    std::string h = HumanCredentialType(t);
+    if (std::find(human.begin(), human.end(), h) == human.end()) {
+      human.push_back(std::move(h));
+    }
+  }
+  if (!human.empty()) {
+    if (human.size() > 1) {
+      human.back() = "or " + human.back();
+    }
+    text += " You can sign in using ";
+    for (size_t i = 0; i < human.size(); ++i) {
+      text += (i ? ", " : "") + human[i];
+    }
+    text += ".";
+  }
+  if (!oidc_providers.empty()) {
+    text += " You can sign in using one of the following social sign in providers: ";
+    for (size_t i = 0; i < oidc_providers.size(); ++i) {
+      text += (i ? ", " : "") + TitleCase(oidc_providers[i]);
+    }
+    text += ".";
+  }
+  nlohmann::ordered_json ctx;
+  ctx["available_credential_types"] = credential_types;
+  ctx["available_oidc_providers"] = oidc_providers;
+  ctx["credential_identifier_hint"] = hint;
+  return Err(4000028, std::move(text), std::move(ctx));
+}
+
+Message PasswordTooLong(int64_t max, int64_t actual) {
+  nlohmann::ordered_json ctx;
+  ctx["actual_length"] = actual;
+  ctx["max_length"] = max;
+  return Err(4000033,
+             "The password must be at most " + std::to_string(max) + " characters long, but got " +
+                 std::to_string(actual) + ".",
+             std::move(ctx));
+}
+
+Message NoStrategy() {
+  return Err(4010003,
+             "Could not find a strategy to sign you up with. Did you fill out the form correctly?");
+}
+
+Message IdentityDisabled() {
+  return Err(4010011, "This account has been disabled. Please contact support for assistance.");
+}
+
+Message FlowExpired(Timestamp expired_at, Duration ago) {
+  const double minutes = std::chrono::duration<double>(ago).count() / 60.0;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", minutes);
+  nlohmann::ordered_json ctx;
+  ctx["expired_at"] = FormatRfc3339(expired_at);
+  ctx["expired_at_unix"] =
+      std::chrono::duration_cast<std::chrono::seconds>(expired_at.time_since_epoch()).count();
+  return Err(4040001,
+             "The registration flow expired " + std::string(buf) + " minutes ago, please try again.",
+             std::move(ctx));
+}
+
+}  // namespace atrium::text
