@@ -10,44 +10,44 @@
 namespace atrium {
 
 enum class ErrorCode {
-  kInvalidArgument,   // 400: the caller sent something we cannot accept
-  kUnauthenticated,   // 401
-  kForbidden,         // 403
-  kNotFound,          // 404
-  kConflict,          // 409: a uniqueness constraint (duplicate identifier)
-  kGone,              // 410
-  kPayloadTooLarge,   // 413
-  kUnprocessable,     // 422
-  kInternal,          // 500
-  kMisconfigured,     // 500 with message "Invalid configuration"
-  kBadGateway,        // 502: an upstream answered improperly
-  kUnavailable,       // 503: a dependency (database) is unreachable
-  kGatewayTimeout,    // 504
+  kInvalidArgument,  // 400: the caller sent something we cannot accept
+  kUnauthenticated,  // 401
+  kForbidden,        // 403
+  kNotFound,         // 404
+  kConflict,         // 409: a uniqueness constraint (duplicate identifier)
+  kGone,             // 410
+  kPayloadTooLarge,  // 413
+  kUnprocessable,    // 422
+  kInternal,         // 500
+  kMisconfigured,    // 500 with message "Invalid configuration"
+  kBadGateway,       // 502: an upstream answered improperly
+  kUnavailable,      // 503: a dependency (database) is unreachable
+  kGatewayTimeout,   // 504
 };
 
 // Error mirrors the fields of Kratos' herodot error object so that it can be rendered on the wire
 // without loss. Only `code` and `reason` are mandatory; `id`, `message` and `details` are optional.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string reason;                    // human readable cause (herodot "reason")
-  std::string id;                        // stable error id, e.g. "security_csrf_violation"
-  std::string message;                   // overrides the standard message for the status
-  nlohmann::ordered_json details;        // null when absent; keys are emitted sorted
+  std::string reason;              // human readable cause (herodot "reason")
+  std::string id;                  // stable error id, e.g. "security_csrf_violation"
+  std::string message;             // overrides the standard message for the status
+  nlohmann::ordered_json details;  // null when absent; keys are emitted sorted
 
   static Error InvalidArgument(std::string reason) {
-    return Error{ErrorCode::kInvalidArgument, std::move(reason), {}, {}, {}};
+    return Error{ErrorCode::kInvalidArgument, std::move(reason), {}, {}, {}, {}};
   }
   static Error NotFound(std::string reason) {
-    return Error{ErrorCode::kNotFound, std::move(reason), {}, {}, {}};
+    return Error{ErrorCode::kNotFound, std::move(reason), {}, {}, {}, {}};
   }
   static Error Conflict(std::string reason) {
-    return Error{ErrorCode::kConflict, std::move(reason), {}, {}, {}};
+    return Error{ErrorCode::kConflict, std::move(reason), {}, {}, {}, {}};
   }
   static Error Internal(std::string reason) {
-    return Error{ErrorCode::kInternal, std::move(reason), {}, {}, {}};
+    return Error{ErrorCode::kInternal, std::move(reason), {}, {}, {}, {}};
   }
   static Error Unavailable(std::string reason) {
-    return Error{ErrorCode::kUnavailable, std::move(reason), {}, {}, {}};
+    return Error{ErrorCode::kUnavailable, std::move(reason), {}, {}, {}, {}};
   }
 
   Error&& WithId(std::string v) && {

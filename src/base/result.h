@@ -14,7 +14,7 @@ namespace atrium {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const { return std::holds_alternative<T>(state_); }
@@ -80,12 +80,12 @@ inline Status OkStatus() { return Status(); }
 #define ATRIUM_CONCAT_(a, b) ATRIUM_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Status or Result) from the enclosing function.
-#define ATRIUM_RETURN_IF_ERROR(expr)                       \
-  do {                                                     \
-    auto atrium_status_ = (expr);                          \
-    if (!atrium_status_.ok()) {                            \
-      return std::move(atrium_status_).error();            \
-    }                                                      \
+#define ATRIUM_RETURN_IF_ERROR(expr)            \
+  do {                                          \
+    auto atrium_status_ = (expr);               \
+    if (!atrium_status_.ok()) {                 \
+      return std::move(atrium_status_).error(); \
+    }                                           \
   } while (false)
 
 // `lhs` = value of the Result `expr`, or returns its error from the enclosing function.

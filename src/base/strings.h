@@ -13,11 +13,11 @@ std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::vector<std::string_view> Split(std::string_view s, char sep);
 
-std::string Base64Encode(std::string_view bytes);            // standard, padded
-std::string Base64UrlEncode(std::string_view bytes);         // URL alphabet, no padding
-std::optional<std::string> Base64Decode(std::string_view s);  // standard, padding required
+std::string Base64Encode(std::string_view bytes);                // standard, padded
+std::string Base64UrlEncode(std::string_view bytes);             // URL alphabet, no padding
+std::optional<std::string> Base64Decode(std::string_view s);     // standard, padding required
 std::optional<std::string> Base64UrlDecode(std::string_view s);  // URL alphabet, padding optional
-std::string HexEncode(std::string_view bytes);                // lowercase
+std::string HexEncode(std::string_view bytes);                   // lowercase
 
 // Percent-decoding as in application/x-www-form-urlencoded ('+' is a space when plus_is_space).
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);

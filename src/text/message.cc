@@ -29,14 +29,14 @@ nlohmann::ordered_json Message::ToJson() const {
 }
 
 bool Message::FromJson(const nlohmann::ordered_json& j, Message& out) {
-  if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() ||
-      !j.contains("text") || !j["text"].is_string()) {
+  if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() || !j.contains("text") ||
+      !j["text"].is_string()) {
     return false;
   }
   out.id = j["id"].get<int64_t>();
   out.text = j["text"].get<std::string>();
   const std::string type = j.value("type", "info");
-  out.type = type == "error" ? MessageType::kError
+  out.type = type == "error"     ? MessageType::kError
              : type == "success" ? MessageType::kSuccess
                                  : MessageType::kInfo;
   out.context = j.contains("context") ? j["context"] : nlohmann::ordered_json();

@@ -164,9 +164,10 @@ Message FlowExpired(Timestamp expired_at, Duration ago) {
   ctx["expired_at"] = FormatRfc3339(expired_at);
   ctx["expired_at_unix"] =
       std::chrono::duration_cast<std::chrono::seconds>(expired_at.time_since_epoch()).count();
-  return Err(4040001,
-             "The registration flow expired " + std::string(buf) + " minutes ago, please try again.",
-             std::move(ctx));
+  return Err(
+      4040001,
+      "The registration flow expired " + std::string(buf) + " minutes ago, please try again.",
+      std::move(ctx));
 }
 
 }  // namespace atrium::text

@@ -13,23 +13,23 @@
 namespace atrium::text {
 
 // Labels and info messages.
-Message SignUp();                                   // 1040001
+Message SignUp();                                                                   // 1040001
 Message SignUpWith(std::string_view provider_label, std::string_view provider_id);  // 1040002
-Message Back();                                     // 1040008
-Message ChooseCredential();                         // 1040009
-Message PasswordLabel();                            // 1070001
-Message TraitLabel(std::string_view title, std::string_view name);  // 1070002
+Message Back();                                                                     // 1040008
+Message ChooseCredential();                                                         // 1040009
+Message PasswordLabel();                                                            // 1070001
+Message TraitLabel(std::string_view title, std::string_view name);                  // 1070002
 
 // Errors.
-Message Generic(std::string_view reason);           // 4000001
-Message Required(std::string_view property);        // 4000002
-Message DuplicateIdentifier();                      // 4000007
-Message NoIdentifiers();                            // 4000009
+Message Generic(std::string_view reason);     // 4000001
+Message Required(std::string_view property);  // 4000002
+Message DuplicateIdentifier();                // 4000007
+Message NoIdentifiers();                      // 4000009
 Message DuplicateWithHints(std::string_view hint, const std::vector<std::string>& credential_types,
                            const std::vector<std::string>& oidc_providers);  // 4000028
-Message PasswordTooLong(int64_t max, int64_t actual);  // 4000033
-Message NoStrategy();                               // 4010003
-Message IdentityDisabled();                         // 4010011
-Message FlowExpired(Timestamp expired_at, Duration ago);  // 4040001
+Message PasswordTooLong(int64_t max, int64_t actual);                        // 4000033
+Message NoStrategy();                                                        // 4010003
+Message IdentityDisabled();                                                  // 4010011
+Message FlowExpired(Timestamp expired_at, Duration ago);                     // 4040001
 
 }  // namespace atrium::text

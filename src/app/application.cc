@@ -1,0 +1,156 @@
+#include "app/application.h"
+
+#include <csignal>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/public_api.h"
+#include "base/random.h"
+#include "base/strings.h"
+#include "hash/hasher.h"
+#include "http/http.h"
+#include "identity/schema.h"
+#include "registration/service.h"
+#include "session/cookie.h"
+#include "store/sqlite/sqlite_store.h"
+#include "strategy/password/breach_checker.h"
+#include "strategy/password/password.h"
+#include "strategy/password/policy.h"
+#include "strategy/profile/profile.h"
+
+namespace atrium::app {
+namespace {
+
+int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+// Dev mode without any after-registration hook signs the new user in, so that the built-in UI
+// works on the first start. Production configurations are taken as written (Kratos semantics).
+void ApplyDevDefaults(config::Config& c) {
+  if (!c.dev) {
+    return;
+  }
+  auto& reg = c.selfservice.registration;
+  const bool any_hooks =
+      !reg.after_hooks.empty() ||
+      std::any_of(reg.after_methods.begin(), reg.after_methods.end(),
+                  [](const auto& m) { return !m.second.hooks.empty(); });
+  if (!any_hooks) {
+    reg.after_methods["password"].hooks.push_back(config::Hook{"session", nullptr});
+    spdlog::info("dev mode: no after-registration hooks configured, adding the session hook");
+  }
+}
+
+}  // namespace
+
+struct Application::Parts {
+  config::Config config;
+  SystemClock clock;
+  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<identity::SchemaRegistry> schemas;
+  std::unique_ptr<session::CookieCodec> cookies;
+  std::unique_ptr<hash::Hasher> hasher;
+  std::unique_ptr<hash::HashPool> hashing;
+  std::unique_ptr<strategy::password::HibpBreachChecker> breaches;
+  std::unique_ptr<strategy::password::PasswordPolicy> policy;
+  std::unique_ptr<strategy::ProfileStrategy> profile;
+  std::unique_ptr<strategy::PasswordStrategy> password;
+  std::unique_ptr<registration::Service> registration;
+  std::unique_ptr<api::PublicApi> api;
+  http::Router public_router;
+  http::Router admin_router;
+};
+
+Application::Application(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Application::~Application() = default;
+
+Result<std::unique_ptr<Application>> Application::Create(config::Config config) {
+  auto p = std::make_unique<Parts>();
+  p->config = std::move(config);
+  config::Config& c = p->config;
+  ApplyDevDefaults(c);
+
+  ATRIUM_ASSIGN_OR_RETURN(p->store, store::SqliteStore::Open(c.dsn, std::max(4, c.worker_threads)));
+  if (c.dev || c.dsn == "memory") {
+    ATRIUM_RETURN_IF_ERROR(p->store->Migrate());
+  } else {
+    ATRIUM_ASSIGN_OR_RETURN(const int pending, p->store->PendingMigrations());
+    if (pending > 0) {
+      return Error::InvalidArgument(std::to_string(pending) +
+                                    " database migrations are pending: run `atrium migrate`");
+    }
+  }
+  if (c.secrets.cookie.empty()) {
+    // Dev mode only (the loader requires secrets otherwise): generated once, then persisted.
+    ATRIUM_ASSIGN_OR_RETURN(
+        std::string secret,
+        p->store->GetOrCreateSecret("cookie", [] { return Base64UrlEncode(RandomBytes(32)); }));
+    c.secrets.cookie.push_back(std::move(secret));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(p->schemas, identity::SchemaRegistry::Load(
+                                          c.identity_schemas, c.identity_default_schema_id));
+  p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
+  p->hasher = hash::MakeHasher(c.hashers);
+  const int workers = c.hashers.workers > 0 ? c.hashers.workers : Cores();
+  p->hashing = std::make_unique<hash::HashPool>(*p->hasher, workers, c.hashers.queue_capacity);
+
+  const auto& pw = c.selfservice.methods.password;
+  if (pw.haveibeenpwned_enabled) {
+    p->breaches = std::make_unique<strategy::password::HibpBreachChecker>(
+        pw.haveibeenpwned_host, pw.ignore_network_errors, p->clock);
+  }
+  p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
+  p->profile = std::make_unique<strategy::ProfileStrategy>(c, p->clock);
+  p->password =
+      std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy, p->clock);
+  p->registration = std::make_unique<registration::Service>(
+      c, *p->schemas, *p->store, *p->store,
+      std::vector<registration::Strategy*>{p->profile.get(), p->password.get()}, p->clock);
+  store::SqliteStore* db = p->store.get();
+  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
+      c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies, p->clock,
+      [db] { return db->Ping(); }});
+  p->api->Register(p->public_router);
+  p->api->RegisterAdmin(p->admin_router);
+  return std::unique_ptr<Application>(new Application(std::move(p)));
+}
+
+namespace {
+std::atomic<http::Server*> g_server{nullptr};
+void OnSignal(int) {
+  if (http::Server* s = g_server.load()) {
+    s->Stop();
+  }
+}
+}  // namespace
+
+Status Application::Serve() {
+  const config::Config& c = parts_->config;
+  http::ServerOptions options;
+  options.io_threads = c.io_threads > 0 ? c.io_threads : Cores();
+  options.worker_threads = c.worker_threads;
+  http::Server server(options);
+  ATRIUM_RETURN_IF_ERROR(
+      server.Listen(c.serve_public.host, c.serve_public.port, parts_->public_router));
+  ATRIUM_RETURN_IF_ERROR(
+      server.Listen(c.serve_admin.host, c.serve_admin.port, parts_->admin_router));
+  spdlog::info("atrium serving public API on {} (port {}), admin API on {} (port {}){}",
+               c.serve_public.base_url, server.BoundPort(0), c.serve_admin.base_url,
+               server.BoundPort(1), c.dev ? " [dev mode]" : "");
+  g_server = &server;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  server.Run();
+  g_server = nullptr;
+  spdlog::info("atrium stopped");
+  return OkStatus();
+}
+
+Result<int> Migrate(const config::Config& config) {
+  ATRIUM_ASSIGN_OR_RETURN(auto store, store::SqliteStore::Open(config.dsn, 1));
+  ATRIUM_ASSIGN_OR_RETURN(const int pending, store->PendingMigrations());
+  ATRIUM_RETURN_IF_ERROR(store->Migrate());
+  return pending;
+}
+
+}  // namespace atrium::app

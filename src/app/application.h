@@ -1,0 +1,32 @@
+#pragma once
+// The composition root: builds every object once, in dependency order, wires the routes and
+// runs the HTTP server. The only place that knows every module.
+
+#include <memory>
+
+#include "base/result.h"
+#include "config/config.h"
+
+namespace atrium::app {
+
+class Application final {
+ public:
+  // Opens the store (applying migrations in dev mode), loads schemas, secrets and hashers.
+  static Result<std::unique_ptr<Application>> Create(config::Config config);
+  ~Application();
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  // Serves until SIGINT/SIGTERM. Errors when a port cannot be bound.
+  Status Serve();
+
+ private:
+  struct Parts;
+  explicit Application(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+// `atrium migrate`: applies pending migrations and reports how many ran.
+Result<int> Migrate(const config::Config& config);
+
+}  // namespace atrium::app

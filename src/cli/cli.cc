@@ -1,0 +1,101 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "app/application.h"
+#include "config/loader.h"
+
+#ifndef ATRIUM_VERSION
+#define ATRIUM_VERSION "0.0.0"
+#endif
+
+namespace atrium::cli {
+namespace {
+
+Result<config::Config> Load(const std::string& path, bool dev) {
+  config::LoadOptions options;
+  if (!path.empty()) {
+    options.path = path;
+  }
+  options.dev = dev;
+  options.env = config::EnvironmentFromProcess();
+  return config::LoadConfig(options);
+}
+
+void ConfigureLogging(const config::Config& c) {
+  spdlog::set_level(spdlog::level::from_str(c.log.level == "warning" ? "warn" : c.log.level));
+  if (c.log.format == "json") {
+    spdlog::set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  }
+}
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "atrium: %s\n", e.reason.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App cli("Atrium: a Kratos-compatible identity server", "atrium");
+  cli.require_subcommand(1);
+
+  std::string serve_config;
+  bool dev = false;
+  CLI::App* serve = cli.add_subcommand("serve", "Run the public and admin HTTP APIs");
+  serve->add_option("-c,--config", serve_config, "Configuration file (kratos.yml format)");
+  serve->add_flag("--dev", dev, "Development mode: embedded defaults, insecure cookies");
+  serve->add_flag("--watch-courier", "Accepted for Kratos compatibility; ignored");
+
+  std::string migrate_config;
+  CLI::App* migrate = cli.add_subcommand("migrate", "Apply the database migrations");
+  migrate->add_option("-c,--config", migrate_config, "Configuration file (kratos.yml format)");
+  bool migrate_dev = false;
+  migrate->add_flag("--dev", migrate_dev, "Use the development defaults");
+
+  CLI::App* version = cli.add_subcommand("version", "Print the version");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  if (version->parsed()) {
+    std::printf("atrium %s\n", ATRIUM_VERSION);
+    return 0;
+  }
+  if (migrate->parsed()) {
+    auto config = Load(migrate_config, migrate_dev);
+    if (!config.ok()) {
+      return Fail(config.error());
+    }
+    auto applied = app::Migrate(*config);
+    if (!applied.ok()) {
+      return Fail(applied.error());
+    }
+    std::printf("applied %d migration(s)\n", *applied);
+    return 0;
+  }
+  auto config = Load(serve_config, dev);
+  if (!config.ok()) {
+    return Fail(config.error());
+  }
+  ConfigureLogging(*config);
+  auto application = app::Application::Create(std::move(config).value());
+  if (!application.ok()) {
+    return Fail(application.error());
+  }
+  if (auto s = (*application)->Serve(); !s.ok()) {
+    return Fail(s.error());
+  }
+  return 0;
+}
+
+}  // namespace atrium::cli

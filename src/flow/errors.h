@@ -1,0 +1,31 @@
+#pragma once
+// The Kratos errors of self-service flows, with their exact ids, reasons and messages (spec §22).
+
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/error.h"
+
+namespace atrium::flow {
+
+Error SessionAlreadyAvailable();
+Error ReturnToForbidden(std::string_view url);
+Error ReturnToUnparsable(std::string_view why);
+Error RegistrationDisabled();
+Error MethodDisabled();
+Error FlowNotFound();
+Error FlowParamMalformed();
+Error SchemaDoesNotExist(std::string_view id);
+Error SchemaNotSelectable(std::string_view id);
+// GET flow on an expired flow (no replacement): 410 with redirect details.
+Error ExpiredOnGet(bool api, std::string_view public_base_url, std::string_view return_to);
+// Submit on an expired flow: 410 with expired_at, since and use_flow_id beside the error.
+Error ExpiredOnSubmit(Timestamp expired_at, Timestamp now, std::string_view use_flow_id);
+Error ApiFlowWithOrigin();
+Error ApiFlowWithCookies();
+Error NoSessionCredentials();
+Error LoginChallengeWithoutHydra();
+Error LoginChallengeEmpty();
+
+}  // namespace atrium::flow

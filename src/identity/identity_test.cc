@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include "base/strings.h"
+#include "base/time.h"
+#include "identity/identity.h"
+#include "identity/normalize.h"
+#include "identity/schema.h"
+#include "identity/validator.h"
+
+namespace atrium::identity {
+namespace {
+
+constexpr char kSchema[] = R"({
+  "$id": "https://example.com/person.schema.json",
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "properties": {
+    "traits": {
+      "type": "object",
+      "properties": {
+        "email": {"type": "string", "format": "email", "title": "E-Mail",
+                  "ory.sh/kratos": {"credentials": {"password": {"identifier": true}},
+                                    "verification": {"via": "email"},
+                                    "recovery": {"via": "email"}}},
+        "name": {"type": "string", "title": "Name"}
+      },
+      "required": ["email"]
+    }
+  }
+})";
+
+std::unique_ptr<SchemaRegistry> Registry() {
+  config::IdentitySchemaRef ref{"default", "base64://" + Base64Encode(kSchema), false};
+  auto r = SchemaRegistry::Load({ref}, "default");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().reason);
+  return std::move(r).value();
+}
+
+TEST(Normalize, LowercasesAndTrimsIdentifiers) {
+  EXPECT_EQ(NormalizeIdentifierGracefully("  Foo@Example.COM "), "foo@example.com");
+  EXPECT_EQ(NormalizeIdentifierGracefully("+49 151 234-5678"), "+491512345678");
+  EXPECT_EQ(NormalizePhoneE164("0151"), std::nullopt);
+}
+
+TEST(SchemaRegistry, LoadsBase64SchemasAndRejectsUnknownDefault) {
+  auto registry = Registry();
+  ASSERT_NE(registry, nullptr);
+  EXPECT_EQ(registry->Default().leaf_keys, (std::vector<std::string>{"traits.email", "traits.name"}));
+  config::IdentitySchemaRef ref{"x", "base64://" + Base64Encode(kSchema), false};
+  EXPECT_FALSE(SchemaRegistry::Load({ref}, "default").ok());
+  EXPECT_FALSE(SchemaRegistry::Load({{"x", "ftp://nope", false}}, "x").ok());
+}
+
+TEST(ValidateTraits, ExtractsIdentifiersAndAddresses) {
+  auto registry = Registry();
+  ManualClock clock(*ParseRfc3339("2026-01-01T00:00:00Z"));
+  Identity id;
+  id.traits = {{"email", " Ann@Example.com"}, {"name", "Ann"}};
+  const auto v = ValidateTraits(registry->Default(), id, clock);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v.extracted.password_identifiers, std::vector<std::string>{"ann@example.com"});
+  ASSERT_EQ(id.verifiable_addresses.size(), 1u);
+  EXPECT_EQ(id.verifiable_addresses[0].value, "ann@example.com");
+  EXPECT_EQ(id.verifiable_addresses[0].status, "pending");
+  ASSERT_EQ(id.recovery_addresses.size(), 1u);
+}
+
+TEST(ValidateTraits, ReportsMissingRequiredTrait) {
+  auto registry = Registry();
+  ManualClock clock(Timestamp{});
+  Identity id;
+  id.traits = {{"name", "Ann"}};
+  const auto v = ValidateTraits(registry->Default(), id, clock);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.errors[0].keyword, "required");
+}
+
+TEST(Identity, PublicJsonHasKratosKeysInOrder) {
+  Identity id;
+  id.id = "3d1f6f8e-2c43-4b0b-9a62-5a8f4a6c9b10";
+  id.schema_id = "default";
+  const auto j = id.ToPublicJson("http://127.0.0.1:4433/");
+  EXPECT_EQ(j["schema_url"], "http://127.0.0.1:4433/schemas/ZGVmYXVsdA");
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) {
+    keys.push_back(k);
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"id", "schema_id", "schema_url", "state",
+                                            "state_changed_at", "traits", "metadata_public",
+                                            "created_at", "updated_at", "organization_id"}));
+}
+
+}  // namespace
+}  // namespace atrium::identity

@@ -1,0 +1,125 @@
+#include "identity/schema.h"
+
+#include <curl/curl.h>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "base/strings.h"
+
+namespace atrium::identity {
+namespace {
+
+size_t AppendBody(char* data, size_t size, size_t count, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  if (out->size() + size * count > 5 * 1024 * 1024) {
+    return 0;  // refuse schemas over 5 MiB
+  }
+  out->append(data, size * count);
+  return size * count;
+}
+
+Result<std::string> HttpGet(const std::string& url) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) {
+    return Error::Internal("unable to initialise libcurl");
+  }
+  std::string body;
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+  const CURLcode rc = curl_easy_perform(curl.get());
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK || status != 200) {
+    return Error::Unavailable("unable to fetch " + url + ": " +
+                              (rc != CURLE_OK ? std::string(curl_easy_strerror(rc))
+                                              : "HTTP status " + std::to_string(status)));
+  }
+  return body;
+}
+
+}  // namespace
+
+Result<std::string> FetchUrl(const std::string& url) {
+  if (url.starts_with("base64://")) {
+    const std::string_view payload = std::string_view(url).substr(9);
+    if (auto decoded = Base64Decode(payload)) {
+      return *decoded;
+    }
+    if (auto decoded = Base64UrlDecode(payload)) {
+      return *decoded;
+    }
+    return Error::InvalidArgument("the base64:// payload is not valid base64");
+  }
+  if (url.starts_with("file://")) {
+    const std::string path = url.substr(7);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return Error::InvalidArgument("unable to read file " + path);
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  if (url.starts_with("http://") || url.starts_with("https://")) {
+    return HttpGet(url);
+  }
+  return Error::InvalidArgument("unsupported schema URL " + GoQuote(url) +
+                                " (use file://, base64:// or http(s)://)");
+}
+
+Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Load(
+    const std::vector<config::IdentitySchemaRef>& refs, std::string default_id) {
+  auto registry = std::make_unique<SchemaRegistry>();
+  registry->default_id_ = std::move(default_id);
+  for (const auto& ref : refs) {
+    const auto fail = [&](const std::string& why) {
+      return Error::InvalidArgument("identity schema " + GoQuote(ref.id) + ": " + why);
+    };
+    auto raw = FetchUrl(ref.url);
+    if (!raw.ok()) {
+      return fail(raw.error().reason);
+    }
+    auto document = nlohmann::ordered_json::parse(*raw, nullptr, false);
+    if (document.is_discarded() || !document.is_object()) {
+      return fail("not a JSON object");
+    }
+    auto compiled = jsonschema::Schema::Compile(document);
+    if (!compiled.ok()) {
+      return fail(compiled.error().reason);
+    }
+    IdentitySchema s;
+    s.id = ref.id;
+    s.url = ref.url;
+    s.selfservice_selectable = ref.selfservice_selectable;
+    s.paths = jsonschema::ListPaths(document);
+    s.leaf_keys = jsonschema::DocumentOrderLeafKeys(document);
+    s.compiled = std::move(compiled).value();
+    s.document = std::move(document);
+    registry->schemas_.push_back(std::move(s));
+  }
+  if (registry->Find(registry->default_id_) == nullptr) {
+    return Error::InvalidArgument("identity.default_schema_id " + GoQuote(registry->default_id_) +
+                                  " names no configured schema");
+  }
+  return registry;
+}
+
+const IdentitySchema* SchemaRegistry::Find(std::string_view id) const {
+  for (const auto& s : schemas_) {
+    if (s.id == id) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+const IdentitySchema& SchemaRegistry::Default() const { return *Find(default_id_); }
+
+}  // namespace atrium::identity

@@ -1,0 +1,46 @@
+#pragma once
+// Identity schemas: loaded once at start-up from file://, base64:// or http(s):// URLs, compiled,
+// and indexed by id (spec §16, §21).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "jsonschema/schema.h"
+
+namespace atrium::identity {
+
+struct IdentitySchema {
+  std::string id;
+  std::string url;
+  bool selfservice_selectable = false;
+  nlohmann::ordered_json document;  // as written, key order preserved
+  std::shared_ptr<const jsonschema::Schema> compiled;
+  std::vector<jsonschema::PathInfo> paths;  // every path, "traits.email", ...
+  std::vector<std::string> leaf_keys;       // document-order leaf keys for node sorting
+};
+
+class SchemaRegistry final {
+ public:
+  // Loads and compiles every schema. Errors (InvalidArgument) name the schema id and the cause.
+  static Result<std::unique_ptr<SchemaRegistry>> Load(
+      const std::vector<config::IdentitySchemaRef>& refs, std::string default_id);
+
+  const IdentitySchema* Find(std::string_view id) const;
+  const IdentitySchema& Default() const;
+  const std::vector<IdentitySchema>& All() const { return schemas_; }
+
+ private:
+  std::vector<IdentitySchema> schemas_;
+  std::string default_id_;
+};
+
+// Reads the bytes behind a file://, base64:// or http(s):// URL.
+Result<std::string> FetchUrl(const std::string& url);
+
+}  // namespace atrium::identity

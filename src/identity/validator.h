@@ -1,0 +1,32 @@
+#pragma once
+// Validates an identity's traits against its schema and applies the `ory.sh/kratos` extension:
+// credential identifiers, verifiable and recovery addresses (spec §10.3, §21).
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "identity/identity.h"
+#include "identity/schema.h"
+#include "jsonschema/schema.h"
+
+namespace atrium::identity {
+
+struct Extracted {
+  std::vector<std::string> password_identifiers;  // normalized, de-duplicated, in document order
+  std::vector<std::string> webauthn_identifiers;
+  std::vector<std::pair<std::string, std::string>> code_addresses;  // (via, address)
+};
+
+struct TraitsValidation {
+  std::vector<jsonschema::ValidationError> errors;  // pointers relative to the identity: /traits/x
+  Extracted extracted;
+  bool ok() const { return errors.empty(); }
+};
+
+// Validates {"traits": identity.traits}. On success sets identity.verifiable_addresses and
+// recovery_addresses (keeping existing ones with the same value) and returns the identifiers.
+TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity,
+                                const Clock& clock);
+
+}  // namespace atrium::identity

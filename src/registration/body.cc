@@ -1,0 +1,240 @@
+#include "registration/body.h"
+
+#include <charconv>
+
+namespace atrium::registration {
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+// JSON bodies follow the form format: each top-level key becomes one form value.
+Pairs JsonAsForm(const nlohmann::json& object) {
+  Pairs out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_string()) {
+      out.emplace_back(key, value.get<std::string>());
+    } else if (value.is_null()) {
+      out.emplace_back(key, "");
+    } else {
+      out.emplace_back(key, value.dump());
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> ValuesOf(const Pairs& pairs, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : pairs) {
+    if (k == name) {
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
+std::optional<double> ParseNumber(const std::string& s) {
+  double d = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || ptr != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+nlohmann::json NumberJson(double d) {
+  if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e15 && d < 9e15) {
+    return static_cast<int64_t>(d);
+  }
+  return d;
+}
+
+std::optional<bool> ParseGoBool(const std::string& s) {
+  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") {
+    return true;
+  }
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+// Converts one form value to the path's type; nullopt = omit the field.
+std::optional<nlohmann::json> Convert(const std::string& type, const std::string& v,
+                                      bool required) {
+  if (type == "number" || type == "integer") {
+    if (v.empty()) {
+      return required ? std::optional<nlohmann::json>(0) : std::nullopt;
+    }
+    if (auto d = ParseNumber(v)) {
+      return NumberJson(*d);
+    }
+    return nlohmann::json(v);
+  }
+  if (type == "boolean") {
+    if (v.empty()) {
+      return required ? std::optional<nlohmann::json>(false) : std::nullopt;
+    }
+    if (auto b = ParseGoBool(v)) {
+      return nlohmann::json(*b);
+    }
+    return nlohmann::json(v);
+  }
+  if (type == "object" || type.empty()) {
+    if (v.empty()) {
+      return std::nullopt;
+    }
+    auto parsed = nlohmann::json::parse(v, nullptr, false);
+    if (!parsed.is_discarded() && type == "object") {
+      return parsed;
+    }
+    if (type.empty() && !parsed.is_discarded() && !parsed.is_string()) {
+      return parsed;
+    }
+    return nlohmann::json(v);
+  }
+  if (v.empty()) {
+    return std::nullopt;
+  }
+  return nlohmann::json(v);
+}
+
+// Splits "traits.a\.b.c" into {"traits", "a.b", "c"}.
+std::vector<std::string> PathSegments(const std::string& dotted) {
+  std::vector<std::string> out(1);
+  for (size_t i = 0; i < dotted.size(); ++i) {
+    if (dotted[i] == '\\' && i + 1 < dotted.size() && dotted[i + 1] == '.') {
+      out.back().push_back('.');
+      ++i;
+    } else if (dotted[i] == '.') {
+      out.emplace_back();
+    } else {
+      out.back().push_back(dotted[i]);
+    }
+  }
+  return out;
+}
+
+void SetPath(nlohmann::json& doc, const std::vector<std::string>& segments, nlohmann::json value) {
+  nlohmann::json* cur = &doc;
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (!cur->is_object()) {
+      *cur = nlohmann::json::object();
+    }
+    cur = &(*cur)[segments[i]];
+  }
+  if (!cur->is_object()) {
+    *cur = nlohmann::json::object();
+  }
+  (*cur)[segments.back()] = std::move(value);
+}
+
+bool HasPath(const nlohmann::json& doc, const std::vector<std::string>& segments) {
+  const nlohmann::json* cur = &doc;
+  for (const auto& s : segments) {
+    if (!cur->is_object()) {
+      return false;
+    }
+    const auto it = cur->find(s);
+    if (it == cur->end()) {
+      return false;
+    }
+    cur = &*it;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const BodySchema>> BodySchema::Build(
+    const identity::IdentitySchema& identity, const nlohmann::json& properties,
+    const nlohmann::json& extra) {
+  nlohmann::json doc = nlohmann::json::object();
+  doc["type"] = "object";
+  doc["properties"] = properties;
+  const nlohmann::json source = nlohmann::json::parse(identity.document.dump());
+  if (const auto props = source.find("properties"); props != source.end() && props->is_object()) {
+    if (const auto traits = props->find("traits"); traits != props->end()) {
+      doc["properties"]["traits"] = *traits;
+    }
+  }
+  // Local references inside the traits resolve against the identity schema's definitions.
+  for (const char* key : {"definitions", "$defs"}) {
+    if (const auto it = source.find(key); it != source.end()) {
+      doc[key] = *it;
+    }
+  }
+  if (extra.is_object()) {
+    for (const auto& [k, v] : extra.items()) {
+      doc[k] = v;
+    }
+  }
+  auto compiled = jsonschema::Schema::Compile(doc);
+  if (!compiled.ok()) {
+    return std::move(compiled).error();
+  }
+  auto out = std::make_shared<BodySchema>();
+  out->compiled_ = std::move(compiled).value();
+  out->paths_ = jsonschema::ListPaths(nlohmann::ordered_json::parse(doc.dump()));
+  return std::shared_ptr<const BodySchema>(std::move(out));
+}
+
+nlohmann::json BodySchema::Decode(const Body& body) const {
+  const Pairs pairs = body.format == Body::Format::kJson && body.json.is_object()
+                          ? JsonAsForm(body.json)
+                          : body.form;
+  nlohmann::json doc = nlohmann::json::object();
+  for (const auto& path : paths_) {
+    const auto values = ValuesOf(pairs, path.name);
+    if (values.empty()) {
+      continue;
+    }
+    const auto segments = PathSegments(path.name);
+    if (path.type == "array") {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& v : values) {
+        if (auto c = Convert(path.item_type, v, false)) {
+          arr.push_back(std::move(*c));
+        }
+      }
+      SetPath(doc, segments, std::move(arr));
+      continue;
+    }
+    const std::string& chosen = path.type == "boolean" ? values.back() : values.front();
+    if (auto c = Convert(path.type, chosen, path.required)) {
+      SetPath(doc, segments, std::move(*c));
+    }
+  }
+  for (const auto& path : paths_) {
+    if (path.type == "object") {
+      const auto segments = PathSegments(path.name);
+      if (!HasPath(doc, segments)) {
+        SetPath(doc, segments, nlohmann::json::object());
+      }
+    }
+  }
+  return doc;
+}
+
+std::vector<jsonschema::ValidationError> BodySchema::Validate(const nlohmann::json& document) const {
+  return compiled_->Validate(document);
+}
+
+std::string PeekField(const Body& body, const std::string& name) {
+  if (body.format == Body::Format::kJson) {
+    if (body.json.is_object()) {
+      const auto it = body.json.find(name);
+      if (it != body.json.end() && it->is_string()) {
+        return it->get<std::string>();
+      }
+    }
+    return {};
+  }
+  for (const auto& [k, v] : body.form) {
+    if (k == name) {
+      return v;
+    }
+  }
+  return {};
+}
+
+}  // namespace atrium::registration

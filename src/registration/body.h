@@ -1,0 +1,47 @@
+#pragma once
+// Request body decoding as Kratos' decoderx does it (spec §10.1): form and JSON bodies become one
+// JSON document, driven by the list of paths of the method's body schema.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "identity/schema.h"
+#include "jsonschema/schema.h"
+
+namespace atrium::registration {
+
+// The submitted body, already split by content type by the transport layer.
+struct Body {
+  enum class Format { kForm, kJson };
+  Format format = Format::kForm;
+  std::vector<std::pair<std::string, std::string>> form;  // kForm: fields in order
+  nlohmann::json json;                                     // kJson: the parsed object
+};
+
+// A method's body schema combined with one identity schema's traits, compiled once.
+class BodySchema final {
+ public:
+  // `properties`: the method's own fields, e.g. {"password": {"type": "string"}}; `traits` is
+  // added from the identity schema. `extra` is merged into the root (if/then, required).
+  static Result<std::shared_ptr<const BodySchema>> Build(const identity::IdentitySchema& identity,
+                                                         const nlohmann::json& properties,
+                                                         const nlohmann::json& extra);
+
+  // Converts the body to a document: known paths only, typed, object paths defaulted to {}.
+  nlohmann::json Decode(const Body& body) const;
+  std::vector<jsonschema::ValidationError> Validate(const nlohmann::json& document) const;
+
+ private:
+  std::shared_ptr<const jsonschema::Schema> compiled_;
+  std::vector<jsonschema::PathInfo> paths_;
+};
+
+// A top-level field read without schema validation (the lenient "method"/"provider" pre-reads).
+std::string PeekField(const Body& body, const std::string& name);
+
+}  // namespace atrium::registration

@@ -1,0 +1,66 @@
+#pragma once
+// Sessions (spec §20.2): issued after a registration, looked up by token for whoami.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "identity/identity.h"
+
+namespace atrium::session {
+
+using Json = nlohmann::ordered_json;
+
+struct Device {
+  std::string id;
+  std::string ip_address;
+  std::optional<std::string> user_agent;
+  std::string location;
+};
+
+struct AuthenticationMethod {
+  std::string method;
+  std::string aal = "aal1";
+  Timestamp completed_at;
+};
+
+struct Session {
+  std::string id;
+  std::string token;  // "ory_st_" + 32 alphanumerics; never serialized
+  bool active = true;
+  Timestamp expires_at;
+  Timestamp authenticated_at;
+  std::string aal = "aal1";
+  std::vector<AuthenticationMethod> authentication_methods;
+  Timestamp issued_at;
+  std::string identity_id;
+  identity::Identity identity;  // loaded with the session
+  std::vector<Device> devices;
+
+  // active flag AND not expired AND identity active.
+  bool IsActive(Timestamp now) const;
+  Json ToJson(const std::string& public_base_url, Timestamp now) const;
+};
+
+// "ory_st_" + 32 characters [A-Za-z0-9] from the CSPRNG.
+std::string NewSessionToken();
+
+// The session token of a request, in Kratos' lookup order: X-Session-Token, the session cookie's
+// token, then "Authorization: Bearer <token>" (scheme case-insensitive, exactly two parts).
+std::optional<std::string> TokenFromRequest(std::optional<std::string_view> x_session_token,
+                                            std::optional<std::string> cookie_token,
+                                            std::optional<std::string_view> authorization);
+
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  // The session with its identity and devices, or nullopt for an unknown token.
+  virtual Result<std::optional<Session>> GetSessionByToken(std::string_view token) = 0;
+};
+
+}  // namespace atrium::session

@@ -1,0 +1,83 @@
+#include "ui/sort.h"
+
+#include <gtest/gtest.h>
+
+namespace atrium::ui {
+namespace {
+
+Node In(std::string name, std::string group, Json value = nullptr) {
+  Node n = Node::Input(std::move(name), "text", std::move(group));
+  n.input.value = std::move(value);
+  return n;
+}
+
+std::vector<std::string> Ids(const std::vector<Node>& nodes) {
+  std::vector<std::string> out;
+  for (const auto& n : nodes) {
+    out.push_back(n.group + ":" + n.Id() +
+                  (n.input.value.is_string() ? "=" + n.input.value.get<std::string>() : ""));
+  }
+  return out;
+}
+
+TEST(SortNodes, SlotsPasswordAfterTheFirstTraitAndMethodLast) {
+  std::vector<Node> nodes = {In("csrf_token", "default"), In("traits.email", "default"),
+                             In("traits.name", "default"), In("password", "password"),
+                             In("method", "password", "password")};
+  SortNodes(nodes, {"traits.email", "traits.name"});
+  EXPECT_EQ(Ids(nodes), (std::vector<std::string>{"default:csrf_token", "default:traits.email",
+                                                  "password:password", "default:traits.name",
+                                                  "password:method=password"}));
+}
+
+TEST(SortNodes, PutsOidcFirstAndProfileLast) {
+  std::vector<Node> nodes = {In("method", "profile", "profile"), In("csrf_token", "default"),
+                             In("provider", "oidc", "github"), In("traits.email", "default")};
+  SortNodes(nodes, {"traits.email"});
+  EXPECT_EQ(Ids(nodes),
+            (std::vector<std::string>{"oidc:provider=github", "default:csrf_token",
+                                      "default:traits.email", "profile:method=profile"}));
+}
+
+TEST(SortNodes, KeepsRelativeOrderAcrossUnrelatedGroups) {
+  std::vector<Node> nodes = {In("method", "code", "code"), In("method", "password", "password"),
+                             In("csrf_token", "default")};
+  SortNodes(nodes, {});
+  EXPECT_EQ(Ids(nodes), (std::vector<std::string>{"default:csrf_token", "code:method=code",
+                                                  "password:method=password"}));
+}
+
+TEST(SortNodes, HandlesMoreNodesThanOneInsertionBlock) {
+  std::vector<Node> nodes;
+  std::vector<std::string> keys;
+  for (int i = 44; i >= 0; --i) {
+    nodes.push_back(In("traits.f" + std::to_string(100 + i), "default"));
+    keys.push_back("traits.f" + std::to_string(100 + 44 - i));
+  }
+  std::reverse(keys.begin(), keys.end());
+  SortNodes(nodes, keys);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    EXPECT_EQ(nodes[i].Id(), keys[i]);
+  }
+}
+
+TEST(Container, SerializesInputAttributesInKratosOrder) {
+  Container c;
+  c.action = "http://x/self-service/registration?flow=1";
+  Node n = Node::Input("traits.email", "email", "default");
+  n.input.required = true;
+  n.input.autocomplete = "email";
+  c.nodes.push_back(n);
+  EXPECT_EQ(
+      c.ToJson().dump(),
+      R"({"action":"http://x/self-service/registration?flow=1","method":"POST","nodes":[)"
+      R"({"type":"input","group":"default","attributes":{"name":"traits.email","type":"email",)"
+      R"("required":true,"autocomplete":"email","disabled":false,"node_type":"input"},)"
+      R"("messages":[],"meta":{}}]})");
+  const auto back = Container::FromJson(c.ToJson());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->ToJson(), c.ToJson());
+}
+
+}  // namespace
+}  // namespace atrium::ui

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: clang-format, project lint, the
+# ASan+UBSan build with -Werror, and ctest (unit, contract, black-box and SDK tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup-deps.sh --test
+tools/format.sh --check
+tools/lint.sh
+if [[ -f tests/sdk/package.json ]]; then
+  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
+fi
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+ctest --preset dev
