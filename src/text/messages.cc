@@ -147,6 +147,35 @@ Message PasswordTooLong(int64_t max, int64_t actual) {
              std::move(ctx));
 }
 
+Message PasswordPolicy(std::string_view reason) {
+  nlohmann::ordered_json ctx;
+  ctx["reason"] = reason;
+  return Err(4000005, "The password can not be used because " + std::string(reason) + ".",
+             std::move(ctx));
+}
+
+Message PasswordTooSimilar() {
+  return Err(4000031, "The password can not be used because it is too similar to the identifier.",
+             nullptr);
+}
+
+Message PasswordTooShort(int64_t min, int64_t actual) {
+  nlohmann::ordered_json ctx;
+  ctx["actual_length"] = actual;
+  ctx["min_length"] = min;
+  return Err(4000032,
+             "The password must be at least " + std::to_string(min) + " characters long, but got " +
+                 std::to_string(actual) + ".",
+             std::move(ctx));
+}
+
+Message PasswordBreached(int64_t breaches) {
+  nlohmann::ordered_json ctx;
+  ctx["breaches"] = breaches;
+  return Err(4000034, "The password has been found in data breaches and must no longer be used.",
+             std::move(ctx));
+}
+
 Message NoStrategy() {
   return Err(4010003,
              "Could not find a strategy to sign you up with. Did you fill out the form correctly?");

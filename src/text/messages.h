@@ -28,6 +28,10 @@ Message NoIdentifiers();                      // 4000009
 Message DuplicateWithHints(std::string_view hint, const std::vector<std::string>& credential_types,
                            const std::vector<std::string>& oidc_providers);  // 4000028
 Message PasswordTooLong(int64_t max, int64_t actual);                        // 4000033
+Message PasswordPolicy(std::string_view reason);                             // 4000005
+Message PasswordTooSimilar();                                                // 4000031
+Message PasswordTooShort(int64_t min, int64_t actual);                       // 4000032
+Message PasswordBreached(int64_t breaches);                                  // 4000034
 Message NoStrategy();                                                        // 4010003
 Message IdentityDisabled();                                                  // 4010011
 Message FlowExpired(Timestamp expired_at, Duration ago);                     // 4040001

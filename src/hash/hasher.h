@@ -1,0 +1,82 @@
+#pragma once
+// Password hashing: argon2id (default, PHC string "$argon2id$v=19$m=...,t=...,p=...$salt$hash")
+// and bcrypt ("$2a$<cost>$..."). Either hasher verifies both formats, so switching the
+// algorithm never locks anybody out. Hashing is CPU- and memory-heavy: it runs on a bounded
+// HashPool, never on I/O threads.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "config/config.h"
+
+namespace atrium::hash {
+
+class Hasher {
+ public:
+  virtual ~Hasher() = default;
+  virtual Result<std::string> Hash(std::string_view password) const = 0;
+};
+
+class Argon2idHasher final : public Hasher {
+ public:
+  explicit Argon2idHasher(config::Argon2 params) : params_(params) {}
+  Result<std::string> Hash(std::string_view password) const override;
+
+ private:
+  config::Argon2 params_;
+};
+
+class BcryptHasher final : public Hasher {
+ public:
+  explicit BcryptHasher(int cost) : cost_(cost) {}
+  // Passwords longer than 72 bytes are InvalidArgument (callers report 4000033 first).
+  Result<std::string> Hash(std::string_view password) const override;
+
+ private:
+  int cost_;
+};
+
+// True when `password` matches `encoded` (argon2id, argon2i, bcrypt $2a$/$2b$/$2y$).
+// Comparison of the derived keys is constant-time. Unknown formats are InvalidArgument.
+Result<bool> VerifyPassword(std::string_view password, std::string_view encoded);
+
+std::unique_ptr<Hasher> MakeHasher(const config::Hashers& config);
+
+// A fixed set of threads that run hash and verify jobs. At most `workers` hashes run at once,
+// which bounds hashing memory (workers x argon2 memory). At most `queue_capacity` jobs wait;
+// further callers block until there is room (back-pressure, never dropped, never unbounded).
+class HashPool final {
+ public:
+  HashPool(const Hasher& hasher, int workers, int queue_capacity);
+  ~HashPool();
+  HashPool(const HashPool&) = delete;
+  HashPool& operator=(const HashPool&) = delete;
+
+  // Blocking: returns when the job has run on a pool thread.
+  Result<std::string> Hash(std::string_view password);
+  Result<bool> Verify(std::string_view password, std::string_view encoded);
+
+ private:
+  void Submit(std::function<void()> job);
+  void Work();
+
+  const Hasher& hasher_;
+  const std::size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable has_job_;
+  std::condition_variable has_room_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace atrium::hash

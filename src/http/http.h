@@ -1,0 +1,151 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast, plus the request/response model, the router and the
+// body and header helpers the API layer needs. Beast and Asio appear only in server.cc and
+// asio_impl.cc; everything else is plain C++ so that the rest of Atrium compiles fast.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace atrium::http {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;  // "GET", "POST", ... (as sent, upper case)
+  std::string target;  // raw request target, "/self-service/registration?flow=..."
+  std::string path;    // target before '?', percent-decoded
+  std::string raw_query;  // target after '?', "" if none
+  Pairs headers;          // in arrival order, names as sent
+  std::string body;
+  std::string remote_address;  // peer IP without port
+  bool tls = false;
+
+  // First value of a header (case-insensitive name), or nullopt.
+  std::optional<std::string_view> Header(std::string_view name) const;
+  // All values of a header, in order.
+  std::vector<std::string_view> HeaderValues(std::string_view name) const;
+  // First value of a query parameter (percent- and '+'-decoded), or nullopt.
+  std::optional<std::string> Query(std::string_view name) const;
+  // Every query parameter in order, decoded.
+  Pairs QueryParams() const;
+  // Cookies from every Cookie header, in order (name, value); values not unquoted.
+  Pairs Cookies() const;
+  // First cookie with this exact name.
+  std::optional<std::string> Cookie(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Pairs headers;
+  std::string body;
+
+  // Replaces every header with this name (case-insensitive).
+  void SetHeader(std::string_view name, std::string value);
+  // Appends a header (for Set-Cookie).
+  void AddHeader(std::string_view name, std::string value);
+  std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+// Where a handler runs: on the I/O thread (cheap, non-blocking work) or on the worker pool
+// (anything that may block: database round trips, password hashing, outbound HTTP).
+enum class Execution { kInline, kOffload };
+
+class Router {
+ public:
+  // Exact path match. method "*" matches every method; a GET route also answers HEAD (no body).
+  void Add(std::string method, std::string path, Handler handler,
+           Execution execution = Execution::kOffload);
+  // Prefix match ("/schemas/"), tried after exact routes, longest prefix first.
+  void AddPrefix(std::string method, std::string prefix, Handler handler,
+                 Execution execution = Execution::kOffload);
+  // Answer for unknown paths (default: 404 JSON envelope {"error":{"code":404,...}}).
+  void SetNotFound(Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  // null: method not allowed (405 answered by the server)
+    Execution execution = Execution::kOffload;
+  };
+  // The route for a request; handler is NotFound's handler for unknown paths.
+  Match Find(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string path;
+    bool prefix = false;
+    Handler handler;
+    Execution execution;
+  };
+  std::vector<Route> routes_;
+  Handler not_found_;
+};
+
+struct ServerOptions {
+  int io_threads = 1;
+  int worker_threads = 16;                    // pool for Execution::kOffload handlers
+  std::size_t max_body_bytes = 5 << 20;       // larger bodies get 413
+  std::size_t max_header_bytes = 64 << 10;    // larger headers get 431
+  int idle_timeout_seconds = 60;              // keep-alive idle and slow-read limit
+  std::string server_header;                  // empty: no Server header
+};
+
+// Serves any number of listeners with one io_context run by `io_threads` threads.
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port (port 0 = any free port). The router must outlive the server.
+  Status Listen(const std::string& host, uint16_t port, const Router& router);
+  // The actually bound port of the i-th listener.
+  uint16_t BoundPort(std::size_t i) const;
+  // Runs until Stop(); in-flight requests finish first. Blocks the calling thread.
+  void Run();
+  // Thread- and async-signal-safe enough to call from a signal handler (posts to the loop).
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "application/json; charset=utf-8" -> "application/json" (lower-cased, trimmed).
+std::string MediaType(std::string_view content_type);
+
+// gddo NegotiateContentType exactly as spec §2.2.
+std::string NegotiateContentType(std::optional<std::string_view> accept,
+                                 const std::vector<std::string>& offers,
+                                 const std::string& default_offer);
+
+// application/x-www-form-urlencoded (Go url.ParseQuery semantics; bad escapes are an error).
+Result<Pairs> ParseUrlEncoded(std::string_view body);
+// multipart/form-data with the boundary from `content_type`; file parts are kept as fields.
+Result<Pairs> ParseMultipart(std::string_view body, std::string_view content_type);
+
+struct SetCookie {
+  std::string name;
+  std::string value;
+  std::string path;
+  std::string domain;     // "" = host-only
+  std::optional<int64_t> max_age;  // seconds; nullopt = session cookie; <= 0 = delete now
+  bool http_only = true;
+  bool secure = false;
+  std::string same_site;  // "Lax", "Strict", "None", "" = omitted
+};
+// "name=value; Path=/; Expires=...; Max-Age=...; HttpOnly; Secure; SameSite=Lax".
+std::string FormatSetCookie(const SetCookie& cookie);
+
+}  // namespace atrium::http

@@ -1,0 +1,65 @@
+#pragma once
+// The embedded SQLite store: implements every store interface of the domain modules on one
+// database file (WAL, foreign keys, prepared statements cached per connection, a small
+// connection pool). Writes are serialized by SQLite; each registration is one transaction.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "flow/error_store.h"
+#include "identity/store.h"
+#include "registration/store.h"
+#include "session/session.h"
+
+namespace atrium::store {
+
+class SqliteStore final : public registration::FlowStore,
+                          public registration::RegistrationStore,
+                          public identity::IdentityStore,
+                          public session::SessionStore,
+                          public flow::ErrorStore {
+ public:
+  // dsn: "sqlite://path/to/file.db[?...]", "sqlite:///abs/path.db", "sqlite::memory:" or
+  // "memory" (a private in-memory database shared by the pool). `pool_size` >= 1 connections.
+  static Result<std::unique_ptr<SqliteStore>> Open(std::string_view dsn, int pool_size);
+  ~SqliteStore() override;
+
+  // Applies pending versioned migrations in order, each in its own transaction.
+  Status Migrate();
+  // Number of migrations not yet applied.
+  Result<int> PendingMigrations();
+  // A trivial query; Unavailable when the database cannot answer.
+  Status Ping();
+  // The value stored under `name`, or `make()` stored atomically on first use (dev secrets).
+  Result<std::string> GetOrCreateSecret(std::string_view name,
+                                        const std::function<std::string()>& make);
+
+  // registration::FlowStore
+  Status CreateFlow(const registration::Flow& flow) override;
+  Result<std::optional<registration::Flow>> GetFlow(std::string_view id) override;
+  Status UpdateFlow(const registration::Flow& flow) override;
+  // registration::RegistrationStore
+  Status CreateIdentityWithSession(const identity::Identity& identity,
+                                   const session::Session& session) override;
+  // identity::IdentityStore
+  Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
+  Result<std::optional<identity::Identity>> FindByCredentialIdentifier(
+      std::string_view type, std::string_view identifier) override;
+  Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
+  // session::SessionStore
+  Result<std::optional<session::Session>> GetSessionByToken(std::string_view token) override;
+  // flow::ErrorStore
+  Status CreateError(const flow::ErrorContainer& container) override;
+  Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace atrium::store

@@ -1,0 +1,37 @@
+#pragma once
+// The password policy of spec §17.2.1: minimum length, identifier similarity, breach check.
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "strategy/password/breach_checker.h"
+#include "text/message.h"
+
+namespace atrium::strategy::password {
+
+class PasswordPolicy final {
+ public:
+  // `breaches` may be null (breach check disabled); it must outlive the policy.
+  PasswordPolicy(const config::PasswordMethod& config, BreachChecker* breaches)
+      : config_(config), breaches_(breaches) {}
+
+  // nullopt when the password is acceptable for `identifier`; otherwise the message (4000005
+  // with the reason text of §17.2.1). An error only when the breach service failed and
+  // ignore_network_errors is false (the caller turns it into a 500).
+  Result<std::optional<text::Message>> Check(std::string_view identifier,
+                                             std::string_view password) const;
+
+ private:
+  const config::PasswordMethod& config_;
+  BreachChecker* breaches_;
+};
+
+// Levenshtein distance over bytes.
+std::size_t LevenshteinDistance(std::string_view a, std::string_view b);
+// Length of the longest common substring over bytes.
+std::size_t LongestCommonSubstring(std::string_view a, std::string_view b);
+
+}  // namespace atrium::strategy::password
