@@ -6,9 +6,7 @@ cd "$(dirname "$0")/.."
 tools/setup-deps.sh --test
 tools/format.sh --check
 tools/lint.sh
-if [[ -f tests/sdk/package.json ]]; then
-  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
-fi
+(cd tests && npm ci --no-audit --no-fund --loglevel=error)
 cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev

@@ -97,7 +97,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   const auto& pw = c.selfservice.methods.password;
   if (pw.haveibeenpwned_enabled) {
     p->breaches = std::make_unique<strategy::password::HibpBreachChecker>(
-        pw.haveibeenpwned_host, pw.ignore_network_errors, p->clock);
+        pw.haveibeenpwned_host, p->clock);
   }
   p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
   p->profile = std::make_unique<strategy::ProfileStrategy>(c, p->clock);

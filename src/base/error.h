@@ -33,6 +33,7 @@ struct Error {
   std::string id;                  // stable error id, e.g. "security_csrf_violation"
   std::string message;             // overrides the standard message for the status
   nlohmann::ordered_json details;  // null when absent; keys are emitted sorted
+  nlohmann::ordered_json extra;    // extra top-level envelope keys (e.g. "use_flow_id"), or null
 
   static Error InvalidArgument(std::string reason) {
     return Error{ErrorCode::kInvalidArgument, std::move(reason), {}, {}, {}, {}};
@@ -48,6 +49,10 @@ struct Error {
   }
   static Error Unavailable(std::string reason) {
     return Error{ErrorCode::kUnavailable, std::move(reason), {}, {}, {}, {}};
+  }
+
+  static Error BadGateway(std::string reason) {
+    return Error{ErrorCode::kBadGateway, std::move(reason), {}, {}, {}, {}};
   }
 
   Error&& WithId(std::string v) && {

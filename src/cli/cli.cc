@@ -51,7 +51,8 @@ int Run(int argc, char** argv) {
   CLI::App* serve = cli.add_subcommand("serve", "Run the public and admin HTTP APIs");
   serve->add_option("-c,--config", serve_config, "Configuration file (kratos.yml format)");
   serve->add_flag("--dev", dev, "Development mode: embedded defaults, insecure cookies");
-  serve->add_flag("--watch-courier", "Accepted for Kratos compatibility; ignored");
+  bool watch_courier = false;
+  serve->add_flag("--watch-courier", watch_courier, "Accepted for Kratos compatibility; ignored");
 
   std::string migrate_config;
   CLI::App* migrate = cli.add_subcommand("migrate", "Apply the database migrations");

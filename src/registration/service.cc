@@ -5,6 +5,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "flow/csrf.h"
 #include "flow/errors.h"
 #include "registration/forms.h"
 #include "text/messages.h"
@@ -262,7 +263,7 @@ Reply Service::Submit(const RequestContext& request, const SubmitParams& params)
 
   const auto& schema = SchemaOf(f);
   SubmitContext ctx{request, f, schema, *params.body, *this,
-                    !config_.selfservice.registration.OneStep()};
+                    !config_.selfservice.registration.OneStep(), {}, {}, {}};
   ctx.identity.schema_id = schema.id;
   for (Strategy* s : strategies_) {
     ctx.group = std::string(s->Id());
