@@ -144,6 +144,7 @@ struct SetCookie {
   bool http_only = true;
   bool secure = false;
   std::string same_site;  // "Lax", "Strict", "None", "" = omitted
+  bool expires = false;   // also write Expires (gorilla/sessions style) next to Max-Age
 };
 // "name=value; Path=/; Expires=...; Max-Age=...; HttpOnly; Secure; SameSite=Lax".
 std::string FormatSetCookie(const SetCookie& cookie);

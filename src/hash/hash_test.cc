@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "hash/hasher.h"
+
+namespace atrium::hash {
+namespace {
+
+config::Argon2 FastArgon2() {
+  config::Argon2 p;
+  p.memory_kib = 1024;
+  p.iterations = 1;
+  return p;
+}
+
+TEST(Argon2idHasher, ProducesPhcStringsThatVerify) {
+  const Argon2idHasher hasher(FastArgon2());
+  const auto hashed = hasher.Hash("correct horse");
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_TRUE(hashed->starts_with("$argon2id$v=19$m=1024,t=1,p=1$")) << *hashed;
+  EXPECT_TRUE(*VerifyPassword("correct horse", *hashed));
+  EXPECT_FALSE(*VerifyPassword("correct horsf", *hashed));
+}
+
+TEST(Argon2idHasher, DefaultsAreTheOwaspParameters) {
+  const Argon2idHasher hasher{config::Argon2{}};
+  const auto hashed = hasher.Hash("pw");
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_TRUE(hashed->starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << *hashed;
+}
+
+TEST(BcryptHasher, WritesTwoAAndVerifies) {
+  const BcryptHasher hasher(4);
+  const auto hashed = hasher.Hash("password");
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_TRUE(hashed->starts_with("$2a$04$")) << *hashed;
+  EXPECT_EQ(hashed->size(), 60u);
+  EXPECT_TRUE(*VerifyPassword("password", *hashed));
+  EXPECT_FALSE(*VerifyPassword("passwore", *hashed));
+}
+
+TEST(BcryptHasher, RefusesMoreThan72Bytes) {
+  const BcryptHasher hasher(4);
+  EXPECT_TRUE(hasher.Hash(std::string(72, 'x')).ok());
+  EXPECT_EQ(hasher.Hash(std::string(73, 'x')).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(VerifyPassword, AcceptsPublishedBcryptVectors) {
+  // OpenBSD / John the Ripper test vectors.
+  EXPECT_TRUE(*VerifyPassword("U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+  EXPECT_TRUE(*VerifyPassword("", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy"));
+  EXPECT_FALSE(*VerifyPassword("U*V", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+}
+
+TEST(VerifyPassword, AcceptsArgon2HashesWithOtherParameters) {
+  // Kratos' Go hasher writes the same PHC format; parameters travel inside the string.
+  config::Argon2 p = FastArgon2();
+  p.memory_kib = 2048;
+  p.parallelism = 2;
+  p.salt_length = 32;
+  p.key_length = 16;
+  const auto hashed = Argon2idHasher(p).Hash("pw");
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_TRUE(*VerifyPassword("pw", *hashed));
+}
+
+TEST(VerifyPassword, RejectsUnknownAndMalformedFormats) {
+  EXPECT_FALSE(VerifyPassword("pw", "plain").ok());
+  EXPECT_FALSE(VerifyPassword("pw", "$argon2id$garbage").ok());
+  EXPECT_FALSE(VerifyPassword("pw", "$2a$").ok());
+}
+
+class CountingHasher final : public Hasher {
+ public:
+  Result<std::string> Hash(std::string_view password) const override {
+    const int now = ++running_;
+    int seen = max_.load();
+    while (now > seen && !max_.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    --running_;
+    return "h:" + std::string(password);
+  }
+  int max() const { return max_; }
+
+ private:
+  mutable std::atomic<int> running_{0};
+  mutable std::atomic<int> max_{0};
+};
+
+TEST(HashPool, BoundsConcurrencyAndServesEveryCaller) {
+  CountingHasher hasher;
+  {
+    HashPool pool(hasher, 2, 4);
+    std::vector<std::thread> callers;
+    std::atomic<int> correct{0};
+    for (int i = 0; i < 64; ++i) {
+      callers.emplace_back([&, i] {
+        const auto r = pool.Hash(std::to_string(i));
+        if (r.ok() && *r == "h:" + std::to_string(i)) {
+          ++correct;
+        }
+      });
+    }
+    for (auto& t : callers) {
+      t.join();
+    }
+    EXPECT_EQ(correct, 64);
+  }
+  EXPECT_LE(hasher.max(), 2);
+  EXPECT_GE(hasher.max(), 1);
+}
+
+TEST(HashPool, VerifiesOnThePool) {
+  const Argon2idHasher hasher(FastArgon2());
+  HashPool pool(hasher, 1, 1);
+  const auto hashed = pool.Hash("pw");
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_TRUE(*pool.Verify("pw", *hashed));
+  EXPECT_FALSE(*pool.Verify("px", *hashed));
+}
+
+}  // namespace
+}  // namespace atrium::hash

@@ -1,0 +1,62 @@
+#include <future>
+
+#include "hash/hasher.h"
+
+namespace atrium::hash {
+
+HashPool::HashPool(const Hasher& hasher, int workers, int queue_capacity)
+    : hasher_(hasher), capacity_(static_cast<std::size_t>(std::max(1, queue_capacity))) {
+  for (int i = 0; i < std::max(1, workers); ++i) {
+    threads_.emplace_back([this] { Work(); });
+  }
+}
+
+HashPool::~HashPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  has_job_.notify_all();
+  for (auto& t : threads_) {
+    t.join();
+  }
+}
+
+void HashPool::Submit(std::function<void()> job) {
+  std::unique_lock lock(mu_);
+  has_room_.wait(lock, [this] { return jobs_.size() < capacity_; });
+  jobs_.push_back(std::move(job));
+  lock.unlock();
+  has_job_.notify_one();
+}
+
+void HashPool::Work() {
+  for (;;) {
+    std::unique_lock lock(mu_);
+    has_job_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) {
+      return;  // stopping, and every queued job has run
+    }
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    has_room_.notify_one();
+    job();
+  }
+}
+
+Result<std::string> HashPool::Hash(std::string_view password) {
+  std::promise<Result<std::string>> done;
+  auto result = done.get_future();
+  Submit([&] { done.set_value(hasher_.Hash(password)); });
+  return result.get();
+}
+
+Result<bool> HashPool::Verify(std::string_view password, std::string_view encoded) {
+  std::promise<Result<bool>> done;
+  auto result = done.get_future();
+  Submit([&] { done.set_value(VerifyPassword(password, encoded)); });
+  return result.get();
+}
+
+}  // namespace atrium::hash
