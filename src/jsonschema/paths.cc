@@ -1,0 +1,148 @@
+// Schema paths as Kratos' form decoder and node generator see them (jsonschemax.ListPaths).
+#include <set>
+
+#include "jsonschema/schema.h"
+
+namespace atrium::jsonschema {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+constexpr int kMaxDepth = 64;
+
+class PathLister {
+ public:
+  explicit PathLister(const OJson& root) : root_(root) {}
+
+  std::vector<PathInfo> Run() {
+    Walk(root_, "", {}, 0);
+    return std::move(paths_);
+  }
+
+ private:
+  // Follows local `$ref`s; nullptr for remote or broken references.
+  const OJson* Resolve(const OJson* s, int hops = 0) const {
+    while (s != nullptr && s->is_object() && s->contains("$ref") && hops++ < 32) {
+      const auto& ref = (*s)["$ref"];
+      if (!ref.is_string() || !ref.get<std::string>().starts_with('#')) {
+        return nullptr;
+      }
+      try {
+        const std::string fragment = ref.get<std::string>().substr(1);
+        s = fragment.empty() ? &root_ : &root_.at(OJson::json_pointer(fragment));
+      } catch (const std::exception&) {
+        return nullptr;
+      }
+    }
+    return s;
+  }
+
+  static std::string TypeOf(const OJson& s) {
+    const auto it = s.find("type");
+    if (it == s.end()) {
+      return s.contains("properties") ? "object" : "";
+    }
+    if (it->is_string()) {
+      return it->get<std::string>();
+    }
+    if (it->is_array()) {
+      for (const auto& t : *it) {
+        if (t.is_string() && t.get<std::string>() != "null") {
+          return t.get<std::string>();
+        }
+      }
+    }
+    return "";
+  }
+
+  static std::string StringAt(const OJson& s, const char* key) {
+    const auto it = s.find(key);
+    return it != s.end() && it->is_string() ? it->get<std::string>() : "";
+  }
+
+  // Visits the properties of `schema` (and of its composition branches) under `prefix`.
+  void Walk(const OJson& schema, const std::string& prefix, const std::set<std::string>& required,
+            int depth) {
+    const OJson* s = Resolve(&schema);
+    if (s == nullptr || !s->is_object() || depth > kMaxDepth) {
+      return;
+    }
+    std::set<std::string> req = required;
+    if (const auto it = s->find("required"); it != s->end() && it->is_array()) {
+      for (const auto& r : *it) {
+        if (r.is_string()) {
+          req.insert(r.get<std::string>());
+        }
+      }
+    }
+    if (const auto props = s->find("properties"); props != s->end() && props->is_object()) {
+      for (const auto& [name, raw] : props->items()) {
+        const OJson* p = Resolve(&raw);
+        if (p == nullptr || !p->is_object()) {
+          continue;
+        }
+        const std::string full = prefix.empty() ? name : prefix + "." + name;
+        if (seen_.insert(full).second) {
+          PathInfo info;
+          info.name = full;
+          info.type = TypeOf(*p);
+          if (info.type == "array") {
+            if (const auto items = p->find("items"); items != p->end()) {
+              if (const OJson* item = Resolve(&*items); item != nullptr && item->is_object()) {
+                info.item_type = TypeOf(*item);
+              }
+            }
+          }
+          info.format = StringAt(*p, "format");
+          info.pattern = StringAt(*p, "pattern");
+          info.title = StringAt(*p, "title");
+          info.required = req.count(name) > 0;
+          if (const auto e = p->find("enum"); e != p->end() && e->is_array()) {
+            info.enum_values = nlohmann::json::parse(e->dump());
+          }
+          if (const auto x = p->find("ory.sh/kratos"); x != p->end()) {
+            info.extension = nlohmann::json::parse(x->dump());
+          }
+          paths_.push_back(std::move(info));
+        }
+        if (TypeOf(*p) == "object") {
+          Walk(*p, full, {}, depth + 1);
+        }
+      }
+    }
+    for (const char* key : {"allOf", "anyOf", "oneOf"}) {
+      if (const auto it = s->find(key); it != s->end() && it->is_array()) {
+        for (const auto& branch : *it) {
+          Walk(branch, prefix, req, depth + 1);
+        }
+      }
+    }
+    for (const char* key : {"if", "then", "else"}) {
+      if (const auto it = s->find(key); it != s->end()) {
+        Walk(*it, prefix, req, depth + 1);
+      }
+    }
+  }
+
+  const OJson& root_;
+  std::vector<PathInfo> paths_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+std::vector<PathInfo> ListPaths(const nlohmann::ordered_json& document) {
+  return PathLister(document).Run();
+}
+
+std::vector<std::string> DocumentOrderLeafKeys(const nlohmann::ordered_json& document) {
+  std::vector<std::string> out;
+  for (const auto& p : ListPaths(document)) {
+    if (p.type != "object") {
+      out.push_back(p.name);
+    }
+  }
+  return out;
+}
+
+}  // namespace atrium::jsonschema
