@@ -80,11 +80,13 @@ inline Status OkStatus() { return Status(); }
 #define ATRIUM_CONCAT_(a, b) ATRIUM_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Status or Result) from the enclosing function.
-#define ATRIUM_RETURN_IF_ERROR(expr)            \
+#define ATRIUM_RETURN_IF_ERROR(expr) \
+  ATRIUM_RETURN_IF_ERROR_IMPL_(ATRIUM_CONCAT_(atrium_status_, __LINE__), expr)
+#define ATRIUM_RETURN_IF_ERROR_IMPL_(tmp, expr) \
   do {                                          \
-    auto atrium_status_ = (expr);               \
-    if (!atrium_status_.ok()) {                 \
-      return std::move(atrium_status_).error(); \
+    auto tmp = (expr);                          \
+    if (!tmp.ok()) {                            \
+      return std::move(tmp).error();            \
     }                                           \
   } while (false)
 

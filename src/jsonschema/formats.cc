@@ -177,7 +177,9 @@ bool IsUuid(std::string_view s) {
 
 bool CheckFormat(std::string_view format, std::string_view value) {
   if (format == "email" || format == "idn-email") {
-    return IsEmail(value);
+    // Surrounding whitespace is tolerated (Go's mail.ParseAddress skips it); identifiers are
+    // trimmed by normalization, so " a@b.c" collides with "a@b.c" instead of being refused.
+    return IsEmail(TrimSpace(value));
   }
   if (format == "uri" || format == "iri") {
     return IsUri(value);

@@ -1,0 +1,213 @@
+#pragma once
+// The store contract: one suite that every backend (SQLite, PostgreSQL) must pass. A backend
+// test instantiates it with a factory that returns a fresh, migrated store.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "base/random.h"
+#include "flow/error_store.h"
+#include "identity/store.h"
+#include "registration/store.h"
+#include "session/session.h"
+
+namespace atrium::store::contract {
+
+// The interfaces of one backend instance; `owner` keeps it alive.
+struct StoreUnderTest {
+  std::shared_ptr<void> owner;
+  registration::FlowStore* flows;
+  registration::RegistrationStore* registrations;
+  identity::IdentityStore* identities;
+  session::SessionStore* sessions;
+  flow::ErrorStore* errors;
+};
+
+using StoreFactory = std::function<StoreUnderTest()>;
+
+inline Timestamp T(int64_t micros) {
+  return Timestamp(std::chrono::microseconds(1'780'000'000'000'000 + micros));
+}
+
+inline identity::Identity NewIdentity(const std::string& email) {
+  identity::Identity id;
+  id.id = NewUuid();
+  id.schema_id = "default";
+  id.state_changed_at = T(1);
+  id.created_at = T(2);
+  id.updated_at = T(3);
+  id.traits = nlohmann::ordered_json::parse(R"({"email":"x","name":"Ann","a":1})");
+  id.traits["email"] = email;
+  identity::Credential c;
+  c.type = "password";
+  c.identifiers = {email};
+  c.config = {{"hashed_password", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"}};
+  id.credentials["password"] = c;
+  id.verifiable_addresses.push_back(
+      identity::VerifiableAddress{NewUuid(), email, false, "email", "pending", std::nullopt, T(4), T(5)});
+  id.recovery_addresses.push_back(identity::RecoveryAddress{NewUuid(), email, "email", T(6), T(7)});
+  return id;
+}
+
+inline session::Session NewSession(const identity::Identity& id) {
+  session::Session s;
+  s.id = NewUuid();
+  s.token = session::NewSessionToken();
+  s.issued_at = T(10);
+  s.authenticated_at = T(11);
+  s.expires_at = T(12);
+  s.identity_id = id.id;
+  s.identity = id;
+  s.authentication_methods.push_back(session::AuthenticationMethod{"password", "aal1", T(13)});
+  s.devices.push_back(session::Device{NewUuid(), "127.0.0.1", "agent/1", ""});
+  return s;
+}
+
+class StoreContract : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { store_ = GetParam()(); }
+  StoreUnderTest store_;
+};
+
+TEST_P(StoreContract, FlowsRoundTripAndUpdate) {
+  registration::Flow f;
+  f.id = NewUuid();
+  f.type = registration::FlowType::kApi;
+  f.issued_at = T(1);
+  f.expires_at = T(2);
+  f.request_url = "http://127.0.0.1/self-service/registration/api";
+  f.csrf_token = "masked";
+  ASSERT_TRUE(store_.flows->CreateFlow(f).ok());
+  auto got = store_.flows->GetFlow(f.id);
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->ToStorageJson(), f.ToStorageJson());
+  f.state = "sent_email";
+  ASSERT_TRUE(store_.flows->UpdateFlow(f).ok());
+  EXPECT_EQ((*store_.flows->GetFlow(f.id))->state, "sent_email");
+  EXPECT_FALSE(store_.flows->GetFlow(NewUuid())->has_value());
+  registration::Flow unknown = f;
+  unknown.id = NewUuid();
+  EXPECT_EQ(store_.flows->UpdateFlow(unknown).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, ErrorsRoundTrip) {
+  flow::ErrorContainer e{NewUuid(), nlohmann::ordered_json::parse(R"({"id":"x","code":403})"), T(1), T(2)};
+  ASSERT_TRUE(store_.errors->CreateError(e).ok());
+  const auto got = store_.errors->GetError(e.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->error.dump(), e.error.dump());
+  EXPECT_EQ((*got)->created_at, e.created_at);
+  EXPECT_FALSE(store_.errors->GetError(NewUuid())->has_value());
+}
+
+TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
+  const auto id = NewIdentity("ann@example.com");
+  const auto s = NewSession(id);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(id, s).ok());
+  const auto got = store_.identities->GetIdentity(id.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const auto& g = **got;
+  EXPECT_EQ(g.traits.dump(), id.traits.dump()) << "key order is preserved";
+  EXPECT_EQ(g.created_at, id.created_at);
+  EXPECT_EQ(g.credentials.at("password").identifiers, id.credentials.at("password").identifiers);
+  EXPECT_EQ(g.credentials.at("password").config, id.credentials.at("password").config);
+  ASSERT_EQ(g.verifiable_addresses.size(), 1u);
+  EXPECT_EQ(g.verifiable_addresses[0].id, id.verifiable_addresses[0].id);
+  EXPECT_EQ(g.verifiable_addresses[0].updated_at, id.verifiable_addresses[0].updated_at);
+  EXPECT_EQ(g.ToPublicJson("http://x/"), id.ToPublicJson("http://x/"));
+
+  const auto by_token = store_.sessions->GetSessionByToken(s.token);
+  ASSERT_TRUE(by_token.ok() && by_token->has_value());
+  EXPECT_EQ((*by_token)->ToJson("http://x/", T(0)), s.ToJson("http://x/", T(0)));
+  EXPECT_FALSE(store_.sessions->GetSessionByToken("ory_st_unknown")->has_value());
+
+  const auto by_identifier =
+      store_.identities->FindByCredentialIdentifier("password", "ann@example.com");
+  ASSERT_TRUE(by_identifier.ok() && by_identifier->has_value());
+  EXPECT_EQ((*by_identifier)->id, id.id);
+  EXPECT_TRUE((*store_.identities->FindByAddress("ann@example.com"))->id == id.id);
+  EXPECT_FALSE(store_.identities->FindByAddress("nobody@example.com")->has_value());
+}
+
+TEST_P(StoreContract, DuplicateIdentifierIsAConflictNamingTheValue) {
+  const auto first = NewIdentity("dup@example.com");
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(first, NewSession(first)).ok());
+  const auto second = NewIdentity("dup@example.com");
+  const auto st = store_.registrations->CreateIdentityWithSession(second, NewSession(second));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(st.error().details.value("identifier", ""), "dup@example.com");
+  EXPECT_EQ(st.error().details.value("type", ""), "password");
+  EXPECT_EQ(st.error().details["credential_types"], nlohmann::ordered_json::array({"password"}));
+  EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value()) << "nothing half-written";
+}
+
+TEST_P(StoreContract, DuplicateAddressIsAConflictToo) {
+  const auto first = NewIdentity("addr@example.com");
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(first, NewSession(first)).ok());
+  auto second = NewIdentity("other@example.com");
+  second.verifiable_addresses[0].value = "addr@example.com";
+  const auto st = store_.registrations->CreateIdentityWithSession(second, NewSession(second));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(st.error().details.value("identifier", ""), "addr@example.com");
+  EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value());
+}
+
+TEST_P(StoreContract, AFailureLateInTheTransactionLeavesNothing) {
+  const auto first = NewIdentity("one@example.com");
+  const auto s1 = NewSession(first);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(first, s1).ok());
+  const auto second = NewIdentity("two@example.com");
+  auto s2 = NewSession(second);
+  s2.token = s1.token;  // the session insert, the last step, fails
+  const auto st = store_.registrations->CreateIdentityWithSession(second, s2);
+  ASSERT_FALSE(st.ok());
+  EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value());
+  EXPECT_FALSE(
+      store_.identities->FindByCredentialIdentifier("password", "two@example.com")->has_value());
+  EXPECT_FALSE(store_.identities->FindByAddress("two@example.com")->has_value());
+  // The identifier is still free afterwards.
+  const auto retry = NewIdentity("two@example.com");
+  EXPECT_TRUE(store_.registrations->CreateIdentityWithSession(retry, NewSession(retry)).ok());
+}
+
+TEST_P(StoreContract, ConcurrentRegistrationsWithSharedIdentifiers) {
+  constexpr int kThreads = 8;
+  constexpr int kEach = 25;
+  std::atomic<int> created{0};
+  std::atomic<int> conflicts{0};
+  std::atomic<int> other{0};
+  const std::string run = NewUuid().substr(0, 8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const auto id = NewIdentity("race-" + run + "-" + std::to_string((t * kEach + i) % 20) +
+                                    "@example.com");
+        const auto st = store_.registrations->CreateIdentityWithSession(id, NewSession(id));
+        if (st.ok()) {
+          ++created;
+        } else if (st.error().code == ErrorCode::kConflict) {
+          ++conflicts;
+        } else {
+          ++other;
+          ADD_FAILURE() << st.error().reason;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(created, 20);
+  EXPECT_EQ(conflicts, kThreads * kEach - 20);
+  EXPECT_EQ(other, 0);
+}
+
+}  // namespace atrium::store::contract

@@ -1,0 +1,115 @@
+#include "store/sqlite/migrations.h"
+
+namespace atrium::store::sqlite {
+
+// Timestamps are INTEGER nanoseconds since the Unix epoch (UTC); JSON documents are TEXT.
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "identities", R"sql(
+CREATE TABLE identities (
+  id TEXT PRIMARY KEY,
+  schema_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  state_changed_at INTEGER NOT NULL,
+  traits TEXT NOT NULL,
+  metadata_public TEXT,
+  metadata_admin TEXT,
+  organization_id TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE identity_credentials (
+  id TEXT PRIMARY KEY,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  config TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (identity_id, type)
+);
+CREATE TABLE identity_credential_identifiers (
+  id TEXT PRIMARY KEY,
+  credential_id TEXT NOT NULL REFERENCES identity_credentials(id) ON DELETE CASCADE,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  identifier TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  UNIQUE (type, identifier)
+);
+CREATE TABLE identity_verifiable_addresses (
+  id TEXT PRIMARY KEY,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  via TEXT NOT NULL,
+  value TEXT NOT NULL,
+  verified INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  verified_at INTEGER,
+  position INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (via, value)
+);
+CREATE TABLE identity_recovery_addresses (
+  id TEXT PRIMARY KEY,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  via TEXT NOT NULL,
+  value TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (via, value)
+);
+CREATE INDEX identity_credentials_identity ON identity_credentials(identity_id);
+CREATE INDEX identity_verifiable_addresses_identity ON identity_verifiable_addresses(identity_id);
+CREATE INDEX identity_recovery_addresses_identity ON identity_recovery_addresses(identity_id);
+)sql"},
+      {2, "sessions", R"sql(
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  token TEXT NOT NULL UNIQUE,
+  identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  active INTEGER NOT NULL,
+  aal TEXT NOT NULL,
+  authentication_methods TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  authenticated_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE session_devices (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  ip_address TEXT NOT NULL,
+  user_agent TEXT,
+  location TEXT NOT NULL,
+  position INTEGER NOT NULL
+);
+CREATE INDEX session_devices_session ON session_devices(session_id);
+)sql"},
+      {3, "self-service flows, errors and secrets", R"sql(
+CREATE TABLE selfservice_registration_flows (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX selfservice_registration_flows_expires ON selfservice_registration_flows(expires_at);
+CREATE TABLE selfservice_errors (
+  id TEXT PRIMARY KEY,
+  error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql"},
+  };
+  return migrations;
+}
+
+}  // namespace atrium::store::sqlite
