@@ -395,7 +395,7 @@ http::Response PublicApi::Render(const http::Request& req, const registration::R
                       sc.name, d_.session_cookies.Encode(*reply.session_token,
                                                          reply.session_expires_at),
                       sc.path.empty() ? c.path : sc.path, sc.domain.empty() ? c.domain : sc.domain,
-                      max_age, true, secure, secure ? same_site : std::string("Lax")}));
+                      max_age, true, secure, secure ? same_site : std::string("Lax"), true}));
     if (reply.regenerate_csrf && new_csrf_cookie.empty()) {
       res.AddHeader("Set-Cookie", CsrfSetCookie(flow::NewCsrfToken()));
     }

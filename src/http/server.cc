@@ -1,5 +1,6 @@
 // The HTTP/1.1 server: one io_context run by `io_threads` threads, one strand per connection,
 // blocking handlers offloaded to a fixed worker pool. Beast and Asio stay in this file.
+#include <array>
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -71,6 +72,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
+      // Answer, then swallow what the client is still sending so that it can read the answer
+      // instead of failing on a reset connection.
+      drain_after_write_ = true;
       return Write(ErrorJson(413, "Request Entity Too Large", "http: request body too large"),
                    false, false);
     }
@@ -147,11 +151,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                         if (!ec && self->drain_after_write_) {
+                           return self->Drain();
+                         }
                          if (ec || !res->keep_alive()) {
                            return self->Close();
                          }
                          self->ReadRequest();
                        });
+  }
+
+  // Reads and discards input until the peer closes, 64 MiB have passed, or 5 s of silence.
+  void Drain() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (64u << 20)) {
+                                return self->Close();
+                              }
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -165,6 +187,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   bool keep_alive_ = false;
+  bool drain_after_write_ = false;
+  std::size_t drained_ = 0;
+  std::array<char, 16384> scratch_{};
   const Router& router_;
   Shared& server_;
 };

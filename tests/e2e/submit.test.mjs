@@ -199,7 +199,7 @@ describe('expiry (§14)', () => {
     const r = await c.get(`self-service/registration/flows?id=${flow.id}`);
     assert.equal(r.status, 410);
     assert.equal(r.json.error.id, 'self_service_flow_expired');
-    assert.equal(r.json.error.details.redirect_to, `${expiring.base}self-service/registration/browser?return_to=http://127.0.0.1:4455/x`);
+    assert.equal(r.json.error.details.redirect_to, `${expiring.base}self-service/registration/browser?return_to=http%3A%2F%2F127.0.0.1%3A4455%2Fx`);
     const a = (await api(expiring.base).get('self-service/registration/api')).json;
     const ra = await api(expiring.base).get(`self-service/registration/flows?id=${a.id}`);
     assert.equal(ra.status, 410);
