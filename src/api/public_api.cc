@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxJsonDepth = 64;
 
 const std::vector<std::string> kJsonRequestOffers = {"text/html", "text/*", "*/*",
-                                                      "application/json"};
+                                                     "application/json"};
 const std::vector<std::string> kAcceptsJsonOffers = {"text/html", "application/json"};
 
 std::string StringQuery(const http::Request& req, std::string_view name) {
@@ -143,18 +143,17 @@ Result<registration::Body> DecodeBody(const http::Request& req) {
     const JsonShape shape = ScanJson(req.body);
     if (shape.max_depth > kMaxJsonDepth) {
       return Error::InvalidArgument("Unable to decode form as JSON: the document is nested " +
-                                    std::to_string(shape.max_depth) +
-                                    " levels deep; at most " + std::to_string(kMaxJsonDepth) +
-                                    " are allowed.");
+                                    std::to_string(shape.max_depth) + " levels deep; at most " +
+                                    std::to_string(kMaxJsonDepth) + " are allowed.");
     }
-    auto parsed = nlohmann::json::parse(std::string_view(req.body).substr(0, shape.end), nullptr,
-                                        false);
+    auto parsed =
+        nlohmann::json::parse(std::string_view(req.body).substr(0, shape.end), nullptr, false);
     if (parsed.is_discarded()) {
       return Error::InvalidArgument("Unable to decode form as JSON.");
     }
     if (!parsed.is_object()) {
-      return Error::InvalidArgument(
-          "Expected JSON sent in request body to be an object but got: " + JsonTypeName(parsed));
+      return Error::InvalidArgument("Expected JSON sent in request body to be an object but got: " +
+                                    JsonTypeName(parsed));
     }
     body.format = registration::Body::Format::kJson;
     body.json = std::move(parsed);
@@ -205,7 +204,8 @@ registration::InitParams InitParamsOf(const http::Request& req) {
 }  // namespace
 
 PublicApi::PublicApi(PublicApiDeps deps)
-    : d_(std::move(deps)), csrf_cookie_name_(flow::CsrfCookieName(d_.config.serve_public.base_url)) {}
+    : d_(std::move(deps)),
+      csrf_cookie_name_(flow::CsrfCookieName(d_.config.serve_public.base_url)) {}
 
 void PublicApi::Register(http::Router& router) const {
   using http::Execution;
@@ -280,9 +280,9 @@ registration::RequestContext PublicApi::Context(const http::Request& req, bool c
   ctx.url = scheme + "://" + host + req.target;
   const auto accept = req.Header("Accept");
   const auto content_type = req.Header("Content-Type");
-  ctx.is_json = http::NegotiateContentType(accept, kJsonRequestOffers, "text/html") ==
-                    "application/json" ||
-                content_type == "application/json";
+  ctx.is_json =
+      http::NegotiateContentType(accept, kJsonRequestOffers, "text/html") == "application/json" ||
+      content_type == "application/json";
   ctx.accepts_json =
       http::NegotiateContentType(accept, kAcceptsJsonOffers, "text/html") == "application/json";
   const auto mode = req.Header("Sec-Fetch-Mode");
@@ -333,8 +333,8 @@ registration::RequestContext PublicApi::Context(const http::Request& req, bool c
 std::string PublicApi::CsrfSetCookie(const std::string& value) const {
   const auto& c = d_.config.cookies;
   const bool secure = d_.config.CookiesSecure();
-  return http::FormatSetCookie(http::SetCookie{csrf_cookie_name_, value, c.path, c.domain,
-                                               31536000, true, secure,
+  return http::FormatSetCookie(http::SetCookie{csrf_cookie_name_, value, c.path, c.domain, 31536000,
+                                               true, secure,
                                                secure ? c.same_site : std::string("Lax")});
 }
 
@@ -390,12 +390,12 @@ http::Response PublicApi::Render(const http::Request& req, const registration::R
                                                                  d_.clock.Now())
                     .count();
     }
-    res.AddHeader("Set-Cookie",
-                  http::FormatSetCookie(http::SetCookie{
-                      sc.name, d_.session_cookies.Encode(*reply.session_token,
-                                                         reply.session_expires_at),
-                      sc.path.empty() ? c.path : sc.path, sc.domain.empty() ? c.domain : sc.domain,
-                      max_age, true, secure, secure ? same_site : std::string("Lax"), true}));
+    res.AddHeader(
+        "Set-Cookie",
+        http::FormatSetCookie(http::SetCookie{
+            sc.name, d_.session_cookies.Encode(*reply.session_token, reply.session_expires_at),
+            sc.path.empty() ? c.path : sc.path, sc.domain.empty() ? c.domain : sc.domain, max_age,
+            true, secure, secure ? same_site : std::string("Lax"), true}));
     if (reply.regenerate_csrf && new_csrf_cookie.empty()) {
       res.AddHeader("Set-Cookie", CsrfSetCookie(flow::NewCsrfToken()));
     }
@@ -454,9 +454,9 @@ http::Response PublicApi::Submit(const http::Request& req) const {
 http::Response PublicApi::WhoAmI(const http::Request& req) const {
   const std::string request_id(req.Header("X-Request-ID").value_or(""));
   auto s = SessionOf(req);
-  http::Response res = s ? JsonResponse(200, s->ToJson(d_.config.serve_public.base_url,
-                                                       d_.clock.Now()))
-                         : ErrorResponse(flow::NoSessionCredentials(), request_id);
+  http::Response res =
+      s ? JsonResponse(200, s->ToJson(d_.config.serve_public.base_url, d_.clock.Now()))
+        : ErrorResponse(flow::NoSessionCredentials(), request_id);
   if (s) {
     res.SetHeader("X-Kratos-Authenticated-Identity-Id", s->identity_id);
   }
@@ -478,8 +478,9 @@ http::Response PublicApi::GetError(const http::Request& req) const {
     body["error"] = {{"code", 500},
                      {"status", "Internal Server Error"},
                      {"reason", "This is a stub error."},
-                     {"message", "An internal server error occurred, please contact the system "
-                                 "administrator"}};
+                     {"message",
+                      "An internal server error occurred, please contact the system "
+                      "administrator"}};
     res = JsonResponse(200, body);
   } else if (auto found = d_.errors.GetError(IsUuid(id) ? id : std::string(kNilUuid));
              !found.ok()) {

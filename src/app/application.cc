@@ -31,10 +31,9 @@ void ApplyDevDefaults(config::Config& c) {
     return;
   }
   auto& reg = c.selfservice.registration;
-  const bool any_hooks =
-      !reg.after_hooks.empty() ||
-      std::any_of(reg.after_methods.begin(), reg.after_methods.end(),
-                  [](const auto& m) { return !m.second.hooks.empty(); });
+  const bool any_hooks = !reg.after_hooks.empty() ||
+                         std::any_of(reg.after_methods.begin(), reg.after_methods.end(),
+                                     [](const auto& m) { return !m.second.hooks.empty(); });
   if (!any_hooks) {
     reg.after_methods["password"].hooks.push_back(config::Hook{"session", nullptr});
     spdlog::info("dev mode: no after-registration hooks configured, adding the session hook");
@@ -82,13 +81,13 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   }
   if (c.secrets.cookie.empty()) {
     // Dev mode only (the loader requires secrets otherwise): generated once, then persisted.
-    ATRIUM_ASSIGN_OR_RETURN(
-        std::string secret,
-        p->store->GetOrCreateSecret("cookie", [] { return Base64UrlEncode(RandomBytes(32)); }));
+    ATRIUM_ASSIGN_OR_RETURN(std::string secret, p->store->GetOrCreateSecret("cookie", [] {
+      return Base64UrlEncode(RandomBytes(32));
+    }));
     c.secrets.cookie.push_back(std::move(secret));
   }
-  ATRIUM_ASSIGN_OR_RETURN(p->schemas, identity::SchemaRegistry::Load(
-                                          c.identity_schemas, c.identity_default_schema_id));
+  ATRIUM_ASSIGN_OR_RETURN(
+      p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
   p->hasher = hash::MakeHasher(c.hashers);
   const int workers = c.hashers.workers > 0 ? c.hashers.workers : Cores();
@@ -96,20 +95,19 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
 
   const auto& pw = c.selfservice.methods.password;
   if (pw.haveibeenpwned_enabled) {
-    p->breaches = std::make_unique<strategy::password::HibpBreachChecker>(
-        pw.haveibeenpwned_host, p->clock);
+    p->breaches =
+        std::make_unique<strategy::password::HibpBreachChecker>(pw.haveibeenpwned_host, p->clock);
   }
   p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
   p->profile = std::make_unique<strategy::ProfileStrategy>(c, p->clock);
-  p->password =
-      std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy, p->clock);
+  p->password = std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy, p->clock);
   p->registration = std::make_unique<registration::Service>(
       c, *p->schemas, *p->store, *p->store,
       std::vector<registration::Strategy*>{p->profile.get(), p->password.get()}, p->clock);
   store::SqliteStore* db = p->store.get();
-  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
-      c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies, p->clock,
-      [db] { return db->Ping(); }});
+  p->api = std::make_unique<api::PublicApi>(
+      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies,
+                         p->clock, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
   p->api->RegisterAdmin(p->admin_router);
   return std::unique_ptr<Application>(new Application(std::move(p)));

@@ -1,9 +1,9 @@
 #include "cli/cli.h"
 
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
-
-#include <cstdio>
 
 #include "app/application.h"
 #include "config/loader.h"
@@ -28,8 +28,8 @@ Result<config::Config> Load(const std::string& path, bool dev) {
 void ConfigureLogging(const config::Config& c) {
   spdlog::set_level(spdlog::level::from_str(c.log.level == "warning" ? "warn" : c.log.level));
   if (c.log.format == "json") {
-    spdlog::set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   }

@@ -140,7 +140,7 @@ struct Secrets {
 };
 
 struct Log {
-  std::string level = "info";  // trace, debug, info, warning, error, fatal, panic
+  std::string level = "info";   // trace, debug, info, warning, error, fatal, panic
   std::string format = "text";  // text or json
 };
 

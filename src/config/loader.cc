@@ -1,11 +1,11 @@
 #include "config/loader.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include "base/strings.h"
 #include "base/time.h"
@@ -213,7 +213,8 @@ Status ApplyEnvironment(Json& root, const std::map<std::string, std::string>& en
       }
       case Kind::kBool:
         if (raw != "true" && raw != "false") {
-          return Error::InvalidArgument(it->first + ": expected true or false, got " + GoQuote(raw));
+          return Error::InvalidArgument(it->first + ": expected true or false, got " +
+                                        GoQuote(raw));
         }
         value = raw == "true";
         break;
@@ -387,7 +388,9 @@ class Reader {
     Fail(Join(key), "must be one of " + list + ", got " + GoQuote(out));
   }
 
-  void Fail(const std::string& path, const std::string& why) { errors_.push_back(path + ": " + why); }
+  void Fail(const std::string& path, const std::string& why) {
+    errors_.push_back(path + ": " + why);
+  }
   std::string Join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   const std::string& path() const { return path_; }
   const Json* node() const { return node_; }
@@ -479,8 +482,11 @@ void ReadHooks(Reader& r, const std::string& key, std::vector<Hook>& out) {
       continue;
     }
     const std::string name = h["hook"].get<std::string>();
-    static const std::set<std::string> kHooks = {"session", "verification", "show_verification_ui",
-                                                 "web_hook", "revoke_active_sessions",
+    static const std::set<std::string> kHooks = {"session",
+                                                 "verification",
+                                                 "show_verification_ui",
+                                                 "web_hook",
+                                                 "revoke_active_sessions",
                                                  "require_verified_address",
                                                  "two_step_registration"};
     if (!kHooks.count(name)) {

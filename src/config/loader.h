@@ -13,8 +13,8 @@
 namespace atrium::config {
 
 struct LoadOptions {
-  std::optional<std::string> path;  // config file; none = defaults only (requires dev)
-  bool dev = false;                 // `serve --dev`
+  std::optional<std::string> path;         // config file; none = defaults only (requires dev)
+  bool dev = false;                        // `serve --dev`
   std::map<std::string, std::string> env;  // environment variables to apply
 };
 

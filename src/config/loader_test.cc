@@ -1,9 +1,9 @@
 #include "config/loader.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 namespace atrium::config {
 namespace {
@@ -127,9 +127,11 @@ TEST_F(LoaderTest, EnvironmentOverridesKeysLikeKratos) {
 }
 
 TEST_F(LoaderTest, ErrorsNameTheKeyPath) {
-  const auto unknown = Load(std::string(kMinimal) + "selfservice: {flows: {registration: {enabeld: true}}}\n");
+  const auto unknown =
+      Load(std::string(kMinimal) + "selfservice: {flows: {registration: {enabeld: true}}}\n");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.error().reason.find("selfservice.flows.registration.enabeld: unknown configuration key"),
+  EXPECT_NE(unknown.error().reason.find(
+                "selfservice.flows.registration.enabeld: unknown configuration key"),
             std::string::npos)
       << unknown.error().reason;
   const auto type = Load(std::string(kMinimal) + "serve: {public: {port: \"80\"}}\n");
@@ -139,7 +141,8 @@ TEST_F(LoaderTest, ErrorsNameTheKeyPath) {
       << type.error().reason;
   const auto duration = Load(std::string(kMinimal) + "session: {lifespan: forever}\n");
   EXPECT_NE(duration.error().reason.find("session.lifespan"), std::string::npos);
-  const auto style = Load(std::string(kMinimal) + "selfservice: {flows: {registration: {style: x}}}\n");
+  const auto style =
+      Load(std::string(kMinimal) + "selfservice: {flows: {registration: {style: x}}}\n");
   EXPECT_NE(style.error().reason.find("selfservice.flows.registration.style"), std::string::npos);
   const auto yaml = Load("dsn: [unclosed\n");
   EXPECT_FALSE(yaml.ok());

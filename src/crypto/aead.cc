@@ -1,8 +1,8 @@
 #include "crypto/aead.h"
 
-#include <openssl/evp.h>
-
 #include <memory>
+
+#include <openssl/evp.h>
 
 #include "base/check.h"
 #include "base/random.h"

@@ -49,9 +49,7 @@ Error MethodDisabled() {
               "contact the system administrator to enable it.");
 }
 
-Error FlowNotFound() {
-  return Make(ErrorCode::kNotFound, "", "", "Unable to locate the resource");
-}
+Error FlowNotFound() { return Make(ErrorCode::kNotFound, "", "", "Unable to locate the resource"); }
 
 Error FlowParamMalformed() {
   return Make(ErrorCode::kInvalidArgument, "The flow query parameter is missing or malformed.");

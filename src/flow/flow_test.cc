@@ -34,9 +34,9 @@ TEST(Csrf, TokenNotSentVariantHasNoRejectReason) {
 }
 
 TEST(ReturnTo, AllowsListedHostsAndPathPrefixes) {
-  const ReturnToPolicy p({"https://app.example.com/welcome", "https://*.example.org/",
-                          "*", "https://*.com/"},
-                         "http://127.0.0.1:4433/");
+  const ReturnToPolicy p(
+      {"https://app.example.com/welcome", "https://*.example.org/", "*", "https://*.com/"},
+      "http://127.0.0.1:4433/");
   EXPECT_EQ(p.Resolve("", "https://app.example.com/").value(), "https://app.example.com/");
   EXPECT_EQ(p.Resolve("https://APP.example.com/welcome/x?y=1", "").value(),
             "https://app.example.com/welcome/x?y=1");

@@ -62,8 +62,8 @@ ReturnToPolicy::ReturnToPolicy(const std::vector<std::string>& allowed,
     std::string wildcard;
     if (const size_t star = text.find("://*"); star != std::string::npos) {
       const size_t host_end = text.find_first_of("/:?#", star + 3);
-      wildcard = text.substr(star + 3, host_end == std::string::npos ? std::string::npos
-                                                                     : host_end - star - 3);
+      wildcard = text.substr(
+          star + 3, host_end == std::string::npos ? std::string::npos : host_end - star - 3);
       text.replace(star + 3, wildcard.size(), "wildcard.invalid");
     }
     const auto p = Parse(text);

@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "hash/hasher.h"
 
@@ -50,9 +50,11 @@ TEST(BcryptHasher, RefusesMoreThan72Bytes) {
 
 TEST(VerifyPassword, AcceptsPublishedBcryptVectors) {
   // OpenBSD / John the Ripper test vectors.
-  EXPECT_TRUE(*VerifyPassword("U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+  EXPECT_TRUE(
+      *VerifyPassword("U*U", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
   EXPECT_TRUE(*VerifyPassword("", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy"));
-  EXPECT_FALSE(*VerifyPassword("U*V", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+  EXPECT_FALSE(
+      *VerifyPassword("U*V", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
 }
 
 TEST(VerifyPassword, AcceptsArgon2HashesWithOtherParameters) {

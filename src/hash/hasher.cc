@@ -2,10 +2,11 @@
 
 #include <argon2.h>
 #include <crypt.h>
-#include <openssl/crypto.h>
 
 #include <cstdio>
 #include <memory>
+
+#include <openssl/crypto.h>
 
 #include "base/random.h"
 
@@ -48,7 +49,8 @@ Result<bool> VerifyBcrypt(std::string_view password, std::string_view encoded) {
     return Error::InvalidArgument("malformed bcrypt hash");
   }
   setting[2] = 'b';
-  ATRIUM_ASSIGN_OR_RETURN(std::string computed, Bcrypt(password.substr(0, kBcryptMaxBytes), setting));
+  ATRIUM_ASSIGN_OR_RETURN(std::string computed,
+                          Bcrypt(password.substr(0, kBcryptMaxBytes), setting));
   computed[2] = encoded[2];
   return computed.size() == encoded.size() &&
          CRYPTO_memcmp(computed.data(), encoded.data(), computed.size()) == 0;
@@ -62,10 +64,9 @@ Result<std::string> Argon2idHasher::Hash(std::string_view password) const {
       argon2_encodedlen(params_.iterations, params_.memory_kib, params_.parallelism,
                         static_cast<uint32_t>(salt.size()), params_.key_length, Argon2_id);
   std::string encoded(encoded_len, '\0');
-  const int rc = argon2id_hash_encoded(params_.iterations, params_.memory_kib,
-                                       params_.parallelism, password.data(), password.size(),
-                                       salt.data(), salt.size(), params_.key_length,
-                                       encoded.data(), encoded.size());
+  const int rc = argon2id_hash_encoded(params_.iterations, params_.memory_kib, params_.parallelism,
+                                       password.data(), password.size(), salt.data(), salt.size(),
+                                       params_.key_length, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
     return Error::Internal(std::string("argon2id: ") + argon2_error_message(rc));
   }
@@ -92,8 +93,7 @@ Result<bool> VerifyPassword(std::string_view password, std::string_view encoded)
   if (encoded.starts_with("$argon2id$") || encoded.starts_with("$argon2i$")) {
     return VerifyArgon2(password, encoded);
   }
-  if (encoded.starts_with("$2a$") || encoded.starts_with("$2b$") ||
-      encoded.starts_with("$2y$")) {
+  if (encoded.starts_with("$2a$") || encoded.starts_with("$2b$") || encoded.starts_with("$2y$")) {
     return VerifyBcrypt(password, encoded);
   }
   return Error::InvalidArgument("unknown password hash format");

@@ -20,9 +20,9 @@ namespace atrium::http {
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;  // "GET", "POST", ... (as sent, upper case)
-  std::string target;  // raw request target, "/self-service/registration?flow=..."
-  std::string path;    // target before '?', percent-decoded
+  std::string method;     // "GET", "POST", ... (as sent, upper case)
+  std::string target;     // raw request target, "/self-service/registration?flow=..."
+  std::string path;       // target before '?', percent-decoded
   std::string raw_query;  // target after '?', "" if none
   Pairs headers;          // in arrival order, names as sent
   std::string body;
@@ -93,11 +93,11 @@ class Router {
 
 struct ServerOptions {
   int io_threads = 1;
-  int worker_threads = 16;                    // pool for Execution::kOffload handlers
-  std::size_t max_body_bytes = 5 << 20;       // larger bodies get 413
-  std::size_t max_header_bytes = 64 << 10;    // larger headers get 431
-  int idle_timeout_seconds = 60;              // keep-alive idle and slow-read limit
-  std::string server_header;                  // empty: no Server header
+  int worker_threads = 16;                  // pool for Execution::kOffload handlers
+  std::size_t max_body_bytes = 5 << 20;     // larger bodies get 413
+  std::size_t max_header_bytes = 64 << 10;  // larger headers get 431
+  int idle_timeout_seconds = 60;            // keep-alive idle and slow-read limit
+  std::string server_header;                // empty: no Server header
 };
 
 // Serves any number of listeners with one io_context run by `io_threads` threads.
@@ -139,7 +139,7 @@ struct SetCookie {
   std::string name;
   std::string value;
   std::string path;
-  std::string domain;     // "" = host-only
+  std::string domain;              // "" = host-only
   std::optional<int64_t> max_age;  // seconds; nullopt = session cookie; <= 0 = delete now
   bool http_only = true;
   bool secure = false;

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "http/http.h"
+
+#include <gtest/gtest.h>
 
 namespace atrium::http {
 namespace {
@@ -37,7 +37,8 @@ TEST(MediaType, DropsParametersAndLowercases) {
 TEST(ParseUrlEncoded, DecodesLikeGo) {
   const auto r = ParseUrlEncoded("a=1&b=x+y%21&a=2&&c&traits.email=a%40b.c");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(*r, (Pairs{{"a", "1"}, {"b", "x y!"}, {"a", "2"}, {"c", ""}, {"traits.email", "a@b.c"}}));
+  EXPECT_EQ(*r,
+            (Pairs{{"a", "1"}, {"b", "x y!"}, {"a", "2"}, {"c", ""}, {"traits.email", "a@b.c"}}));
   EXPECT_FALSE(ParseUrlEncoded("a=%zz").ok());
   EXPECT_FALSE(ParseUrlEncoded("a;b=1").ok());
 }

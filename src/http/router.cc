@@ -22,7 +22,8 @@ bool MethodMatches(std::string_view route, std::string_view method) {
 }  // namespace
 
 void Router::Add(std::string method, std::string path, Handler handler, Execution execution) {
-  routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler), execution});
+  routes_.push_back(
+      Route{std::move(method), std::move(path), false, std::move(handler), execution});
 }
 
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,

@@ -59,10 +59,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     stream_.expires_after(std::chrono::seconds(server_.options.idle_timeout_seconds));
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->OnRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -79,9 +78,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
                    false, false);
     }
     if (ec == bhttp::error::header_limit) {
-      return Write(ErrorJson(431, "Request Header Fields Too Large",
-                             "http: request headers too large"),
-                   false, false);
+      return Write(
+          ErrorJson(431, "Request Header Fields Too Large", "http: request headers too large"),
+          false, false);
     }
     if (ec) {
       return Write(ErrorJson(400, "Bad Request", "malformed HTTP request"), false, false);
@@ -209,17 +208,17 @@ struct Server::Impl : Shared {
 };
 
 void Server::Impl::Accept(tcp::acceptor& acceptor, const Router& router) {
-  acceptor.async_accept(asio::make_strand(ioc), [this, &acceptor, &router](
-                                                    beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
-      return;
-    }
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Connection>(std::move(socket), router, *this)->Start();
-    }
-    Accept(acceptor, router);
-  });
+  acceptor.async_accept(asio::make_strand(ioc),
+                        [this, &acceptor, &router](beast::error_code ec, tcp::socket socket) {
+                          if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+                            return;
+                          }
+                          if (!ec) {
+                            socket.set_option(tcp::no_delay(true), ec);
+                            std::make_shared<Connection>(std::move(socket), router, *this)->Start();
+                          }
+                          Accept(acceptor, router);
+                        });
 }
 
 // Stop() only flips an atomic (safe from signal handlers); this timer notices it.

@@ -1,10 +1,11 @@
+#include <unistd.h>
+
+#include <thread>
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-#include <thread>
 
 #include "http/http.h"
 
@@ -49,21 +50,23 @@ std::string Exchange(uint16_t port, const std::string& bytes, bool half_close = 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add("GET", "/hello", [](const Request& r) {
-      Response res;
-      res.SetHeader("Content-Type", "text/plain");
-      res.body = "hello " + r.Query("name").value_or("?");
-      return res;
-    }, Execution::kInline);
+    router_.Add(
+        "GET", "/hello",
+        [](const Request& r) {
+          Response res;
+          res.SetHeader("Content-Type", "text/plain");
+          res.body = "hello " + r.Query("name").value_or("?");
+          return res;
+        },
+        Execution::kInline);
     router_.Add("POST", "/echo", [](const Request& r) {
       Response res;
       res.body = r.body;
       res.AddHeader("X-Remote", r.remote_address);
       return res;
     });
-    router_.Add("GET", "/throw", [](const Request&) -> Response {
-      throw std::runtime_error("boom");
-    });
+    router_.Add("GET", "/throw",
+                [](const Request&) -> Response { throw std::runtime_error("boom"); });
     ServerOptions options;
     options.io_threads = 2;
     options.worker_threads = 2;
@@ -95,16 +98,16 @@ TEST_F(ServerTest, AnswersInlineAndOffloadedHandlersOnOneKeepAliveConnection) {
 }
 
 TEST_F(ServerTest, HeadHasNoBody) {
-  const std::string out = Exchange(port_, "HEAD /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string out =
+      Exchange(port_, "HEAD /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(out.find("Content-Length: 7"), std::string::npos) << out;
   EXPECT_TRUE(out.ends_with("\r\n\r\n")) << out;
 }
 
 TEST_F(ServerTest, RefusesOversizedBodiesAndKeepsServing) {
   const std::string big(6 << 20, 'a');
-  const std::string out = Exchange(
-      port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(big.size()) +
-                 "\r\n\r\n" + big);
+  const std::string out = Exchange(port_, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                              std::to_string(big.size()) + "\r\n\r\n" + big);
   EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out.substr(0, 100);
   const std::string after = Exchange(port_, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(after.starts_with("HTTP/1.1 200")) << after;
@@ -119,8 +122,8 @@ TEST_F(ServerTest, AnswersGarbageUnknownPathsWrongMethodsAndExceptions) {
                   .starts_with("HTTP/1.1 405"));
   EXPECT_TRUE(Exchange(port_, "GET /throw HTTP/1.1\r\nConnection: close\r\n\r\n")
                   .starts_with("HTTP/1.1 500"));
-  const std::string huge_header = "GET /hello HTTP/1.1\r\nX-Big: " + std::string(100 << 10, 'a') +
-                                  "\r\n\r\n";
+  const std::string huge_header =
+      "GET /hello HTTP/1.1\r\nX-Big: " + std::string(100 << 10, 'a') + "\r\n\r\n";
   EXPECT_TRUE(Exchange(port_, huge_header).starts_with("HTTP/1.1 431"));
 }
 

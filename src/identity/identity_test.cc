@@ -1,8 +1,9 @@
+#include "identity/identity.h"
+
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
 #include "base/time.h"
-#include "identity/identity.h"
 #include "identity/normalize.h"
 #include "identity/schema.h"
 #include "identity/validator.h"
@@ -45,7 +46,8 @@ TEST(Normalize, LowercasesAndTrimsIdentifiers) {
 TEST(SchemaRegistry, LoadsBase64SchemasAndRejectsUnknownDefault) {
   auto registry = Registry();
   ASSERT_NE(registry, nullptr);
-  EXPECT_EQ(registry->Default().leaf_keys, (std::vector<std::string>{"traits.email", "traits.name"}));
+  EXPECT_EQ(registry->Default().leaf_keys,
+            (std::vector<std::string>{"traits.email", "traits.name"}));
   config::IdentitySchemaRef ref{"x", "base64://" + Base64Encode(kSchema), false};
   EXPECT_FALSE(SchemaRegistry::Load({ref}, "default").ok());
   EXPECT_FALSE(SchemaRegistry::Load({{"x", "ftp://nope", false}}, "x").ok());

@@ -1,10 +1,10 @@
 #include "identity/schema.h"
 
-#include <curl/curl.h>
-
 #include <fstream>
 #include <mutex>
 #include <sstream>
+
+#include <curl/curl.h>
 
 #include "base/strings.h"
 

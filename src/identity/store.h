@@ -16,8 +16,8 @@ class IdentityStore {
   // The identity (with credentials and addresses), or nullopt. Unavailable on database failure.
   virtual Result<std::optional<Identity>> GetIdentity(std::string_view id) = 0;
   // The identity owning a credential identifier of `type` (normalized form), or nullopt.
-  virtual Result<std::optional<Identity>> FindByCredentialIdentifier(std::string_view type,
-                                                                     std::string_view identifier) = 0;
+  virtual Result<std::optional<Identity>> FindByCredentialIdentifier(
+      std::string_view type, std::string_view identifier) = 0;
   // The identity owning a verifiable or recovery address with this normalized value, or nullopt.
   virtual Result<std::optional<Identity>> FindByAddress(std::string_view value) = 0;
 };

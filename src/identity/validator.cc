@@ -69,8 +69,7 @@ TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity
       }
       if (flag("code", "identifier")) {
         const std::string via = creds->at("code").value("via", "email");
-        const auto normalized =
-            via == "sms" ? NormalizePhoneE164(raw) : NormalizeEmailStrict(raw);
+        const auto normalized = via == "sms" ? NormalizePhoneE164(raw) : NormalizeEmailStrict(raw);
         if (normalized) {
           result.extracted.code_addresses.emplace_back(via, *normalized);
         }
@@ -117,7 +116,8 @@ TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity
         jsonschema::ValidationError e;
         e.instance_pointer = a.pointer;
         e.keyword = "format";
-        e.message = GoQuote(a.value) + " is not valid \"" + (a.via == "sms" ? "tel" : "email") + "\"";
+        e.message =
+            GoQuote(a.value) + " is not valid \"" + (a.via == "sms" ? "tel" : "email") + "\"";
         e.params = {{"format", a.via == "sms" ? "tel" : "email"}, {"value", a.value}};
         result.errors.push_back(std::move(e));
         continue;

@@ -1,11 +1,11 @@
 // Conformance with the draft-07 tests of Debian's json-schema-test-suite. Every file of the
 // required keywords runs; test groups that need a remote document are skipped by name, listed
 // below with the reason, and reported.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "jsonschema/schema.h"
 

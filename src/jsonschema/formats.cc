@@ -1,10 +1,10 @@
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
+
+#include <re2/re2.h>
 
 #include "base/strings.h"
 #include "jsonschema/internal.h"
@@ -87,8 +87,9 @@ int CountGroups(std::string_view side, bool allow_v4) {
       groups += 2;
       continue;
     }
-    if (g.empty() || g.size() > 4 ||
-        !std::all_of(g.begin(), g.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+    if (g.empty() || g.size() > 4 || !std::all_of(g.begin(), g.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c));
+        })) {
       return -1;
     }
     ++groups;
@@ -126,7 +127,8 @@ bool IsEmail(std::string_view s) {
   if (local.size() > 64) {
     return false;
   }
-  static const RE2 kDotAtom(R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)");
+  static const RE2 kDotAtom(
+      R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)");
   static const RE2 kQuoted(R"("([^"\\]|\\.)*")");
   if (!RE2::FullMatch(local, kDotAtom) && !RE2::FullMatch(local, kQuoted)) {
     return false;

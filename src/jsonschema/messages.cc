@@ -56,10 +56,9 @@ text::Message ToUiMessage(const ValidationError& e) {
       OJson ctx;
       ctx["actual"] = num("actual");
       ctx[b.key] = num("limit");
-      return Error(b.id,
-                   std::string("must be ") + b.op + " " + str("limit") + " but found " +
-                       str("actual"),
-                   std::move(ctx));
+      return Error(
+          b.id, std::string("must be ") + b.op + " " + str("limit") + " but found " + str("actual"),
+          std::move(ctx));
     }
   }
   if (e.keyword == "multipleOf") {
@@ -100,8 +99,10 @@ text::Message ToUiMessage(const ValidationError& e) {
   if (e.keyword == "const") {
     OJson ctx;
     ctx["expected"] = p.contains("expected") ? Ordered(p["expected"]) : OJson();
-    return Error(4000029, "must be equal to constant " + (p.contains("expected") ? p["expected"].dump() : ""),
-                 std::move(ctx));
+    return Error(
+        4000029,
+        "must be equal to constant " + (p.contains("expected") ? p["expected"].dump() : ""),
+        std::move(ctx));
   }
   if (e.keyword == "format") {
     const std::string format = p.value("format", "");

@@ -3,12 +3,12 @@
 // recursive schemas are plain cycles in the graph.
 #include "jsonschema/schema.h"
 
-#include <re2/re2.h>
-
 #include <cmath>
 #include <deque>
 #include <map>
 #include <optional>
+
+#include <re2/re2.h>
 
 #include "base/strings.h"
 #include "jsonschema/internal.h"
@@ -78,7 +78,9 @@ std::string EscapePointerToken(std::string_view token) {
 
 // ---- URI handling for $id and $ref (enough of RFC 3986 for schema documents) -------------
 
-std::string StripFragment(std::string_view uri) { return std::string(uri.substr(0, uri.find('#'))); }
+std::string StripFragment(std::string_view uri) {
+  return std::string(uri.substr(0, uri.find('#')));
+}
 
 bool HasScheme(std::string_view uri) {
   const size_t colon = uri.find(':');
@@ -96,8 +98,7 @@ bool HasScheme(std::string_view uri) {
 
 std::string RemoveDotSegments(const std::string& uri) {
   const size_t scheme_end = uri.find("://");
-  const size_t path_start =
-      scheme_end == std::string::npos ? 0 : uri.find('/', scheme_end + 3);
+  const size_t path_start = scheme_end == std::string::npos ? 0 : uri.find('/', scheme_end + 3);
   if (path_start == std::string::npos) {
     return uri;
   }
@@ -252,8 +253,8 @@ void Compiler::IndexIds(const Json& s, const std::string& pointer, const std::st
       }
     }
   }
-  for (const char* key : {"properties", "patternProperties", "definitions", "$defs",
-                          "dependencies"}) {
+  for (const char* key :
+       {"properties", "patternProperties", "definitions", "$defs", "dependencies"}) {
     if (const auto it = s.find(key); it != s.end() && it->is_object()) {
       for (const auto& [k, v] : it->items()) {
         child(v, pointer + "/" + key + "/" + EscapePointerToken(k));
@@ -317,7 +318,8 @@ Result<const Node*> Compiler::CompileAt(const std::string& pointer, int depth) {
     return &n;
   }
   if (!s->is_object()) {
-    return Error::InvalidArgument("schema at " + GoQuote(pointer) + " must be an object or boolean");
+    return Error::InvalidArgument("schema at " + GoQuote(pointer) +
+                                  " must be an object or boolean");
   }
   ATRIUM_RETURN_IF_ERROR(CompileObject(*s, n, pointer, depth));
   return &n;
@@ -325,8 +327,9 @@ Result<const Node*> Compiler::CompileAt(const std::string& pointer, int depth) {
 
 Status Compiler::CompileObject(const Json& s, Node& n, const std::string& pointer, int depth) {
   const auto fail = [&](std::string_view key, std::string_view why) {
-    return Error::InvalidArgument("invalid schema keyword " + GoQuote(pointer + "/" + std::string(key)) +
-                                  ": " + std::string(why));
+    return Error::InvalidArgument("invalid schema keyword " +
+                                  GoQuote(pointer + "/" + std::string(key)) + ": " +
+                                  std::string(why));
   };
   const auto number = [&](const char* key, std::optional<double>& out) -> Status {
     if (const auto it = s.find(key); it != s.end()) {
@@ -359,8 +362,8 @@ Status Compiler::CompileObject(const Json& s, Node& n, const std::string& pointe
         return fail(key, "expected a non-empty array");
       }
       for (size_t i = 0; i < it->size(); ++i) {
-        ATRIUM_ASSIGN_OR_RETURN(const Node* c,
-                                CompileAt(pointer + "/" + key + "/" + std::to_string(i), depth + 1));
+        ATRIUM_ASSIGN_OR_RETURN(
+            const Node* c, CompileAt(pointer + "/" + key + "/" + std::to_string(i), depth + 1));
         out.push_back(c);
       }
     }
@@ -521,10 +524,10 @@ Status Compiler::Run() {
   ATRIUM_ASSIGN_OR_RETURN(out_.root, CompileAt("", 0));
   // Compile definitions too, so that refs into them find nodes (and bad ones are reported).
   for (const char* key : {"definitions", "$defs"}) {
-    if (const auto it = root_.find(key); root_.is_object() && it != root_.end() && it->is_object()) {
+    if (const auto it = root_.find(key);
+        root_.is_object() && it != root_.end() && it->is_object()) {
       for (const auto& [k, v] : it->items()) {
-        ATRIUM_RETURN_IF_ERROR(
-            CompileAt("/" + std::string(key) + "/" + EscapePointerToken(k), 1));
+        ATRIUM_RETURN_IF_ERROR(CompileAt("/" + std::string(key) + "/" + EscapePointerToken(k), 1));
       }
     }
   }
@@ -707,11 +710,11 @@ class Validator {
       }
     };
     bound(n.minimum, !n.minimum || x >= *n.minimum, "minimum", ">=");
-    bound(n.exclusive_minimum, !n.exclusive_minimum || x > *n.exclusive_minimum,
-          "exclusiveMinimum", ">");
+    bound(n.exclusive_minimum, !n.exclusive_minimum || x > *n.exclusive_minimum, "exclusiveMinimum",
+          ">");
     bound(n.maximum, !n.maximum || x <= *n.maximum, "maximum", "<=");
-    bound(n.exclusive_maximum, !n.exclusive_maximum || x < *n.exclusive_maximum,
-          "exclusiveMaximum", "<");
+    bound(n.exclusive_maximum, !n.exclusive_maximum || x < *n.exclusive_maximum, "exclusiveMaximum",
+          "<");
     if (n.multiple_of) {
       const double q = x / *n.multiple_of;
       if (!std::isfinite(q) || std::fabs(q - std::round(q)) > 1e-9 * std::max(1.0, std::fabs(q))) {
@@ -741,8 +744,7 @@ class Validator {
         for (size_t j = i + 1; j < size; ++j) {
           if (v[i] == v[j]) {
             Add(run, ptr, "uniqueItems",
-                "items at index " + std::to_string(i) + " and " + std::to_string(j) +
-                    " are equal",
+                "items at index " + std::to_string(i) + " and " + std::to_string(j) + " are equal",
                 {{"index_a", i}, {"index_b", j}});
             i = j = size;
           }

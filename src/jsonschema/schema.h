@@ -27,9 +27,8 @@ struct ValidationError {
 
 // Called for every instance value whose (sub)schema carries the `ory.sh/kratos` extension
 // keyword, after successful validation of that value: (instance pointer, extension, value).
-using ExtensionVisitor = std::function<void(const std::string& pointer,
-                                            const nlohmann::json& extension,
-                                            const nlohmann::json& value)>;
+using ExtensionVisitor = std::function<void(
+    const std::string& pointer, const nlohmann::json& extension, const nlohmann::json& value)>;
 
 class Schema {
  public:
@@ -43,8 +42,8 @@ class Schema {
 
   // Every error in `instance` (empty = valid). Instances nested deeper than 256 levels yield a
   // single error with keyword "depth" instead of recursing further.
-  virtual std::vector<ValidationError> Validate(const nlohmann::json& instance,
-                                                const ExtensionVisitor* visitor = nullptr) const = 0;
+  virtual std::vector<ValidationError> Validate(
+      const nlohmann::json& instance, const ExtensionVisitor* visitor = nullptr) const = 0;
 };
 
 // One property path of a schema, as the Kratos form decoder and node generator see it.
@@ -55,7 +54,7 @@ struct PathInfo {
   std::string format;
   std::string pattern;
   std::string title;
-  bool required = false;  // listed in the parent's `required`
+  bool required = false;       // listed in the parent's `required`
   nlohmann::json enum_values;  // the `enum` array, or null
   nlohmann::json extension;    // the `ory.sh/kratos` object, or null
 };

@@ -113,8 +113,8 @@ TEST(ListPaths, FollowsDocumentOrderReferencesAndBranches) {
     names.push_back(p.name);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"traits", "traits.email", "traits.name",
-                                             "traits.name.last", "traits.name.first",
-                                             "traits.tags", "traits.plan", "traits.age"}));
+                                             "traits.name.last", "traits.name.first", "traits.tags",
+                                             "traits.plan", "traits.age"}));
   EXPECT_TRUE(paths[1].required);
   EXPECT_EQ(paths[1].title, "E-Mail");
   EXPECT_EQ(paths[5].item_type, "string");
@@ -146,12 +146,15 @@ TEST(ToUiMessage, MapsKeywordsToKratosMessages) {
   EXPECT_EQ(got["/x"],
             R"(4000017 length must be <= 2, but got 3 {"actual_length":3,"max_length":2})");
   EXPECT_EQ(got["/n"], R"(4000018 must be >= 5 but found 3 {"actual":3,"minimum":5})");
-  EXPECT_EQ(got["/k"],
-            R"(4000026 expected string, but got number {"actual_type":"number","allowed_types":["string"]})");
-  EXPECT_EQ(got["/l"],
-            R"(4000023 maximum 1 items allowed, but found 2 items {"actual_items":2,"max_items":1})");
-  EXPECT_EQ(got["/c"],
-            R"(4000001 value must be one of "a", "b" {"reason":"value must be one of \"a\", \"b\""})");
+  EXPECT_EQ(
+      got["/k"],
+      R"(4000026 expected string, but got number {"actual_type":"number","allowed_types":["string"]})");
+  EXPECT_EQ(
+      got["/l"],
+      R"(4000023 maximum 1 items allowed, but found 2 items {"actual_items":2,"max_items":1})");
+  EXPECT_EQ(
+      got["/c"],
+      R"(4000001 value must be one of "a", "b" {"reason":"value must be one of \"a\", \"b\""})");
 }
 
 }  // namespace

@@ -215,7 +215,8 @@ nlohmann::json BodySchema::Decode(const Body& body) const {
   return doc;
 }
 
-std::vector<jsonschema::ValidationError> BodySchema::Validate(const nlohmann::json& document) const {
+std::vector<jsonschema::ValidationError> BodySchema::Validate(
+    const nlohmann::json& document) const {
   return compiled_->Validate(document);
 }
 

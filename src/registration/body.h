@@ -20,7 +20,7 @@ struct Body {
   enum class Format { kForm, kJson };
   Format format = Format::kForm;
   std::vector<std::pair<std::string, std::string>> form;  // kForm: fields in order
-  nlohmann::json json;                                     // kJson: the parsed object
+  nlohmann::json json;                                    // kJson: the parsed object
 };
 
 // A method's body schema combined with one identity schema's traits, compiled once.

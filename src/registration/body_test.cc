@@ -32,13 +32,12 @@ class BodyTest : public ::testing::Test {
         {{"default", "base64://" + Base64Encode(kSchema), false}}, "default");
     ASSERT_TRUE(registry.ok()) << registry.error().reason;
     registry_ = std::move(registry).value();
-    auto schema = BodySchema::Build(
-        registry_->Default(),
-        {{"csrf_token", {{"type", "string"}}},
-         {"password", {{"type", "string"}, {"minLength", 1}}},
-         {"method", {{"type", "string"}}},
-         {"transient_payload", {{"type", "object"}}}},
-        nullptr);
+    auto schema = BodySchema::Build(registry_->Default(),
+                                    {{"csrf_token", {{"type", "string"}}},
+                                     {"password", {{"type", "string"}, {"minLength", 1}}},
+                                     {"method", {{"type", "string"}}},
+                                     {"transient_payload", {{"type", "object"}}}},
+                                    nullptr);
     ASSERT_TRUE(schema.ok()) << schema.error().reason;
     schema_ = std::move(schema).value();
   }

@@ -26,7 +26,7 @@ struct Flow {
   std::string active;
   ui::Container ui;
   std::optional<std::string> organization_id;
-  Json transient_payload;  // not persisted; null = omitted
+  Json transient_payload;                   // not persisted; null = omitted
   std::string session_token_exchange_code;  // creation response only; not persisted
   std::string state = "choose_method";
   std::string identity_schema;  // the `identity_schema` query value, "" = default

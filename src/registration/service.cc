@@ -257,13 +257,15 @@ Reply Service::Submit(const RequestContext& request, const SubmitParams& params)
     return HandleExpired(request, f);
   }
   if (!params.body) {
-    return FlowError(request, f, nullptr, params.body_error.value_or(Error::InvalidArgument(
-                                              "Unable to decode the HTTP request body.")));
+    return FlowError(request, f, nullptr,
+                     params.body_error.value_or(
+                         Error::InvalidArgument("Unable to decode the HTTP request body.")));
   }
 
   const auto& schema = SchemaOf(f);
-  SubmitContext ctx{request, f, schema, *params.body, *this,
-                    !config_.selfservice.registration.OneStep(), {}, {}, {}};
+  SubmitContext ctx{request,      f,     schema,
+                    *params.body, *this, !config_.selfservice.registration.OneStep(),
+                    {},           {},    {}};
   ctx.identity.schema_id = schema.id;
   for (Strategy* s : strategies_) {
     ctx.group = std::string(s->Id());
@@ -298,11 +300,12 @@ Reply Service::FlowError(const RequestContext& request, Flow& flow, const Submit
     if (config_.selfservice.registration.login_hints && error.details.is_object()) {
       const std::string hint = error.details.value("identifier", "");
       const std::string type = error.details.value("type", "");
-      return FlowError(request, flow, ctx,
-                       {FieldMessage{"", text::DuplicateWithHints(
-                                             hint, type.empty() ? std::vector<std::string>{}
-                                                                : std::vector<std::string>{type},
-                                             {})}});
+      return FlowError(
+          request, flow, ctx,
+          {FieldMessage{"", text::DuplicateWithHints(hint,
+                                                     type.empty() ? std::vector<std::string>{}
+                                                                  : std::vector<std::string>{type},
+                                                     {})}});
     }
     return FlowError(request, flow, ctx, {FieldMessage{"", text::DuplicateIdentifier()}});
   }
@@ -421,14 +424,16 @@ Reply Service::Complete(const RequestContext& request, SubmitContext& ctx,
 
   nlohmann::ordered_json continue_with = nlohmann::ordered_json::array();
   if (!flow.IsApi() && request.is_json) {
-    continue_with.push_back({{"action", "redirect_browser_to"}, {"redirect_browser_to", *return_url}});
+    continue_with.push_back(
+        {{"action", "redirect_browser_to"}, {"redirect_browser_to", *return_url}});
   }
   const bool session_hook = HasSessionHook(method);
   const std::string& base = config_.serve_public.base_url;
   if (flow.IsApi()) {
     nlohmann::ordered_json body;
     if (session_hook) {
-      continue_with.push_back({{"action", "set_ory_session_token"}, {"ory_session_token", s.token}});
+      continue_with.push_back(
+          {{"action", "set_ory_session_token"}, {"ory_session_token", s.token}});
       body["session_token"] = s.token;
       body["session"] = s.ToJson(base, clock_.Now());
     }

@@ -20,9 +20,8 @@ class Service final : public FormBuilder {
  public:
   // `strategies` in Kratos' fixed submit order (profile, password, oidc, code, passkey, webauthn).
   // All references must outlive the service. Thread-safe: no mutable state.
-  Service(const config::Config& config, const identity::SchemaRegistry& schemas,
-          FlowStore& flows, RegistrationStore& registrations, std::vector<Strategy*> strategies,
-          const Clock& clock);
+  Service(const config::Config& config, const identity::SchemaRegistry& schemas, FlowStore& flows,
+          RegistrationStore& registrations, std::vector<Strategy*> strategies, const Clock& clock);
 
   Reply InitBrowser(const RequestContext& request, const InitParams& params) const;
   Reply InitApi(const RequestContext& request, const InitParams& params) const;
@@ -40,8 +39,7 @@ class Service final : public FormBuilder {
                   std::vector<FieldMessage> messages) const;
   Reply FlowError(const RequestContext& request, Flow& flow, const SubmitContext* ctx,
                   const Error& error) const;
-  Reply Complete(const RequestContext& request, SubmitContext& ctx,
-                 std::string_view method) const;
+  Reply Complete(const RequestContext& request, SubmitContext& ctx, std::string_view method) const;
   const identity::IdentitySchema& SchemaOf(const Flow& flow) const;
   bool HasSessionHook(std::string_view method) const;
   std::string ReturnUrlDefault(std::string_view method) const;

@@ -1,8 +1,9 @@
+#include "session/session.h"
+
 #include <gtest/gtest.h>
 
 #include "base/time.h"
 #include "session/cookie.h"
-#include "session/session.h"
 
 namespace atrium::session {
 namespace {

@@ -2,12 +2,12 @@
 // The store contract: one suite that every backend (SQLite, PostgreSQL) must pass. A backend
 // test instantiates it with a factory that returns a fresh, migrated store.
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "base/random.h"
 #include "flow/error_store.h"
@@ -47,8 +47,8 @@ inline identity::Identity NewIdentity(const std::string& email) {
   c.identifiers = {email};
   c.config = {{"hashed_password", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"}};
   id.credentials["password"] = c;
-  id.verifiable_addresses.push_back(
-      identity::VerifiableAddress{NewUuid(), email, false, "email", "pending", std::nullopt, T(4), T(5)});
+  id.verifiable_addresses.push_back(identity::VerifiableAddress{
+      NewUuid(), email, false, "email", "pending", std::nullopt, T(4), T(5)});
   id.recovery_addresses.push_back(identity::RecoveryAddress{NewUuid(), email, "email", T(6), T(7)});
   return id;
 }
@@ -96,7 +96,8 @@ TEST_P(StoreContract, FlowsRoundTripAndUpdate) {
 }
 
 TEST_P(StoreContract, ErrorsRoundTrip) {
-  flow::ErrorContainer e{NewUuid(), nlohmann::ordered_json::parse(R"({"id":"x","code":403})"), T(1), T(2)};
+  flow::ErrorContainer e{NewUuid(), nlohmann::ordered_json::parse(R"({"id":"x","code":403})"), T(1),
+                         T(2)};
   ASSERT_TRUE(store_.errors->CreateError(e).ok());
   const auto got = store_.errors->GetError(e.id);
   ASSERT_TRUE(got.ok() && got->has_value());

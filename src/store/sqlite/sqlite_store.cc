@@ -119,7 +119,8 @@ class Conn {
     if (rc != SQLITE_OK) {
       std::string text = message != nullptr ? message : sqlite3_errstr(rc);
       sqlite3_free(message);
-      return rc == SQLITE_CONSTRAINT ? Error::Conflict(text) : Error::Unavailable("sqlite: " + text);
+      return rc == SQLITE_CONSTRAINT ? Error::Conflict(text)
+                                     : Error::Unavailable("sqlite: " + text);
     }
     return OkStatus();
   }
@@ -344,7 +345,8 @@ Result<int> SqliteStore::PendingMigrations() {
     ATRIUM_RETURN_IF_ERROR(c.Exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
         "NOT NULL, applied_at INTEGER NOT NULL)"));
-    ATRIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    ATRIUM_ASSIGN_OR_RETURN(auto stmt,
+                            c.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
     if (stmt->Step() != SQLITE_ROW) {
       return Error::Unavailable("cannot read schema_migrations");
     }
@@ -432,7 +434,8 @@ Result<std::optional<registration::Flow>> SqliteStore::GetFlow(std::string_view 
     if (rc != SQLITE_ROW) {
       return DbError(c.db(), rc, "get flow");
     }
-    ATRIUM_ASSIGN_OR_RETURN(auto flow, registration::Flow::FromStorageJson(ParseJson(stmt->Text(0))));
+    ATRIUM_ASSIGN_OR_RETURN(auto flow,
+                            registration::Flow::FromStorageJson(ParseJson(stmt->Text(0))));
     return std::optional<registration::Flow>(std::move(flow));
   });
 }
@@ -440,7 +443,10 @@ Result<std::optional<registration::Flow>> SqliteStore::GetFlow(std::string_view 
 Status SqliteStore::UpdateFlow(const registration::Flow& flow) {
   return impl_->Write([&](Conn& c) -> Status {
     ATRIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(sql::kUpdateFlow));
-    stmt->Bind(Nanos(flow.expires_at)).Bind(flow.ToStorageJson().dump()).Bind(NowNanos()).Bind(flow.id);
+    stmt->Bind(Nanos(flow.expires_at))
+        .Bind(flow.ToStorageJson().dump())
+        .Bind(NowNanos())
+        .Bind(flow.id);
     ATRIUM_RETURN_IF_ERROR(c.Run(*stmt, "update flow"));
     if (sqlite3_changes(c.db()) == 0) {
       return Error::NotFound("flow " + flow.id + " does not exist");
@@ -476,8 +482,7 @@ Result<std::optional<flow::ErrorContainer>> SqliteStore::GetError(std::string_vi
 // ---- identities and sessions ------------------------------------------------------------
 
 Result<OJson> SqliteStore::Impl::ConflictDetails(Conn& c, const std::string& owner_query_value,
-                                                 const std::string& kind,
-                                                 const std::string& type,
+                                                 const std::string& kind, const std::string& type,
                                                  const std::string& value) {
   std::string owner;
   if (kind == "identifier") {
@@ -596,7 +601,8 @@ Status SqliteStore::CreateIdentityWithSession(const identity::Identity& id,
     {
       OJson methods = OJson::array();
       for (const auto& m : s.authentication_methods) {
-        methods.push_back({{"method", m.method}, {"aal", m.aal}, {"completed_at", Nanos(m.completed_at)}});
+        methods.push_back(
+            {{"method", m.method}, {"aal", m.aal}, {"completed_at", Nanos(m.completed_at)}});
       }
       ATRIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(sql::kInsertSession));
       stmt->Bind(s.id)
@@ -613,8 +619,12 @@ Status SqliteStore::CreateIdentityWithSession(const identity::Identity& id,
     for (size_t i = 0; i < s.devices.size(); ++i) {
       const auto& d = s.devices[i];
       ATRIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(sql::kInsertDevice));
-      stmt->Bind(d.id).Bind(s.id).Bind(d.ip_address).Bind(d.user_agent).Bind(d.location).Bind(
-          static_cast<int64_t>(i));
+      stmt->Bind(d.id)
+          .Bind(s.id)
+          .Bind(d.ip_address)
+          .Bind(d.user_agent)
+          .Bind(d.location)
+          .Bind(static_cast<int64_t>(i));
       ATRIUM_RETURN_IF_ERROR(c.Run(*stmt, "create session device"));
     }
     return OkStatus();
@@ -749,9 +759,9 @@ Result<std::optional<session::Session>> SqliteStore::GetSessionByToken(std::stri
       s.active = stmt->Int(3) != 0;
       s.aal = stmt->Text(4);
       for (const auto& m : ParseJson(stmt->Text(5))) {
-        s.authentication_methods.push_back(session::AuthenticationMethod{
-            m.value("method", ""), m.value("aal", "aal1"),
-            FromNanos(m.value("completed_at", int64_t{0}))});
+        s.authentication_methods.push_back(
+            session::AuthenticationMethod{m.value("method", ""), m.value("aal", "aal1"),
+                                          FromNanos(m.value("completed_at", int64_t{0}))});
       }
       s.issued_at = FromNanos(stmt->Int(6));
       s.authenticated_at = FromNanos(stmt->Int(7));

@@ -1,9 +1,9 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "store/contract_test.h"
 
@@ -12,9 +12,7 @@ namespace {
 
 using contract::StoreContract;
 
-std::string TempDb() {
-  return ::testing::TempDir() + "atrium-store-" + NewUuid() + ".db";
-}
+std::string TempDb() { return ::testing::TempDir() + "atrium-store-" + NewUuid() + ".db"; }
 
 contract::StoreUnderTest Wrap(std::shared_ptr<SqliteStore> s) {
   return contract::StoreUnderTest{s, s.get(), s.get(), s.get(), s.get(), s.get()};

@@ -1,9 +1,9 @@
 #include "strategy/password/breach_checker.h"
 
+#include <memory>
+
 #include <curl/curl.h>
 #include <openssl/evp.h>
-
-#include <memory>
 
 #include "base/strings.h"
 
@@ -38,7 +38,7 @@ std::size_t Collect(char* data, std::size_t size, std::size_t n, void* out) {
 HibpBreachChecker::HibpBreachChecker(std::string host, const Clock& clock,
                                      std::chrono::milliseconds timeout)
     : base_url_(host.starts_with("http://") || host.starts_with("https://") ? host
-                                                                              : "https://" + host),
+                                                                            : "https://" + host),
       clock_(clock),
       timeout_(timeout) {
   while (base_url_.ends_with('/')) {

@@ -104,7 +104,8 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
     }
   }
   if (config_.hashers.algorithm == "bcrypt" && password.size() > kBcryptMaxBytes) {
-    return OnPassword(text::PasswordTooLong(kBcryptMaxBytes, static_cast<int64_t>(password.size())));
+    return OnPassword(
+        text::PasswordTooLong(kBcryptMaxBytes, static_cast<int64_t>(password.size())));
   }
   auto hashed = hashing_.Hash(password);
   if (!hashed.ok()) {

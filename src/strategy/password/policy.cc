@@ -49,16 +49,16 @@ Result<std::optional<text::Message>> PasswordPolicy::Check(std::string_view iden
   // 1. Minimum length, in bytes.
   const auto min = static_cast<std::size_t>(config_.min_password_length);
   if (password.size() < min) {
-    return std::optional(text::PasswordTooShort(static_cast<int64_t>(min),
-                                                static_cast<int64_t>(password.size())));
+    return std::optional(
+        text::PasswordTooShort(static_cast<int64_t>(min), static_cast<int64_t>(password.size())));
   }
   // 2. Similarity to the identifier (lower-cased; Levenshtein or longest common substring).
   if (config_.identifier_similarity_check_enabled && !identifier.empty() &&
       identifier.size() <= kSimilarityMaxBytes && password.size() <= kSimilarityMaxBytes) {
     const std::string id = AsciiLower(identifier);
     const std::string pw = AsciiLower(password);
-    const double common = static_cast<double>(LongestCommonSubstring(id, pw)) /
-                          static_cast<double>(pw.size());
+    const double common =
+        static_cast<double>(LongestCommonSubstring(id, pw)) / static_cast<double>(pw.size());
     if (LevenshteinDistance(id, pw) < 5 || common > 0.5) {
       return std::optional(text::PasswordTooSimilar());
     }

@@ -11,8 +11,7 @@ namespace {
 using registration::FormStep;
 using registration::Outcome;
 
-ui::Node SubmitButton(std::string name, std::string value, std::string group,
-                      text::Message label) {
+ui::Node SubmitButton(std::string name, std::string value, std::string group, text::Message label) {
   ui::Node n = ui::Node::Input(std::move(name), "submit", std::move(group));
   n.input.value = std::move(value);
   n.label = std::move(label);
@@ -30,8 +29,7 @@ void ProfileStrategy::Populate(registration::Flow& flow, const identity::Identit
     return;  // the credential screen is built by Register (hidden traits + Back)
   }
   const std::string group =
-      config_.selfservice.methods.password.password_profile_registration_node_group ==
-                  "password" &&
+      config_.selfservice.methods.password.password_profile_registration_node_group == "password" &&
               step == FormStep::kOneStep
           ? "password"
           : "default";

@@ -30,7 +30,8 @@ class ProfileStrategy final : public registration::Strategy {
   const config::Config& config_;
   const Clock& clock_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const registration::BodySchema>> body_schemas_;  // by schema id
+  std::map<std::string, std::shared_ptr<const registration::BodySchema>>
+      body_schemas_;  // by schema id
 };
 
 }  // namespace atrium::strategy
