@@ -34,13 +34,16 @@ class PublicApi final {
   // The admin port: health endpoints and 307 redirects of the self-service paths.
   void RegisterAdmin(http::Router& router) const;
 
- private:
+  // The handlers, public so that the built-in UI can consume the API in-process exactly as an
+  // external UI consumes it over HTTP.
   http::Response InitBrowser(const http::Request& req) const;
   http::Response InitApi(const http::Request& req) const;
   http::Response GetFlow(const http::Request& req) const;
   http::Response Submit(const http::Request& req) const;
   http::Response WhoAmI(const http::Request& req) const;
   http::Response GetError(const http::Request& req) const;
+
+ private:
   http::Response ListSchemas(const http::Request& req) const;
   http::Response GetSchema(const http::Request& req) const;
   http::Response Ready(const http::Request& req) const;

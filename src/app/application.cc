@@ -18,6 +18,7 @@
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
+#include "webui/webui.h"
 
 namespace atrium::app {
 namespace {
@@ -56,6 +57,7 @@ struct Application::Parts {
   std::unique_ptr<strategy::PasswordStrategy> password;
   std::unique_ptr<registration::Service> registration;
   std::unique_ptr<api::PublicApi> api;
+  std::unique_ptr<webui::WebUi> ui;
   http::Router public_router;
   http::Router admin_router;
 };
@@ -109,6 +111,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
       api::PublicApiDeps{c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies,
                          p->clock, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
+  p->ui = std::make_unique<webui::WebUi>(c, *p->api);
+  p->ui->Register(p->public_router);
   p->api->RegisterAdmin(p->admin_router);
   return std::unique_ptr<Application>(new Application(std::move(p)));
 }

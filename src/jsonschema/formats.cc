@@ -27,33 +27,40 @@ bool IsDate(std::string_view s) {
 
 bool IsDateTime(std::string_view s) {
   static const RE2 kDateTime(
-      R"((\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))");
+      R"((\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2})))");
   std::string date;
   int h = 0;
   int m = 0;
   int sec = 0;
-  return RE2::FullMatch(s, kDateTime, &date, &h, &m, &sec, nullptr, nullptr) && IsDate(date) &&
-         h < 24 && m < 60 && sec <= 60;
-}
-
-bool IsHostname(std::string_view s) {
-  if (s.empty() || s.size() > 253) {
+  std::string off_h;  // empty for "Z"
+  std::string off_m;
+  if (!RE2::FullMatch(s, kDateTime, &date, &h, &m, &sec, &off_h, &off_m) || !IsDate(date) ||
+      h >= 24 || m >= 60 || sec > 60) {
     return false;
   }
-  static const RE2 kLabel(R"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)");
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t dot = s.find('.', start);
-    const std::string_view label = s.substr(start, dot - start);
-    if (!RE2::FullMatch(label, kLabel)) {
+  return off_h.empty() || (std::atoi(off_h.c_str()) < 24 && std::atoi(off_m.c_str()) < 60);
+}
+
+// ory/jsonschema's isHostname: one trailing dot allowed, labels of 1..63 letters, digits and
+// hyphens not ending with a hyphen, the whole name not starting with one, at most 253 chars.
+bool IsHostname(std::string_view s) {
+  if (s.ends_with('.')) {
+    s.remove_suffix(1);
+  }
+  if (s.size() > 253 || s.empty() || s.front() == '-') {
+    return false;
+  }
+  for (const std::string_view label : Split(s, '.')) {
+    if (label.empty() || label.size() > 63 || label.back() == '-') {
       return false;
     }
-    if (dot == std::string_view::npos) {
-      return true;
+    for (const char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
+        return false;
+      }
     }
-    start = dot + 1;
   }
-  return false;
+  return true;
 }
 
 bool IsIpv4(std::string_view s) {
@@ -113,31 +120,30 @@ bool IsIpv6(std::string_view s) {
   return left >= 0 && right >= 0 && left + right <= 7;
 }
 
+// ory/jsonschema's isEmail: at most 254 bytes, a local part of at most 64 bytes before the last
+// '@', a hostname domain, and acceptance by Go's mail.ParseAddress (dot-atom or quoted local
+// part, UTF-8 allowed; leading white space skipped).
 bool IsEmail(std::string_view s) {
-  // Practical RFC 5322 addr-spec: dot-atom or quoted local part, domain or address literal.
   if (s.size() > 254) {
     return false;
   }
   const size_t at = s.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= s.size()) {
+  if (at == std::string_view::npos) {
     return false;
   }
-  const std::string_view local = s.substr(0, at);
+  std::string_view local = s.substr(0, at);
   const std::string_view domain = s.substr(at + 1);
-  if (local.size() > 64) {
+  if (local.size() > 64 || !IsHostname(domain) || domain.ends_with('.')) {
     return false;
+  }
+  while (!local.empty() && (local.front() == ' ' || local.front() == '\t' ||
+                            local.front() == '\r' || local.front() == '\n')) {
+    local.remove_prefix(1);
   }
   static const RE2 kDotAtom(
-      R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)");
-  static const RE2 kQuoted(R"("([^"\\]|\\.)*")");
-  if (!RE2::FullMatch(local, kDotAtom) && !RE2::FullMatch(local, kQuoted)) {
-    return false;
-  }
-  if (domain.front() == '[' && domain.back() == ']') {
-    const std::string_view literal = domain.substr(1, domain.size() - 2);
-    return IsIpv4(literal) || (literal.starts_with("IPv6:") && IsIpv6(literal.substr(5)));
-  }
-  return IsHostname(domain);
+      R"(([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7F])+(\.([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7F])+)*)");
+  static const RE2 kQuoted(R"("([^"\\]|\\.)+")");
+  return RE2::FullMatch(local, kDotAtom) || RE2::FullMatch(local, kQuoted);
 }
 
 bool IsUri(std::string_view s) {
@@ -179,9 +185,7 @@ bool IsUuid(std::string_view s) {
 
 bool CheckFormat(std::string_view format, std::string_view value) {
   if (format == "email" || format == "idn-email") {
-    // Surrounding whitespace is tolerated (Go's mail.ParseAddress skips it); identifiers are
-    // trimmed by normalization, so " a@b.c" collides with "a@b.c" instead of being refused.
-    return IsEmail(TrimSpace(value));
+    return IsEmail(value);
   }
   if (format == "uri" || format == "iri") {
     return IsUri(value);
@@ -215,23 +219,85 @@ bool CheckFormat(std::string_view format, std::string_view value) {
   return true;  // "no-validate" and unknown formats
 }
 
-std::string FormatNumber(const nlohmann::json& number) {
-  if (number.is_number_integer() || number.is_number_unsigned()) {
-    return number.dump();
+std::string GoFloat(double d) {
+  if (std::isnan(d)) {
+    return "NaN";
   }
-  const double d = number.get<double>();
-  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e6) {
-    return std::to_string(static_cast<long long>(d));
+  if (std::isinf(d)) {
+    return d > 0 ? "+Inf" : "-Inf";
   }
-  // Shortest representation that round-trips, then Go's %v exponent rule (exp < -4 || exp >= 21).
+  if (d == 0) {
+    return std::signbit(d) ? "-0" : "0";
+  }
+  // Shortest round-tripping digits, read off the %e rendering: [-]d[.ddd]e[+-]xx.
   char buf[64];
-  for (int precision = 1; precision <= 17; ++precision) {  // NOLINT(readability-magic-numbers)
-    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+  for (int precision = 0; precision <= 16; ++precision) {  // NOLINT(readability-magic-numbers)
+    std::snprintf(buf, sizeof buf, "%.*e", precision, d);
     if (std::strtod(buf, nullptr) == d) {
       break;
     }
   }
-  return buf;
+  std::string e(buf);
+  const bool negative = e[0] == '-';
+  if (negative) {
+    e.erase(0, 1);
+  }
+  const size_t epos = e.find('e');
+  const int exp = std::atoi(e.c_str() + epos + 1);
+  std::string digits = e.substr(0, epos);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  while (digits.size() > 1 && digits.back() == '0') {
+    digits.pop_back();
+  }
+  std::string out;
+  if (exp < -4 || exp >= 6) {  // Go: shortest %g switches to %e at exponent 6 ("1e+06")
+    out = digits.substr(0, 1);
+    if (digits.size() > 1) {
+      out += "." + digits.substr(1);
+    }
+    const int a = std::abs(exp);
+    out += std::string(exp < 0 ? "e-" : "e+") + (a < 10 ? "0" : "") + std::to_string(a);
+  } else if (exp < 0) {
+    out = "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
+  } else {
+    const auto int_digits = static_cast<size_t>(exp + 1);
+    if (digits.size() <= int_digits) {
+      out = digits + std::string(int_digits - digits.size(), '0');
+    } else {
+      out = digits.substr(0, int_digits) + "." + digits.substr(int_digits);
+    }
+  }
+  return negative ? "-" + out : out;
+}
+
+std::string FormatNumber(const nlohmann::json& number) {
+  if (number.is_number_integer() || number.is_number_unsigned()) {
+    return number.dump();
+  }
+  if (!number.is_number()) {
+    return number.dump();
+  }
+  return GoFloat(number.get<double>());
+}
+
+nlohmann::json GoFloatJson(double d) {
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
+    return static_cast<int64_t>(d);
+  }
+  return d;
+}
+
+std::string GoSharpV(const nlohmann::json& value) {
+  if (value.is_string()) {
+    return GoQuote(value.get_ref<const std::string&>());
+  }
+  if (value.is_number()) {
+    return GoQuote(value.dump());  // json.Number is a string type: %#v quotes it
+  }
+  if (value.is_null()) {
+    return "<nil>";
+  }
+  return value.dump();
 }
 
 std::string TypeName(const nlohmann::json& v) {

@@ -1,4 +1,9 @@
-// Validation errors as Kratos UI messages (spec §10.4). Context keys are sorted, as Go maps are.
+// Validation errors as Kratos UI messages (spec §10.4). Mirrors Kratos' translateValidationError:
+// numeric limits become Go float64 values (text with %v, context as encoding/json writes them),
+// counts stay integers, and context keys are sorted as Go marshals its maps.
+#include <cmath>
+
+#include "base/strings.h"
 #include "jsonschema/internal.h"
 #include "jsonschema/schema.h"
 
@@ -6,40 +11,72 @@ namespace atrium::jsonschema {
 namespace {
 
 using OJson = nlohmann::ordered_json;
-using internal::FormatNumber;
+using internal::GoFloat;
+using internal::GoFloatJson;
 
 text::Message Error(int64_t id, std::string text, OJson context) {
   return text::Message{id, std::move(text), text::MessageType::kError, std::move(context)};
 }
 
-OJson Ordered(const nlohmann::json& v) { return OJson::parse(v.dump()); }
+OJson Ordered(const nlohmann::json& v) {
+  try {
+    return OJson::parse(v.dump());
+  } catch (const std::exception&) {
+    return OJson();
+  }
+}
+
+// A numeric parameter; Kratos falls back to -1 when it cannot read one.
+double Float(const nlohmann::json& params, const char* key) {
+  const auto it = params.find(key);
+  return it != params.end() && it->is_number() ? it->get<double>() : -1.0;
+}
+
+int64_t Int(const nlohmann::json& params, const char* key) {
+  const auto it = params.find(key);
+  return it != params.end() && it->is_number() ? static_cast<int64_t>(it->get<double>()) : -1;
+}
+
+std::string Str(const nlohmann::json& params, const char* key) {
+  const auto it = params.find(key);
+  return it != params.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+OJson FloatJson(double d) { return Ordered(GoFloatJson(d)); }
+
+text::Message Generic(const std::string& reason) {
+  OJson ctx;
+  ctx["reason"] = reason;
+  return Error(4000001, reason, std::move(ctx));
+}
 
 }  // namespace
 
 text::Message ToUiMessage(const ValidationError& e) {
-  const auto& p = e.params;
-  const auto num = [&](const char* key) { return p.contains(key) ? p[key] : nlohmann::json(0); };
-  const auto str = [&](const char* key) { return FormatNumber(num(key)); };
+  const auto& p = e.params.is_object() ? e.params : nlohmann::json::object();
   if (e.keyword == "required") {
-    const std::string property = p.value("property", "");
+    const std::string property = Str(p, "property");
     OJson ctx;
     ctx["property"] = property;
     return Error(4000002, "Property " + property + " is missing.", std::move(ctx));
   }
   if (e.keyword == "minLength" || e.keyword == "maxLength") {
     const bool min = e.keyword == "minLength";
+    const int64_t limit = Int(p, "limit");
+    const int64_t actual = Int(p, "actual");
     OJson ctx;
-    ctx["actual_length"] = num("actual");
-    ctx[min ? "min_length" : "max_length"] = num("limit");
+    ctx["actual_length"] = actual;
+    ctx[min ? "min_length" : "max_length"] = limit;
     return Error(min ? 4000003 : 4000017,
-                 std::string("length must be ") + (min ? ">= " : "<= ") + str("limit") +
-                     ", but got " + str("actual"),
+                 std::string("length must be ") + (min ? ">= " : "<= ") + std::to_string(limit) +
+                     ", but got " + std::to_string(actual),
                  std::move(ctx));
   }
   if (e.keyword == "pattern") {
+    const std::string pattern = Str(p, "pattern");
     OJson ctx;
-    ctx["pattern"] = p.value("pattern", "");
-    return Error(4000004, e.message, std::move(ctx));
+    ctx["pattern"] = pattern;
+    return Error(4000004, "does not match pattern " + GoQuote(pattern), std::move(ctx));
   }
   struct Bound {
     const char* keyword;
@@ -53,71 +90,91 @@ text::Message ToUiMessage(const ValidationError& e) {
                                       {"exclusiveMaximum", 4000021, "<", "maximum"}};
   for (const auto& b : kBounds) {
     if (e.keyword == b.keyword) {
+      const double limit = Float(p, "limit");
+      const double actual = Float(p, "actual");
       OJson ctx;
-      ctx["actual"] = num("actual");
-      ctx[b.key] = num("limit");
+      ctx["actual"] = FloatJson(actual);
+      ctx[b.key] = FloatJson(limit);
       return Error(
-          b.id, std::string("must be ") + b.op + " " + str("limit") + " but found " + str("actual"),
+          b.id,
+          std::string("must be ") + b.op + " " + GoFloat(limit) + " but found " + GoFloat(actual),
           std::move(ctx));
     }
   }
   if (e.keyword == "multipleOf") {
+    const double base = Float(p, "base");
+    const double actual = Float(p, "actual");
     OJson ctx;
-    ctx["actual"] = num("actual");
-    ctx["base"] = num("base");
-    return Error(4000022, str("actual") + " not multipleOf " + str("base"), std::move(ctx));
+    ctx["actual"] = FloatJson(actual);
+    ctx["base"] = FloatJson(base);
+    return Error(4000022, GoFloat(actual) + " not multipleOf " + GoFloat(base), std::move(ctx));
   }
   if (e.keyword == "maxItems" || e.keyword == "minItems") {
     const bool max = e.keyword == "maxItems";
+    const int64_t limit = Int(p, "limit");
+    const int64_t actual = Int(p, "actual");
     OJson ctx;
-    ctx["actual_items"] = num("actual");
-    ctx[max ? "max_items" : "min_items"] = num("limit");
+    ctx["actual_items"] = actual;
+    ctx[max ? "max_items" : "min_items"] = limit;
     return Error(max ? 4000023 : 4000024,
-                 std::string(max ? "maximum " : "minimum ") + str("limit") +
-                     " items allowed, but found " + str("actual") + " items",
+                 std::string(max ? "maximum " : "minimum ") + std::to_string(limit) +
+                     " items allowed, but found " + std::to_string(actual) + " items",
                  std::move(ctx));
   }
   if (e.keyword == "uniqueItems") {
+    const int64_t a = Int(p, "index_a");
+    const int64_t b = Int(p, "index_b");
     OJson ctx;
-    ctx["index_a"] = num("index_a");
-    ctx["index_b"] = num("index_b");
+    ctx["index_a"] = a;
+    ctx["index_b"] = b;
     return Error(4000025,
-                 "items at index " + str("index_a") + " and " + str("index_b") + " are equal",
+                 "items at index " + std::to_string(a) + " and " + std::to_string(b) + " are equal",
                  std::move(ctx));
   }
   if (e.keyword == "type") {
-    OJson ctx;
-    const std::string actual = p.value("actual", "");
-    ctx["actual_type"] = actual;
-    ctx["allowed_types"] = p.contains("expected") ? Ordered(p["expected"]) : OJson::array();
-    std::string allowed;
-    for (const auto& t : ctx["allowed_types"]) {
-      allowed += (allowed.empty() ? "" : " or ") + t.get<std::string>();
+    const std::string actual = Str(p, "actual");
+    OJson allowed = OJson::array();
+    if (const auto it = p.find("expected"); it != p.end()) {
+      if (it->is_string()) {
+        allowed.push_back(it->get<std::string>());
+      } else if (it->is_array()) {
+        for (const auto& t : *it) {
+          if (t.is_string()) {
+            allowed.push_back(t.get<std::string>());
+          }
+        }
+      }
     }
-    return Error(4000026, "expected " + allowed + ", but got " + actual, std::move(ctx));
+    std::string joined;
+    for (const auto& t : allowed) {
+      joined += (joined.empty() ? "" : " or ") + t.get<std::string>();
+    }
+    OJson ctx;
+    ctx["actual_type"] = actual;
+    ctx["allowed_types"] = std::move(allowed);
+    return Error(4000026, "expected " + joined + ", but got " + actual, std::move(ctx));
   }
   if (e.keyword == "const") {
+    // Kratos reads the expected value back from the validator text ("value must be \"x\"").
+    static constexpr std::string_view kPrefix = "value must be ";
+    if (e.message == "const failed" || !e.message.starts_with(kPrefix)) {
+      return Error(4000030, "const failed", OJson());
+    }
+    const std::string expected = e.message.substr(kPrefix.size());
     OJson ctx;
-    ctx["expected"] = p.contains("expected") ? Ordered(p["expected"]) : OJson();
-    return Error(
-        4000029,
-        "must be equal to constant " + (p.contains("expected") ? p["expected"].dump() : ""),
-        std::move(ctx));
+    ctx["expected"] = expected;
+    return Error(4000029, "must be equal to constant " + expected, std::move(ctx));
   }
   if (e.keyword == "format") {
-    const std::string format = p.value("format", "");
-    OJson ctx;
-    ctx["value"] = p.value("value", "");
-    if (format == "email" || format == "email_loose") {
-      return Error(4000040, "Enter a valid email address", std::move(ctx));
-    }
-    if (format == "tel") {
-      return Error(4000041, "Enter a valid phone number", std::move(ctx));
+    const std::string format = Str(p, "format");
+    if (format == "email" || format == "email_loose" || format == "tel") {
+      OJson ctx;
+      ctx["value"] = Str(p, "value");
+      return format == "tel" ? Error(4000041, "Enter a valid phone number", std::move(ctx))
+                             : Error(4000040, "Enter a valid email address", std::move(ctx));
     }
   }
-  OJson ctx;
-  ctx["reason"] = e.message;
-  return Error(4000001, e.message, std::move(ctx));
+  return Generic(e.message);
 }
 
 }  // namespace atrium::jsonschema

@@ -8,7 +8,8 @@ namespace {
 
 using OJson = nlohmann::ordered_json;
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = 64;       // ListPaths: composition/$ref nesting walked
+constexpr int kMaxLeafDepth = 256;  // DocumentOrderLeafKeys: property nesting walked
 
 class PathLister {
  public:
@@ -129,6 +130,39 @@ class PathLister {
   std::set<std::string> seen_;
 };
 
+// Kratos' schema.GetKeysInOrder (spec §9.6): an object-typed node ("type" exactly "object")
+// contributes its properties in textual order, any other node is a leaf named by the dotted
+// path of its parents (dots inside keys escaped as "\."). `$ref`s are not followed.
+void LeafKeys(const OJson& schema, std::vector<std::string>& parents, std::vector<std::string>& out,
+              int depth) {
+  const bool object = schema.is_object() && schema.contains("type") && schema["type"].is_string() &&
+                      schema["type"].get<std::string>() == "object";
+  if (!object) {
+    std::string key;
+    for (size_t i = 0; i < parents.size(); ++i) {
+      key += (i ? "." : "") + parents[i];
+    }
+    out.push_back(std::move(key));
+    return;
+  }
+  const auto props = schema.find("properties");
+  if (props == schema.end() || !props->is_object() || depth >= kMaxLeafDepth) {
+    return;
+  }
+  for (const auto& [name, sub] : props->items()) {
+    std::string escaped;
+    for (const char c : name) {
+      if (c == '.') {
+        escaped += '\\';
+      }
+      escaped += c;
+    }
+    parents.push_back(std::move(escaped));
+    LeafKeys(sub, parents, out, depth + 1);
+    parents.pop_back();
+  }
+}
+
 }  // namespace
 
 std::vector<PathInfo> ListPaths(const nlohmann::ordered_json& document) {
@@ -137,11 +171,8 @@ std::vector<PathInfo> ListPaths(const nlohmann::ordered_json& document) {
 
 std::vector<std::string> DocumentOrderLeafKeys(const nlohmann::ordered_json& document) {
   std::vector<std::string> out;
-  for (const auto& p : ListPaths(document)) {
-    if (p.type != "object") {
-      out.push_back(p.name);
-    }
-  }
+  std::vector<std::string> parents;
+  LeafKeys(document, parents, out, 0);
   return out;
 }
 

@@ -44,6 +44,7 @@ struct Node {
   const Node* items = nullptr;
   std::vector<const Node*> items_array;
   const Node* additional_items = nullptr;
+  bool no_additional_items = false;  // "additionalItems": false
   bool unique_items = false;
   const Node* contains = nullptr;
 
@@ -159,7 +160,8 @@ class SchemaImpl;
 
 class Compiler {
  public:
-  Compiler(const Json& root, SchemaImpl& out) : root_(root), out_(out) {}
+  Compiler(const Json& root, const nlohmann::ordered_json* ordered, SchemaImpl& out)
+      : root_(root), ordered_(ordered), out_(out) {}
 
   Status Run();
 
@@ -175,7 +177,12 @@ class Compiler {
   // The base URI in effect at `pointer` (that of the nearest indexed ancestor).
   std::string BaseAt(std::string pointer) const;
 
+  // The keys of the object at `pointer` in document order (when compiled from an ordered
+  // document), else in `object`'s own (sorted) order.
+  std::vector<std::string> KeysInOrder(const std::string& pointer, const Json& object) const;
+
   const Json& root_;
+  const nlohmann::ordered_json* ordered_;  // the source document, for key order; may be null
   SchemaImpl& out_;
   std::map<std::string, std::string> ids_;   // absolute URI (no fragment) or URI#anchor -> ptr
   std::map<std::string, std::string> base_;  // pointer -> base URI in effect there
@@ -201,6 +208,29 @@ const Json* Compiler::At(const std::string& pointer) const {
   } catch (const std::exception&) {
     return nullptr;
   }
+}
+
+std::vector<std::string> Compiler::KeysInOrder(const std::string& pointer,
+                                               const Json& object) const {
+  std::vector<std::string> keys;
+  if (ordered_ != nullptr) {
+    try {
+      const auto& o =
+          pointer.empty() ? *ordered_ : ordered_->at(nlohmann::ordered_json::json_pointer(pointer));
+      if (o.is_object() && o.size() == object.size()) {
+        for (const auto& [k, v] : o.items()) {
+          keys.push_back(k);
+        }
+        return keys;
+      }
+    } catch (const std::exception&) {
+      keys.clear();
+    }
+  }
+  for (const auto& [k, v] : object.items()) {
+    keys.push_back(k);
+  }
+  return keys;
 }
 
 std::string Compiler::BaseAt(std::string pointer) const {
@@ -346,7 +376,9 @@ Status Compiler::CompileObject(const Json& s, Node& n, const std::string& pointe
           it->get<double>() != std::floor(it->get<double>())) {
         return fail(key, "expected a non-negative integer");
       }
-      out = static_cast<size_t>(it->get<double>());
+      // Limits beyond any real instance size saturate (a plain cast would overflow).
+      const double d = it->get<double>();
+      out = d >= 9e18 ? static_cast<size_t>(9e18) : static_cast<size_t>(d);
     }
     return OkStatus();
   };
@@ -440,6 +472,9 @@ Status Compiler::CompileObject(const Json& s, Node& n, const std::string& pointe
         n.items_array.push_back(c);
       }
       ATRIUM_ASSIGN_OR_RETURN(n.additional_items, sub("additionalItems"));
+      if (const auto ai = s.find("additionalItems"); ai != s.end() && ai->is_boolean()) {
+        n.no_additional_items = !ai->get<bool>();
+      }
     } else {
       ATRIUM_ASSIGN_OR_RETURN(n.items, sub("items"));
     }
@@ -463,7 +498,7 @@ Status Compiler::CompileObject(const Json& s, Node& n, const std::string& pointe
     if (!it->is_object()) {
       return fail("properties", "expected an object");
     }
-    for (const auto& [k, v] : it->items()) {
+    for (const auto& k : KeysInOrder(pointer + "/properties", *it)) {
       ATRIUM_ASSIGN_OR_RETURN(
           const Node* c, CompileAt(pointer + "/properties/" + EscapePointerToken(k), depth + 1));
       n.properties.emplace_back(k, c);
@@ -553,12 +588,59 @@ struct Run {
   std::vector<Visit> visits;
 };
 
-std::string QuoteJoin(const Json& values) {
+// ory/jsonschema's enum message: Go %#v of each value, or "enum failed" for structured values.
+std::string EnumMessage(const Json& values) {
+  for (const auto& v : values) {
+    if (v.is_object() || v.is_array()) {
+      return "enum failed";
+    }
+  }
+  if (values.size() == 1) {
+    return "value must be " + internal::GoSharpV(values[0]);
+  }
   std::string out;
   for (const auto& v : values) {
-    out += (out.empty() ? "" : ", ") + v.dump();
+    out += (out.empty() ? "" : ", ") + internal::GoSharpV(v);
   }
-  return out;
+  return "value must be one of " + out;
+}
+
+// JSON equality with numbers compared by value (1 == 1.0), recursively.
+bool JsonEqual(const Json& a, const Json& b) {
+  if (a.is_number() && b.is_number()) {
+    if ((a.is_number_integer() || a.is_number_unsigned()) &&
+        (b.is_number_integer() || b.is_number_unsigned())) {
+      return a == b;
+    }
+    return a.get<double>() == b.get<double>();
+  }
+  if (a.type() != b.type()) {
+    return false;
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!JsonEqual(a[i], b[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (a.is_object()) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (const auto& [k, v] : a.items()) {
+      const auto it = b.find(k);
+      if (it == b.end() || !JsonEqual(v, *it)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return a == b;
 }
 
 // A schema limit as JSON: integral values print as integers ("5", not "5.0").
@@ -600,7 +682,7 @@ class Validator {
     }
     if (n.is_bool) {
       if (!n.bool_value) {
-        Add(run, ptr, "false", "false schema", nullptr);
+        Add(run, ptr, "false", "always fail", nullptr);
       }
       return;
     }
@@ -614,7 +696,11 @@ class Validator {
       return;
     }
     const size_t before = run.errors.size();
+    const size_t slot = run.visits.size();
     CheckType(n, v, ptr, run);
+    if (run.errors.size() != before) {
+      return;  // as ory/jsonschema: a type mismatch is the only error reported for the value
+    }
     CheckValue(n, v, ptr, run);
     if (v.is_string()) {
       CheckString(n, v, ptr, run);
@@ -627,7 +713,9 @@ class Validator {
     }
     CheckComposition(n, v, ptr, run, depth);
     if (n.extension != nullptr && run.errors.size() == before) {
-      run.visits.push_back(Visit{ptr, n.extension, &v});
+      // Pre-order: a value is visited before the values nested in it.
+      run.visits.insert(run.visits.begin() + static_cast<std::ptrdiff_t>(slot),
+                        Visit{ptr, n.extension, &v});
     }
   }
 
@@ -652,23 +740,25 @@ class Validator {
       expected += (expected.empty() ? "" : " or ") + t;
     }
     const std::string actual = TypeName(v) == "integer" ? "number" : TypeName(v);
+    Json expected_param = n.types.size() == 1 ? Json(n.types[0]) : Json(n.types);
     Add(run, ptr, "type", "expected " + expected + ", but got " + actual,
-        {{"expected", n.types}, {"actual", actual}});
+        {{"expected", std::move(expected_param)}, {"actual", actual}});
   }
 
   void CheckValue(const Node& n, const Json& v, const std::string& ptr, Run& run) {
     if (n.enum_values != nullptr) {
       bool found = false;
       for (const auto& e : *n.enum_values) {
-        found = found || e == v;
+        found = found || JsonEqual(e, v);
       }
       if (!found) {
-        Add(run, ptr, "enum", "value must be one of " + QuoteJoin(*n.enum_values),
-            {{"allowed", *n.enum_values}});
+        Add(run, ptr, "enum", EnumMessage(*n.enum_values), {{"allowed", *n.enum_values}});
       }
     }
-    if (n.const_value != nullptr && !(*n.const_value == v)) {
-      Add(run, ptr, "const", "value must be " + n.const_value->dump(),
+    if (n.const_value != nullptr && !JsonEqual(*n.const_value, v)) {
+      const bool structured = n.const_value->is_object() || n.const_value->is_array();
+      Add(run, ptr, "const",
+          structured ? "const failed" : "value must be " + internal::GoSharpV(*n.const_value),
           {{"expected", *n.const_value}});
     }
   }
@@ -704,7 +794,7 @@ class Validator {
                            const char* op) {
       if (limit && !ok) {
         Add(run, ptr, keyword,
-            std::string("must be ") + op + " " + FormatNumber(LimitJson(*limit)) + " but found " +
+            std::string("must be ") + op + " " + internal::GoFloat(*limit) + " but found " +
                 FormatNumber(v),
             {{"limit", LimitJson(*limit)}, {"actual", v}});
       }
@@ -719,7 +809,7 @@ class Validator {
       const double q = x / *n.multiple_of;
       if (!std::isfinite(q) || std::fabs(q - std::round(q)) > 1e-9 * std::max(1.0, std::fabs(q))) {
         Add(run, ptr, "multipleOf",
-            FormatNumber(v) + " not multipleOf " + FormatNumber(LimitJson(*n.multiple_of)),
+            FormatNumber(v) + " not multipleOf " + internal::GoFloat(*n.multiple_of),
             {{"base", LimitJson(*n.multiple_of)}, {"actual", v}});
       }
     }
@@ -729,20 +819,20 @@ class Validator {
     const size_t size = v.size();
     if (n.min_items && size < *n.min_items) {
       Add(run, ptr, "minItems",
-          "minimum " + std::to_string(*n.min_items) + " items required, but found " +
+          "minimum " + std::to_string(*n.min_items) + " items allowed, but found " +
               std::to_string(size) + " items",
           {{"limit", *n.min_items}, {"actual", size}});
     }
     if (n.max_items && size > *n.max_items) {
       Add(run, ptr, "maxItems",
-          "maximum " + std::to_string(*n.max_items) + " items required, but found " +
+          "maximum " + std::to_string(*n.max_items) + " items allowed, but found " +
               std::to_string(size) + " items",
           {{"limit", *n.max_items}, {"actual", size}});
     }
     if (n.unique_items) {
       for (size_t i = 0; i < size; ++i) {
         for (size_t j = i + 1; j < size; ++j) {
-          if (v[i] == v[j]) {
+          if (JsonEqual(v[i], v[j])) {
             Add(run, ptr, "uniqueItems",
                 "items at index " + std::to_string(i) + " and " + std::to_string(j) + " are equal",
                 {{"index_a", i}, {"index_b", j}});
@@ -751,9 +841,18 @@ class Validator {
         }
       }
     }
+    if (n.no_additional_items && !n.items_array.empty() && size > n.items_array.size()) {
+      Add(run, ptr, "additionalItems",
+          "only " + std::to_string(n.items_array.size()) + " items are allowed, but found " +
+              std::to_string(size) + " items",
+          {{"limit", n.items_array.size()}, {"actual", size}});
+    }
     const size_t base = ptr.size();
     for (size_t i = 0; i < size; ++i) {
       const Node* item = n.items;
+      if (n.no_additional_items && i >= n.items_array.size()) {
+        break;
+      }
       if (!n.items_array.empty()) {
         item = i < n.items_array.size() ? n.items_array[i] : n.additional_items;
       }
@@ -773,7 +872,7 @@ class Validator {
         any = scratch.errors.empty();
       }
       if (!any) {
-        Add(run, ptr, "contains", "no items match contains schema", nullptr);
+        Add(run, ptr, "contains", "contains failed", nullptr);
       }
     }
   }
@@ -786,7 +885,7 @@ class Validator {
     }
     if (n.min_properties && v.size() < *n.min_properties) {
       Add(run, ptr, "minProperties",
-          "minimum " + std::to_string(*n.min_properties) + " properties required, but found " +
+          "minimum " + std::to_string(*n.min_properties) + " properties allowed, but found " +
               std::to_string(v.size()) + " properties",
           {{"limit", *n.min_properties}, {"actual", v.size()}});
     }
@@ -948,16 +1047,32 @@ std::vector<ValidationError> SchemaImpl::Validate(const Json& instance,
 
 }  // namespace
 
-Result<std::shared_ptr<const Schema>> Schema::Compile(const nlohmann::json& document) {
+namespace {
+
+Result<std::shared_ptr<const Schema>> CompileDocument(Json document,
+                                                      const nlohmann::ordered_json* ordered) {
   auto impl = std::make_shared<SchemaImpl>();
-  impl->document = document;
-  Compiler compiler(impl->document, *impl);
+  impl->document = std::move(document);
+  Compiler compiler(impl->document, ordered, *impl);
   ATRIUM_RETURN_IF_ERROR(compiler.Run());
   return std::shared_ptr<const Schema>(std::move(impl));
 }
 
+}  // namespace
+
+Result<std::shared_ptr<const Schema>> Schema::Compile(const nlohmann::json& document) {
+  return CompileDocument(document, nullptr);
+}
+
 Result<std::shared_ptr<const Schema>> Schema::Compile(const nlohmann::ordered_json& document) {
-  return Compile(nlohmann::json::parse(document.dump()));
+  // Validation runs on nlohmann::json; the ordered source only lends its property order.
+  Json converted;
+  try {
+    converted = Json::parse(document.dump());
+  } catch (const std::exception& e) {
+    return Error::InvalidArgument(std::string("schema is not valid JSON: ") + e.what());
+  }
+  return CompileDocument(std::move(converted), &document);
 }
 
 }  // namespace atrium::jsonschema

@@ -63,7 +63,9 @@ struct PathInfo {
 // included as their own entries before their children).
 std::vector<PathInfo> ListPaths(const nlohmann::ordered_json& document);
 
-// The dotted names of the leaf properties in document order (objects are not leaves).
+// The dotted names of the leaf properties in document order (objects are not leaves), exactly
+// as Kratos' node sorting computes them (spec §9.6): only nodes whose "type" is "object" are
+// entered, `$ref`s and composition keywords are not followed, dots in keys are escaped as "\.".
 std::vector<std::string> DocumentOrderLeafKeys(const nlohmann::ordered_json& document);
 
 // The Kratos UI message for a validation error (spec §10.4 table; ids 4000001..4000038).

@@ -1,19 +1,42 @@
 #include "jsonschema/schema.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 namespace atrium::jsonschema {
 namespace {
 
 using Json = nlohmann::json;
+using OJson = nlohmann::ordered_json;
 
 std::shared_ptr<const Schema> Compile(const char* text) {
-  auto s = Schema::Compile(Json::parse(text));
+  auto s = Schema::Compile(OJson::parse(text));
   EXPECT_TRUE(s.ok()) << s.error().reason;
   return s.ok() ? *s : nullptr;
 }
 
-TEST(Schema, ReportsEveryErrorWithPointerKeywordAndParams) {
+std::vector<ValidationError> Errors(const char* schema, const char* instance) {
+  const auto s = Compile(schema);
+  return s ? s->Validate(Json::parse(instance)) : std::vector<ValidationError>{};
+}
+
+// The single error of validating `instance` against `schema`.
+ValidationError OneError(const char* schema, const char* instance) {
+  const auto errors = Errors(schema, instance);
+  EXPECT_EQ(errors.size(), 1u) << schema << " / " << instance;
+  return errors.empty() ? ValidationError{} : errors.front();
+}
+
+bool Valid(const char* schema, const char* instance) { return Errors(schema, instance).empty(); }
+
+std::string Ui(const ValidationError& e) {
+  const auto m = ToUiMessage(e);
+  EXPECT_EQ(m.type, text::MessageType::kError);
+  return std::to_string(m.id) + " " + m.text + " " + m.context.dump();
+}
+
+TEST(Schema, ReportsEveryErrorInDocumentOrderWithPointerKeywordAndParams) {
   const auto s = Compile(R"({
     "type": "object",
     "properties": {
@@ -32,15 +55,156 @@ TEST(Schema, ReportsEveryErrorWithPointerKeywordAndParams) {
   ASSERT_EQ(errors.size(), 5u);
   EXPECT_EQ(errors[0].instance_pointer, "/traits");
   EXPECT_EQ(errors[0].keyword, "required");
-  EXPECT_EQ(errors[0].params["property"], "email");
+  EXPECT_EQ(errors[0].params, Json({{"property", "email"}}));
   EXPECT_EQ(errors[0].message, R"(missing properties: "email")");
-  EXPECT_EQ(errors[1].params["property"], "phone");
-  // Properties are checked in name order.
-  EXPECT_EQ(errors[2].instance_pointer, "/traits/age");
-  EXPECT_EQ(errors[2].message, "expected integer, but got number");
-  EXPECT_EQ(errors[3].instance_pointer, "/traits/name");
-  EXPECT_EQ(errors[3].message, "length must be >= 3, but got 2");
-  EXPECT_EQ(errors[4].message, R"(does not match pattern "^[A-Z]")");
+  EXPECT_EQ(errors[1].params, Json({{"property", "phone"}}));
+  EXPECT_EQ(errors[1].message, R"(missing properties: "phone")");
+  // Properties follow the schema's document order (name before age).
+  EXPECT_EQ(errors[2].instance_pointer, "/traits/name");
+  EXPECT_EQ(errors[2].keyword, "minLength");
+  EXPECT_EQ(errors[2].message, "length must be >= 3, but got 2");
+  EXPECT_EQ(errors[2].params, Json({{"limit", 3}, {"actual", 2}}));
+  EXPECT_EQ(errors[3].keyword, "pattern");
+  EXPECT_EQ(errors[3].message, R"(does not match pattern "^[A-Z]")");
+  EXPECT_EQ(errors[3].params, Json({{"pattern", "^[A-Z]"}}));
+  // A type mismatch is the only error for its value (minimum is not checked), as in Kratos.
+  EXPECT_EQ(errors[4].instance_pointer, "/traits/age");
+  EXPECT_EQ(errors[4].keyword, "type");
+  EXPECT_EQ(errors[4].message, "expected integer, but got number");
+  EXPECT_EQ(errors[4].params, Json({{"expected", "integer"}, {"actual", "number"}}));
+}
+
+TEST(Schema, MessagesAndParamsUseKratosWording) {
+  auto e = OneError(R"({"maxLength": 5})", R"("abcdefg")");
+  EXPECT_EQ(e.message, "length must be <= 5, but got 7");
+  EXPECT_EQ(e.params, Json({{"limit", 5}, {"actual", 7}}));
+  e = OneError(R"({"minLength": 2})", R"("é")");  // code points, not bytes
+  EXPECT_EQ(e.message, "length must be >= 2, but got 1");
+  e = OneError(R"({"format": "email"})", R"("foo")");
+  EXPECT_EQ(e.message, R"("foo" is not valid "email")");
+  EXPECT_EQ(e.params, Json({{"format", "email"}, {"value", "foo"}}));
+  e = OneError(R"({"type": "string"})", "1");
+  EXPECT_EQ(e.message, "expected string, but got number");
+  e = OneError(R"({"type": ["string", "null"]})", "true");
+  EXPECT_EQ(e.message, "expected string or null, but got boolean");
+  EXPECT_EQ(e.params, Json({{"expected", {"string", "null"}}, {"actual", "boolean"}}));
+  e = OneError(R"({"enum": ["a", "b"]})", R"("c")");
+  EXPECT_EQ(e.message, R"(value must be one of "a", "b")");
+  EXPECT_EQ(e.params, Json({{"allowed", {"a", "b"}}}));
+  EXPECT_EQ(OneError(R"({"enum": [1, true, null]})", "2").message,
+            R"(value must be one of "1", true, <nil>)");
+  EXPECT_EQ(OneError(R"({"enum": ["only"]})", "2").message, R"(value must be "only")");
+  EXPECT_EQ(OneError(R"({"enum": [{"a": 1}]})", "2").message, "enum failed");
+  EXPECT_EQ(OneError(R"({"const": "x"})", R"("y")").message, R"(value must be "x")");
+  EXPECT_EQ(OneError(R"({"const": [1]})", "[2]").message, "const failed");
+  e = OneError(R"({"minimum": 5})", "3");
+  EXPECT_EQ(e.message, "must be >= 5 but found 3");
+  EXPECT_EQ(e.params, Json({{"limit", 5}, {"actual", 3}}));
+  EXPECT_EQ(OneError(R"({"maximum": 5})", "7").message, "must be <= 5 but found 7");
+  EXPECT_EQ(OneError(R"({"exclusiveMinimum": 1.5})", "1.5").message, "must be > 1.5 but found 1.5");
+  EXPECT_EQ(OneError(R"({"exclusiveMaximum": 1000000})", "2000000").message,
+            "must be < 1e+06 but found 2000000");
+  EXPECT_EQ(OneError(R"({"multipleOf": 3})", "7").message, "7 not multipleOf 3");
+  e = OneError(R"({"minItems": 2})", "[1]");
+  EXPECT_EQ(e.message, "minimum 2 items allowed, but found 1 items");
+  EXPECT_EQ(e.params, Json({{"limit", 2}, {"actual", 1}}));
+  EXPECT_EQ(OneError(R"({"maxItems": 2})", "[1, 2, 3]").message,
+            "maximum 2 items allowed, but found 3 items");
+  e = OneError(R"({"uniqueItems": true})", "[1, 2, 1.0]");
+  EXPECT_EQ(e.message, "items at index 0 and 2 are equal");
+  EXPECT_EQ(e.params, Json({{"index_a", 0}, {"index_b", 2}}));
+  e = OneError(R"({"properties": {"a": {}}, "additionalProperties": false})",
+               R"({"a": 1, "x": 2, "y": 3})");
+  EXPECT_EQ(e.message, R"(additionalProperties "x", "y" not allowed)");
+  EXPECT_EQ(e.instance_pointer, "");
+  EXPECT_EQ(OneError(R"({"items": [{}], "additionalItems": false})", "[1, 2]").message,
+            "only 1 items are allowed, but found 2 items");
+  EXPECT_EQ(OneError(R"({"dependencies": {"a": ["b"]}})", R"({"a": 1})").message,
+            R"(property "b" is required, if "a" property exists)");
+  EXPECT_EQ(OneError(R"({"minProperties": 2})", R"({"a": 1})").message,
+            "minimum 2 properties allowed, but found 1 properties");
+  EXPECT_EQ(OneError(R"({"contains": {"const": 1}})", "[2]").message, "contains failed");
+  EXPECT_EQ(OneError(R"({"not": {}})", "1").message, "not failed");
+  EXPECT_EQ(OneError(R"({"oneOf": [{}, {}]})", "1").message,
+            "valid against schemas at indexes 0 and 1");
+}
+
+TEST(Schema, PointersEscapeAndCompositeErrorsFlatten) {
+  auto e = OneError(R"({"properties": {"a/b~c": {"type": "string"}}})", R"({"a/b~c": 1})");
+  EXPECT_EQ(e.instance_pointer, "/a~1b~0c");
+  e = OneError(R"({"items": {"type": "string"}})", R"(["a", 1])");
+  EXPECT_EQ(e.instance_pointer, "/1");
+  // anyOf: the causes of every failed branch, not a wrapper error.
+  const auto errors = Errors(R"({"anyOf": [{"type": "string"}, {"minimum": 5}]})", "3");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].keyword, "type");
+  EXPECT_EQ(errors[1].keyword, "minimum");
+  EXPECT_EQ(
+      OneError(
+          R"({"allOf": [{"$ref": "#/definitions/s"}], "definitions": {"s": {"maxLength": 1}}})",
+          R"("ab")")
+          .keyword,
+      "maxLength");
+}
+
+TEST(Schema, TreatsIntegralNumbersAsIntegers) {
+  EXPECT_TRUE(Valid(R"({"type": "integer"})", "1.0"));
+  EXPECT_TRUE(Valid(R"({"type": "integer"})", "-7"));
+  EXPECT_FALSE(Valid(R"({"type": "integer"})", "1.5"));
+  EXPECT_TRUE(Valid(R"({"type": "number"})", "1"));
+  EXPECT_TRUE(Valid(R"({"const": 1})", "1.0"));
+  EXPECT_TRUE(Valid(R"({"multipleOf": 0.01})", "19.99"));
+}
+
+TEST(Schema, ValidatesFormats) {
+  const auto ok = [](const char* format, const char* value) {
+    return Valid((std::string(R"({"format": ")") + format + "\"}").c_str(),
+                 Json(value).dump().c_str());
+  };
+  EXPECT_TRUE(ok("email", "foo@example.com"));
+  EXPECT_TRUE(ok("email", "first.last+tag@sub.example.co"));
+  EXPECT_TRUE(ok("email", "user@localhost"));
+  EXPECT_TRUE(ok("email", R"("quoted local"@example.com)"));
+  EXPECT_TRUE(ok("email", "jöran@example.com"));
+  EXPECT_FALSE(ok("email", "foo"));
+  EXPECT_FALSE(ok("email", "@example.com"));
+  EXPECT_FALSE(ok("email", "foo@"));
+  EXPECT_FALSE(ok("email", "foo@bar..com"));
+  EXPECT_FALSE(ok("email", "a..b@example.com"));
+  EXPECT_FALSE(ok("email", "a b@example.com"));
+  EXPECT_FALSE(ok("email", "foo@exa_mple.com"));
+  EXPECT_FALSE(ok("email", "foo@example.com "));
+  EXPECT_FALSE(ok("email", "Foo <foo@example.com>"));
+  EXPECT_TRUE(ok("uri", "https://example.com/a?b=c#d"));
+  EXPECT_TRUE(ok("uri", "mailto:a@b.c"));
+  EXPECT_FALSE(ok("uri", "/relative/path"));
+  EXPECT_FALSE(ok("uri", "example.com"));
+  EXPECT_TRUE(ok("date", "2024-02-29"));
+  EXPECT_FALSE(ok("date", "2023-02-29"));
+  EXPECT_FALSE(ok("date", "2023-1-01"));
+  EXPECT_TRUE(ok("date-time", "2024-01-02T03:04:05Z"));
+  EXPECT_TRUE(ok("date-time", "2024-01-02T03:04:05.123+02:00"));
+  EXPECT_FALSE(ok("date-time", "2024-01-02 03:04:05"));
+  EXPECT_FALSE(ok("date-time", "2024-01-02T25:04:05Z"));
+  EXPECT_TRUE(ok("tel", "+49 151 234-5678"));
+  EXPECT_TRUE(ok("tel", "+4915112345678"));
+  EXPECT_FALSE(ok("tel", "12345"));
+  EXPECT_FALSE(ok("tel", "+49abc1234567"));
+  EXPECT_TRUE(ok("regex", "^[a-z]+$"));
+  EXPECT_FALSE(ok("regex", "(unclosed"));
+  EXPECT_TRUE(ok("ipv4", "192.168.0.1"));
+  EXPECT_FALSE(ok("ipv4", "256.1.1.1"));
+  EXPECT_TRUE(ok("ipv6", "::1"));
+  EXPECT_TRUE(ok("ipv6", "2001:db8::8a2e:370:7334"));
+  EXPECT_FALSE(ok("ipv6", "2001:db8:::1"));
+  EXPECT_TRUE(ok("hostname", "www.example.com"));
+  EXPECT_FALSE(ok("hostname", "-bad.example.com"));
+  EXPECT_TRUE(ok("uuid", "123e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_FALSE(ok("uuid", "123e4567e89b12d3a456426614174000"));
+  EXPECT_TRUE(ok("no-validate", "anything at all"));
+  EXPECT_TRUE(ok("some-unknown-format", "anything"));
+  // Formats apply to strings only.
+  EXPECT_TRUE(Valid(R"({"format": "email"})", "42"));
 }
 
 TEST(Schema, ResolvesLocalReferencesIncludingRecursion) {
@@ -53,24 +217,58 @@ TEST(Schema, ResolvesLocalReferencesIncludingRecursion) {
   const auto errors = s->Validate(Json::parse(R"({"next": {"next": {"v": "x"}}})"));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].instance_pointer, "/next/next/v");
+  // $defs, escaped pointers, percent-escapes, "#" and $id anchors.
+  EXPECT_FALSE(Valid(R"({"$defs": {"a/b": {"type": "string"}}, "$ref": "#/$defs/a~1b"})", "1"));
+  EXPECT_FALSE(
+      Valid(R"({"definitions": {"a%b": {"type": "string"}}, "$ref": "#/definitions/a%25b"})", "1"));
+  EXPECT_FALSE(Valid(R"({"properties": {"x": {"$ref": "#"}}, "type": "object"})", R"({"x": 1})"));
+  EXPECT_FALSE(
+      Valid(R"({"definitions": {"s": {"$id": "#str", "type": "string"}}, "$ref": "#str"})", "1"));
+  // Siblings of $ref are ignored (draft-07).
+  EXPECT_TRUE(
+      Valid(R"({"definitions": {"any": {}}, "$ref": "#/definitions/any", "type": "string"})", "1"));
+  // Boolean schemas.
+  EXPECT_TRUE(Valid("true", "1"));
+  EXPECT_FALSE(Valid("false", "1"));
 }
 
 TEST(Schema, RefusesRemoteReferencesAndBadKeywords) {
   EXPECT_FALSE(Schema::Compile(Json::parse(R"({"$ref": "http://example.com/x.json"})")).ok());
+  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"$ref": "other.json#/a"})")).ok());
   EXPECT_FALSE(Schema::Compile(Json::parse(R"({"pattern": "("})")).ok());
+  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"patternProperties": {"(": {}}})")).ok());
   EXPECT_FALSE(Schema::Compile(Json::parse(R"({"minLength": -1})")).ok());
+  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"type": 5})")).ok());
+  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"properties": {"a": 5}})")).ok());
   EXPECT_FALSE(Schema::Compile(Json::parse(R"({"$ref": "#/definitions/missing"})")).ok());
+  const auto bad = Schema::Compile(Json::parse(R"({"properties": {"a": {"maxLength": "x"}}})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().reason.find("/properties/a/maxLength"), std::string::npos)
+      << bad.error().reason;
 }
 
 TEST(Schema, SurvivesDeepInstancesAndSchemas) {
   Json deep = Json::array();
   for (int i = 0; i < 10000; ++i) {
-    deep = Json::array({std::move(deep)});
+    Json outer = Json::array();
+    outer.push_back(std::move(deep));
+    deep = std::move(outer);
   }
   const auto s = Compile(R"({"items": {"$ref": "#"}})");
   const auto errors = s->Validate(deep);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].keyword, "depth");
+  EXPECT_TRUE(Compile(R"({"type": "array"})")->Validate(deep).empty());  // no recursion needed
+  // Deep objects too, through additionalProperties.
+  Json deep_object = Json::object();
+  for (int i = 0; i < 1000; ++i) {
+    Json outer = Json::object();
+    outer["a"] = std::move(deep_object);
+    deep_object = std::move(outer);
+  }
+  const auto o = Compile(R"({"additionalProperties": {"$ref": "#"}})");
+  ASSERT_EQ(o->Validate(deep_object).size(), 1u);
+  // Schemas nested deeper than 256 levels are refused.
   std::string nested;
   for (int i = 0; i < 300; ++i) {
     nested += R"({"not":)";
@@ -80,81 +278,169 @@ TEST(Schema, SurvivesDeepInstancesAndSchemas) {
     nested += "}";
   }
   EXPECT_FALSE(Schema::Compile(Json::parse(nested)).ok());
+  // A $ref cycle without any instance progress terminates.
+  const auto loop =
+      Schema::Compile(Json::parse(R"({"definitions": {"a": {"$ref": "#/definitions/b"},
+      "b": {"$ref": "#/definitions/a"}}, "$ref": "#/definitions/a"})"));
+  if (loop.ok()) {
+    EXPECT_FALSE((*loop)->Validate(Json(1)).empty());
+  }
 }
 
-TEST(Schema, VisitsTheKratosExtensionOfValidValues) {
+TEST(Schema, VisitsTheKratosExtensionOfValidValuesInDocumentOrder) {
   const auto s = Compile(R"({
-    "properties": {"traits": {"properties": {
+    "definitions": {"mail": {"type": "string", "format": "email",
+                             "ory.sh/kratos": {"verification": {"via": "email"}}}},
+    "type": "object",
+    "properties": {"traits": {"type": "object", "ory.sh/kratos": {"root": true}, "properties": {
       "email": {"type": "string", "format": "email", "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}},
-      "backup": {"type": "string", "format": "email", "ory.sh/kratos": {"recovery": {"via": "email"}}}
+      "backup": {"type": "string", "format": "email", "ory.sh/kratos": {"recovery": {"via": "email"}}},
+      "other": {"$ref": "#/definitions/mail"},
+      "list": {"type": "array", "items": {"$ref": "#/definitions/mail"}},
+      "combined": {"allOf": [{"$ref": "#/definitions/mail"}]}
     }}}
   })");
   std::vector<std::string> visited;
   const ExtensionVisitor visitor = [&](const std::string& ptr, const Json& ext, const Json& value) {
-    visited.push_back(ptr + "=" + value.get<std::string>() + ":" + ext.begin().key());
+    visited.push_back(ptr + "=" + (value.is_string() ? value.get<std::string>() : "{}") + ":" +
+                      ext.begin().key());
   };
-  s->Validate(Json::parse(R"({"traits": {"email": "a@b.co", "backup": "nope"}})"), &visitor);
-  EXPECT_EQ(visited, std::vector<std::string>{"/traits/email=a@b.co:credentials"});
+  const auto errors =
+      s->Validate(Json::parse(R"({"traits": {"email": "a@b.co", "backup": "nope", "other": "o@b.co",
+                                 "list": ["l@b.co", "bad"], "combined": "c@b.co"}})"),
+                  &visitor);
+  EXPECT_EQ(errors.size(), 2u);
+  EXPECT_EQ(visited,
+            (std::vector<std::string>{
+                "/traits/email=a@b.co:credentials", "/traits/other=o@b.co:verification",
+                "/traits/list/0=l@b.co:verification", "/traits/combined=c@b.co:verification"}));
+  visited.clear();
+  EXPECT_TRUE(s->Validate(Json::parse(R"({"traits": {"email": "a@b.co"}})"), &visitor).empty());
+  EXPECT_EQ(visited,
+            (std::vector<std::string>{"/traits={}:root", "/traits/email=a@b.co:credentials"}));
+}
+
+TEST(Schema, DoesNotVisitExtensionsOfFailedBranches) {
+  const auto s = Compile(R"({"anyOf": [
+      {"type": "string", "maxLength": 1, "ory.sh/kratos": {"branch": 0}},
+      {"type": "string", "ory.sh/kratos": {"branch": 1}}]})");
+  std::vector<int> branches;
+  const ExtensionVisitor visitor = [&](const std::string&, const Json& ext, const Json&) {
+    branches.push_back(ext["branch"].get<int>());
+  };
+  EXPECT_TRUE(s->Validate(Json("long"), &visitor).empty());
+  EXPECT_EQ(branches, std::vector<int>{1});
 }
 
 TEST(ListPaths, FollowsDocumentOrderReferencesAndBranches) {
-  const auto doc = nlohmann::ordered_json::parse(R"({
+  const auto doc = OJson::parse(R"({
     "definitions": {"name": {"type": "object", "properties": {"last": {"type": "string"}, "first": {"type": "string"}}}},
+    "type": "object",
     "properties": {"traits": {"type": "object", "required": ["email"], "properties": {
-      "email": {"type": "string", "format": "email", "title": "E-Mail"},
+      "email": {"type": "string", "format": "email", "title": "E-Mail",
+                "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}},
       "name": {"$ref": "#/definitions/name"},
       "tags": {"type": "array", "items": {"type": "string"}},
-      "plan": {"type": "string", "enum": ["a", "b"]}
-    }, "allOf": [{"properties": {"age": {"type": "integer"}}}]}}
+      "plan": {"type": ["string", "null"], "enum": ["a", "b"], "pattern": "^[ab]$"}
+    }, "allOf": [{"properties": {"age": {"type": "integer"}, "email": {"type": "number"}}}]}}
   })");
   const auto paths = ListPaths(doc);
   std::vector<std::string> names;
   for (const auto& p : paths) {
-    names.push_back(p.name);
+    names.push_back(p.name + ":" + p.type);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"traits", "traits.email", "traits.name",
-                                             "traits.name.last", "traits.name.first", "traits.tags",
-                                             "traits.plan", "traits.age"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"traits:object", "traits.email:string",
+                                             "traits.name:object", "traits.name.last:string",
+                                             "traits.name.first:string", "traits.tags:array",
+                                             "traits.plan:string", "traits.age:integer"}));
+  EXPECT_FALSE(paths[0].required);
   EXPECT_TRUE(paths[1].required);
   EXPECT_EQ(paths[1].title, "E-Mail");
+  EXPECT_EQ(paths[1].format, "email");
+  EXPECT_EQ(paths[1].extension,
+            Json::parse(R"({"credentials": {"password": {"identifier": true}}})"));
+  EXPECT_TRUE(paths[2].extension.is_null());
   EXPECT_EQ(paths[5].item_type, "string");
   EXPECT_EQ(paths[6].enum_values, Json::array({"a", "b"}));
-  EXPECT_EQ(DocumentOrderLeafKeys(doc),
-            (std::vector<std::string>{"traits.email", "traits.name.last", "traits.name.first",
-                                      "traits.tags", "traits.plan", "traits.age"}));
+  EXPECT_EQ(paths[6].pattern, "^[ab]$");
+  EXPECT_TRUE(paths[5].enum_values.is_null());
 }
 
-TEST(ToUiMessage, MapsKeywordsToKratosMessages) {
-  const auto s = Compile(R"({"properties": {
-    "e": {"type": "string", "format": "email"}, "t": {"type": "string", "format": "tel"},
-    "u": {"type": "string", "format": "uri"}, "m": {"type": "string", "minLength": 8},
-    "x": {"type": "string", "maxLength": 2}, "n": {"minimum": 5}, "k": {"type": "string"},
-    "l": {"maxItems": 1}, "c": {"enum": ["a", "b"]}}, "required": ["r"]})");
-  const auto errors = s->Validate(Json::parse(
-      R"({"e": "x", "t": "1", "u": "y", "m": "abc", "x": "abc", "n": 3, "k": 1, "l": [1, 2], "c": "z"})"));
-  std::map<std::string, std::string> got;
-  for (const auto& e : errors) {
-    const auto m = ToUiMessage(e);
-    got[e.instance_pointer] = std::to_string(m.id) + " " + m.text + " " + m.context.dump();
-  }
-  EXPECT_EQ(got[""], R"(4000002 Property r is missing. {"property":"r"})");
-  EXPECT_EQ(got["/e"], R"(4000040 Enter a valid email address {"value":"x"})");
-  EXPECT_EQ(got["/t"], R"(4000041 Enter a valid phone number {"value":"1"})");
-  EXPECT_EQ(got["/u"], R"(4000001 "y" is not valid "uri" {"reason":"\"y\" is not valid \"uri\""})");
-  EXPECT_EQ(got["/m"],
+TEST(DocumentOrderLeafKeys, FollowsKratosKeyPositions) {
+  const auto doc = OJson::parse(R"({
+    "definitions": {"name": {"type": "object", "properties": {"first": {"type": "string"}}}},
+    "type": "object",
+    "properties": {"traits": {"type": "object", "properties": {
+      "email": {"type": "string"},
+      "name": {"$ref": "#/definitions/name"},
+      "address": {"type": "object", "properties": {"zip": {"type": "string"}, "city": {}}},
+      "a.b": {"type": "string"},
+      "mixed": {"type": ["object", "null"], "properties": {"x": {}}}
+    }, "allOf": [{"properties": {"age": {"type": "integer"}}}]}}
+  })");
+  EXPECT_EQ(DocumentOrderLeafKeys(doc),
+            (std::vector<std::string>{"traits.email", "traits.name", "traits.address.zip",
+                                      "traits.address.city", "traits.a\\.b", "traits.mixed"}));
+  EXPECT_TRUE(DocumentOrderLeafKeys(OJson::parse(R"({"type": "object"})")).empty());
+}
+
+TEST(ToUiMessage, MapsEveryKeywordToItsKratosMessage) {
+  const auto ui = [](const char* schema, const char* instance) {
+    return Ui(OneError(schema, instance));
+  };
+  EXPECT_EQ(ui(R"({"required": ["r"]})", "{}"),
+            R"(4000002 Property r is missing. {"property":"r"})");
+  EXPECT_EQ(ui(R"({"minLength": 8})", R"("abc")"),
             R"(4000003 length must be >= 8, but got 3 {"actual_length":3,"min_length":8})");
-  EXPECT_EQ(got["/x"],
+  EXPECT_EQ(ui(R"({"maxLength": 2})", R"("abc")"),
             R"(4000017 length must be <= 2, but got 3 {"actual_length":3,"max_length":2})");
-  EXPECT_EQ(got["/n"], R"(4000018 must be >= 5 but found 3 {"actual":3,"minimum":5})");
+  EXPECT_EQ(ui(R"({"pattern": "^a\"b"})", R"("x")"),
+            R"(4000004 does not match pattern "^a\"b" {"pattern":"^a\"b"})");
+  EXPECT_EQ(ui(R"({"minimum": 5})", "3"),
+            R"(4000018 must be >= 5 but found 3 {"actual":3,"minimum":5})");
+  EXPECT_EQ(ui(R"({"exclusiveMinimum": 5})", "5.0"),
+            R"(4000019 must be > 5 but found 5 {"actual":5,"minimum":5})");
+  EXPECT_EQ(ui(R"({"maximum": 1.5})", "2.25"),
+            R"(4000020 must be <= 1.5 but found 2.25 {"actual":2.25,"maximum":1.5})");
+  EXPECT_EQ(ui(R"({"exclusiveMaximum": 5})", "1000000"),
+            R"(4000021 must be < 5 but found 1e+06 {"actual":1000000,"maximum":5})");
+  EXPECT_EQ(ui(R"({"multipleOf": 3})", "7"), R"(4000022 7 not multipleOf 3 {"actual":7,"base":3})");
   EXPECT_EQ(
-      got["/k"],
-      R"(4000026 expected string, but got number {"actual_type":"number","allowed_types":["string"]})");
-  EXPECT_EQ(
-      got["/l"],
+      ui(R"({"maxItems": 1})", "[1, 2]"),
       R"(4000023 maximum 1 items allowed, but found 2 items {"actual_items":2,"max_items":1})");
   EXPECT_EQ(
-      got["/c"],
+      ui(R"({"minItems": 3})", "[1, 2]"),
+      R"(4000024 minimum 3 items allowed, but found 2 items {"actual_items":2,"min_items":3})");
+  EXPECT_EQ(ui(R"({"uniqueItems": true})", "[1, 2, 1]"),
+            R"(4000025 items at index 0 and 2 are equal {"index_a":0,"index_b":2})");
+  EXPECT_EQ(
+      ui(R"({"type": "string"})", "1"),
+      R"(4000026 expected string, but got number {"actual_type":"number","allowed_types":["string"]})");
+  EXPECT_EQ(
+      ui(R"({"type": ["string", "null"]})", "{}"),
+      R"(4000026 expected string or null, but got object {"actual_type":"object","allowed_types":["string","null"]})");
+  EXPECT_EQ(ui(R"({"const": "x"})", R"("y")"),
+            R"(4000029 must be equal to constant "x" {"expected":"\"x\""})");
+  EXPECT_EQ(ui(R"({"const": {"a": 1}})", "{}"), "4000030 const failed null");
+  EXPECT_EQ(ui(R"({"format": "email"})", R"("x")"),
+            R"(4000040 Enter a valid email address {"value":"x"})");
+  EXPECT_EQ(ui(R"({"format": "tel"})", R"("1")"),
+            R"(4000041 Enter a valid phone number {"value":"1"})");
+  EXPECT_EQ(ui(R"({"format": "uri"})", R"("y")"),
+            R"(4000001 "y" is not valid "uri" {"reason":"\"y\" is not valid \"uri\""})");
+  EXPECT_EQ(
+      ui(R"({"enum": ["a", "b"]})", R"("z")"),
       R"(4000001 value must be one of "a", "b" {"reason":"value must be one of \"a\", \"b\""})");
+  EXPECT_EQ(
+      ui(R"({"additionalProperties": false})", R"({"x": 1})"),
+      R"(4000001 additionalProperties "x" not allowed {"reason":"additionalProperties \"x\" not allowed"})");
+  // Errors built by other modules (e.g. the identity validator) map the same way.
+  ValidationError e{"/traits/email",
+                    "format",
+                    R"("a" is not valid "email")",
+                    {{"format", "email"}, {"value", "a"}}};
+  EXPECT_EQ(ToUiMessage(e).id, 4000040);
+  EXPECT_EQ(ToUiMessage(ValidationError{"", "required", "", Json()}).id, 4000002);
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ export function base64Schema(schema) {
 }
 
 // Starts atrium. `config` is deep-merged over a minimal test configuration.
-export async function startAtrium({ config = {}, dev = true, env = {}, args = [] } = {}) {
+export async function startAtrium({ config = {}, dev = true, env = {}, args = [], builtinUi = false } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'atrium-test-'));
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${publicPort}/`;
@@ -88,6 +88,12 @@ export async function startAtrium({ config = {}, dev = true, env = {}, args = []
     secrets: { cookie: ['a-test-cookie-secret-of-32-chars!'] },
     hashers: { algorithm: 'argon2', argon2: { memory: '1MB', iterations: 1, parallelism: 1 } },
   };
+  if (builtinUi) {
+    // Leave the UI URLs unset so that they default to the built-in pages under /ui/.
+    delete defaults.selfservice.default_browser_return_url;
+    delete defaults.selfservice.flows;
+    defaults.selfservice.allowed_return_urls = [base];
+  }
   const merged = deepMerge(defaults, config);
   const file = path.join(dir, 'atrium.yml');
   writeFileSync(file, JSON.stringify(merged, null, 2)); // JSON is valid YAML

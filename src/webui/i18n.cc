@@ -1,0 +1,96 @@
+#include "webui/i18n.h"
+
+#include <map>
+
+namespace atrium::webui {
+namespace {
+
+// German texts; {name} is replaced by the message context's value of that key.
+const std::map<int64_t, std::string>& German() {
+  static const std::map<int64_t, std::string> texts = {
+      {1040001, "Registrieren"},
+      {1040002, "Mit {provider} registrieren"},
+      {1040008, "Zurück"},
+      {1040009, "Bitte wähle aus, wie du dich anmelden möchtest."},
+      {1070001, "Passwort"},
+      {4000001, "{reason}"},
+      {4000002, "Die Angabe {property} fehlt."},
+      {4000003, "Muss mindestens {min_length} Zeichen lang sein, ist aber {actual_length}."},
+      {4000007,
+       "Ein Konto mit dieser Kennung (E-Mail, Telefon, Benutzername, ...) existiert bereits."},
+      {4000009, "Es wurden keine Anmeldekennungen gefunden."},
+      {4000017, "Darf höchstens {max_length} Zeichen lang sein, ist aber {actual_length}."},
+      {4000028,
+       "Du hast dich mit {credential_identifier_hint} registriert, das bereits zu einem anderen "
+       "Konto gehört."},
+      {4000031, "Das Passwort ist der Kennung zu ähnlich."},
+      {4000032,
+       "Das Passwort muss mindestens {min_length} Zeichen lang sein, ist aber {actual_length}."},
+      {4000033,
+       "Das Passwort darf höchstens {max_length} Zeichen lang sein, ist aber {actual_length}."},
+      {4000034, "Das Passwort ist in Datenlecks aufgetaucht und darf nicht mehr verwendet werden."},
+      {4000040, "Bitte gib eine gültige E-Mail-Adresse ein."},
+      {4000041, "Bitte gib eine gültige Telefonnummer ein."},
+      {4010003, "Registrierung nicht möglich. Hast du das Formular richtig ausgefüllt?"},
+      {4040001, "Der Registrierungsvorgang ist abgelaufen, bitte versuche es erneut."},
+  };
+  return texts;
+}
+
+const std::map<std::string, std::pair<std::string, std::string>>& Chrome() {
+  static const std::map<std::string, std::pair<std::string, std::string>> texts = {
+      {"title.registration", {"Create your account", "Konto erstellen"}},
+      {"title.error", {"Something went wrong", "Etwas ist schiefgelaufen"}},
+      {"title.welcome", {"Welcome", "Willkommen"}},
+      {"error.retry", {"Start over", "Neu beginnen"}},
+      {"welcome.traits", {"Your profile", "Dein Profil"}},
+      {"welcome.session", {"Your session", "Deine Sitzung"}},
+      {"welcome.signup", {"Create another account", "Weiteres Konto erstellen"}},
+      {"session.id", {"Session", "Sitzung"}},
+      {"session.authenticated_at", {"Signed in at", "Angemeldet am"}},
+      {"session.expires_at", {"Expires at", "Läuft ab am"}},
+      {"session.methods", {"Method", "Methode"}},
+      {"identity.id", {"Identity", "Identität"}},
+      {"required", {"required", "Pflichtfeld"}},
+  };
+  return texts;
+}
+
+std::string Fill(std::string text, const nlohmann::json& context) {
+  if (!context.is_object()) {
+    return text;
+  }
+  for (const auto& [key, value] : context.items()) {
+    const std::string placeholder = "{" + key + "}";
+    const std::string replacement = value.is_string() ? value.get<std::string>() : value.dump();
+    for (size_t pos = text.find(placeholder); pos != std::string::npos;
+         pos = text.find(placeholder, pos + replacement.size())) {
+      text.replace(pos, placeholder.size(), replacement);
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string Translate(const nlohmann::json& message, Language lang) {
+  const std::string english = message.value("text", "");
+  if (lang != Language::kGerman) {
+    return english;
+  }
+  const auto it = German().find(message.value("id", int64_t{0}));
+  if (it == German().end()) {
+    return english;
+  }
+  return Fill(it->second, message.value("context", nlohmann::json()));
+}
+
+std::string UiText(const std::string& key, Language lang) {
+  const auto it = Chrome().find(key);
+  if (it == Chrome().end()) {
+    return key;
+  }
+  return lang == Language::kGerman ? it->second.second : it->second.first;
+}
+
+}  // namespace atrium::webui

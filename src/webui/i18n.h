@@ -1,0 +1,19 @@
+#pragma once
+// The UI's message catalogue: Kratos message ids to texts, English and German.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "webui/render.h"
+
+namespace atrium::webui {
+
+// The text of a Kratos message ({id, text, type, context}) in `lang`; the server's English text
+// when no translation exists.
+std::string Translate(const nlohmann::json& message, Language lang);
+
+// A UI string of the page chrome ("title.registration", ...).
+std::string UiText(const std::string& key, Language lang);
+
+}  // namespace atrium::webui

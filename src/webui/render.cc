@@ -1,0 +1,372 @@
+// The only translation unit that includes kainjow/mustache (a heavy header).
+#include "webui/render.h"
+
+#include <kainjow/mustache.hpp>
+
+#include "base/random.h"
+#include "base/strings.h"
+#include "base/time.h"
+#include "webui/i18n.h"
+
+namespace atrium::webui {
+namespace {
+
+using Json = nlohmann::json;
+using kainjow::mustache::data;
+using kainjow::mustache::mustache;
+
+constexpr char kCss[] = R"css(
+:root{--fg:#1d2330;--muted:#5b6475;--line:#d8dde6;--bg:#f4f6fa;--card:#fff;--accent:#3f51d4;
+--accent-fg:#fff;--error:#b42318;--error-bg:#fef3f2;--info-bg:#eef2ff;--ok:#067647}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:flex-start;justify-content:center;
+background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{width:100%;max-width:28rem;margin:3rem 1rem;background:var(--card);border:1px solid var(--line);
+border-radius:12px;padding:2rem;box-shadow:0 1px 3px rgba(16,24,40,.06)}
+h1{font-size:1.5rem;margin:0 0 1.25rem}
+h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
+.brand{font-weight:700;letter-spacing:.04em;color:var(--accent);margin-bottom:.75rem;font-size:.85rem;text-transform:uppercase}
+.field{margin-bottom:1rem}
+label{display:block;font-weight:600;margin-bottom:.3rem}
+.req{color:var(--muted);font-weight:400;font-size:.85rem}
+input[type=text],input[type=email],input[type=password],input[type=tel],input[type=number],
+input[type=url],input[type=date],input[type=datetime-local],select{width:100%;padding:.6rem .75rem;
+font:inherit;border:1px solid var(--line);border-radius:8px;background:#fff;color:inherit}
+input:focus,select:focus,button:focus{outline:3px solid rgba(63,81,212,.35);outline-offset:1px}
+input[aria-invalid=true]{border-color:var(--error)}
+.check{display:flex;gap:.5rem;align-items:center}
+.check label{display:inline;font-weight:400;margin:0}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1.25rem}
+button{flex:1 1 auto;padding:.65rem 1rem;font:inherit;font-weight:600;border-radius:8px;border:1px solid var(--accent);
+background:var(--accent);color:var(--accent-fg);cursor:pointer}
+button.secondary{background:#fff;color:var(--accent)}
+button[disabled]{opacity:.6;cursor:progress}
+.messages p,.global p{margin:.35rem 0 0;font-size:.9rem}
+.messages .error{color:var(--error)}
+.global p{padding:.6rem .75rem;border-radius:8px;background:var(--info-bg)}
+.global p.error{background:var(--error-bg);color:var(--error)}
+.global p.success{color:var(--ok)}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}
+dt{color:var(--muted)}dd{margin:0;word-break:break-all}
+a{color:var(--accent)}
+.muted{color:var(--muted);font-size:.9rem}
+@media (max-width:30rem){main{margin:0;border-radius:0;border-left:0;border-right:0;padding:1.25rem}}
+)css";
+
+constexpr char kLayout[] = R"html(<!doctype html>
+<html lang="{{lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{title}} · Atrium</title>
+<style nonce="{{nonce}}">{{{css}}}</style>
+</head>
+<body>
+<main>
+<div class="brand">Atrium</div>
+<h1>{{title}}</h1>
+{{{content}}}
+</main>
+<script nonce="{{nonce}}">
+document.querySelectorAll("form").forEach(function (f) {
+  f.addEventListener("submit", function () {
+    setTimeout(function () { f.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }, 0);
+  });
+});
+</script>
+</body>
+</html>
+)html";
+
+constexpr char kRegistration[] =
+    R"html({{#has_global}}<div class="global" role="alert">{{#global}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/global}}</div>{{/has_global}}
+{{#has_form}}<form action="{{action}}" method="{{method}}" novalidate-off>
+{{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">
+{{/hidden}}
+{{#fields}}
+{{#is_select}}<div class="field"><label for="{{id}}">{{label}}{{#required}} <span class="req">({{required_text}})</span>{{/required}}</label>
+<select id="{{id}}" name="{{name}}"{{#required}} required{{/required}}{{#invalid}} aria-invalid="true"{{/invalid}}{{#has_messages}} aria-describedby="{{id}}-messages"{{/has_messages}}>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/options}}</select>
+{{#has_messages}}<div class="messages" id="{{id}}-messages">{{#messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/messages}}</div>{{/has_messages}}</div>
+{{/is_select}}{{#is_checkbox}}<div class="field"><div class="check"><input type="hidden" name="{{name}}" value="false"><input id="{{id}}" type="checkbox" name="{{name}}" value="true"{{#checked}} checked{{/checked}}{{#invalid}} aria-invalid="true"{{/invalid}}{{#has_messages}} aria-describedby="{{id}}-messages"{{/has_messages}}><label for="{{id}}">{{label}}</label></div>
+{{#has_messages}}<div class="messages" id="{{id}}-messages">{{#messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/messages}}</div>{{/has_messages}}</div>
+{{/is_checkbox}}{{#is_input}}<div class="field"><label for="{{id}}">{{label}}{{#required}} <span class="req">({{required_text}})</span>{{/required}}</label>
+<input id="{{id}}" type="{{type}}" name="{{name}}"{{#has_value}} value="{{value}}"{{/has_value}}{{#required}} required{{/required}}{{#autocomplete}} autocomplete="{{autocomplete}}"{{/autocomplete}}{{#pattern}} pattern="{{pattern}}"{{/pattern}}{{#disabled}} disabled{{/disabled}}{{#invalid}} aria-invalid="true"{{/invalid}}{{#has_messages}} aria-describedby="{{id}}-messages"{{/has_messages}}>
+{{#has_messages}}<div class="messages" id="{{id}}-messages">{{#messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/messages}}</div>{{/has_messages}}</div>
+{{/is_input}}{{#is_text}}<div class="field"><p id="{{id}}" class="muted">{{text}}</p></div>
+{{/is_text}}{{#is_img}}<div class="field"><img id="{{id}}" src="{{src}}" alt="{{label}}" width="{{width}}" height="{{height}}"></div>
+{{/is_img}}{{#is_a}}<div class="field"><a id="{{id}}" href="{{href}}">{{label}}</a></div>
+{{/is_a}}{{#is_script}}<script src="{{src}}" nonce="{{nonce}}"{{#async}} async{{/async}}{{#integrity}} integrity="{{integrity}}" crossorigin="anonymous"{{/integrity}}></script>
+{{/is_script}}
+{{/fields}}
+{{#has_button_messages}}<div class="messages" role="alert">{{#button_messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/button_messages}}</div>{{/has_button_messages}}
+<div class="actions">{{#buttons}}<button type="submit" name="{{name}}" value="{{value}}"{{#secondary}} class="secondary" formnovalidate{{/secondary}}{{#disabled}} disabled{{/disabled}}>{{label}}</button>{{/buttons}}</div>
+</form>{{/has_form}}
+)html";
+
+constexpr char kError[] =
+    R"html(<div class="global" role="alert"><p class="error">{{message}}</p></div>
+<dl>
+<dt>Code</dt><dd>{{code}} {{status}}</dd>
+{{#id}}<dt>ID</dt><dd id="error-id">{{id}}</dd>{{/id}}
+{{#reason}}<dt>Reason</dt><dd id="error-reason">{{reason}}</dd>{{/reason}}
+</dl>
+<p><a href="{{retry}}">{{retry_text}}</a></p>
+)html";
+
+constexpr char kWelcome[] = R"html(<h2>{{traits_title}}</h2>
+<dl id="traits">{{#traits}}<dt>{{key}}</dt><dd>{{value}}</dd>{{/traits}}</dl>
+<h2>{{session_title}}</h2>
+<dl id="session">
+<dt>{{identity_label}}</dt><dd id="identity-id">{{identity_id}}</dd>
+<dt>{{session_label}}</dt><dd id="session-id">{{session_id}}</dd>
+<dt>{{methods_label}}</dt><dd>{{methods}}</dd>
+<dt>{{authenticated_label}}</dt><dd>{{authenticated_at}}</dd>
+<dt>{{expires_label}}</dt><dd>{{expires_at}}</dd>
+</dl>
+<p class="muted"><a href="{{signup}}">{{signup_text}}</a></p>
+)html";
+
+// Sets `key` only for non-empty values: mustache treats every string, even "", as true.
+void SetIf(data& d, const std::string& key, const std::string& value) {
+  if (!value.empty()) {
+    d.set(key, value);
+  }
+}
+
+std::string NewNonce() { return Base64Encode(RandomBytes(18)); }
+
+std::string Str(const Json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    return "";
+  }
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string TypeOf(const Json& message) {
+  const std::string t = Str(message, "type");
+  return t.empty() ? "info" : t;
+}
+
+data MessageList(const Json& messages, Language lang) {
+  data list{data::type::list};
+  if (messages.is_array()) {
+    for (const auto& m : messages) {
+      data item;
+      item.set("id", Str(m, "id"));
+      item.set("type", TypeOf(m));
+      item.set("text", Translate(m, lang));
+      list.push_back(item);
+    }
+  }
+  return list;
+}
+
+bool HasError(const Json& messages) {
+  if (!messages.is_array()) {
+    return false;
+  }
+  for (const auto& m : messages) {
+    if (TypeOf(m) == "error") {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string LabelOf(const Json& node, Language lang) {
+  const auto meta = node.find("meta");
+  if (meta != node.end() && meta->is_object() && meta->contains("label")) {
+    return Translate((*meta)["label"], lang);
+  }
+  return Str(node["attributes"], "name");
+}
+
+// The id attribute for a node: its name made safe ("traits.email" -> "field-traits-email").
+std::string DomId(const std::string& name, size_t index) {
+  std::string id = "field-";
+  for (const char c : name) {
+    id.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '-');
+  }
+  return name.empty() ? id + std::to_string(index) : id;
+}
+
+std::string Render(const char* tmpl, const data& d) {
+  mustache m{std::string(tmpl)};
+  return m.render(d);
+}
+
+Page Layout(const std::string& title, const std::string& content, Language lang) {
+  Page page;
+  page.nonce = NewNonce();
+  data d;
+  d.set("lang", lang == Language::kGerman ? "de" : "en");
+  d.set("title", title);
+  d.set("nonce", page.nonce);
+  d.set("css", kCss);
+  d.set("content", content);
+  page.html = Render(kLayout, d);
+  return page;
+}
+
+}  // namespace
+
+Language LanguageFor(std::string_view accept_language) {
+  // The first language range decides ("de-DE,de;q=0.9,en;q=0.8" -> German).
+  const std::string first =
+      AsciiLower(TrimSpace(accept_language.substr(0, accept_language.find_first_of(",;"))));
+  return first == "de" || first.starts_with("de-") ? Language::kGerman : Language::kEnglish;
+}
+
+Page RenderRegistration(const Json& flow, Language lang, std::string_view home) {
+  (void)home;
+  const Json& ui = flow["ui"];
+  data d;
+  data global = MessageList(ui.value("messages", Json::array()), lang);
+  d.set("has_global", !global.list_value().empty());
+  d.set("global", global);
+  d.set("action", Str(ui, "action"));
+  d.set("method", Str(ui, "method").empty() ? "POST" : Str(ui, "method"));
+  data hidden{data::type::list};
+  data fields{data::type::list};
+  data buttons{data::type::list};
+  data button_messages{data::type::list};
+  const Json nodes = ui.value("nodes", Json());
+  bool any = false;
+  if (nodes.is_array()) {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const Json& n = nodes[i];
+      const Json& a = n.value("attributes", Json::object());
+      const std::string node_type = Str(a, "node_type");
+      const std::string name = Str(a, "name");
+      const std::string type = Str(a, "type");
+      any = true;
+      data f;
+      f.set("id", DomId(node_type == "input" ? name : Str(a, "id"), i));
+      f.set("name", name);
+      f.set("type", type);
+      f.set("label", LabelOf(n, lang));
+      f.set("required", a.value("required", false));
+      f.set("required_text", UiText("required", lang));
+      f.set("disabled", a.value("disabled", false));
+      SetIf(f, "autocomplete", Str(a, "autocomplete"));
+      SetIf(f, "pattern", Str(a, "pattern"));
+      f.set("nonce", "");
+      const Json messages = n.value("messages", Json::array());
+      data message_list = MessageList(messages, lang);
+      f.set("has_messages", !message_list.list_value().empty());
+      f.set("messages", message_list);
+      f.set("invalid", HasError(messages));
+      const bool has_value = a.contains("value") && !a["value"].is_null();
+      f.set("has_value", has_value);
+      f.set("value", has_value ? Str(a, "value") : "");
+      if (node_type == "input" && type == "hidden") {
+        hidden.push_back(f);
+        continue;
+      }
+      if (node_type == "input" && (type == "submit" || type == "button")) {
+        f.set("secondary", name == "screen" && Str(a, "value") == "previous");
+        buttons.push_back(f);
+        for (const auto& m : message_list.list_value()) {
+          button_messages.push_back(m);
+        }
+        continue;
+      }
+      if (node_type == "input" && a.contains("options") && a["options"].is_array()) {
+        data options{data::type::list};
+        for (const auto& o : a["options"]) {
+          data option;
+          option.set("value", Str(o, "value"));
+          option.set("selected", has_value && Str(o, "value") == Str(a, "value"));
+          options.push_back(option);
+        }
+        f.set("options", options);
+        f.set("is_select", true);
+      } else if (node_type == "input" && type == "checkbox") {
+        f.set("is_checkbox", true);
+        f.set("checked", has_value && a["value"] == true);
+      } else if (node_type == "input") {
+        f.set("is_input", true);
+      } else if (node_type == "text") {
+        f.set("is_text", true);
+        f.set("text", a.contains("text") ? Translate(a["text"], lang) : "");
+      } else if (node_type == "img") {
+        f.set("is_img", true);
+        f.set("src", Str(a, "src"));
+        f.set("width", Str(a, "width"));
+        f.set("height", Str(a, "height"));
+      } else if (node_type == "a") {
+        f.set("is_a", true);
+        f.set("href", Str(a, "href"));
+        f.set("label", a.contains("title") ? Translate(a["title"], lang) : Str(a, "href"));
+      } else if (node_type == "script") {
+        f.set("is_script", true);
+        f.set("src", Str(a, "src"));
+        f.set("async", a.value("async", false));
+        SetIf(f, "integrity", Str(a, "integrity"));
+      } else {
+        continue;
+      }
+      fields.push_back(f);
+    }
+  }
+  d.set("has_form", any);
+  d.set("hidden", hidden);
+  d.set("fields", fields);
+  d.set("buttons", buttons);
+  d.set("has_button_messages", !button_messages.list_value().empty());
+  d.set("button_messages", button_messages);
+  std::string content = Render(kRegistration, d);
+  // The placeholder keeps browsers' own validation (required, type=email) on.
+  const std::string marker = " novalidate-off";
+  content.erase(content.find(marker), marker.size());
+  Page page = Layout(UiText("title.registration", lang), content, lang);
+  return page;
+}
+
+Page RenderError(const Json& error, Language lang, std::string_view retry_url) {
+  data d;
+  d.set("message", Str(error, "message"));
+  d.set("code", Str(error, "code"));
+  d.set("status", Str(error, "status"));
+  SetIf(d, "id", Str(error, "id"));
+  SetIf(d, "reason", Str(error, "reason"));
+  d.set("retry", std::string(retry_url));
+  d.set("retry_text", UiText("error.retry", lang));
+  return Layout(UiText("title.error", lang), Render(kError, d), lang);
+}
+
+Page RenderWelcome(const Json& session, Language lang, std::string_view signup_url) {
+  const Json& identity = session.value("identity", Json::object());
+  data d;
+  data traits{data::type::list};
+  const Json t = identity.value("traits", Json::object());
+  for (const auto& [key, value] : t.items()) {
+    data item;
+    item.set("key", key);
+    item.set("value", value.is_string() ? value.get<std::string>() : value.dump());
+    traits.push_back(item);
+  }
+  std::string methods;
+  for (const auto& m : session.value("authentication_methods", Json::array())) {
+    methods += (methods.empty() ? "" : ", ") + Str(m, "method");
+  }
+  d.set("traits", traits);
+  d.set("traits_title", UiText("welcome.traits", lang));
+  d.set("session_title", UiText("welcome.session", lang));
+  d.set("identity_label", UiText("identity.id", lang));
+  d.set("session_label", UiText("session.id", lang));
+  d.set("methods_label", UiText("session.methods", lang));
+  d.set("authenticated_label", UiText("session.authenticated_at", lang));
+  d.set("expires_label", UiText("session.expires_at", lang));
+  d.set("identity_id", Str(identity, "id"));
+  d.set("session_id", Str(session, "id"));
+  d.set("methods", methods);
+  d.set("authenticated_at", Str(session, "authenticated_at"));
+  d.set("expires_at", Str(session, "expires_at"));
+  d.set("signup", std::string(signup_url));
+  d.set("signup_text", UiText("welcome.signup", lang));
+  return Layout(UiText("title.welcome", lang), Render(kWelcome, d), lang);
+}
+
+}  // namespace atrium::webui
