@@ -4,9 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup-deps.sh --test
+# A throw-away PostgreSQL for the contract and multi-instance tests, stopped on exit.
+export ATRIUM_PG_DIR=${ATRIUM_PG_DIR:-/tmp/atrium-pg-$$}
+export ATRIUM_PG_PORT=${ATRIUM_PG_PORT:-55432}
+trap 'tools/pg.sh destroy' EXIT
 tools/format.sh --check
 tools/lint.sh
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 cmake --preset dev >/dev/null
 cmake --build --preset dev
+ATRIUM_TEST_PG_DSN=$(tools/pg.sh start)
+export ATRIUM_TEST_PG_DSN
 ctest --preset dev

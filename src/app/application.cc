@@ -13,6 +13,7 @@
 #include "identity/schema.h"
 #include "registration/service.h"
 #include "session/cookie.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/password.h"
@@ -22,6 +23,18 @@
 
 namespace atrium::app {
 namespace {
+
+// The backend named by the DSN: PostgreSQL for postgres:// URLs, SQLite otherwise.
+Result<std::unique_ptr<store::Database>> OpenDatabase(const std::string& dsn, int pool) {
+  if (dsn.starts_with("postgres://") || dsn.starts_with("postgresql://")) {
+    store::PgOptions options;
+    options.pool_size = pool;
+    ATRIUM_ASSIGN_OR_RETURN(auto db, store::PgStore::Open(dsn, options));
+    return std::unique_ptr<store::Database>(std::move(db));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto db, store::SqliteStore::Open(dsn, pool));
+  return std::unique_ptr<store::Database>(std::move(db));
+}
 
 int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
@@ -46,7 +59,7 @@ void ApplyDevDefaults(config::Config& c) {
 struct Application::Parts {
   config::Config config;
   SystemClock clock;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Database> store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
   std::unique_ptr<session::CookieCodec> cookies;
   std::unique_ptr<hash::Hasher> hasher;
@@ -71,7 +84,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   config::Config& c = p->config;
   ApplyDevDefaults(c);
 
-  ATRIUM_ASSIGN_OR_RETURN(p->store, store::SqliteStore::Open(c.dsn, std::max(4, c.worker_threads)));
+  ATRIUM_ASSIGN_OR_RETURN(p->store, OpenDatabase(c.dsn, std::max(4, c.worker_threads)));
   if (c.dev || c.dsn == "memory") {
     ATRIUM_RETURN_IF_ERROR(p->store->Migrate());
   } else {
@@ -106,7 +119,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->registration = std::make_unique<registration::Service>(
       c, *p->schemas, *p->store, *p->store,
       std::vector<registration::Strategy*>{p->profile.get(), p->password.get()}, p->clock);
-  store::SqliteStore* db = p->store.get();
+  store::Database* db = p->store.get();
   p->api = std::make_unique<api::PublicApi>(
       api::PublicApiDeps{c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies,
                          p->clock, [db] { return db->Ping(); }});
@@ -149,7 +162,7 @@ Status Application::Serve() {
 }
 
 Result<int> Migrate(const config::Config& config) {
-  ATRIUM_ASSIGN_OR_RETURN(auto store, store::SqliteStore::Open(config.dsn, 1));
+  ATRIUM_ASSIGN_OR_RETURN(auto store, OpenDatabase(config.dsn, 1));
   ATRIUM_ASSIGN_OR_RETURN(const int pending, store->PendingMigrations());
   ATRIUM_RETURN_IF_ERROR(store->Migrate());
   return pending;

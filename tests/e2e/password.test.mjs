@@ -234,10 +234,16 @@ describe('password policy (§17.2.1)', () => {
 });
 
 describe('duplicates (§18.4)', () => {
-  test('case and surrounding whitespace variants collide: 4000007', async () => {
+  test('case and leading whitespace variants collide: 4000007', async () => {
     const addr = email('dup');
     assert.equal((await apiRegister(unified, { password: PASSWORD, traits: { email: addr } })).r.status, 200);
-    for (const variant of [addr, addr.toUpperCase(), `  ${addr}`, `${addr}  `]) {
+    // Trailing whitespace never gets this far with format "email": like ory/jsonschema, the
+    // format check refuses it (4000040). Leading whitespace passes the check (Go's mail parser
+    // skips it) and is trimmed by normalization.
+    const trailing = await apiRegister(unified, { password: PASSWORD, traits: { email: `${addr}  ` } });
+    assert.equal(trailing.r.status, 400);
+    assert.equal(node(trailing.r.json, 'traits.email').messages[0].id, 4000040);
+    for (const variant of [addr, addr.toUpperCase(), `  ${addr}`, `  ${addr.toUpperCase()}`]) {
       const { r } = await apiRegister(unified, { password: PASSWORD, traits: { email: variant } });
       assert.equal(r.status, 400, variant);
       assert.deepEqual(r.json.ui.messages, [

@@ -10,33 +10,23 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "flow/error_store.h"
-#include "identity/store.h"
-#include "registration/store.h"
-#include "session/session.h"
+#include "store/database.h"
 
 namespace atrium::store {
 
-class SqliteStore final : public registration::FlowStore,
-                          public registration::RegistrationStore,
-                          public identity::IdentityStore,
-                          public session::SessionStore,
-                          public flow::ErrorStore {
+class SqliteStore final : public Database {
  public:
   // dsn: "sqlite://path/to/file.db[?...]", "sqlite:///abs/path.db", "sqlite::memory:" or
   // "memory" (a private in-memory database shared by the pool). `pool_size` >= 1 connections.
   static Result<std::unique_ptr<SqliteStore>> Open(std::string_view dsn, int pool_size);
   ~SqliteStore() override;
 
-  // Applies pending versioned migrations in order, each in its own transaction.
-  Status Migrate();
-  // Number of migrations not yet applied.
-  Result<int> PendingMigrations();
-  // A trivial query; Unavailable when the database cannot answer.
-  Status Ping();
-  // The value stored under `name`, or `make()` stored atomically on first use (dev secrets).
+  // Database. Migrations run in order, each in its own transaction.
+  Status Migrate() override;
+  Result<int> PendingMigrations() override;
+  Status Ping() override;
   Result<std::string> GetOrCreateSecret(std::string_view name,
-                                        const std::function<std::string()>& make);
+                                        const std::function<std::string()>& make) override;
 
   // registration::FlowStore
   Status CreateFlow(const registration::Flow& flow) override;

@@ -1,0 +1,36 @@
+#pragma once
+// Everything the application needs from one database backend: the domain's store interfaces
+// plus schema management. SQLite (store/sqlite) and PostgreSQL (store/postgres) implement it.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "flow/error_store.h"
+#include "identity/store.h"
+#include "registration/store.h"
+#include "session/session.h"
+
+namespace atrium::store {
+
+class Database : public registration::FlowStore,
+                 public registration::RegistrationStore,
+                 public identity::IdentityStore,
+                 public session::SessionStore,
+                 public flow::ErrorStore {
+ public:
+  ~Database() override = default;
+
+  // Applies pending versioned migrations (safe when several instances start together).
+  virtual Status Migrate() = 0;
+  // Number of migrations not yet applied.
+  virtual Result<int> PendingMigrations() = 0;
+  // A trivial query; Unavailable when the database cannot answer.
+  virtual Status Ping() = 0;
+  // The value stored under `name`, or `make()` stored atomically on first use (dev secrets).
+  virtual Result<std::string> GetOrCreateSecret(std::string_view name,
+                                                const std::function<std::string()>& make) = 0;
+};
+
+}  // namespace atrium::store

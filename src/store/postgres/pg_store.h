@@ -1,0 +1,54 @@
+#pragma once
+// The PostgreSQL store (libpq) for many stateless Atrium instances on one database: a bounded
+// connection pool that reconnects after failures, prepared statements per connection, versioned
+// migrations serialized by an advisory lock, and retried serialization failures.
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "store/database.h"
+
+namespace atrium::store {
+
+struct PgOptions {
+  int pool_size = 16;  // `max_conns` in the DSN overrides it (Kratos' DSN parameter)
+  std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free pooled connection
+  std::chrono::seconds connect_timeout{2};          // `connect_timeout` in the DSN overrides it
+  std::chrono::milliseconds statement_timeout{5000};
+};
+
+class PgStore final : public Database {
+ public:
+  // dsn: "postgres://user:pass@host:port/db?sslmode=disable&max_conns=20". Besides libpq's
+  // parameters: max_conns (pool size), statement_timeout and acquire_timeout (milliseconds).
+  // Connections are opened lazily, so Open succeeds even while the server is down.
+  static Result<std::unique_ptr<PgStore>> Open(std::string_view dsn, PgOptions options);
+  ~PgStore() override;
+
+  Status Migrate() override;
+  Result<int> PendingMigrations() override;
+  Status Ping() override;
+  Result<std::string> GetOrCreateSecret(std::string_view name,
+                                        const std::function<std::string()>& make) override;
+
+  Status CreateFlow(const registration::Flow& flow) override;
+  Result<std::optional<registration::Flow>> GetFlow(std::string_view id) override;
+  Status UpdateFlow(const registration::Flow& flow) override;
+  Status CreateIdentityWithSession(const identity::Identity& identity,
+                                   const session::Session& session) override;
+  Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
+  Result<std::optional<identity::Identity>> FindByCredentialIdentifier(
+      std::string_view type, std::string_view identifier) override;
+  Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
+  Result<std::optional<session::Session>> GetSessionByToken(std::string_view token) override;
+  Status CreateError(const flow::ErrorContainer& container) override;
+  Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
+
+ private:
+  struct Impl;
+  explicit PgStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace atrium::store

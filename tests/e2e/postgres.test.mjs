@@ -1,0 +1,132 @@
+// Many stateless instances on one PostgreSQL (issue "PostgreSQL backend"): flows, CSRF cookies and
+// sessions cross instances; concurrent duplicate sign-ups; the database going away and coming back.
+// Needs ATRIUM_TEST_PG_DSN (tools/test.sh starts a throw-away server and sets it).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { api, csrfOf, spa, startAtrium } from '../lib/harness.mjs';
+
+const DSN = process.env.ATRIUM_TEST_PG_DSN;
+const PG = path.resolve('../tools/pg.sh');
+const PASSWORD = 'l3f9toh1uaf81n21';
+let one;
+let two;
+
+function config(database) {
+  return {
+    // One public URL for both, as behind a load balancer: same CSRF cookie name, same links.
+    serve: { public: { base_url: 'http://lb.atrium.test/' } },
+    dsn: `${DSN.replace(/\/postgres\?/, `/${database}?`)}&statement_timeout=2000&acquire_timeout=2000&connect_timeout=2`,
+    selfservice: { flows: { registration: { style: 'unified', after: { password: { hooks: [{ hook: 'session' }] } } } } },
+  };
+}
+
+before(async () => {
+  assert.ok(DSN, 'ATRIUM_TEST_PG_DSN must name a PostgreSQL server (run the tests through tools/test.sh)');
+  const database = `atrium_${process.pid}`;
+  execFileSync('psql', [DSN, '-q', '-c', `DROP DATABASE IF EXISTS ${database}`, '-c', `CREATE DATABASE ${database}`]);
+  // Both instances migrate at the same time: the advisory lock serializes them.
+  [one, two] = await Promise.all([
+    startAtrium({ dev: false, config: config(database) }),
+    startAtrium({ dev: false, config: config(database) }),
+  ]);
+});
+after(async () => {
+  for (const s of [one, two]) if (s) await s.stop();
+});
+
+// The same public base URL on both instances, as behind a load balancer: cookies carry over.
+function other(client, srv) {
+  client.base = srv.base;
+  return client;
+}
+
+describe('two instances on one database', () => {
+  test('an API flow created on one is fetched and completed on the other', async () => {
+    const a = api(one.base);
+    const flow = (await a.get('self-service/registration/api')).json;
+    const b = other(api(one.base), two);
+    const fetched = await b.get(`self-service/registration/flows?id=${flow.id}`);
+    assert.equal(fetched.status, 200);
+    // A native app keeps no cookies: submit with a fresh client.
+    const done = await other(api(one.base), two).post(`self-service/registration?flow=${flow.id}`, {
+      json: { method: 'password', password: PASSWORD, traits: { email: `cross-${process.pid}@example.com` } },
+    });
+    assert.equal(done.status, 200, done.text);
+    // The session from instance two works on instance one.
+    const w = await api(one.base).get('sessions/whoami', { headers: { 'X-Session-Token': done.json.session_token } });
+    assert.equal(w.status, 200);
+    assert.equal(w.json.identity.id, done.json.identity.id);
+  });
+
+  test('a browser flow with its CSRF cookie crosses instances', async () => {
+    const c = spa(one.base);
+    const flow = (await c.get('self-service/registration/browser')).json;
+    other(c, two);
+    const done = await c.post(`self-service/registration?flow=${flow.id}`, {
+      json: { method: 'password', csrf_token: csrfOf(flow), password: PASSWORD, traits: { email: `browser-${process.pid}@example.com` } },
+    });
+    assert.equal(done.status, 200, done.text);
+    other(c, one);
+    const w = await c.get('sessions/whoami');
+    assert.equal(w.status, 200, 'the session cookie sealed by two opens on one');
+  });
+
+  test('200 concurrent sign-ups over 20 identifiers: exactly 20 identities, no 5xx', async () => {
+    const flows = await Promise.all([one, two].map(async (s) => (await api(s.base).get('self-service/registration/api')).json.id));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const srv = i % 2 ? two : one;
+        return api(srv.base).post(`self-service/registration?flow=${flows[i % 2]}`, {
+          json: { method: 'password', password: PASSWORD, traits: { email: `race-${process.pid}-${i % 20}@example.com` } },
+        });
+      }),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    const dup = results.filter((r) => r.status === 400 && r.json?.ui?.messages?.[0]?.id === 4000007);
+    assert.equal(ok.length, 20, JSON.stringify(results.filter((r) => r.status >= 500).map((r) => r.text).slice(0, 3)));
+    assert.equal(dup.length, 180);
+    assert.equal(new Set(ok.map((r) => r.json.identity.traits.email)).size, 20);
+  });
+});
+
+describe('database faults', () => {
+  test('PostgreSQL down: fast 5xx envelopes and not ready; back: recovers without a restart', async () => {
+    execFileSync(PG, ['stop']);
+    try {
+      const started = Date.now();
+      const r = await api(one.base).get('self-service/registration/api');
+      assert.ok(r.status === 500 || r.status === 503, `status ${r.status}`);
+      assert.ok(r.json.error, 'an error envelope');
+      assert.ok(Date.now() - started < 5000, 'no hang');
+      const ready = await fetch(one.base + 'health/ready');
+      assert.equal(ready.status, 503);
+      const alive = await fetch(one.base + 'health/alive');
+      assert.equal(alive.status, 200);
+      const half = await api(two.base).post('self-service/registration?flow=00000000-0000-4000-8000-000000000000', { json: {} });
+      assert.ok(half.status >= 500);
+    } finally {
+      execFileSync(PG, ['restart']);
+    }
+    let ready;
+    for (let i = 0; i < 50; i++) {
+      ready = await fetch(one.base + 'health/ready');
+      if (ready.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(ready.status, 200);
+    const flow = (await api(one.base).get('self-service/registration/api')).json;
+    const done = await api(two.base).post(`self-service/registration?flow=${flow.id}`, {
+      json: { method: 'password', password: PASSWORD, traits: { email: `after-${process.pid}@example.com` } },
+    });
+    assert.equal(done.status, 200, done.text);
+    // Nothing half-written: every identity has its credential, address and session.
+    const db = one.config.dsn.split('&statement_timeout')[0];
+    const orphans = execFileSync('psql', [db, '-tAc', `SELECT count(*) FROM identities i WHERE
+      NOT EXISTS (SELECT 1 FROM sessions s WHERE s.identity_id = i.id) OR
+      NOT EXISTS (SELECT 1 FROM identity_credentials c WHERE c.identity_id = i.id) OR
+      NOT EXISTS (SELECT 1 FROM identity_verifiable_addresses a WHERE a.identity_id = i.id)`], { encoding: 'utf8' });
+    assert.equal(orphans.trim(), '0');
+  });
+});
