@@ -54,11 +54,18 @@ $(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")") $(to_ms "$(awk '$1=="99%" {pr
 
 start_server() {
   local dsn=$1 algorithm=$2
+  cat >"$WORK/identity.schema.json" <<'JSON'
+{"type": "object", "properties": {"traits": {"type": "object", "required": ["email"],
+ "properties": {"email": {"type": "string", "format": "email", "title": "E-Mail",
+  "ory.sh/kratos": {"credentials": {"password": {"identifier": true}},
+                    "verification": {"via": "email"}, "recovery": {"via": "email"}}}}}}}
+JSON
   cat >"$WORK/atrium.yml" <<YAML
 serve:
   public: {host: 127.0.0.1, port: $PORT, base_url: "$BASE/"}
   admin: {host: 127.0.0.1, port: $((PORT + 1))}
 dsn: "$dsn"
+identity: {schemas: [{id: default, url: "file://$WORK/identity.schema.json"}]}
 log: {level: warning}
 secrets: {cookie: ["bench-cookie-secret-0123456789"]}
 hashers: {algorithm: $algorithm, bcrypt: {cost: 12}}

@@ -28,7 +28,8 @@ for cm in $(git ls-files -co --exclude-standard 'src/**/CMakeLists.txt'); do
   dir=$(dirname "$cm")
   module=${dir#src/}
   deps=$(tr '\n' ' ' <"$cm" | grep -oE 'atrium_[a-z_]+' | sed 's/^atrium_//' | sort -u)
-  for f in $(git ls-files -co --exclude-standard "$dir/*.cc" "$dir/*.h"); do
+  # Files of this folder only: sub-folders (store/sqlite) are modules of their own.
+  for f in $(git ls-files -co --exclude-standard "$dir/*.cc" "$dir/*.h" | grep -v "^$dir/[^/]*/"); do
     [[ "$f" == *_test.cc ]] && continue
     for inc in $(grep -oE '^#include "[a-z_/]+/[a-z_]+\.h"' "$f" | sed -E 's/#include "(.*)\/[a-z_]+\.h"/\1/'); do
       [[ "$inc" == "$module" ]] && continue

@@ -67,6 +67,12 @@ inline session::Session NewSession(const identity::Identity& id) {
   return s;
 }
 
+// A fresh address per call, so that the suite also runs on a database that is not empty (a
+// shared PostgreSQL server keeps what earlier runs wrote).
+inline std::string Unique(const std::string& local) {
+  return local + "-" + NewUuid().substr(0, 8) + "@example.com";
+}
+
 class StoreContract : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
@@ -112,9 +118,11 @@ TEST_P(StoreContract, ErrorsRoundTrip) {
 }
 
 TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
-  const auto id = NewIdentity("ann@example.com");
+  const std::string ann = Unique("ann");
+  const auto id = NewIdentity(ann);
   const auto s = NewSession(id);
-  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(id, s).ok());
+  const auto created = store_.registrations->CreateIdentityWithSession(id, s);
+  ASSERT_TRUE(created.ok()) << created.error().reason;
   const auto got = store_.identities->GetIdentity(id.id);
   ASSERT_TRUE(got.ok() && got->has_value());
   const auto& g = **got;
@@ -132,54 +140,55 @@ TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
   EXPECT_EQ((*by_token)->ToJson("http://x/", T(0)), s.ToJson("http://x/", T(0)));
   EXPECT_FALSE(store_.sessions->GetSessionByToken("ory_st_unknown")->has_value());
 
-  const auto by_identifier =
-      store_.identities->FindByCredentialIdentifier("password", "ann@example.com");
+  const auto by_identifier = store_.identities->FindByCredentialIdentifier("password", ann);
   ASSERT_TRUE(by_identifier.ok() && by_identifier->has_value());
   EXPECT_EQ((*by_identifier)->id, id.id);
-  EXPECT_TRUE((*store_.identities->FindByAddress("ann@example.com"))->id == id.id);
-  EXPECT_FALSE(store_.identities->FindByAddress("nobody@example.com")->has_value());
+  EXPECT_TRUE((*store_.identities->FindByAddress(ann))->id == id.id);
+  EXPECT_FALSE(store_.identities->FindByAddress(Unique("nobody"))->has_value());
 }
 
 TEST_P(StoreContract, DuplicateIdentifierIsAConflictNamingTheValue) {
-  const auto first = NewIdentity("dup@example.com");
+  const std::string dup = Unique("dup");
+  const auto first = NewIdentity(dup);
   ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(first, NewSession(first)).ok());
-  const auto second = NewIdentity("dup@example.com");
+  const auto second = NewIdentity(dup);
   const auto st = store_.registrations->CreateIdentityWithSession(second, NewSession(second));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(st.error().details.value("identifier", ""), "dup@example.com");
+  EXPECT_EQ(st.error().details.value("identifier", ""), dup);
   EXPECT_EQ(st.error().details.value("type", ""), "password");
   EXPECT_EQ(st.error().details["credential_types"], nlohmann::ordered_json::array({"password"}));
   EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value()) << "nothing half-written";
 }
 
 TEST_P(StoreContract, DuplicateAddressIsAConflictToo) {
-  const auto first = NewIdentity("addr@example.com");
+  const std::string addr = Unique("addr");
+  const auto first = NewIdentity(addr);
   ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(first, NewSession(first)).ok());
-  auto second = NewIdentity("other@example.com");
-  second.verifiable_addresses[0].value = "addr@example.com";
+  auto second = NewIdentity(Unique("other"));
+  second.verifiable_addresses[0].value = addr;
   const auto st = store_.registrations->CreateIdentityWithSession(second, NewSession(second));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(st.error().details.value("identifier", ""), "addr@example.com");
+  EXPECT_EQ(st.error().details.value("identifier", ""), addr);
   EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value());
 }
 
 TEST_P(StoreContract, AFailureLateInTheTransactionLeavesNothing) {
-  const auto first = NewIdentity("one@example.com");
+  const auto first = NewIdentity(Unique("one"));
   const auto s1 = NewSession(first);
   ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(first, s1).ok());
-  const auto second = NewIdentity("two@example.com");
+  const std::string two = Unique("two");
+  const auto second = NewIdentity(two);
   auto s2 = NewSession(second);
   s2.token = s1.token;  // the session insert, the last step, fails
   const auto st = store_.registrations->CreateIdentityWithSession(second, s2);
   ASSERT_FALSE(st.ok());
   EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value());
-  EXPECT_FALSE(
-      store_.identities->FindByCredentialIdentifier("password", "two@example.com")->has_value());
-  EXPECT_FALSE(store_.identities->FindByAddress("two@example.com")->has_value());
+  EXPECT_FALSE(store_.identities->FindByCredentialIdentifier("password", two)->has_value());
+  EXPECT_FALSE(store_.identities->FindByAddress(two)->has_value());
   // The identifier is still free afterwards.
-  const auto retry = NewIdentity("two@example.com");
+  const auto retry = NewIdentity(two);
   EXPECT_TRUE(store_.registrations->CreateIdentityWithSession(retry, NewSession(retry)).ok());
 }
 

@@ -3,13 +3,9 @@
 
 #include <vector>
 
-namespace atrium::store::sqlite {
+#include "store/records.h"
 
-struct Migration {
-  int version;
-  const char* name;
-  const char* sql;
-};
+namespace atrium::store::sqlite {
 
 const std::vector<Migration>& Migrations();
 

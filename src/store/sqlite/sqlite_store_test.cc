@@ -1,7 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +18,41 @@ namespace {
 using contract::StoreContract;
 
 std::string TempDb() { return ::testing::TempDir() + "atrium-store-" + NewUuid() + ".db"; }
+
+// Row counts read through a second, raw connection (not the store's pool).
+int64_t CountRows(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  const std::string q = "SELECT COUNT(*) FROM " + table;
+  EXPECT_EQ(sqlite3_prepare_v2(db, q.c_str(), -1, &stmt, nullptr), SQLITE_OK) << q;
+  int64_t n = -1;
+  if (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+    n = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+bool TableExists(const std::string& path, const std::string& table) {
+  return CountRows(path, "sqlite_master WHERE type = 'table' AND name = '" + table + "'") == 1;
+}
+
+void Exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  sqlite3_close(db);
+}
+
+const char* const kRegistrationTables[] = {"identities",
+                                           "identity_credentials",
+                                           "identity_credential_identifiers",
+                                           "identity_verifiable_addresses",
+                                           "identity_recovery_addresses",
+                                           "sessions",
+                                           "session_devices"};
 
 contract::StoreUnderTest Wrap(std::shared_ptr<SqliteStore> s) {
   return contract::StoreUnderTest{s, s.get(), s.get(), s.get(), s.get(), s.get()};
@@ -42,10 +82,143 @@ TEST(SqliteStore, MigrationsAreVersionedAndIdempotent) {
   auto s = SqliteStore::Open("sqlite://" + path, 2);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*(*s)->PendingMigrations(), 3);
+  EXPECT_FALSE(TableExists(path, "schema_migrations")) << "counting pending writes nothing";
   ASSERT_TRUE((*s)->Migrate().ok());
   EXPECT_EQ(*(*s)->PendingMigrations(), 0);
   ASSERT_TRUE((*s)->Migrate().ok());
+  EXPECT_EQ(CountRows(path, "schema_migrations"), 3);
   EXPECT_TRUE((*s)->Ping().ok());
+  // A version missing from the table counts as pending.
+  Exec(path, "DELETE FROM schema_migrations WHERE version = 3");
+  EXPECT_EQ(*(*s)->PendingMigrations(), 1);
+  std::filesystem::remove(path);
+}
+
+TEST(SqliteStore, FailedRegistrationsLeaveNoRowsBehind) {
+  const std::string path = TempDb();
+  auto opened = SqliteStore::Open("sqlite://" + path, 2);
+  ASSERT_TRUE(opened.ok());
+  auto& s = **opened;
+  ASSERT_TRUE(s.Migrate().ok());
+  const auto first = contract::NewIdentity("first@example.com");
+  const auto s1 = contract::NewSession(first);
+  ASSERT_TRUE(s.CreateIdentityWithSession(first, s1).ok());
+  for (const char* table : kRegistrationTables) {
+    EXPECT_EQ(CountRows(path, table), 1) << table;
+  }
+
+  // The session insert (the last step but one) fails: not a Conflict, and nothing remains.
+  const auto second = contract::NewIdentity("second@example.com");
+  auto s2 = contract::NewSession(second);
+  s2.token = s1.token;
+  const auto st = s.CreateIdentityWithSession(second, s2);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kUnavailable) << st.error().reason;
+
+  // A taken identifier: Conflict, and nothing remains either.
+  const auto third = contract::NewIdentity("first@example.com");
+  const auto conflict = s.CreateIdentityWithSession(third, contract::NewSession(third));
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(conflict.error().details.value("type", ""), "password");
+  EXPECT_EQ(conflict.error().details.value("identifier", ""), "first@example.com");
+
+  // A taken recovery address only.
+  auto fourth = contract::NewIdentity("fourth@example.com");
+  fourth.recovery_addresses[0].value = "first@example.com";
+  const auto address = s.CreateIdentityWithSession(fourth, contract::NewSession(fourth));
+  ASSERT_FALSE(address.ok());
+  EXPECT_EQ(address.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(address.error().details.value("type", ""), "email");
+  EXPECT_EQ(address.error().details.value("identifier", ""), "first@example.com");
+
+  for (const char* table : kRegistrationTables) {
+    EXPECT_EQ(CountRows(path, table), 1) << table;
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(SqliteStore, TimestampsKeepNanoseconds) {
+  auto s = SqliteStore::Open("sqlite::memory:", 1);
+  ASSERT_TRUE(s.ok() && (*s)->Migrate().ok());
+  const flow::ErrorContainer e{NewUuid(), nlohmann::ordered_json::object(),
+                               contract::T(0) + std::chrono::nanoseconds(123),
+                               contract::T(0) + std::chrono::nanoseconds(456)};
+  ASSERT_TRUE((*s)->CreateError(e).ok());
+  const auto got = (*s)->GetError(e.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->created_at, e.created_at);
+  EXPECT_EQ((*got)->updated_at, e.updated_at);
+}
+
+TEST(SqliteStore, MemoryDatabasesArePrivatePerStore) {
+  auto a = SqliteStore::Open("memory", 2);
+  auto b = SqliteStore::Open("sqlite::memory:", 2);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Migrate().ok());
+  EXPECT_EQ(*(*b)->PendingMigrations(), 3);
+  EXPECT_EQ(*(*a)->PendingMigrations(), 0);
+}
+
+TEST(SqliteStore, APoolOfOneServesManyThreads) {
+  auto s = SqliteStore::Open("sqlite://" + TempDb(), 1);
+  ASSERT_TRUE(s.ok() && (*s)->Migrate().ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const auto secret = (*s)->GetOrCreateSecret("shared", [t] { return std::to_string(t); });
+        const auto id = contract::NewIdentity("pool-" + NewUuid() + "@example.com");
+        if (!secret.ok() || !(*s)->Ping().ok() ||
+            !(*s)->CreateIdentityWithSession(id, contract::NewSession(id)).ok() ||
+            !(*s)->GetIdentity(id.id).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+// Two stores (two pools, as two server processes would have) writing one file.
+TEST(SqliteStore, TwoStoresOnOneFileSerializeRegistrations) {
+  const std::string path = TempDb();
+  auto a = SqliteStore::Open("sqlite://" + path, 3);
+  ASSERT_TRUE(a.ok() && (*a)->Migrate().ok());
+  auto b = SqliteStore::Open("sqlite://" + path, 3);
+  ASSERT_TRUE(b.ok() && (*b)->Migrate().ok());
+  std::atomic<int> created{0};
+  std::atomic<int> conflicts{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      SqliteStore& store = t % 2 == 0 ? **a : **b;
+      for (int i = 0; i < 10; ++i) {
+        const auto id = contract::NewIdentity("two-" + std::to_string(i) + "@example.com");
+        const auto st = store.CreateIdentityWithSession(id, contract::NewSession(id));
+        if (st.ok()) {
+          ++created;
+        } else if (st.error().code == ErrorCode::kConflict) {
+          ++conflicts;
+        } else {
+          ++other;
+          ADD_FAILURE() << st.error().reason;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(created, 10);
+  EXPECT_EQ(conflicts, 50);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(CountRows(path, "identities"), 10);
   std::filesystem::remove(path);
 }
 

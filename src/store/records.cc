@@ -1,0 +1,434 @@
+#include "store/records.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <map>
+
+#include "base/random.h"
+
+namespace atrium::store {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+namespace q {
+constexpr const char* kInsertIdentity =
+    "INSERT INTO identities (id, schema_id, state, state_changed_at, traits, metadata_public, "
+    "metadata_admin, organization_id, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+constexpr const char* kInsertCredential =
+    "INSERT INTO identity_credentials (id, identity_id, type, config, version, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr const char* kInsertIdentifier =
+    "INSERT INTO identity_credential_identifiers (id, credential_id, identity_id, type, "
+    "identifier, position) VALUES ($1, $2, $3, $4, $5, $6)";
+constexpr const char* kInsertVerifiable =
+    "INSERT INTO identity_verifiable_addresses (id, identity_id, via, value, verified, status, "
+    "verified_at, position, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+constexpr const char* kInsertRecovery =
+    "INSERT INTO identity_recovery_addresses (id, identity_id, via, value, position, "
+    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr const char* kInsertSession =
+    "INSERT INTO sessions (id, token, identity_id, active, aal, authentication_methods, "
+    "issued_at, authenticated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+constexpr const char* kInsertDevice =
+    "INSERT INTO session_devices (id, session_id, ip_address, user_agent, location, position) "
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+constexpr const char* kSelectIdentity =
+    "SELECT id, schema_id, state, state_changed_at, traits, metadata_public, metadata_admin, "
+    "organization_id, created_at, updated_at FROM identities WHERE id = $1";
+constexpr const char* kSelectCredentials =
+    "SELECT id, type, config, version FROM identity_credentials WHERE identity_id = $1 "
+    "ORDER BY type";
+constexpr const char* kSelectIdentifiers =
+    "SELECT credential_id, identifier FROM identity_credential_identifiers "
+    "WHERE identity_id = $1 ORDER BY position";
+constexpr const char* kSelectVerifiable =
+    "SELECT id, value, verified, via, status, verified_at, created_at, updated_at "
+    "FROM identity_verifiable_addresses WHERE identity_id = $1 ORDER BY position";
+constexpr const char* kSelectRecovery =
+    "SELECT id, value, via, created_at, updated_at FROM identity_recovery_addresses "
+    "WHERE identity_id = $1 ORDER BY position";
+constexpr const char* kOwnerOfIdentifier =
+    "SELECT identity_id FROM identity_credential_identifiers WHERE type = $1 AND identifier = $2";
+constexpr const char* kOwnerOfAddress =
+    "SELECT identity_id FROM identity_verifiable_addresses WHERE value = $1 UNION ALL "
+    "SELECT identity_id FROM identity_recovery_addresses WHERE value = $1 LIMIT 1";
+constexpr const char* kCredentialTypes =
+    "SELECT type FROM identity_credentials WHERE identity_id = $1 ORDER BY type";
+constexpr const char* kSelectSession =
+    "SELECT id, token, identity_id, active, aal, authentication_methods, issued_at, "
+    "authenticated_at, expires_at FROM sessions WHERE token = $1";
+constexpr const char* kSelectDevices =
+    "SELECT id, ip_address, user_agent, location FROM session_devices WHERE session_id = $1 "
+    "ORDER BY position";
+constexpr const char* kInsertFlow =
+    "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6)";
+constexpr const char* kSelectFlow = "SELECT data FROM selfservice_registration_flows WHERE id = $1";
+constexpr const char* kUpdateFlow =
+    "UPDATE selfservice_registration_flows SET expires_at = $1, data = $2, updated_at = $3 "
+    "WHERE id = $4";
+constexpr const char* kInsertError =
+    "INSERT INTO selfservice_errors (id, error, created_at, updated_at) VALUES ($1, $2, $3, $4)";
+constexpr const char* kSelectError =
+    "SELECT id, error, created_at, updated_at FROM selfservice_errors WHERE id = $1";
+constexpr const char* kInsertSecret =
+    "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+constexpr const char* kSelectSecret = "SELECT value FROM secrets WHERE name = $1";
+}  // namespace q
+
+// Values as text: timestamps are integer nanoseconds since the epoch, booleans 1/0.
+std::string Nanos(Timestamp t) { return std::to_string(t.time_since_epoch().count()); }
+Value Nanos(const std::optional<Timestamp>& t) { return t ? Value(Nanos(*t)) : Value(); }
+std::string Bool(bool b) { return b ? "1" : "0"; }
+std::string Now() {
+  return Nanos(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+}
+Value JsonOrNull(const OJson& j) { return j.is_null() ? Value() : Value(j.dump()); }
+
+// Column accessors for a row of text values.
+struct Cols {
+  const Row& row;
+  std::string Text(size_t i) const { return row.at(i).value_or(""); }
+  bool Null(size_t i) const { return !row.at(i).has_value(); }
+  int64_t Int(size_t i) const {  // 0 for anything that is not an integer (never throws)
+    const std::string t = Text(i);
+    int64_t v = 0;
+    std::from_chars(t.data(), t.data() + t.size(), v);
+    return v;
+  }
+  bool Bool(size_t i) const {
+    const std::string t = Text(i);
+    return t == "1" || t == "t" || t == "true";
+  }
+  Timestamp Time(size_t i) const { return Timestamp(Duration(Int(i))); }
+  OJson Json(size_t i) const {
+    if (Null(i) || Text(i).empty()) {
+      return nullptr;
+    }
+    auto j = OJson::parse(Text(i), nullptr, false);
+    return j.is_discarded() ? OJson() : j;
+  }
+};
+
+// Runs an insert that may hit a unique constraint on `value`.
+Status InsertUnique(Executor& db, const char* sql, const Params& params, ConflictingValue claim,
+                    ConflictingValue* conflict) {
+  auto r = db.Execute(sql, params);
+  if (!r.ok()) {
+    if (r.error().code == ErrorCode::kConflict && conflict != nullptr) {
+      *conflict = std::move(claim);
+    }
+    return std::move(r).error();
+  }
+  return OkStatus();
+}
+
+// Runs a statement whose unique constraints are not about user input: a violation there (a
+// session token collision, say) is a failure of the store, never "exists already".
+Status Run(Executor& db, const char* sql, const Params& params) {
+  auto r = db.Execute(sql, params);
+  if (r.ok()) {
+    return OkStatus();
+  }
+  Error e = std::move(r).error();
+  if (e.code == ErrorCode::kConflict) {
+    e.code = ErrorCode::kUnavailable;
+  }
+  return e;
+}
+
+Result<std::optional<std::string>> FirstValue(Executor& db, const char* sql, const Params& params) {
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql, params));
+  if (rows.empty() || rows[0].empty()) {
+    return std::optional<std::string>();
+  }
+  return rows[0][0];
+}
+
+}  // namespace
+
+Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
+                                 const session::Session& s, ConflictingValue* conflict) {
+  ATRIUM_RETURN_IF_ERROR(
+      Run(db, q::kInsertIdentity,
+          {id.id, id.schema_id, id.state, Nanos(id.state_changed_at), id.traits.dump(),
+           JsonOrNull(id.metadata_public), JsonOrNull(id.metadata_admin), id.organization_id,
+           Nanos(id.created_at), Nanos(id.updated_at)}));
+  for (const auto& [type, credential] : id.credentials) {
+    const std::string credential_id = NewUuid();
+    ATRIUM_RETURN_IF_ERROR(
+        Run(db, q::kInsertCredential,
+            {credential_id, id.id, type, credential.config.dump(),
+             std::to_string(credential.version), Nanos(id.created_at), Nanos(id.updated_at)}));
+    for (size_t i = 0; i < credential.identifiers.size(); ++i) {
+      const std::string& identifier = credential.identifiers[i];
+      ATRIUM_RETURN_IF_ERROR(
+          InsertUnique(db, q::kInsertIdentifier,
+                       {NewUuid(), credential_id, id.id, type, identifier, std::to_string(i)},
+                       {"identifier", type, identifier}, conflict));
+    }
+  }
+  for (size_t i = 0; i < id.verifiable_addresses.size(); ++i) {
+    const auto& a = id.verifiable_addresses[i];
+    ATRIUM_RETURN_IF_ERROR(
+        InsertUnique(db, q::kInsertVerifiable,
+                     {a.id, id.id, a.via, a.value, Bool(a.verified), a.status, Nanos(a.verified_at),
+                      std::to_string(i), Nanos(a.created_at), Nanos(a.updated_at)},
+                     {"address", a.via, a.value}, conflict));
+  }
+  for (size_t i = 0; i < id.recovery_addresses.size(); ++i) {
+    const auto& a = id.recovery_addresses[i];
+    ATRIUM_RETURN_IF_ERROR(InsertUnique(
+        db, q::kInsertRecovery,
+        {a.id, id.id, a.via, a.value, std::to_string(i), Nanos(a.created_at), Nanos(a.updated_at)},
+        {"address", a.via, a.value}, conflict));
+  }
+  OJson methods = OJson::array();
+  for (const auto& m : s.authentication_methods) {
+    methods.push_back({{"method", m.method},
+                       {"aal", m.aal},
+                       {"completed_at", m.completed_at.time_since_epoch().count()}});
+  }
+  ATRIUM_RETURN_IF_ERROR(Run(db, q::kInsertSession,
+                             {s.id, s.token, s.identity_id, Bool(s.active), s.aal, methods.dump(),
+                              Nanos(s.issued_at), Nanos(s.authenticated_at), Nanos(s.expires_at)}));
+  for (size_t i = 0; i < s.devices.size(); ++i) {
+    const auto& d = s.devices[i];
+    ATRIUM_RETURN_IF_ERROR(
+        Run(db, q::kInsertDevice,
+            {d.id, s.id, d.ip_address, d.user_agent, d.location, std::to_string(i)}));
+  }
+  return OkStatus();
+}
+
+Result<OJson> ConflictDetails(Executor& db, const ConflictingValue& c) {
+  Result<std::optional<std::string>> owner =
+      c.kind == "identifier" ? FirstValue(db, q::kOwnerOfIdentifier, {c.type, c.value})
+                             : FirstValue(db, q::kOwnerOfAddress, {c.value});
+  ATRIUM_RETURN_IF_ERROR(owner);
+  OJson types = OJson::array();
+  if (*owner) {
+    ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kCredentialTypes, {**owner}));
+    for (const auto& row : rows) {
+      types.push_back(Cols{row}.Text(0));
+    }
+  }
+  OJson details;
+  details["credential_types"] = std::move(types);
+  details["identifier"] = c.value;
+  details["type"] = c.type;
+  return details;
+}
+
+Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string_view id_view) {
+  using Out = std::optional<identity::Identity>;
+  const std::string id(id_view);
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectIdentity, {id}));
+  if (rows.empty()) {
+    return Out();
+  }
+  const Cols r{rows[0]};
+  identity::Identity out;
+  out.id = r.Text(0);
+  out.schema_id = r.Text(1);
+  out.state = r.Text(2);
+  out.state_changed_at = r.Time(3);
+  out.traits = r.Json(4);
+  out.metadata_public = r.Json(5);
+  out.metadata_admin = r.Json(6);
+  if (!r.Null(7)) {
+    out.organization_id = r.Text(7);
+  }
+  out.created_at = r.Time(8);
+  out.updated_at = r.Time(9);
+
+  std::map<std::string, std::string> type_of;  // credential id -> type
+  ATRIUM_ASSIGN_OR_RETURN(auto credentials, db.Query(q::kSelectCredentials, {id}));
+  for (const auto& row : credentials) {
+    const Cols c{row};
+    identity::Credential cred;
+    cred.type = c.Text(1);
+    cred.config = c.Json(2);
+    cred.version = static_cast<int>(c.Int(3));
+    type_of[c.Text(0)] = cred.type;
+    out.credentials[cred.type] = std::move(cred);
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto identifiers, db.Query(q::kSelectIdentifiers, {id}));
+  for (const auto& row : identifiers) {
+    const Cols c{row};
+    out.credentials[type_of[c.Text(0)]].identifiers.push_back(c.Text(1));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto verifiable, db.Query(q::kSelectVerifiable, {id}));
+  for (const auto& row : verifiable) {
+    const Cols c{row};
+    identity::VerifiableAddress a;
+    a.id = c.Text(0);
+    a.value = c.Text(1);
+    a.verified = c.Bool(2);
+    a.via = c.Text(3);
+    a.status = c.Text(4);
+    if (!c.Null(5)) {
+      a.verified_at = c.Time(5);
+    }
+    a.created_at = c.Time(6);
+    a.updated_at = c.Time(7);
+    out.verifiable_addresses.push_back(std::move(a));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto recovery, db.Query(q::kSelectRecovery, {id}));
+  for (const auto& row : recovery) {
+    const Cols c{row};
+    out.recovery_addresses.push_back(
+        identity::RecoveryAddress{c.Text(0), c.Text(1), c.Text(2), c.Time(3), c.Time(4)});
+  }
+  return Out(std::move(out));
+}
+
+Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
+                                                                   std::string_view type,
+                                                                   std::string_view identifier) {
+  ATRIUM_ASSIGN_OR_RETURN(auto owner, FirstValue(db, q::kOwnerOfIdentifier,
+                                                 {std::string(type), std::string(identifier)}));
+  if (!owner) {
+    return std::optional<identity::Identity>();
+  }
+  return LoadIdentity(db, *owner);
+}
+
+Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
+                                                                std::string_view value) {
+  ATRIUM_ASSIGN_OR_RETURN(auto owner, FirstValue(db, q::kOwnerOfAddress, {std::string(value)}));
+  if (!owner) {
+    return std::optional<identity::Identity>();
+  }
+  return LoadIdentity(db, *owner);
+}
+
+Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::string_view token) {
+  using Out = std::optional<session::Session>;
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectSession, {std::string(token)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  const Cols r{rows[0]};
+  session::Session s;
+  s.id = r.Text(0);
+  s.token = r.Text(1);
+  s.identity_id = r.Text(2);
+  s.active = r.Bool(3);
+  s.aal = r.Text(4);
+  const OJson methods = r.Json(5);
+  if (methods.is_array()) {
+    for (const auto& m : methods) {
+      s.authentication_methods.push_back(
+          session::AuthenticationMethod{m.value("method", ""), m.value("aal", "aal1"),
+                                        Timestamp(Duration(m.value("completed_at", int64_t{0})))});
+    }
+  }
+  s.issued_at = r.Time(6);
+  s.authenticated_at = r.Time(7);
+  s.expires_at = r.Time(8);
+  ATRIUM_ASSIGN_OR_RETURN(auto devices, db.Query(q::kSelectDevices, {s.id}));
+  for (const auto& row : devices) {
+    const Cols c{row};
+    session::Device d;
+    d.id = c.Text(0);
+    d.ip_address = c.Text(1);
+    if (!c.Null(2)) {
+      d.user_agent = c.Text(2);
+    }
+    d.location = c.Text(3);
+    s.devices.push_back(std::move(d));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto identity, LoadIdentity(db, s.identity_id));
+  if (!identity) {
+    return Out();
+  }
+  s.identity = std::move(*identity);
+  return Out(std::move(s));
+}
+
+Status InsertFlow(Executor& db, const registration::Flow& f) {
+  const std::string now = Now();
+  return Run(db, q::kInsertFlow,
+             {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at), f.ToStorageJson().dump(),
+              now, now});
+}
+
+Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id) {
+  using Out = std::optional<registration::Flow>;
+  ATRIUM_ASSIGN_OR_RETURN(auto data, FirstValue(db, q::kSelectFlow, {std::string(id)}));
+  if (!data) {
+    return Out();
+  }
+  auto parsed = registration::Json::parse(*data, nullptr, false);
+  ATRIUM_ASSIGN_OR_RETURN(auto flow, registration::Flow::FromStorageJson(parsed));
+  return Out(std::move(flow));
+}
+
+Status UpdateFlowRow(Executor& db, const registration::Flow& f) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t changed,
+      db.Execute(q::kUpdateFlow, {Nanos(f.expires_at), f.ToStorageJson().dump(), Now(), f.id}));
+  if (changed == 0) {
+    return Error::NotFound("flow " + f.id + " does not exist");
+  }
+  return OkStatus();
+}
+
+Status InsertError(Executor& db, const flow::ErrorContainer& e) {
+  return Run(db, q::kInsertError, {e.id, e.error.dump(), Nanos(e.created_at), Nanos(e.updated_at)});
+}
+
+Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id) {
+  using Out = std::optional<flow::ErrorContainer>;
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectError, {std::string(id)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  const Cols r{rows[0]};
+  return Out(flow::ErrorContainer{r.Text(0), r.Json(1), r.Time(2), r.Time(3)});
+}
+
+Result<std::string> GetOrCreateSecretRow(Executor& db, std::string_view name,
+                                         const std::function<std::string()>& make) {
+  ATRIUM_RETURN_IF_ERROR(Run(db, q::kInsertSecret, {std::string(name), make(), Now()}));
+  ATRIUM_ASSIGN_OR_RETURN(auto value, FirstValue(db, q::kSelectSecret, {std::string(name)}));
+  if (!value) {
+    return Error::Unavailable("the secret " + std::string(name) + " vanished");
+  }
+  return *value;
+}
+
+Status ApplyMigration(Executor& db, const Migration& m,
+                      const std::function<Status(const char* ddl)>& run_ddl) {
+  ATRIUM_ASSIGN_OR_RETURN(auto applied,
+                          db.Query(sql::kMigrationApplied, {std::to_string(m.version)}));
+  if (!applied.empty()) {
+    return OkStatus();
+  }
+  ATRIUM_RETURN_IF_ERROR(run_ddl(m.sql));
+  return Run(db, sql::kRecordMigration, {std::to_string(m.version), m.name, Now()});
+}
+
+Result<int> CountPendingMigrations(Executor& db, const std::vector<Migration>& migrations,
+                                   const char* table_exists_sql) {
+  ATRIUM_ASSIGN_OR_RETURN(auto exists, FirstValue(db, table_exists_sql, {}));
+  if (!exists || *exists == "0") {
+    return static_cast<int>(migrations.size());
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql::kAppliedVersions, {}));
+  int pending = 0;
+  for (const auto& m : migrations) {
+    const std::string version = std::to_string(m.version);
+    const bool applied = std::any_of(rows.begin(), rows.end(),
+                                     [&](const Row& r) { return !r.empty() && r[0] == version; });
+    pending += applied ? 0 : 1;
+  }
+  return pending;
+}
+
+}  // namespace atrium::store

@@ -1,0 +1,96 @@
+#pragma once
+// What both database backends share: the SQL text, and how the domain's aggregates (identity,
+// session, flow, error) map to rows. A backend only adapts its driver to Executor and decides
+// where transactions begin and end.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "flow/error_store.h"
+#include "identity/identity.h"
+#include "registration/flow.h"
+#include "session/session.h"
+
+namespace atrium::store {
+
+using Value = std::optional<std::string>;  // NULL or the value as text
+using Params = std::vector<Value>;
+using Row = std::vector<Value>;
+
+// Runs one statement on one connection. Statements use $1, $2, ... placeholders (PostgreSQL
+// syntax, also accepted by SQLite). Unique violations come back as ErrorCode::kConflict, other
+// failures as kUnavailable.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual Result<std::vector<Row>> Query(const char* sql, const Params& params) = 0;
+  // Returns the number of rows changed.
+  virtual Result<int64_t> Execute(const char* sql, const Params& params) = 0;
+};
+
+// The identifier or address whose insert hit a unique constraint.
+struct ConflictingValue {
+  std::string kind;  // "identifier" or "address"
+  std::string type;  // credential type or address channel ("email")
+  std::string value;
+};
+
+// Inserts the identity with credentials and addresses, then the session with its devices. Call
+// inside a transaction. On a unique violation returns Conflict and fills `conflict`.
+Status InsertIdentityWithSession(Executor& db, const identity::Identity& identity,
+                                 const session::Session& session, ConflictingValue* conflict);
+// {"credential_types": [...of the owning identity], "identifier": value, "type": type}.
+Result<nlohmann::ordered_json> ConflictDetails(Executor& db, const ConflictingValue& conflict);
+
+Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string_view id);
+Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
+                                                                   std::string_view type,
+                                                                   std::string_view identifier);
+Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
+                                                                std::string_view value);
+Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::string_view token);
+
+Status InsertFlow(Executor& db, const registration::Flow& flow);
+Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id);
+// NotFound when no such flow exists.
+Status UpdateFlowRow(Executor& db, const registration::Flow& flow);
+
+Status InsertError(Executor& db, const flow::ErrorContainer& error);
+Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id);
+
+// Inserts `make()` under `name` unless present, then reads the stored value.
+Result<std::string> GetOrCreateSecretRow(Executor& db, std::string_view name,
+                                         const std::function<std::string()>& make);
+
+// A versioned schema change; each backend lists its own DDL.
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+namespace sql {
+inline constexpr const char* kMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+    "NULL, applied_at BIGINT NOT NULL)";
+inline constexpr const char* kMigrationApplied =
+    "SELECT 1 FROM schema_migrations WHERE version = $1";
+inline constexpr const char* kRecordMigration =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+inline constexpr const char* kAppliedVersions = "SELECT version FROM schema_migrations";
+inline constexpr const char* kPing = "SELECT 1";
+}  // namespace sql
+
+// Records migration `m` as applied after running its DDL via `run_ddl`, unless it already is.
+Status ApplyMigration(Executor& db, const Migration& m,
+                      const std::function<Status(const char* ddl)>& run_ddl);
+// How many of `migrations` are not recorded as applied; writes nothing. `table_exists_sql`
+// answers 1 or 0: whether schema_migrations exists (a backend-specific catalog query).
+Result<int> CountPendingMigrations(Executor& db, const std::vector<Migration>& migrations,
+                                   const char* table_exists_sql);
+
+}  // namespace atrium::store
