@@ -215,9 +215,10 @@ void PublicApi::Register(http::Router& router) const {
   router.Add("GET", "/self-service/registration/browser", bind(&PublicApi::InitBrowser));
   router.Add("GET", "/self-service/registration/api", bind(&PublicApi::InitApi));
   router.Add("GET", "/self-service/registration/flows", bind(&PublicApi::GetFlow));
-  // Submissions hash passwords and may call out (breach check): they run on the worker pool.
-  router.Add("POST", "/self-service/registration", bind(&PublicApi::Submit), Execution::kOffload);
-  router.Add("GET", "/self-service/registration", bind(&PublicApi::Submit), Execution::kOffload);
+  // Submissions hash passwords and may call out (breach check): they run on the slow pool, so
+  // that whoami and flow fetches never queue behind them.
+  router.Add("POST", "/self-service/registration", bind(&PublicApi::Submit), Execution::kSlow);
+  router.Add("GET", "/self-service/registration", bind(&PublicApi::Submit), Execution::kSlow);
   router.Add("*", "/sessions/whoami", bind(&PublicApi::WhoAmI));
   router.Add("GET", "/self-service/errors", bind(&PublicApi::GetError));
   router.Add("GET", "/schemas", bind(&PublicApi::ListSchemas));

@@ -57,9 +57,10 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
-// Where a handler runs: on the I/O thread (cheap, non-blocking work) or on the worker pool
-// (anything that may block: database round trips, password hashing, outbound HTTP).
-enum class Execution { kInline, kOffload };
+// Where a handler runs: on the I/O thread (cheap, non-blocking work), on the worker pool (short
+// blocking work: database round trips), or on the slow pool (work that may wait long: password
+// hashing, outbound HTTP). Separate pools keep quick requests from queuing behind slow ones.
+enum class Execution { kInline, kOffload, kSlow };
 
 class Router {
  public:
@@ -94,6 +95,7 @@ class Router {
 struct ServerOptions {
   int io_threads = 1;
   int worker_threads = 16;                  // pool for Execution::kOffload handlers
+  int slow_threads = 32;                    // pool for Execution::kSlow handlers
   std::size_t max_body_bytes = 5 << 20;     // larger bodies get 413
   std::size_t max_header_bytes = 64 << 10;  // larger headers get 431
   int idle_timeout_seconds = 60;            // keep-alive idle and slow-read limit

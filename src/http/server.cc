@@ -38,11 +38,13 @@ Response ErrorJson(int code, std::string_view status, std::string_view message) 
 struct Shared {
   explicit Shared(ServerOptions o)
       : options(std::move(o)),
-        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
+        slow_workers(static_cast<std::size_t>(std::max(1, options.slow_threads))) {}
 
   ServerOptions options;
   asio::io_context ioc;
   asio::thread_pool workers;
+  asio::thread_pool slow_workers;
   std::atomic<bool> stopping{false};
 };
 
@@ -111,7 +113,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (match.execution == Execution::kInline) {
       return Write(Run(*match.handler), keep_alive_, head);
     }
-    asio::post(server_.workers, [self = shared_from_this(), handler = match.handler, head] {
+    auto& pool = match.execution == Execution::kSlow ? server_.slow_workers : server_.workers;
+    asio::post(pool, [self = shared_from_this(), handler = match.handler, head] {
       Response response = self->Run(*handler);
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response), head]() mutable {
@@ -247,6 +250,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 Server::~Server() {
   impl_->ioc.stop();
   impl_->workers.join();
+  impl_->slow_workers.join();
 }
 
 Status Server::Listen(const std::string& host, uint16_t port, const Router& router) {

@@ -173,12 +173,21 @@ struct SqliteStore::Impl {
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on any error. A busy database
   // is retried a few times beyond SQLite's own busy timeout.
+  // Transaction control as prepared statements (parsed once per connection).
+  static constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
+  static constexpr const char* kBegin = "BEGIN";
+  static constexpr const char* kCommit = "COMMIT";
+  static constexpr const char* kRollback = "ROLLBACK";
+
   template <typename F>
   Status Write(F&& body) {
     auto conn = Acquire();
     std::lock_guard writer(write_mu);
+    SqliteExecutor db(*conn);
     for (int attempt = 0;; ++attempt) {
-      Status begin = conn->Exec("BEGIN IMMEDIATE");
+      Status begin = db.Execute(kBeginImmediate, {}).ok()
+                         ? OkStatus()
+                         : Status(Error::Unavailable("sqlite: cannot begin a write transaction"));
       if (!begin.ok()) {
         if (attempt < 3) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
@@ -186,13 +195,13 @@ struct SqliteStore::Impl {
         }
         return begin;
       }
-      SqliteExecutor db(*conn);
       Status st = body(db, *conn);
       if (st.ok()) {
-        st = conn->Exec("COMMIT");
+        auto committed = db.Execute(kCommit, {});
+        st = committed.ok() ? OkStatus() : Status(std::move(committed).error());
       }
       if (!st.ok()) {
-        (void)conn->Exec("ROLLBACK");
+        (void)db.Execute(kRollback, {});
       }
       return st;
     }
@@ -202,12 +211,12 @@ struct SqliteStore::Impl {
   template <typename F>
   auto Read(F&& body) -> decltype(body(std::declval<Executor&>())) {
     auto conn = Acquire();
-    if (auto st = conn->Exec("BEGIN"); !st.ok()) {
-      return std::move(st).error();
-    }
     SqliteExecutor db(*conn);
+    if (auto begun = db.Execute(kBegin, {}); !begun.ok()) {
+      return std::move(begun).error();
+    }
     auto result = body(db);
-    (void)conn->Exec("COMMIT");
+    (void)db.Execute(kCommit, {});
     return result;
   }
 };
