@@ -35,10 +35,6 @@ void HashPool::Submit(std::function<void()> job) {
 }
 
 void HashPool::Work() {
-  // Hashing is throughput work: a lower priority lets the I/O threads and cheap requests
-  // (whoami, flow fetches) preempt it, so their latency holds while the pool is saturated.
-  // Linux applies a thread's nice value per thread (tid); failure is harmless.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   for (;;) {
     std::unique_lock lock(mu_);
     has_job_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });

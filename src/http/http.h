@@ -95,7 +95,7 @@ class Router {
 struct ServerOptions {
   int io_threads = 1;
   int worker_threads = 16;                  // pool for Execution::kOffload handlers
-  int slow_threads = 32;                    // pool for Execution::kSlow handlers
+  int slow_threads = 16;                    // pool for Execution::kSlow handlers
   std::size_t max_body_bytes = 5 << 20;     // larger bodies get 413
   std::size_t max_header_bytes = 64 << 10;  // larger headers get 431
   int idle_timeout_seconds = 60;            // keep-alive idle and slow-read limit
