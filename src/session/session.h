@@ -39,7 +39,7 @@ struct Session {
   std::vector<AuthenticationMethod> authentication_methods;
   Timestamp issued_at;
   std::string identity_id;
-  identity::Identity identity;  // loaded with the session
+  identity::Identity identity;  // loaded with the session, without credentials
   std::vector<Device> devices;
 
   // active flag AND not expired AND identity active.

@@ -138,6 +138,7 @@ TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
   const auto by_token = store_.sessions->GetSessionByToken(s.token);
   ASSERT_TRUE(by_token.ok() && by_token->has_value());
   EXPECT_EQ((*by_token)->ToJson("http://x/", T(0)), s.ToJson("http://x/", T(0)));
+  EXPECT_TRUE((*by_token)->identity.credentials.empty()) << "credentials stay in the store";
   EXPECT_FALSE(store_.sessions->GetSessionByToken("ory_st_unknown")->has_value());
 
   const auto by_identifier = store_.identities->FindByCredentialIdentifier("password", ann);

@@ -224,7 +224,12 @@ Result<OJson> ConflictDetails(Executor& db, const ConflictingValue& c) {
   return details;
 }
 
-Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string_view id_view) {
+namespace {
+
+// The identity row and its addresses; credentials only when asked for (sessions never expose
+// them, so whoami saves two queries).
+Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string_view id_view,
+                                                       bool with_credentials) {
   using Out = std::optional<identity::Identity>;
   const std::string id(id_view);
   ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectIdentity, {id}));
@@ -246,21 +251,23 @@ Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string
   out.created_at = r.Time(8);
   out.updated_at = r.Time(9);
 
-  std::map<std::string, std::string> type_of;  // credential id -> type
-  ATRIUM_ASSIGN_OR_RETURN(auto credentials, db.Query(q::kSelectCredentials, {id}));
-  for (const auto& row : credentials) {
-    const Cols c{row};
-    identity::Credential cred;
-    cred.type = c.Text(1);
-    cred.config = c.Json(2);
-    cred.version = static_cast<int>(c.Int(3));
-    type_of[c.Text(0)] = cred.type;
-    out.credentials[cred.type] = std::move(cred);
-  }
-  ATRIUM_ASSIGN_OR_RETURN(auto identifiers, db.Query(q::kSelectIdentifiers, {id}));
-  for (const auto& row : identifiers) {
-    const Cols c{row};
-    out.credentials[type_of[c.Text(0)]].identifiers.push_back(c.Text(1));
+  if (with_credentials) {
+    std::map<std::string, std::string> type_of;  // credential id -> type
+    ATRIUM_ASSIGN_OR_RETURN(auto credentials, db.Query(q::kSelectCredentials, {id}));
+    for (const auto& row : credentials) {
+      const Cols c{row};
+      identity::Credential cred;
+      cred.type = c.Text(1);
+      cred.config = c.Json(2);
+      cred.version = static_cast<int>(c.Int(3));
+      type_of[c.Text(0)] = cred.type;
+      out.credentials[cred.type] = std::move(cred);
+    }
+    ATRIUM_ASSIGN_OR_RETURN(auto identifiers, db.Query(q::kSelectIdentifiers, {id}));
+    for (const auto& row : identifiers) {
+      const Cols c{row};
+      out.credentials[type_of[c.Text(0)]].identifiers.push_back(c.Text(1));
+    }
   }
   ATRIUM_ASSIGN_OR_RETURN(auto verifiable, db.Query(q::kSelectVerifiable, {id}));
   for (const auto& row : verifiable) {
@@ -285,6 +292,12 @@ Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string
         identity::RecoveryAddress{c.Text(0), c.Text(1), c.Text(2), c.Time(3), c.Time(4)});
   }
   return Out(std::move(out));
+}
+
+}  // namespace
+
+Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string_view id) {
+  return ReadIdentity(db, id, true);
 }
 
 Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
@@ -343,7 +356,7 @@ Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::st
     d.location = c.Text(3);
     s.devices.push_back(std::move(d));
   }
-  ATRIUM_ASSIGN_OR_RETURN(auto identity, LoadIdentity(db, s.identity_id));
+  ATRIUM_ASSIGN_OR_RETURN(auto identity, ReadIdentity(db, s.identity_id, false));
   if (!identity) {
     return Out();
   }

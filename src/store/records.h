@@ -52,6 +52,8 @@ Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
                                                                    std::string_view identifier);
 Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
                                                                 std::string_view value);
+// The session with its devices and identity; the identity comes without credentials, which
+// never leave the server through a session.
 Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::string_view token);
 
 Status InsertFlow(Executor& db, const registration::Flow& flow);
