@@ -149,6 +149,15 @@ export async function startAtrium({ config = {}, dev = true, env = {}, args = []
   };
 }
 
+// Every Set-Cookie header. Headers.getSetCookie() exists from Node 19.7/18.14 on; older
+// runtimes join the values with ", ", which is split before each "name=" (Expires dates
+// contain ", " followed by a day number, not by a cookie name).
+function setCookiesOf(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const joined = headers.get('set-cookie');
+  return joined ? joined.split(/,\s*(?=[^;,=\s]+=)/) : [];
+}
+
 // A minimal cookie jar + fetch wrapper. Redirects are never followed automatically.
 export class Client {
   constructor(base, { accept } = {}) {
@@ -175,7 +184,7 @@ export class Client {
     }
     const target = url.startsWith('http') ? url : this.base + url.replace(/^\//, '');
     const res = await fetch(target, { method, headers: h, body: payload, redirect: 'manual' });
-    const setCookies = res.headers.getSetCookie();
+    const setCookies = setCookiesOf(res.headers);
     for (const c of setCookies) {
       const [pair, ...attrs] = c.split(';');
       const eq = pair.indexOf('=');
