@@ -22,7 +22,9 @@ class LoaderTest : public ::testing::Test {
     return LoadConfig(o);
   }
 
-  std::string path_ = ::testing::TempDir() + "atrium-loader-test.yml";
+  // One file per test: ctest runs the cases of this suite in parallel processes.
+  std::string path_ = ::testing::TempDir() + "atrium-loader-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".yml";
 };
 
 constexpr char kMinimal[] = R"(
