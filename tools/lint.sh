@@ -15,6 +15,12 @@ for f in $src; do
   grep -nE '(^|[^_a-zA-Z:])new [A-Z][A-Za-z_:<>]*[({]' "$f" | grep -v 'NOLINT' | grep -v 'std::unique_ptr<.*>(new' &&
     fail "$f uses raw new"
   grep -nE '^\s*delete [a-z_]' "$f" && fail "$f uses raw delete"
+  # Outside JSON is read only through base/json.h (size and depth limits), and written through
+  # DumpJson (never throws).
+  if [[ "$f" != src/base/json.cc && "$f" != *_test.cc && "$f" != *_test.h ]] &&
+    grep -nE '(::parse\(|\.dump\(|->dump\()' "$f" | grep -v NOLINT; then
+    fail "$f parses or dumps JSON outside base/json.h"
+  fi
   if [[ "$f" != src/http/* ]] && grep -qE '#include <boost/(beast|asio)' "$f"; then
     fail "$f includes Beast/Asio outside src/http/"
   fi

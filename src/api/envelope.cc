@@ -1,5 +1,7 @@
 #include "api/envelope.h"
 
+#include "base/json.h"
+
 namespace atrium::api {
 namespace {
 
@@ -109,9 +111,9 @@ std::string_view StatusText(int status) {
   }
 }
 
-nlohmann::ordered_json ErrorObject(const Error& e, std::string_view request_id) {
+Json ErrorObject(const Error& e, std::string_view request_id) {
   const int status = HttpStatus(e.code);
-  nlohmann::ordered_json j;
+  Json j;
   if (!e.id.empty()) {
     j["id"] = e.id;
   }
@@ -125,15 +127,14 @@ nlohmann::ordered_json ErrorObject(const Error& e, std::string_view request_id) 
   }
   if (e.details.is_object() && !e.details.empty()) {
     // Go maps are serialized with sorted keys.
-    nlohmann::json sorted = nlohmann::json::parse(e.details.dump());
-    j["details"] = nlohmann::ordered_json::parse(sorted.dump());
+    j["details"] = SortedKeys(e.details);
   }
   j["message"] = e.message.empty() ? std::string(StandardMessage(e.code, status)) : e.message;
   return j;
 }
 
 http::Response ErrorResponse(const Error& e, std::string_view request_id) {
-  nlohmann::ordered_json body;
+  Json body;
   body["error"] = ErrorObject(e, request_id);
   if (e.extra.is_object()) {
     for (const auto& [k, v] : e.extra.items()) {
@@ -144,15 +145,15 @@ http::Response ErrorResponse(const Error& e, std::string_view request_id) {
   r.status = HttpStatus(e.code);
   r.SetHeader("Content-Type", "application/json");
   r.SetHeader("Ory-Error-Id", e.id);
-  r.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  r.body = DumpJson(body) + "\n";
   return r;
 }
 
-http::Response JsonResponse(int status, const nlohmann::ordered_json& body) {
+http::Response JsonResponse(int status, const Json& body) {
   http::Response r;
   r.status = status;
   r.SetHeader("Content-Type", "application/json; charset=utf-8");
-  r.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  r.body = DumpJson(body) + "\n";
   return r;
 }
 

@@ -4,9 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "base/error.h"
+#include "base/json.h"
 #include "http/http.h"
 
 namespace atrium::api {
@@ -14,10 +13,10 @@ namespace atrium::api {
 int HttpStatus(ErrorCode code);
 std::string_view StatusText(int status);
 // The error object: {"id"?,"code","status","request"?,"reason"?,"details"?,"message"}.
-nlohmann::ordered_json ErrorObject(const Error& e, std::string_view request_id);
+Json ErrorObject(const Error& e, std::string_view request_id);
 // A complete error response: envelope body, Ory-Error-Id, Content-Type application/json.
 http::Response ErrorResponse(const Error& e, std::string_view request_id);
 // A JSON success response (Content-Type with charset, trailing newline).
-http::Response JsonResponse(int status, const nlohmann::ordered_json& body);
+http::Response JsonResponse(int status, const Json& body);
 
 }  // namespace atrium::api

@@ -1,6 +1,7 @@
 #include "api/public_api.h"
 
 #include "api/envelope.h"
+#include "base/json.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -54,77 +55,6 @@ std::string ClientIp(const http::Request& req) {
   return req.remote_address;
 }
 
-// Scans a JSON text: the end of its first value and the maximum nesting depth.
-struct JsonShape {
-  size_t end = 0;
-  size_t max_depth = 0;
-};
-
-JsonShape ScanJson(std::string_view s) {
-  JsonShape shape;
-  size_t depth = 0;
-  bool in_string = false;
-  bool started = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-        if (depth == 0) {
-          shape.end = i + 1;
-          return shape;
-        }
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      started = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-      started = true;
-      shape.max_depth = std::max(shape.max_depth, depth);
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) {
-        shape.end = i;
-        return shape;
-      }
-      if (--depth == 0) {
-        shape.end = i + 1;
-        return shape;
-      }
-    } else if (depth == 0 && started && (c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
-      shape.end = i;
-      return shape;
-    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-      started = true;
-    }
-  }
-  shape.end = s.size();
-  return shape;
-}
-
-std::string JsonTypeName(const nlohmann::json& j) {
-  if (j.is_array()) {
-    return "Array";
-  }
-  if (j.is_string()) {
-    return "String";
-  }
-  if (j.is_number()) {
-    return "Number";
-  }
-  if (j.is_boolean()) {
-    return "Boolean";
-  }
-  if (j.is_null()) {
-    return "Null";
-  }
-  return "Object";
-}
-
 // Decodes the submit body (spec §7.4, §10.1). Decoder errors are 400s without an id.
 Result<registration::Body> DecodeBody(const http::Request& req) {
   if (req.method == "GET") {
@@ -140,16 +70,13 @@ Result<registration::Body> DecodeBody(const http::Request& req) {
   const std::string media = http::MediaType(content_type);
   registration::Body body;
   if (media == "application/json") {
-    const JsonShape shape = ScanJson(req.body);
-    if (shape.max_depth > kMaxJsonDepth) {
-      return Error::InvalidArgument("Unable to decode form as JSON: the document is nested " +
-                                    std::to_string(shape.max_depth) + " levels deep; at most " +
-                                    std::to_string(kMaxJsonDepth) + " are allowed.");
-    }
-    auto parsed =
-        nlohmann::json::parse(std::string_view(req.body).substr(0, shape.end), nullptr, false);
-    if (parsed.is_discarded()) {
-      return Error::InvalidArgument("Unable to decode form as JSON.");
+    // Kratos decodes the first JSON value of the body and ignores what follows it.
+    Json parsed;
+    JsonError error;
+    if (!ParseFirstJsonValue(req.body, JsonLimits{.max_depth = kMaxJsonDepth}, parsed, error)) {
+      return Error::InvalidArgument(error.fault == JsonFault::kTooDeep
+                                        ? "Unable to decode form as JSON: " + error.reason + "."
+                                        : "Unable to decode form as JSON.");
     }
     if (!parsed.is_object()) {
       return Error::InvalidArgument("Expected JSON sent in request body to be an object but got: " +
@@ -474,7 +401,7 @@ http::Response PublicApi::GetError(const http::Request& req) const {
   }
   http::Response res;
   if (id == "stub:500") {
-    nlohmann::ordered_json body;
+    Json body;
     body["id"] = id;
     body["error"] = {{"code", 500},
                      {"status", "Internal Server Error"},
@@ -490,7 +417,7 @@ http::Response PublicApi::GetError(const http::Request& req) const {
     res = ErrorResponse(flow::FlowNotFound(), request_id);
   } else {
     const auto& c = **found;
-    nlohmann::ordered_json body;
+    Json body;
     body["id"] = c.id;
     body["error"] = c.error;
     body["created_at"] = FormatRfc3339(c.created_at);
@@ -503,7 +430,7 @@ http::Response PublicApi::GetError(const http::Request& req) const {
 }
 
 http::Response PublicApi::ListSchemas(const http::Request&) const {
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  Json list = Json::array();
   for (const auto& s : d_.schemas.All()) {
     list.push_back({{"id", s.id}, {"schema", s.document}});
   }

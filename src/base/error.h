@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "base/json_type.h"
 
 namespace atrium {
 
@@ -29,11 +29,11 @@ enum class ErrorCode {
 // without loss. Only `code` and `reason` are mandatory; `id`, `message` and `details` are optional.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string reason;              // human readable cause (herodot "reason")
-  std::string id;                  // stable error id, e.g. "security_csrf_violation"
-  std::string message;             // overrides the standard message for the status
-  nlohmann::ordered_json details;  // null when absent; keys are emitted sorted
-  nlohmann::ordered_json extra;    // extra top-level envelope keys (e.g. "use_flow_id"), or null
+  std::string reason;   // human readable cause (herodot "reason")
+  std::string id;       // stable error id, e.g. "security_csrf_violation"
+  std::string message;  // overrides the standard message for the status
+  Json details;         // null when absent; keys are emitted sorted
+  Json extra;           // extra top-level envelope keys (e.g. "use_flow_id"), or null
 
   static Error InvalidArgument(std::string reason) {
     return Error{ErrorCode::kInvalidArgument, std::move(reason), {}, {}, {}, {}};
@@ -63,7 +63,7 @@ struct Error {
     message = std::move(v);
     return std::move(*this);
   }
-  Error&& WithDetails(nlohmann::ordered_json v) && {
+  Error&& WithDetails(Json v) && {
     details = std::move(v);
     return std::move(*this);
   }

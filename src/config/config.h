@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/clock.h"
+#include "base/json.h"
 
 namespace atrium::config {
 
@@ -29,7 +28,7 @@ struct IdentitySchemaRef {
 // One entry of a hooks list: {hook: session} or {hook: web_hook, config: {...}}.
 struct Hook {
   std::string hook;
-  nlohmann::json config;  // null when absent
+  Json config;  // null when absent
 };
 
 struct AfterMethod {

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "base/json.h"
 #include "base/strings.h"
 #include "base/time.h"
 
@@ -14,8 +15,6 @@ extern char** environ;  // NOLINT: POSIX
 
 namespace atrium::config {
 namespace {
-
-using Json = nlohmann::json;
 
 // ---- YAML to JSON ---------------------------------------------------------------------------
 
@@ -33,9 +32,8 @@ Json ScalarToJson(const YAML::Node& node) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
     return nullptr;
   }
-  const auto number = Json::parse(s, nullptr, false);
-  if (!number.is_discarded() && number.is_number()) {
-    return number;
+  if (auto number = ParseJson(s); number.ok() && number->is_number()) {
+    return std::move(number).value();
   }
   return s;
 }
@@ -204,11 +202,11 @@ Status ApplyEnvironment(Json& root, const std::map<std::string, std::string>& en
         value = raw;
         break;
       case Kind::kInt: {
-        const auto parsed = Json::parse(raw, nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_number_integer()) {
+        const auto parsed = ParseJson(raw);
+        if (!parsed.ok() || !parsed->is_number_integer()) {
           return Error::InvalidArgument(it->first + ": expected an integer, got " + GoQuote(raw));
         }
-        value = parsed;
+        value = *parsed;
         break;
       }
       case Kind::kBool:
@@ -226,12 +224,15 @@ Status ApplyEnvironment(Json& root, const std::map<std::string, std::string>& en
           }
         }
         break;
-      case Kind::kJson:
-        value = Json::parse(raw, nullptr, false);
-        if (value.is_discarded()) {
-          return Error::InvalidArgument(it->first + ": expected JSON");
+      case Kind::kJson: {
+        auto parsed = ParseJson(raw);
+        if (!parsed.ok()) {
+          return Error::InvalidArgument(it->first + ": expected JSON (" + parsed.error().reason +
+                                        ")");
         }
+        value = std::move(parsed).value();
         break;
+      }
     }
     Json* cur = &root;
     const auto parts = Split(key.path, '.');

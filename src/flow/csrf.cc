@@ -74,7 +74,7 @@ Error CsrfError(CsrfViolation violation, bool ajax) {
       "Browser's Network Tab to see what cookies are included or excluded. If you are calling from "
       "a server ensure that the appropriate cookies are being forwarded and that the SDK method is "
       "called correctly.";
-  nlohmann::ordered_json details;
+  Json details;
   details["docs"] = "https://www.ory.com/docs/troubleshooting/csrf";
   switch (violation) {
     case CsrfViolation::kNoCookieHeader:

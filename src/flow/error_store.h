@@ -5,16 +5,15 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/result.h"
 
 namespace atrium::flow {
 
 struct ErrorContainer {
   std::string id;
-  nlohmann::ordered_json error;  // the error object itself, not wrapped in {"error": ...}
+  Json error;  // the error object itself, not wrapped in {"error": ...}
   Timestamp created_at;
   Timestamp updated_at;
 };

@@ -66,7 +66,7 @@ Error SchemaNotSelectable(std::string_view id) {
 }
 
 Error ExpiredOnGet(bool api, std::string_view public_base_url, std::string_view return_to) {
-  nlohmann::ordered_json details;
+  Json details;
   std::string reason;
   if (api) {
     reason =

@@ -6,13 +6,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/clock.h"
+#include "base/json.h"
 
 namespace atrium::identity {
-
-using Json = nlohmann::ordered_json;
 
 struct VerifiableAddress {
   std::string id;

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "base/json.h"
 #include "base/strings.h"
 
 namespace atrium::identity {
@@ -86,8 +87,14 @@ Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Load(
     if (!raw.ok()) {
       return fail(raw.error().reason);
     }
-    auto document = nlohmann::ordered_json::parse(*raw, nullptr, false);
-    if (document.is_discarded() || !document.is_object()) {
+    // Schemas come from configuration, but may be fetched over the network: the same limits
+    // as any outside JSON, with room for large schemas.
+    auto parsed = ParseJson(*raw, JsonLimits{.max_bytes = 5u << 20, .max_depth = 128});
+    if (!parsed.ok()) {
+      return fail(parsed.error().reason);
+    }
+    Json document = std::move(parsed).value();
+    if (!document.is_object()) {
       return fail("not a JSON object");
     }
     auto compiled = jsonschema::Schema::Compile(document);

@@ -7,8 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "base/json.h"
 #include "base/result.h"
 #include "config/config.h"
 #include "jsonschema/schema.h"
@@ -19,7 +18,7 @@ struct IdentitySchema {
   std::string id;
   std::string url;
   bool selfservice_selectable = false;
-  nlohmann::ordered_json document;  // as written, key order preserved
+  Json document;  // as written, key order preserved
   std::shared_ptr<const jsonschema::Schema> compiled;
   std::vector<jsonschema::PathInfo> paths;  // every path, "traits.email", ...
   std::vector<std::string> leaf_keys;       // document-order leaf keys for node sorting

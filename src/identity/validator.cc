@@ -23,7 +23,7 @@ void AddUnique(std::vector<std::string>& list, std::string value) {
 
 const jsonschema::Schema& EmailFormat() {
   static const std::shared_ptr<const jsonschema::Schema> schema =
-      jsonschema::Schema::Compile(nlohmann::json{{"type", "string"}, {"format", "email"}}).value();
+      jsonschema::Schema::Compile(Json{{"type", "string"}, {"format", "email"}}).value();
   return *schema;
 }
 
@@ -46,12 +46,11 @@ TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity
   TraitsValidation result;
   std::vector<Address> verification;
   std::vector<Address> recovery;
-  nlohmann::json document = nlohmann::json::object();
-  document["traits"] = nlohmann::json::parse(identity.traits.dump());
+  Json document = Json::object();
+  document["traits"] = identity.traits;
 
-  const jsonschema::ExtensionVisitor visitor = [&](const std::string& pointer,
-                                                   const nlohmann::json& ext,
-                                                   const nlohmann::json& value) {
+  const jsonschema::ExtensionVisitor visitor = [&](const std::string& pointer, const Json& ext,
+                                                   const Json& value) {
     if (!ext.is_object() || !value.is_string()) {
       return;
     }
@@ -100,7 +99,7 @@ TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity
         // An e-mail address must be valid unless the trait declares another format (spec §21).
         const std::string format = FormatAt(schema, a.pointer);
         const bool has_format = !format.empty() && format != "email";
-        if (!has_format && !EmailFormat().Validate(nlohmann::json(a.value)).empty()) {
+        if (!has_format && !EmailFormat().Validate(Json(a.value)).empty()) {
           jsonschema::ValidationError e;
           e.instance_pointer = a.pointer;
           e.keyword = "format";

@@ -59,7 +59,7 @@ TEST_P(Draft7Suite, PassesEveryCase) {
   const fs::path file = kSuite / GetParam();
   std::ifstream in(file);
   ASSERT_TRUE(in) << "missing " << file << " (apt-get install json-schema-test-suite)";
-  const auto groups = nlohmann::json::parse(in);
+  const auto groups = Json::parse(in);
   for (const auto& group : groups) {
     const std::string name = GetParam() + ": " + group["description"].get<std::string>();
     auto schema = Schema::Compile(group["schema"]);
@@ -100,7 +100,7 @@ TEST(Draft7OptionalFormats, ReportsAgreement) {
     }
     int agree = 0;
     int total = 0;
-    for (const auto& group : nlohmann::json::parse(in)) {
+    for (const auto& group : Json::parse(in)) {
       auto schema = Schema::Compile(group["schema"]);
       ASSERT_TRUE(schema.ok()) << format;
       for (const auto& t : group["tests"]) {

@@ -6,6 +6,7 @@
 
 #include <re2/re2.h>
 
+#include "base/json.h"
 #include "base/strings.h"
 #include "jsonschema/internal.h"
 
@@ -270,54 +271,54 @@ std::string GoFloat(double d) {
   return negative ? "-" + out : out;
 }
 
-std::string FormatNumber(const nlohmann::json& number) {
+std::string FormatNumber(const Json& number) {
   if (number.is_number_integer() || number.is_number_unsigned()) {
-    return number.dump();
+    return DumpJson(number);
   }
   if (!number.is_number()) {
-    return number.dump();
+    return DumpJson(number);
   }
   return GoFloat(number.get<double>());
 }
 
-nlohmann::json GoFloatJson(double d) {
+Json GoFloatJson(double d) {
   if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
     return static_cast<int64_t>(d);
   }
   return d;
 }
 
-std::string GoSharpV(const nlohmann::json& value) {
+std::string GoSharpV(const Json& value) {
   if (value.is_string()) {
     return GoQuote(value.get_ref<const std::string&>());
   }
   if (value.is_number()) {
-    return GoQuote(value.dump());  // json.Number is a string type: %#v quotes it
+    return GoQuote(DumpJson(value));  // json.Number is a string type: %#v quotes it
   }
   if (value.is_null()) {
     return "<nil>";
   }
-  return value.dump();
+  return DumpJson(value);
 }
 
-std::string TypeName(const nlohmann::json& v) {
+std::string TypeName(const Json& v) {
   switch (v.type()) {
-    case nlohmann::json::value_t::null:
+    case Json::value_t::null:
       return "null";
-    case nlohmann::json::value_t::boolean:
+    case Json::value_t::boolean:
       return "boolean";
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
       return "integer";
-    case nlohmann::json::value_t::number_float: {
+    case Json::value_t::number_float: {
       const double d = v.get<double>();
       return std::isfinite(d) && d == std::floor(d) ? "integer" : "number";
     }
-    case nlohmann::json::value_t::string:
+    case Json::value_t::string:
       return "string";
-    case nlohmann::json::value_t::array:
+    case Json::value_t::array:
       return "array";
-    case nlohmann::json::value_t::object:
+    case Json::value_t::object:
       return "object";
     default:
       return "unknown";

@@ -8,7 +8,7 @@
 namespace atrium::jsonschema {
 namespace {
 
-nlohmann::json RandomJson(std::mt19937& rng, int depth) {
+Json RandomJson(std::mt19937& rng, int depth) {
   std::uniform_int_distribution<int> kind(0, depth > 4 ? 4 : 6);
   static const char* const kKeys[] = {
       "type",  "properties", "items",   "$ref",   "required",
@@ -30,14 +30,14 @@ nlohmann::json RandomJson(std::mt19937& rng, int depth) {
     case 4:
       return 1.5;
     case 5: {
-      nlohmann::json a = nlohmann::json::array();
+      Json a = Json::array();
       for (int i = std::uniform_int_distribution<int>(0, 3)(rng); i > 0; --i) {
         a.push_back(RandomJson(rng, depth + 1));
       }
       return a;
     }
     default: {
-      nlohmann::json o = nlohmann::json::object();
+      Json o = Json::object();
       for (int i = std::uniform_int_distribution<int>(0, 4)(rng); i > 0; --i) {
         o[kKeys[std::uniform_int_distribution<size_t>(0, 17)(rng)]] = RandomJson(rng, depth + 1);
       }
@@ -60,7 +60,7 @@ TEST(Fuzz, RandomSchemasCompileOrFailAndValidateRandomInstances) {
         (void)ToUiMessage(e);
       }
     }
-    (void)ListPaths(nlohmann::ordered_json::parse(RandomJson(rng, 0).dump()));
+    (void)ListPaths(Json::parse(RandomJson(rng, 0).dump()));
   }
   EXPECT_GT(compiled, 100);
 }

@@ -3,49 +3,41 @@
 // counts stay integers, and context keys are sorted as Go marshals its maps.
 #include <cmath>
 
+#include "base/json.h"
 #include "base/strings.h"
 #include "jsonschema/internal.h"
 #include "jsonschema/schema.h"
 
 namespace atrium::jsonschema {
 namespace {
-
-using OJson = nlohmann::ordered_json;
 using internal::GoFloat;
 using internal::GoFloatJson;
 
-text::Message Error(int64_t id, std::string text, OJson context) {
-  return text::Message{id, std::move(text), text::MessageType::kError, std::move(context)};
-}
-
-OJson Ordered(const nlohmann::json& v) {
-  try {
-    return OJson::parse(v.dump());
-  } catch (const std::exception&) {
-    return OJson();
-  }
+// Context keys sorted, as Go marshals its maps.
+text::Message Error(int64_t id, std::string text, const Json& context) {
+  return text::Message{id, std::move(text), text::MessageType::kError, SortedKeys(context)};
 }
 
 // A numeric parameter; Kratos falls back to -1 when it cannot read one.
-double Float(const nlohmann::json& params, const char* key) {
+double Float(const Json& params, const char* key) {
   const auto it = params.find(key);
   return it != params.end() && it->is_number() ? it->get<double>() : -1.0;
 }
 
-int64_t Int(const nlohmann::json& params, const char* key) {
+int64_t Int(const Json& params, const char* key) {
   const auto it = params.find(key);
   return it != params.end() && it->is_number() ? static_cast<int64_t>(it->get<double>()) : -1;
 }
 
-std::string Str(const nlohmann::json& params, const char* key) {
+std::string Str(const Json& params, const char* key) {
   const auto it = params.find(key);
   return it != params.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-OJson FloatJson(double d) { return Ordered(GoFloatJson(d)); }
+Json FloatJson(double d) { return GoFloatJson(d); }
 
 text::Message Generic(const std::string& reason) {
-  OJson ctx;
+  Json ctx;
   ctx["reason"] = reason;
   return Error(4000001, reason, std::move(ctx));
 }
@@ -53,10 +45,10 @@ text::Message Generic(const std::string& reason) {
 }  // namespace
 
 text::Message ToUiMessage(const ValidationError& e) {
-  const auto& p = e.params.is_object() ? e.params : nlohmann::json::object();
+  const auto& p = e.params.is_object() ? e.params : Json::object();
   if (e.keyword == "required") {
     const std::string property = Str(p, "property");
-    OJson ctx;
+    Json ctx;
     ctx["property"] = property;
     return Error(4000002, "Property " + property + " is missing.", std::move(ctx));
   }
@@ -64,7 +56,7 @@ text::Message ToUiMessage(const ValidationError& e) {
     const bool min = e.keyword == "minLength";
     const int64_t limit = Int(p, "limit");
     const int64_t actual = Int(p, "actual");
-    OJson ctx;
+    Json ctx;
     ctx["actual_length"] = actual;
     ctx[min ? "min_length" : "max_length"] = limit;
     return Error(min ? 4000003 : 4000017,
@@ -74,7 +66,7 @@ text::Message ToUiMessage(const ValidationError& e) {
   }
   if (e.keyword == "pattern") {
     const std::string pattern = Str(p, "pattern");
-    OJson ctx;
+    Json ctx;
     ctx["pattern"] = pattern;
     return Error(4000004, "does not match pattern " + GoQuote(pattern), std::move(ctx));
   }
@@ -92,7 +84,7 @@ text::Message ToUiMessage(const ValidationError& e) {
     if (e.keyword == b.keyword) {
       const double limit = Float(p, "limit");
       const double actual = Float(p, "actual");
-      OJson ctx;
+      Json ctx;
       ctx["actual"] = FloatJson(actual);
       ctx[b.key] = FloatJson(limit);
       return Error(
@@ -104,7 +96,7 @@ text::Message ToUiMessage(const ValidationError& e) {
   if (e.keyword == "multipleOf") {
     const double base = Float(p, "base");
     const double actual = Float(p, "actual");
-    OJson ctx;
+    Json ctx;
     ctx["actual"] = FloatJson(actual);
     ctx["base"] = FloatJson(base);
     return Error(4000022, GoFloat(actual) + " not multipleOf " + GoFloat(base), std::move(ctx));
@@ -113,7 +105,7 @@ text::Message ToUiMessage(const ValidationError& e) {
     const bool max = e.keyword == "maxItems";
     const int64_t limit = Int(p, "limit");
     const int64_t actual = Int(p, "actual");
-    OJson ctx;
+    Json ctx;
     ctx["actual_items"] = actual;
     ctx[max ? "max_items" : "min_items"] = limit;
     return Error(max ? 4000023 : 4000024,
@@ -124,7 +116,7 @@ text::Message ToUiMessage(const ValidationError& e) {
   if (e.keyword == "uniqueItems") {
     const int64_t a = Int(p, "index_a");
     const int64_t b = Int(p, "index_b");
-    OJson ctx;
+    Json ctx;
     ctx["index_a"] = a;
     ctx["index_b"] = b;
     return Error(4000025,
@@ -133,7 +125,7 @@ text::Message ToUiMessage(const ValidationError& e) {
   }
   if (e.keyword == "type") {
     const std::string actual = Str(p, "actual");
-    OJson allowed = OJson::array();
+    Json allowed = Json::array();
     if (const auto it = p.find("expected"); it != p.end()) {
       if (it->is_string()) {
         allowed.push_back(it->get<std::string>());
@@ -149,7 +141,7 @@ text::Message ToUiMessage(const ValidationError& e) {
     for (const auto& t : allowed) {
       joined += (joined.empty() ? "" : " or ") + t.get<std::string>();
     }
-    OJson ctx;
+    Json ctx;
     ctx["actual_type"] = actual;
     ctx["allowed_types"] = std::move(allowed);
     return Error(4000026, "expected " + joined + ", but got " + actual, std::move(ctx));
@@ -158,17 +150,17 @@ text::Message ToUiMessage(const ValidationError& e) {
     // Kratos reads the expected value back from the validator text ("value must be \"x\"").
     static constexpr std::string_view kPrefix = "value must be ";
     if (e.message == "const failed" || !e.message.starts_with(kPrefix)) {
-      return Error(4000030, "const failed", OJson());
+      return Error(4000030, "const failed", Json());
     }
     const std::string expected = e.message.substr(kPrefix.size());
-    OJson ctx;
+    Json ctx;
     ctx["expected"] = expected;
     return Error(4000029, "must be equal to constant " + expected, std::move(ctx));
   }
   if (e.keyword == "format") {
     const std::string format = Str(p, "format");
     if (format == "email" || format == "email_loose" || format == "tel") {
-      OJson ctx;
+      Json ctx;
       ctx["value"] = Str(p, "value");
       return format == "tel" ? Error(4000041, "Enter a valid phone number", std::move(ctx))
                              : Error(4000040, "Enter a valid email address", std::move(ctx));

@@ -6,14 +6,12 @@
 namespace atrium::jsonschema {
 namespace {
 
-using OJson = nlohmann::ordered_json;
-
 constexpr int kMaxDepth = 64;       // ListPaths: composition/$ref nesting walked
 constexpr int kMaxLeafDepth = 256;  // DocumentOrderLeafKeys: property nesting walked
 
 class PathLister {
  public:
-  explicit PathLister(const OJson& root) : root_(root) {}
+  explicit PathLister(const Json& root) : root_(root) {}
 
   std::vector<PathInfo> Run() {
     Walk(root_, "", {}, 0);
@@ -22,7 +20,7 @@ class PathLister {
 
  private:
   // Follows local `$ref`s; nullptr for remote or broken references.
-  const OJson* Resolve(const OJson* s, int hops = 0) const {
+  const Json* Resolve(const Json* s, int hops = 0) const {
     while (s != nullptr && s->is_object() && s->contains("$ref") && hops++ < 32) {
       const auto& ref = (*s)["$ref"];
       if (!ref.is_string() || !ref.get<std::string>().starts_with('#')) {
@@ -30,7 +28,7 @@ class PathLister {
       }
       try {
         const std::string fragment = ref.get<std::string>().substr(1);
-        s = fragment.empty() ? &root_ : &root_.at(OJson::json_pointer(fragment));
+        s = fragment.empty() ? &root_ : &root_.at(Json::json_pointer(fragment));
       } catch (const std::exception&) {
         return nullptr;
       }
@@ -38,7 +36,7 @@ class PathLister {
     return s;
   }
 
-  static std::string TypeOf(const OJson& s) {
+  static std::string TypeOf(const Json& s) {
     const auto it = s.find("type");
     if (it == s.end()) {
       return s.contains("properties") ? "object" : "";
@@ -56,15 +54,15 @@ class PathLister {
     return "";
   }
 
-  static std::string StringAt(const OJson& s, const char* key) {
+  static std::string StringAt(const Json& s, const char* key) {
     const auto it = s.find(key);
     return it != s.end() && it->is_string() ? it->get<std::string>() : "";
   }
 
   // Visits the properties of `schema` (and of its composition branches) under `prefix`.
-  void Walk(const OJson& schema, const std::string& prefix, const std::set<std::string>& required,
+  void Walk(const Json& schema, const std::string& prefix, const std::set<std::string>& required,
             int depth) {
-    const OJson* s = Resolve(&schema);
+    const Json* s = Resolve(&schema);
     if (s == nullptr || !s->is_object() || depth > kMaxDepth) {
       return;
     }
@@ -78,7 +76,7 @@ class PathLister {
     }
     if (const auto props = s->find("properties"); props != s->end() && props->is_object()) {
       for (const auto& [name, raw] : props->items()) {
-        const OJson* p = Resolve(&raw);
+        const Json* p = Resolve(&raw);
         if (p == nullptr || !p->is_object()) {
           continue;
         }
@@ -89,7 +87,7 @@ class PathLister {
           info.type = TypeOf(*p);
           if (info.type == "array") {
             if (const auto items = p->find("items"); items != p->end()) {
-              if (const OJson* item = Resolve(&*items); item != nullptr && item->is_object()) {
+              if (const Json* item = Resolve(&*items); item != nullptr && item->is_object()) {
                 info.item_type = TypeOf(*item);
               }
             }
@@ -99,10 +97,10 @@ class PathLister {
           info.title = StringAt(*p, "title");
           info.required = req.count(name) > 0;
           if (const auto e = p->find("enum"); e != p->end() && e->is_array()) {
-            info.enum_values = nlohmann::json::parse(e->dump());
+            info.enum_values = *e;
           }
           if (const auto x = p->find("ory.sh/kratos"); x != p->end()) {
-            info.extension = nlohmann::json::parse(x->dump());
+            info.extension = *x;
           }
           paths_.push_back(std::move(info));
         }
@@ -125,7 +123,7 @@ class PathLister {
     }
   }
 
-  const OJson& root_;
+  const Json& root_;
   std::vector<PathInfo> paths_;
   std::set<std::string> seen_;
 };
@@ -133,7 +131,7 @@ class PathLister {
 // Kratos' schema.GetKeysInOrder (spec §9.6): an object-typed node ("type" exactly "object")
 // contributes its properties in textual order, any other node is a leaf named by the dotted
 // path of its parents (dots inside keys escaped as "\."). `$ref`s are not followed.
-void LeafKeys(const OJson& schema, std::vector<std::string>& parents, std::vector<std::string>& out,
+void LeafKeys(const Json& schema, std::vector<std::string>& parents, std::vector<std::string>& out,
               int depth) {
   const bool object = schema.is_object() && schema.contains("type") && schema["type"].is_string() &&
                       schema["type"].get<std::string>() == "object";
@@ -165,11 +163,9 @@ void LeafKeys(const OJson& schema, std::vector<std::string>& parents, std::vecto
 
 }  // namespace
 
-std::vector<PathInfo> ListPaths(const nlohmann::ordered_json& document) {
-  return PathLister(document).Run();
-}
+std::vector<PathInfo> ListPaths(const Json& document) { return PathLister(document).Run(); }
 
-std::vector<std::string> DocumentOrderLeafKeys(const nlohmann::ordered_json& document) {
+std::vector<std::string> DocumentOrderLeafKeys(const Json& document) {
   std::vector<std::string> out;
   std::vector<std::string> parents;
   LeafKeys(document, parents, out, 0);

@@ -3,6 +3,7 @@
 // recursive schemas are plain cycles in the graph.
 #include "jsonschema/schema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -15,8 +16,6 @@
 
 namespace atrium::jsonschema {
 namespace {
-
-using Json = nlohmann::json;
 using internal::FormatNumber;
 using internal::TypeName;
 
@@ -160,8 +159,7 @@ class SchemaImpl;
 
 class Compiler {
  public:
-  Compiler(const Json& root, const nlohmann::ordered_json* ordered, SchemaImpl& out)
-      : root_(root), ordered_(ordered), out_(out) {}
+  Compiler(const Json& root, SchemaImpl& out) : root_(root), out_(out) {}
 
   Status Run();
 
@@ -177,12 +175,7 @@ class Compiler {
   // The base URI in effect at `pointer` (that of the nearest indexed ancestor).
   std::string BaseAt(std::string pointer) const;
 
-  // The keys of the object at `pointer` in document order (when compiled from an ordered
-  // document), else in `object`'s own (sorted) order.
-  std::vector<std::string> KeysInOrder(const std::string& pointer, const Json& object) const;
-
   const Json& root_;
-  const nlohmann::ordered_json* ordered_;  // the source document, for key order; may be null
   SchemaImpl& out_;
   std::map<std::string, std::string> ids_;   // absolute URI (no fragment) or URI#anchor -> ptr
   std::map<std::string, std::string> base_;  // pointer -> base URI in effect there
@@ -208,29 +201,6 @@ const Json* Compiler::At(const std::string& pointer) const {
   } catch (const std::exception&) {
     return nullptr;
   }
-}
-
-std::vector<std::string> Compiler::KeysInOrder(const std::string& pointer,
-                                               const Json& object) const {
-  std::vector<std::string> keys;
-  if (ordered_ != nullptr) {
-    try {
-      const auto& o =
-          pointer.empty() ? *ordered_ : ordered_->at(nlohmann::ordered_json::json_pointer(pointer));
-      if (o.is_object() && o.size() == object.size()) {
-        for (const auto& [k, v] : o.items()) {
-          keys.push_back(k);
-        }
-        return keys;
-      }
-    } catch (const std::exception&) {
-      keys.clear();
-    }
-  }
-  for (const auto& [k, v] : object.items()) {
-    keys.push_back(k);
-  }
-  return keys;
 }
 
 std::string Compiler::BaseAt(std::string pointer) const {
@@ -498,7 +468,7 @@ Status Compiler::CompileObject(const Json& s, Node& n, const std::string& pointe
     if (!it->is_object()) {
       return fail("properties", "expected an object");
     }
-    for (const auto& k : KeysInOrder(pointer + "/properties", *it)) {
+    for (const auto& [k, unused] : it->items()) {
       ATRIUM_ASSIGN_OR_RETURN(
           const Node* c, CompileAt(pointer + "/properties/" + EscapePointerToken(k), depth + 1));
       n.properties.emplace_back(k, c);
@@ -923,8 +893,17 @@ class Validator {
         ptr.resize(base);
       }
     }
-    // ...then patternProperties, additionalProperties and propertyNames per instance key.
+    // ...then patternProperties, additionalProperties and propertyNames per instance key, in
+    // sorted key order so that the errors come out the same whatever order the client chose.
+    std::vector<std::pair<std::string_view, const Json*>> members;
+    members.reserve(v.size());
     for (const auto& [name, value] : v.items()) {
+      members.emplace_back(name, &value);
+    }
+    std::sort(members.begin(), members.end());
+    for (const auto& [name_view, value_ptr] : members) {
+      const std::string name(name_view);
+      const Json& value = *value_ptr;
       bool matched = false;
       for (const auto& [prop, schema] : n.properties) {
         matched = matched || prop == name;
@@ -1045,34 +1024,18 @@ std::vector<ValidationError> SchemaImpl::Validate(const Json& instance,
   return std::move(run.errors);
 }
 
-}  // namespace
-
-namespace {
-
-Result<std::shared_ptr<const Schema>> CompileDocument(Json document,
-                                                      const nlohmann::ordered_json* ordered) {
+Result<std::shared_ptr<const Schema>> CompileDocument(Json document) {
   auto impl = std::make_shared<SchemaImpl>();
   impl->document = std::move(document);
-  Compiler compiler(impl->document, ordered, *impl);
+  Compiler compiler(impl->document, *impl);
   ATRIUM_RETURN_IF_ERROR(compiler.Run());
   return std::shared_ptr<const Schema>(std::move(impl));
 }
 
 }  // namespace
 
-Result<std::shared_ptr<const Schema>> Schema::Compile(const nlohmann::json& document) {
-  return CompileDocument(document, nullptr);
-}
-
-Result<std::shared_ptr<const Schema>> Schema::Compile(const nlohmann::ordered_json& document) {
-  // Validation runs on nlohmann::json; the ordered source only lends its property order.
-  Json converted;
-  try {
-    converted = Json::parse(document.dump());
-  } catch (const std::exception& e) {
-    return Error::InvalidArgument(std::string("schema is not valid JSON: ") + e.what());
-  }
-  return CompileDocument(std::move(converted), &document);
+Result<std::shared_ptr<const Schema>> Schema::Compile(const Json& document) {
+  return CompileDocument(document);
 }
 
 }  // namespace atrium::jsonschema

@@ -7,11 +7,8 @@
 namespace atrium::jsonschema {
 namespace {
 
-using Json = nlohmann::json;
-using OJson = nlohmann::ordered_json;
-
 std::shared_ptr<const Schema> Compile(const char* text) {
-  auto s = Schema::Compile(OJson::parse(text));
+  auto s = Schema::Compile(Json::parse(text));
   EXPECT_TRUE(s.ok()) << s.error().reason;
   return s.ok() ? *s : nullptr;
 }
@@ -333,7 +330,7 @@ TEST(Schema, DoesNotVisitExtensionsOfFailedBranches) {
 }
 
 TEST(ListPaths, FollowsDocumentOrderReferencesAndBranches) {
-  const auto doc = OJson::parse(R"({
+  const auto doc = Json::parse(R"({
     "definitions": {"name": {"type": "object", "properties": {"last": {"type": "string"}, "first": {"type": "string"}}}},
     "type": "object",
     "properties": {"traits": {"type": "object", "required": ["email"], "properties": {
@@ -367,7 +364,7 @@ TEST(ListPaths, FollowsDocumentOrderReferencesAndBranches) {
 }
 
 TEST(DocumentOrderLeafKeys, FollowsKratosKeyPositions) {
-  const auto doc = OJson::parse(R"({
+  const auto doc = Json::parse(R"({
     "definitions": {"name": {"type": "object", "properties": {"first": {"type": "string"}}}},
     "type": "object",
     "properties": {"traits": {"type": "object", "properties": {
@@ -381,7 +378,7 @@ TEST(DocumentOrderLeafKeys, FollowsKratosKeyPositions) {
   EXPECT_EQ(DocumentOrderLeafKeys(doc),
             (std::vector<std::string>{"traits.email", "traits.name", "traits.address.zip",
                                       "traits.address.city", "traits.a\\.b", "traits.mixed"}));
-  EXPECT_TRUE(DocumentOrderLeafKeys(OJson::parse(R"({"type": "object"})")).empty());
+  EXPECT_TRUE(DocumentOrderLeafKeys(Json::parse(R"({"type": "object"})")).empty());
 }
 
 TEST(ToUiMessage, MapsEveryKeywordToItsKratosMessage) {

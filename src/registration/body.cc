@@ -2,13 +2,15 @@
 
 #include <charconv>
 
+#include "base/json.h"
+
 namespace atrium::registration {
 namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 // JSON bodies follow the form format: each top-level key becomes one form value.
-Pairs JsonAsForm(const nlohmann::json& object) {
+Pairs JsonAsForm(const Json& object) {
   Pairs out;
   for (const auto& [key, value] : object.items()) {
     if (value.is_string()) {
@@ -16,7 +18,7 @@ Pairs JsonAsForm(const nlohmann::json& object) {
     } else if (value.is_null()) {
       out.emplace_back(key, "");
     } else {
-      out.emplace_back(key, value.dump());
+      out.emplace_back(key, DumpJson(value));
     }
   }
   return out;
@@ -41,7 +43,7 @@ std::optional<double> ParseNumber(const std::string& s) {
   return d;
 }
 
-nlohmann::json NumberJson(double d) {
+Json NumberJson(double d) {
   if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9e15 && d < 9e15) {
     return static_cast<int64_t>(d);
   }
@@ -59,43 +61,45 @@ std::optional<bool> ParseGoBool(const std::string& s) {
 }
 
 // Converts one form value to the path's type; nullopt = omit the field.
-std::optional<nlohmann::json> Convert(const std::string& type, const std::string& v,
-                                      bool required) {
+std::optional<Json> Convert(const std::string& type, const std::string& v, bool required) {
   if (type == "number" || type == "integer") {
     if (v.empty()) {
-      return required ? std::optional<nlohmann::json>(0) : std::nullopt;
+      return required ? std::optional<Json>(0) : std::nullopt;
     }
     if (auto d = ParseNumber(v)) {
       return NumberJson(*d);
     }
-    return nlohmann::json(v);
+    return Json(v);
   }
   if (type == "boolean") {
     if (v.empty()) {
-      return required ? std::optional<nlohmann::json>(false) : std::nullopt;
+      return required ? std::optional<Json>(false) : std::nullopt;
     }
     if (auto b = ParseGoBool(v)) {
-      return nlohmann::json(*b);
+      return Json(*b);
     }
-    return nlohmann::json(v);
+    return Json(v);
   }
   if (type == "object" || type.empty()) {
     if (v.empty()) {
       return std::nullopt;
     }
-    auto parsed = nlohmann::json::parse(v, nullptr, false);
-    if (!parsed.is_discarded() && type == "object") {
+    // A field holding JSON is outside input like the body itself: the same limits apply. What
+    // does not parse stays a string, and the schema then reports the type mismatch.
+    Json parsed;
+    JsonError error;
+    if (!ParseJson(v, JsonLimits{}, parsed, error)) {
+      return Json(v);
+    }
+    if (type == "object" || !parsed.is_string()) {
       return parsed;
     }
-    if (type.empty() && !parsed.is_discarded() && !parsed.is_string()) {
-      return parsed;
-    }
-    return nlohmann::json(v);
+    return Json(v);
   }
   if (v.empty()) {
     return std::nullopt;
   }
-  return nlohmann::json(v);
+  return Json(v);
 }
 
 // Splits "traits.a\.b.c" into {"traits", "a.b", "c"}.
@@ -114,22 +118,22 @@ std::vector<std::string> PathSegments(const std::string& dotted) {
   return out;
 }
 
-void SetPath(nlohmann::json& doc, const std::vector<std::string>& segments, nlohmann::json value) {
-  nlohmann::json* cur = &doc;
+void SetPath(Json& doc, const std::vector<std::string>& segments, Json value) {
+  Json* cur = &doc;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
     if (!cur->is_object()) {
-      *cur = nlohmann::json::object();
+      *cur = Json::object();
     }
     cur = &(*cur)[segments[i]];
   }
   if (!cur->is_object()) {
-    *cur = nlohmann::json::object();
+    *cur = Json::object();
   }
   (*cur)[segments.back()] = std::move(value);
 }
 
-bool HasPath(const nlohmann::json& doc, const std::vector<std::string>& segments) {
-  const nlohmann::json* cur = &doc;
+bool HasPath(const Json& doc, const std::vector<std::string>& segments) {
+  const Json* cur = &doc;
   for (const auto& s : segments) {
     if (!cur->is_object()) {
       return false;
@@ -146,12 +150,11 @@ bool HasPath(const nlohmann::json& doc, const std::vector<std::string>& segments
 }  // namespace
 
 Result<std::shared_ptr<const BodySchema>> BodySchema::Build(
-    const identity::IdentitySchema& identity, const nlohmann::json& properties,
-    const nlohmann::json& extra) {
-  nlohmann::json doc = nlohmann::json::object();
+    const identity::IdentitySchema& identity, const Json& properties, const Json& extra) {
+  Json doc = Json::object();
   doc["type"] = "object";
   doc["properties"] = properties;
-  const nlohmann::json source = nlohmann::json::parse(identity.document.dump());
+  const Json& source = identity.document;
   if (const auto props = source.find("properties"); props != source.end() && props->is_object()) {
     if (const auto traits = props->find("traits"); traits != props->end()) {
       doc["properties"]["traits"] = *traits;
@@ -174,15 +177,15 @@ Result<std::shared_ptr<const BodySchema>> BodySchema::Build(
   }
   auto out = std::make_shared<BodySchema>();
   out->compiled_ = std::move(compiled).value();
-  out->paths_ = jsonschema::ListPaths(nlohmann::ordered_json::parse(doc.dump()));
+  out->paths_ = jsonschema::ListPaths(doc);
   return std::shared_ptr<const BodySchema>(std::move(out));
 }
 
-nlohmann::json BodySchema::Decode(const Body& body) const {
+Json BodySchema::Decode(const Body& body) const {
   const Pairs pairs = body.format == Body::Format::kJson && body.json.is_object()
                           ? JsonAsForm(body.json)
                           : body.form;
-  nlohmann::json doc = nlohmann::json::object();
+  Json doc = Json::object();
   for (const auto& path : paths_) {
     const auto values = ValuesOf(pairs, path.name);
     if (values.empty()) {
@@ -190,7 +193,7 @@ nlohmann::json BodySchema::Decode(const Body& body) const {
     }
     const auto segments = PathSegments(path.name);
     if (path.type == "array") {
-      nlohmann::json arr = nlohmann::json::array();
+      Json arr = Json::array();
       for (const auto& v : values) {
         if (auto c = Convert(path.item_type, v, false)) {
           arr.push_back(std::move(*c));
@@ -208,15 +211,14 @@ nlohmann::json BodySchema::Decode(const Body& body) const {
     if (path.type == "object") {
       const auto segments = PathSegments(path.name);
       if (!HasPath(doc, segments)) {
-        SetPath(doc, segments, nlohmann::json::object());
+        SetPath(doc, segments, Json::object());
       }
     }
   }
   return doc;
 }
 
-std::vector<jsonschema::ValidationError> BodySchema::Validate(
-    const nlohmann::json& document) const {
+std::vector<jsonschema::ValidationError> BodySchema::Validate(const Json& document) const {
   return compiled_->Validate(document);
 }
 

@@ -7,8 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "base/json.h"
 #include "base/result.h"
 #include "identity/schema.h"
 #include "jsonschema/schema.h"
@@ -20,7 +19,7 @@ struct Body {
   enum class Format { kForm, kJson };
   Format format = Format::kForm;
   std::vector<std::pair<std::string, std::string>> form;  // kForm: fields in order
-  nlohmann::json json;                                    // kJson: the parsed object
+  Json json;                                              // kJson: the parsed object
 };
 
 // A method's body schema combined with one identity schema's traits, compiled once.
@@ -29,12 +28,11 @@ class BodySchema final {
   // `properties`: the method's own fields, e.g. {"password": {"type": "string"}}; `traits` is
   // added from the identity schema. `extra` is merged into the root (if/then, required).
   static Result<std::shared_ptr<const BodySchema>> Build(const identity::IdentitySchema& identity,
-                                                         const nlohmann::json& properties,
-                                                         const nlohmann::json& extra);
+                                                         const Json& properties, const Json& extra);
 
   // Converts the body to a document: known paths only, typed, object paths defaulted to {}.
-  nlohmann::json Decode(const Body& body) const;
-  std::vector<jsonschema::ValidationError> Validate(const nlohmann::json& document) const;
+  Json Decode(const Body& body) const;
+  std::vector<jsonschema::ValidationError> Validate(const Json& document) const;
 
  private:
   std::shared_ptr<const jsonschema::Schema> compiled_;

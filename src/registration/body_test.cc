@@ -51,7 +51,7 @@ class BodyTest : public ::testing::Test {
   Body Json(const char* text) {
     Body b;
     b.format = Body::Format::kJson;
-    b.json = nlohmann::json::parse(text);
+    b.json = Json::parse(text);
     return b;
   }
 
@@ -71,10 +71,10 @@ TEST_F(BodyTest, FormValuesAreConvertedByTheirSchemaType) {
   EXPECT_EQ(doc["traits"]["email"], "a@b.c");
   EXPECT_EQ(doc["traits"]["age"], 42);
   EXPECT_EQ(doc["traits"]["newsletter"], true);  // the last value wins for booleans
-  EXPECT_EQ(doc["traits"]["tags"], nlohmann::json::array({"x", "y"}));
+  EXPECT_EQ(doc["traits"]["tags"], Json::array({"x", "y"}));
   EXPECT_EQ(doc["password"], "secret");
   EXPECT_FALSE(doc.contains("unknown"));
-  EXPECT_EQ(doc["transient_payload"], nlohmann::json::object());
+  EXPECT_EQ(doc["transient_payload"], Json::object());
 }
 
 TEST_F(BodyTest, EmptyStringsAreOmittedSoRequiredFires) {

@@ -6,10 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "registration/body.h"
 #include "session/session.h"
 
@@ -62,7 +61,7 @@ struct Reply {
   };
   Kind kind = Kind::kJson;
   int status = 200;
-  nlohmann::ordered_json body;
+  Json body;
   std::string location;
   Error error;
 
@@ -71,7 +70,7 @@ struct Reply {
   Timestamp session_expires_at;
   bool regenerate_csrf = false;
 
-  static Reply Json(int status, nlohmann::ordered_json body);
+  static Reply JsonBody(int status, Json body);
   static Reply Redirect(int status, std::string location);
   static Reply ErrorJson(Error e);
   static Reply Forward(Error e);

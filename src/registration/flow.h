@@ -4,15 +4,12 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/result.h"
 #include "ui/node.h"
 
 namespace atrium::registration {
-
-using Json = nlohmann::ordered_json;
 
 enum class FlowType { kApi, kBrowser };
 

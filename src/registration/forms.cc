@@ -52,8 +52,8 @@ std::string PointerToNodeName(const std::string& pointer) {
   return out;
 }
 
-void Flatten(const nlohmann::json& value, const std::string& prefix,
-             std::vector<std::pair<std::string, nlohmann::json>>& out) {
+void Flatten(const Json& value, const std::string& prefix,
+             std::vector<std::pair<std::string, Json>>& out) {
   if (value.is_object()) {
     for (const auto& [k, v] : value.items()) {
       Flatten(v, prefix + "." + k, out);
@@ -78,7 +78,7 @@ std::vector<ui::Node> TraitNodes(const identity::IdentitySchema& schema, const s
     n.input.autocomplete = std::move(autocomplete);
     n.input.pattern = p.pattern;
     if (p.enum_values.is_array()) {
-      ui::Json options = ui::Json::array();
+      Json options = Json::array();
       for (const auto& v : p.enum_values) {
         if (options.size() >= 500) {
           break;
@@ -110,14 +110,14 @@ void RefreshCsrf(Flow& flow, const RequestContext& request) {
   flow.ui.Upsert(std::move(node));
 }
 
-void CopyTraitsIntoNodes(Flow& flow, const nlohmann::json& traits) {
+void CopyTraitsIntoNodes(Flow& flow, const Json& traits) {
   if (!traits.is_object()) {
     return;
   }
-  std::vector<std::pair<std::string, nlohmann::json>> leaves;
+  std::vector<std::pair<std::string, Json>> leaves;
   Flatten(traits, "traits", leaves);
   for (const auto& [name, value] : leaves) {
-    flow.ui.SetValue(name, ui::Json::parse(value.dump()));
+    flow.ui.SetValue(name, value);
   }
 }
 

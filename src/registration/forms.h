@@ -22,7 +22,7 @@ ui::Node CsrfNode(const RequestContext& request);
 // Upserts the csrf node with this request's masked token (API flows: "").
 void RefreshCsrf(Flow& flow, const RequestContext& request);
 // Writes decoded trait values into the matching traits.* nodes.
-void CopyTraitsIntoNodes(Flow& flow, const nlohmann::json& traits);
+void CopyTraitsIntoNodes(Flow& flow, const Json& traits);
 
 // Browser flows: the body's CSRF token must match the cookie. API flows: no Origin header and no
 // cookies other than Cloudflare's. Errors per spec §11.5 and §11.6.

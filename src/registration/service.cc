@@ -21,7 +21,7 @@ std::string WithFlowParam(const std::string& url, const std::string& id) {
 
 }  // namespace
 
-Reply Reply::Json(int status, nlohmann::ordered_json body) {
+Reply Reply::JsonBody(int status, Json body) {
   Reply r;
   r.kind = Kind::kJson;
   r.status = status;
@@ -162,7 +162,7 @@ Reply Service::InitBrowser(const RequestContext& request, const InitParams& para
     return Reply::Redirect(303, *target);
   }
   if (request.accepts_json) {
-    return Reply::Json(200, created->ToJson());
+    return Reply::JsonBody(200, created->ToJson());
   }
   return Reply::Redirect(303, UiUrl(*created));
 }
@@ -175,7 +175,7 @@ Reply Service::InitApi(const RequestContext& request, const InitParams& params) 
   if (!created.ok()) {
     return Reply::ErrorJson(std::move(created).error());
   }
-  return Reply::Json(200, created->ToJson());
+  return Reply::JsonBody(200, created->ToJson());
 }
 
 Reply Service::GetFlow(const RequestContext& request, std::string_view id) const {
@@ -210,7 +210,7 @@ Reply Service::GetFlow(const RequestContext& request, std::string_view id) const
     return Reply::ErrorJson(
         flow::ExpiredOnGet(f.IsApi(), config_.serve_public.base_url, f.ReturnTo()));
   }
-  return Reply::Json(200, f.ToJson());
+  return Reply::JsonBody(200, f.ToJson());
 }
 
 Reply Service::HandleExpired(const RequestContext& request, const Flow& expired) const {
@@ -281,7 +281,7 @@ Reply Service::Submit(const RequestContext& request, const SubmitParams& params)
       if (auto st = flows_.UpdateFlow(f); !st.ok()) {
         return Reply::Forward(std::move(st).error());
       }
-      return request.is_json ? Reply::Json(400, f.ToJson()) : Reply::Redirect(303, UiUrl(f));
+      return request.is_json ? Reply::JsonBody(400, f.ToJson()) : Reply::Redirect(303, UiUrl(f));
     }
     if (auto* invalid = std::get_if<Invalid>(&outcome)) {
       return FlowError(request, f, &ctx, std::move(invalid->messages));
@@ -347,7 +347,7 @@ Reply Service::FlowError(const RequestContext& request, Flow& flow, const Submit
     return Reply::Redirect(302, UiUrl(flow));
   }
   // JSON requests and API flows get the flow itself (API flows even when posted as a form).
-  return Reply::Json(400, flow.ToJson());
+  return Reply::JsonBody(400, flow.ToJson());
 }
 
 bool Service::HasSessionHook(std::string_view method) const {
@@ -422,7 +422,7 @@ Reply Service::Complete(const RequestContext& request, SubmitContext& ctx,
     return FlowError(request, flow, &ctx, st.error());
   }
 
-  nlohmann::ordered_json continue_with = nlohmann::ordered_json::array();
+  Json continue_with = Json::array();
   if (!flow.IsApi() && request.is_json) {
     continue_with.push_back(
         {{"action", "redirect_browser_to"}, {"redirect_browser_to", *return_url}});
@@ -430,7 +430,7 @@ Reply Service::Complete(const RequestContext& request, SubmitContext& ctx,
   const bool session_hook = HasSessionHook(method);
   const std::string& base = config_.serve_public.base_url;
   if (flow.IsApi()) {
-    nlohmann::ordered_json body;
+    Json body;
     if (session_hook) {
       continue_with.push_back(
           {{"action", "set_ory_session_token"}, {"ory_session_token", s.token}});
@@ -438,18 +438,18 @@ Reply Service::Complete(const RequestContext& request, SubmitContext& ctx,
       body["session"] = s.ToJson(base, clock_.Now());
     }
     body["identity"] = id.ToPublicJson(base);
-    body["continue_with"] = continue_with.empty() ? nlohmann::ordered_json() : continue_with;
-    return Reply::Json(200, std::move(body));
+    body["continue_with"] = continue_with.empty() ? Json() : continue_with;
+    return Reply::JsonBody(200, std::move(body));
   }
   Reply reply;
   if (request.is_json) {
-    nlohmann::ordered_json body;
+    Json body;
     if (session_hook) {
       body["session"] = s.ToJson(base, clock_.Now());
     }
     body["identity"] = id.ToPublicJson(base);
-    body["continue_with"] = continue_with.empty() ? nlohmann::ordered_json() : continue_with;
-    reply = Reply::Json(200, std::move(body));
+    body["continue_with"] = continue_with.empty() ? Json() : continue_with;
+    reply = Reply::JsonBody(200, std::move(body));
   } else {
     reply = Reply::Redirect(303, *return_url);
   }

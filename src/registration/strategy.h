@@ -7,8 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "base/json.h"
 #include "identity/identity.h"
 #include "identity/schema.h"
 #include "registration/context.h"
@@ -61,7 +60,7 @@ struct SubmitContext {
   const FormBuilder& forms;
   bool two_step = false;
   identity::Identity identity;  // filled by the responsible strategy
-  nlohmann::json decoded;       // the decoded body, for copying traits back into the form
+  Json decoded;                 // the decoded body, for copying traits back into the form
   std::string group;            // node group of the responsible strategy (error handling)
 };
 

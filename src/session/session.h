@@ -6,15 +6,12 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/result.h"
 #include "identity/identity.h"
 
 namespace atrium::session {
-
-using Json = nlohmann::ordered_json;
 
 struct Device {
   std::string id;

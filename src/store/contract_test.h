@@ -40,7 +40,7 @@ inline identity::Identity NewIdentity(const std::string& email) {
   id.state_changed_at = T(1);
   id.created_at = T(2);
   id.updated_at = T(3);
-  id.traits = nlohmann::ordered_json::parse(R"({"email":"x","name":"Ann","a":1})");
+  id.traits = Json::parse(R"({"email":"x","name":"Ann","a":1})");
   id.traits["email"] = email;
   identity::Credential c;
   c.type = "password";
@@ -107,8 +107,7 @@ TEST_P(StoreContract, FlowsRoundTripAndUpdate) {
 }
 
 TEST_P(StoreContract, ErrorsRoundTrip) {
-  flow::ErrorContainer e{NewUuid(), nlohmann::ordered_json::parse(R"({"id":"x","code":403})"), T(1),
-                         T(2)};
+  flow::ErrorContainer e{NewUuid(), Json::parse(R"({"id":"x","code":403})"), T(1), T(2)};
   ASSERT_TRUE(store_.errors->CreateError(e).ok());
   const auto got = store_.errors->GetError(e.id);
   ASSERT_TRUE(got.ok() && got->has_value());
@@ -158,7 +157,7 @@ TEST_P(StoreContract, DuplicateIdentifierIsAConflictNamingTheValue) {
   EXPECT_EQ(st.error().code, ErrorCode::kConflict);
   EXPECT_EQ(st.error().details.value("identifier", ""), dup);
   EXPECT_EQ(st.error().details.value("type", ""), "password");
-  EXPECT_EQ(st.error().details["credential_types"], nlohmann::ordered_json::array({"password"}));
+  EXPECT_EQ(st.error().details["credential_types"], Json::array({"password"}));
   EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value()) << "nothing half-written";
 }
 

@@ -5,12 +5,11 @@
 #include <chrono>
 #include <map>
 
+#include "base/json.h"
 #include "base/random.h"
 
 namespace atrium::store {
 namespace {
-
-using OJson = nlohmann::ordered_json;
 
 namespace q {
 constexpr const char* kInsertIdentity =
@@ -80,6 +79,9 @@ constexpr const char* kInsertSecret =
 constexpr const char* kSelectSecret = "SELECT value FROM secrets WHERE name = $1";
 }  // namespace q
 
+// Documents we stored ourselves; the limits only guard against a tampered database.
+constexpr JsonLimits kStoredJson{.max_bytes = std::size_t{16} << 20, .max_depth = 128};
+
 // Values as text: timestamps are integer nanoseconds since the epoch, booleans 1/0.
 std::string Nanos(Timestamp t) { return std::to_string(t.time_since_epoch().count()); }
 Value Nanos(const std::optional<Timestamp>& t) { return t ? Value(Nanos(*t)) : Value(); }
@@ -87,7 +89,7 @@ std::string Bool(bool b) { return b ? "1" : "0"; }
 std::string Now() {
   return Nanos(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
 }
-Value JsonOrNull(const OJson& j) { return j.is_null() ? Value() : Value(j.dump()); }
+Value JsonOrNull(const Json& j) { return j.is_null() ? Value() : Value(DumpJson(j)); }
 
 // Column accessors for a row of text values.
 struct Cols {
@@ -105,12 +107,13 @@ struct Cols {
     return t == "1" || t == "t" || t == "true";
   }
   Timestamp Time(size_t i) const { return Timestamp(Duration(Int(i))); }
-  OJson Json(size_t i) const {
+  // A JSON column; null when NULL or unreadable.
+  Json Document(size_t i) const {
     if (Null(i) || Text(i).empty()) {
       return nullptr;
     }
-    auto j = OJson::parse(Text(i), nullptr, false);
-    return j.is_discarded() ? OJson() : j;
+    auto parsed = ParseJson(Text(i), kStoredJson);
+    return parsed.ok() ? std::move(parsed).value() : Json();
   }
 };
 
@@ -155,14 +158,14 @@ Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
                                  const session::Session& s, ConflictingValue* conflict) {
   ATRIUM_RETURN_IF_ERROR(
       Run(db, q::kInsertIdentity,
-          {id.id, id.schema_id, id.state, Nanos(id.state_changed_at), id.traits.dump(),
+          {id.id, id.schema_id, id.state, Nanos(id.state_changed_at), DumpJson(id.traits),
            JsonOrNull(id.metadata_public), JsonOrNull(id.metadata_admin), id.organization_id,
            Nanos(id.created_at), Nanos(id.updated_at)}));
   for (const auto& [type, credential] : id.credentials) {
     const std::string credential_id = NewUuid();
     ATRIUM_RETURN_IF_ERROR(
         Run(db, q::kInsertCredential,
-            {credential_id, id.id, type, credential.config.dump(),
+            {credential_id, id.id, type, DumpJson(credential.config),
              std::to_string(credential.version), Nanos(id.created_at), Nanos(id.updated_at)}));
     for (size_t i = 0; i < credential.identifiers.size(); ++i) {
       const std::string& identifier = credential.identifiers[i];
@@ -187,15 +190,16 @@ Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
         {a.id, id.id, a.via, a.value, std::to_string(i), Nanos(a.created_at), Nanos(a.updated_at)},
         {"address", a.via, a.value}, conflict));
   }
-  OJson methods = OJson::array();
+  Json methods = Json::array();
   for (const auto& m : s.authentication_methods) {
     methods.push_back({{"method", m.method},
                        {"aal", m.aal},
                        {"completed_at", m.completed_at.time_since_epoch().count()}});
   }
-  ATRIUM_RETURN_IF_ERROR(Run(db, q::kInsertSession,
-                             {s.id, s.token, s.identity_id, Bool(s.active), s.aal, methods.dump(),
-                              Nanos(s.issued_at), Nanos(s.authenticated_at), Nanos(s.expires_at)}));
+  ATRIUM_RETURN_IF_ERROR(
+      Run(db, q::kInsertSession,
+          {s.id, s.token, s.identity_id, Bool(s.active), s.aal, DumpJson(methods),
+           Nanos(s.issued_at), Nanos(s.authenticated_at), Nanos(s.expires_at)}));
   for (size_t i = 0; i < s.devices.size(); ++i) {
     const auto& d = s.devices[i];
     ATRIUM_RETURN_IF_ERROR(
@@ -205,19 +209,19 @@ Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
   return OkStatus();
 }
 
-Result<OJson> ConflictDetails(Executor& db, const ConflictingValue& c) {
+Result<Json> ConflictDetails(Executor& db, const ConflictingValue& c) {
   Result<std::optional<std::string>> owner =
       c.kind == "identifier" ? FirstValue(db, q::kOwnerOfIdentifier, {c.type, c.value})
                              : FirstValue(db, q::kOwnerOfAddress, {c.value});
   ATRIUM_RETURN_IF_ERROR(owner);
-  OJson types = OJson::array();
+  Json types = Json::array();
   if (*owner) {
     ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kCredentialTypes, {**owner}));
     for (const auto& row : rows) {
       types.push_back(Cols{row}.Text(0));
     }
   }
-  OJson details;
+  Json details;
   details["credential_types"] = std::move(types);
   details["identifier"] = c.value;
   details["type"] = c.type;
@@ -242,9 +246,9 @@ Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string
   out.schema_id = r.Text(1);
   out.state = r.Text(2);
   out.state_changed_at = r.Time(3);
-  out.traits = r.Json(4);
-  out.metadata_public = r.Json(5);
-  out.metadata_admin = r.Json(6);
+  out.traits = r.Document(4);
+  out.metadata_public = r.Document(5);
+  out.metadata_admin = r.Document(6);
   if (!r.Null(7)) {
     out.organization_id = r.Text(7);
   }
@@ -258,7 +262,7 @@ Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string
       const Cols c{row};
       identity::Credential cred;
       cred.type = c.Text(1);
-      cred.config = c.Json(2);
+      cred.config = c.Document(2);
       cred.version = static_cast<int>(c.Int(3));
       type_of[c.Text(0)] = cred.type;
       out.credentials[cred.type] = std::move(cred);
@@ -333,7 +337,7 @@ Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::st
   s.identity_id = r.Text(2);
   s.active = r.Bool(3);
   s.aal = r.Text(4);
-  const OJson methods = r.Json(5);
+  const Json methods = r.Document(5);
   if (methods.is_array()) {
     for (const auto& m : methods) {
       s.authentication_methods.push_back(
@@ -367,7 +371,7 @@ Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::st
 Status InsertFlow(Executor& db, const registration::Flow& f) {
   const std::string now = Now();
   return Run(db, q::kInsertFlow,
-             {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at), f.ToStorageJson().dump(),
+             {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at), DumpJson(f.ToStorageJson()),
               now, now});
 }
 
@@ -377,7 +381,7 @@ Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_vie
   if (!data) {
     return Out();
   }
-  auto parsed = registration::Json::parse(*data, nullptr, false);
+  ATRIUM_ASSIGN_OR_RETURN(const Json parsed, ParseJson(*data, kStoredJson));
   ATRIUM_ASSIGN_OR_RETURN(auto flow, registration::Flow::FromStorageJson(parsed));
   return Out(std::move(flow));
 }
@@ -385,7 +389,7 @@ Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_vie
 Status UpdateFlowRow(Executor& db, const registration::Flow& f) {
   ATRIUM_ASSIGN_OR_RETURN(
       const int64_t changed,
-      db.Execute(q::kUpdateFlow, {Nanos(f.expires_at), f.ToStorageJson().dump(), Now(), f.id}));
+      db.Execute(q::kUpdateFlow, {Nanos(f.expires_at), DumpJson(f.ToStorageJson()), Now(), f.id}));
   if (changed == 0) {
     return Error::NotFound("flow " + f.id + " does not exist");
   }
@@ -393,7 +397,8 @@ Status UpdateFlowRow(Executor& db, const registration::Flow& f) {
 }
 
 Status InsertError(Executor& db, const flow::ErrorContainer& e) {
-  return Run(db, q::kInsertError, {e.id, e.error.dump(), Nanos(e.created_at), Nanos(e.updated_at)});
+  return Run(db, q::kInsertError,
+             {e.id, DumpJson(e.error), Nanos(e.created_at), Nanos(e.updated_at)});
 }
 
 Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id) {
@@ -403,7 +408,7 @@ Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_
     return Out();
   }
   const Cols r{rows[0]};
-  return Out(flow::ErrorContainer{r.Text(0), r.Json(1), r.Time(2), r.Time(3)});
+  return Out(flow::ErrorContainer{r.Text(0), r.Document(1), r.Time(2), r.Time(3)});
 }
 
 Result<std::string> GetOrCreateSecretRow(Executor& db, std::string_view name,

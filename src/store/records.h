@@ -44,7 +44,7 @@ struct ConflictingValue {
 Status InsertIdentityWithSession(Executor& db, const identity::Identity& identity,
                                  const session::Session& session, ConflictingValue* conflict);
 // {"credential_types": [...of the owning identity], "identifier": value, "type": type}.
-Result<nlohmann::ordered_json> ConflictDetails(Executor& db, const ConflictingValue& conflict);
+Result<Json> ConflictDetails(Executor& db, const ConflictingValue& conflict);
 
 Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string_view id);
 Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,

@@ -17,8 +17,8 @@ const char* TypeName(MessageType t) {
 
 }  // namespace
 
-nlohmann::ordered_json Message::ToJson() const {
-  nlohmann::ordered_json j;
+Json Message::ToJson() const {
+  Json j;
   j["id"] = id;
   j["text"] = text;
   j["type"] = TypeName(type);
@@ -28,7 +28,7 @@ nlohmann::ordered_json Message::ToJson() const {
   return j;
 }
 
-bool Message::FromJson(const nlohmann::ordered_json& j, Message& out) {
+bool Message::FromJson(const Json& j, Message& out) {
   if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() || !j.contains("text") ||
       !j["text"].is_string()) {
     return false;
@@ -39,7 +39,7 @@ bool Message::FromJson(const nlohmann::ordered_json& j, Message& out) {
   out.type = type == "error"     ? MessageType::kError
              : type == "success" ? MessageType::kSuccess
                                  : MessageType::kInfo;
-  out.context = j.contains("context") ? j["context"] : nlohmann::ordered_json();
+  out.context = j.contains("context") ? j["context"] : Json();
   return true;
 }
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "base/json.h"
 
 namespace atrium::text {
 
@@ -15,11 +15,11 @@ struct Message {
   int64_t id = 0;
   std::string text;
   MessageType type = MessageType::kInfo;
-  nlohmann::ordered_json context;  // null when the message has no context; keys kept sorted
+  Json context;  // null when the message has no context; keys kept sorted
 
   // {"id","text","type","context"?} in Kratos' key order.
-  nlohmann::ordered_json ToJson() const;
-  static bool FromJson(const nlohmann::ordered_json& j, Message& out);
+  Json ToJson() const;
+  static bool FromJson(const Json& j, Message& out);
 };
 
 bool operator==(const Message& a, const Message& b);

@@ -10,11 +10,11 @@
 namespace atrium::text {
 namespace {
 
-Message Info(int64_t id, std::string text, nlohmann::ordered_json context = nullptr) {
+Message Info(int64_t id, std::string text, Json context = nullptr) {
   return Message{id, std::move(text), MessageType::kInfo, std::move(context)};
 }
 
-Message Err(int64_t id, std::string text, nlohmann::ordered_json context = nullptr) {
+Message Err(int64_t id, std::string text, Json context = nullptr) {
   return Message{id, std::move(text), MessageType::kError, std::move(context)};
 }
 
@@ -54,7 +54,7 @@ std::string TitleCase(const std::string& s) {
 Message SignUp() { return Info(1040001, "Sign up"); }
 
 Message SignUpWith(std::string_view provider_label, std::string_view provider_id) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["provider"] = provider_label;
   ctx["provider_id"] = provider_id;
   return Info(1040002, "Sign up with " + std::string(provider_label), std::move(ctx));
@@ -69,20 +69,20 @@ Message ChooseCredential() {
 Message PasswordLabel() { return Info(1070001, "Password"); }
 
 Message TraitLabel(std::string_view title, std::string_view name) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["name"] = name;
   ctx["title"] = title;
   return Info(1070002, std::string(title), std::move(ctx));
 }
 
 Message Generic(std::string_view reason) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["reason"] = reason;
   return Err(4000001, std::string(reason), std::move(ctx));
 }
 
 Message Required(std::string_view property) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["property"] = property;
   return Err(4000002, "Property " + std::string(property) + " is missing.", std::move(ctx));
 }
@@ -130,7 +130,7 @@ Message DuplicateWithHints(std::string_view hint, const std::vector<std::string>
     }
     text += ".";
   }
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["available_credential_types"] = credential_types;
   ctx["available_oidc_providers"] = oidc_providers;
   ctx["credential_identifier_hint"] = hint;
@@ -138,7 +138,7 @@ Message DuplicateWithHints(std::string_view hint, const std::vector<std::string>
 }
 
 Message PasswordTooLong(int64_t max, int64_t actual) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["actual_length"] = actual;
   ctx["max_length"] = max;
   return Err(4000033,
@@ -148,7 +148,7 @@ Message PasswordTooLong(int64_t max, int64_t actual) {
 }
 
 Message PasswordPolicy(std::string_view reason) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["reason"] = reason;
   return Err(4000005, "The password can not be used because " + std::string(reason) + ".",
              std::move(ctx));
@@ -160,7 +160,7 @@ Message PasswordTooSimilar() {
 }
 
 Message PasswordTooShort(int64_t min, int64_t actual) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["actual_length"] = actual;
   ctx["min_length"] = min;
   return Err(4000032,
@@ -170,7 +170,7 @@ Message PasswordTooShort(int64_t min, int64_t actual) {
 }
 
 Message PasswordBreached(int64_t breaches) {
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["breaches"] = breaches;
   return Err(4000034, "The password has been found in data breaches and must no longer be used.",
              std::move(ctx));
@@ -189,7 +189,7 @@ Message FlowExpired(Timestamp expired_at, Duration ago) {
   const double minutes = std::chrono::duration<double>(ago).count() / 60.0;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", minutes);
-  nlohmann::ordered_json ctx;
+  Json ctx;
   ctx["expired_at"] = FormatRfc3339(expired_at);
   ctx["expired_at_unix"] =
       std::chrono::duration_cast<std::chrono::seconds>(expired_at.time_since_epoch()).count();

@@ -7,13 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "base/json.h"
 #include "text/message.h"
 
 namespace atrium::ui {
-
-using Json = nlohmann::ordered_json;
 
 enum class NodeType { kInput, kText, kImg, kA, kScript, kDiv };
 

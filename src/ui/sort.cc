@@ -6,6 +6,8 @@
 #include <functional>
 #include <string_view>
 
+#include "base/json.h"
+
 namespace atrium::ui {
 namespace {
 
@@ -177,7 +179,7 @@ std::string GoValueString(const Json& v) {
     std::snprintf(buf, sizeof buf, "%g", d);
     return buf;
   }
-  return v.dump();
+  return DumpJson(v);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "base/json.h"
+
 namespace atrium::webui {
 namespace {
 
@@ -56,13 +58,13 @@ const std::map<std::string, std::pair<std::string, std::string>>& Chrome() {
   return texts;
 }
 
-std::string Fill(std::string text, const nlohmann::json& context) {
+std::string Fill(std::string text, const Json& context) {
   if (!context.is_object()) {
     return text;
   }
   for (const auto& [key, value] : context.items()) {
     const std::string placeholder = "{" + key + "}";
-    const std::string replacement = value.is_string() ? value.get<std::string>() : value.dump();
+    const std::string replacement = value.is_string() ? value.get<std::string>() : DumpJson(value);
     for (size_t pos = text.find(placeholder); pos != std::string::npos;
          pos = text.find(placeholder, pos + replacement.size())) {
       text.replace(pos, placeholder.size(), replacement);
@@ -73,7 +75,7 @@ std::string Fill(std::string text, const nlohmann::json& context) {
 
 }  // namespace
 
-std::string Translate(const nlohmann::json& message, Language lang) {
+std::string Translate(const Json& message, Language lang) {
   const std::string english = message.value("text", "");
   if (lang != Language::kGerman) {
     return english;
@@ -82,7 +84,7 @@ std::string Translate(const nlohmann::json& message, Language lang) {
   if (it == German().end()) {
     return english;
   }
-  return Fill(it->second, message.value("context", nlohmann::json()));
+  return Fill(it->second, message.value("context", Json()));
 }
 
 std::string UiText(const std::string& key, Language lang) {

@@ -3,15 +3,14 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "base/json.h"
 #include "webui/render.h"
 
 namespace atrium::webui {
 
 // The text of a Kratos message ({id, text, type, context}) in `lang`; the server's English text
 // when no translation exists.
-std::string Translate(const nlohmann::json& message, Language lang);
+std::string Translate(const Json& message, Language lang);
 
 // A UI string of the page chrome ("title.registration", ...).
 std::string UiText(const std::string& key, Language lang);

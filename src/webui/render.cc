@@ -3,6 +3,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "base/json.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -10,8 +11,6 @@
 
 namespace atrium::webui {
 namespace {
-
-using Json = nlohmann::json;
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 
@@ -140,7 +139,7 @@ std::string Str(const Json& j, const char* key) {
   if (it == j.end() || it->is_null()) {
     return "";
   }
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return it->is_string() ? it->get<std::string>() : DumpJson(*it);
 }
 
 std::string TypeOf(const Json& message) {
@@ -344,7 +343,7 @@ Page RenderWelcome(const Json& session, Language lang, std::string_view signup_u
   for (const auto& [key, value] : t.items()) {
     data item;
     item.set("key", key);
-    item.set("value", value.is_string() ? value.get<std::string>() : value.dump());
+    item.set("value", value.is_string() ? value.get<std::string>() : DumpJson(value));
     traits.push_back(item);
   }
   std::string methods;

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "base/json.h"
 
 namespace atrium::webui {
 
@@ -19,10 +19,10 @@ struct Page {
 };
 
 // The registration form of a flow (the API's flow JSON).
-Page RenderRegistration(const nlohmann::json& flow, Language lang, std::string_view home);
+Page RenderRegistration(const Json& flow, Language lang, std::string_view home);
 // An error object (the value of "error" in an envelope or error container).
-Page RenderError(const nlohmann::json& error, Language lang, std::string_view retry_url);
+Page RenderError(const Json& error, Language lang, std::string_view retry_url);
 // The signed-in identity and its session (the whoami JSON).
-Page RenderWelcome(const nlohmann::json& session, Language lang, std::string_view signup_url);
+Page RenderWelcome(const Json& session, Language lang, std::string_view signup_url);
 
 }  // namespace atrium::webui

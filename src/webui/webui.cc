@@ -1,12 +1,11 @@
 #include "webui/webui.h"
 
+#include "base/json.h"
 #include "base/strings.h"
 #include "webui/render.h"
 
 namespace atrium::webui {
 namespace {
-
-using Json = nlohmann::json;
 
 // The same request, as an SPA would send it to the API: JSON answers, and the given target.
 http::Request AsApiCall(const http::Request& page, std::string path, std::string raw_query) {
@@ -60,8 +59,8 @@ http::Response Html(int status, const Page& page, const http::Response* carry_co
 }
 
 Json ParseBody(const http::Response& r) {
-  auto j = Json::parse(r.body, nullptr, false);
-  return j.is_discarded() ? Json::object() : j;
+  auto parsed = ParseJson(r.body);
+  return parsed.ok() ? std::move(parsed).value() : Json::object();
 }
 
 }  // namespace

@@ -49,6 +49,8 @@ test('malformed JSON, JSON of the wrong shape and 10,000 levels of nesting are 4
     ['{"method":', 'Unable to decode form as JSON.'],
     ['"string"', 'Expected JSON sent in request body to be an object but got: String'],
     ['null', 'Expected JSON sent in request body to be an object but got: Null'],
+    // Kratos decodes the first JSON value and ignores the rest of the body.
+    ['5 garbage', 'Expected JSON sent in request body to be an object but got: Number'],
     ['[' .repeat(10000) + ']'.repeat(10000), null],
     ['{"a":'.repeat(10000) + '1' + '}'.repeat(10000), null],
   ];
@@ -59,6 +61,37 @@ test('malformed JSON, JSON of the wrong shape and 10,000 levels of nesting are 4
     if (text) assert.equal(r.json.ui.messages[0].text, text);
   }
   await alive();
+});
+
+// Issue 9, item 1: JSON inside string values and form fields is parsed with the same limits as
+// the body. About 2 MB of nesting used to take the process down.
+test('deeply nested JSON inside string fields is a 400, never a crash, and creates nothing', async () => {
+  const deep = '{"a":'.repeat(350000) + '1' + '}'.repeat(350000);
+  const deepArray = '['.repeat(700000) + ']'.repeat(700000);
+  // Percent-encoding triples the form variant: keep it under the 5 MiB body limit.
+  const deepForm = '{"a":'.repeat(150000) + '1' + '}'.repeat(150000);
+  const email = `nested-${Date.now()}@example.com`;
+  const bodies = [
+    { json: { method: 'password', password: 'l3f9toh1uaf81n21', traits: deep } },
+    { json: { method: 'password', password: 'l3f9toh1uaf81n21', traits: { email }, transient_payload: deep } },
+    { json: { method: 'password', password: 'l3f9toh1uaf81n21', traits: deepArray } },
+    { form: { method: 'password', password: 'l3f9toh1uaf81n21', traits: deepForm } },
+    { form: { method: 'password', password: 'l3f9toh1uaf81n21', 'traits.email': email, transient_payload: deepArray } },
+    { form: { method: 'profile', traits: deepForm } },
+  ];
+  for (const body of bodies) {
+    const flow = await apiFlow();
+    const r = await api(srv.base).post(`self-service/registration?flow=${flow.id}`, body);
+    assert.equal(r.status, 400, JSON.stringify(body).slice(0, 80));
+    assert.equal(r.json.id, flow.id, 'the flow with its messages');
+    await alive();
+  }
+  // Nothing was created for the address used above.
+  const flow = await apiFlow();
+  const ok = await api(srv.base).post(`self-service/registration?flow=${flow.id}`, {
+    json: { method: 'password', password: 'l3f9toh1uaf81n21', traits: { email } },
+  });
+  assert.equal(ok.status, 200, ok.text);
 });
 
 test('wrong and missing content types', async () => {

@@ -141,7 +141,7 @@ TEST(SqliteStore, FailedRegistrationsLeaveNoRowsBehind) {
 TEST(SqliteStore, TimestampsKeepNanoseconds) {
   auto s = SqliteStore::Open("sqlite::memory:", 1);
   ASSERT_TRUE(s.ok() && (*s)->Migrate().ok());
-  const flow::ErrorContainer e{NewUuid(), nlohmann::ordered_json::object(),
+  const flow::ErrorContainer e{NewUuid(), Json::object(),
                                contract::T(0) + std::chrono::nanoseconds(123),
                                contract::T(0) + std::chrono::nanoseconds(456)};
   ASSERT_TRUE((*s)->CreateError(e).ok());

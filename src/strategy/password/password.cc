@@ -48,11 +48,11 @@ Result<std::shared_ptr<const registration::BodySchema>> PasswordStrategy::BodySc
   if (const auto it = body_schemas_.find(schema.id); it != body_schemas_.end()) {
     return it->second;
   }
-  const nlohmann::json properties = {{"csrf_token", {{"type", "string"}}},
-                                     {"password", {{"type", "string"}, {"minLength", 1}}},
-                                     {"method", {{"type", "string"}}},
-                                     {"transient_payload", {{"type", "object"}}}};
-  const nlohmann::json extra = {
+  const Json properties = {{"csrf_token", {{"type", "string"}}},
+                           {"password", {{"type", "string"}, {"minLength", 1}}},
+                           {"method", {{"type", "string"}}},
+                           {"transient_payload", {{"type", "object"}}}};
+  const Json extra = {
       {"if", {{"properties", {{"method", {{"const", "password"}}}}}, {"required", {"method"}}}},
       {"then", {{"required", {"password"}}}}};
   ATRIUM_ASSIGN_OR_RETURN(auto built, registration::BodySchema::Build(schema, properties, extra));
@@ -75,7 +75,7 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
   if (auto errors = (*body_schema)->Validate(ctx.decoded); !errors.empty()) {
     return registration::Invalid{registration::ToFieldMessages(errors)};
   }
-  ctx.flow.transient_payload = identity::Json::parse(ctx.decoded["transient_payload"].dump());
+  ctx.flow.transient_payload = ctx.decoded["transient_payload"];
   const std::string csrf = ctx.decoded.value("csrf_token", "");
   if (auto s = registration::VerifyRequestOrigin(ctx.request, ctx.flow, csrf); !s.ok()) {
     return registration::Failed{std::move(s).error()};
@@ -85,7 +85,7 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
     return OnPassword(text::Required("password"));
   }
 
-  ctx.identity.traits = identity::Json::parse(ctx.decoded["traits"].dump());
+  ctx.identity.traits = ctx.decoded["traits"];
   auto validation = identity::ValidateTraits(ctx.schema, ctx.identity, clock_);
   if (!validation.ok()) {
     return registration::Invalid{registration::ToFieldMessages(validation.errors)};

@@ -48,13 +48,12 @@ Result<std::shared_ptr<const registration::BodySchema>> ProfileStrategy::BodySch
   if (const auto it = body_schemas_.find(schema.id); it != body_schemas_.end()) {
     return it->second;
   }
-  const nlohmann::json properties = {
+  const Json properties = {
       {"csrf_token", {{"type", "string"}}},
       {"screen", {{"type", "string"}, {"enum", {"credential-selection", "previous"}}}},
       {"method", {{"type", "string"}}},
       {"transient_payload", {{"type", "object"}}}};
-  ATRIUM_ASSIGN_OR_RETURN(auto built,
-                          registration::BodySchema::Build(schema, properties, nlohmann::json()));
+  ATRIUM_ASSIGN_OR_RETURN(auto built, registration::BodySchema::Build(schema, properties, Json()));
   body_schemas_[schema.id] = built;
   return built;
 }
@@ -77,7 +76,7 @@ Outcome ProfileStrategy::Register(registration::SubmitContext& ctx) {
     return registration::Invalid{registration::ToFieldMessages(errors)};
   }
   registration::Flow& flow = ctx.flow;
-  const nlohmann::json& traits = ctx.decoded["traits"];
+  const Json& traits = ctx.decoded["traits"];
   const bool back = screen == "previous" || (screen.empty() && method == "profile:back");
 
   flow.ui.ResetMessages();
@@ -95,7 +94,7 @@ Outcome ProfileStrategy::Register(registration::SubmitContext& ctx) {
     }
     identity::Identity probe;
     probe.schema_id = ctx.schema.id;
-    probe.traits = identity::Json::parse(traits.dump());
+    probe.traits = traits;
     const auto validation = identity::ValidateTraits(ctx.schema, probe, clock_);
     if (!validation.ok()) {
       return registration::Invalid{registration::ToFieldMessages(validation.errors)};
@@ -113,7 +112,7 @@ Outcome ProfileStrategy::Register(registration::SubmitContext& ctx) {
   registration::CopyTraitsIntoNodes(flow, traits);
   registration::RefreshCsrf(flow, ctx.request);
   ui::SortNodes(flow.ui.nodes, ctx.schema.leaf_keys);
-  flow.transient_payload = identity::Json::parse(ctx.decoded["transient_payload"].dump());
+  flow.transient_payload = ctx.decoded["transient_payload"];
   return registration::FormUpdated{};
 }
 
