@@ -1,6 +1,9 @@
 #include "api/envelope.h"
 
+#include <spdlog/spdlog.h>
+
 #include "base/json.h"
+#include "base/random.h"
 
 namespace atrium::api {
 namespace {
@@ -113,16 +116,27 @@ std::string_view StatusText(int status) {
 
 Json ErrorObject(const Error& e, std::string_view request_id) {
   const int status = HttpStatus(e.code);
+  // A failure on our side (the database, an internal fault) is the operator's business: its
+  // cause can name hosts, ports or queries, so it goes to the log under a request id, and the
+  // client gets the id and the standard message only.
+  const bool ours = e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kInternal;
+  std::string id(request_id);
+  if (ours) {
+    if (id.empty()) {
+      id = NewUuid();
+    }
+    spdlog::error("request {}: {} ({})", id, e.reason, StatusText(status));
+  }
   Json j;
   if (!e.id.empty()) {
     j["id"] = e.id;
   }
   j["code"] = status;
   j["status"] = StatusText(status);
-  if (!request_id.empty()) {
-    j["request"] = request_id;
+  if (!id.empty()) {
+    j["request"] = id;
   }
-  if (!e.reason.empty()) {
+  if (!e.reason.empty() && !ours) {
     j["reason"] = e.reason;
   }
   if (e.details.is_object() && !e.details.empty()) {

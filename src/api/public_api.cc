@@ -1,6 +1,9 @@
 #include "api/public_api.h"
 
+#include <spdlog/spdlog.h>
+
 #include "api/envelope.h"
+#include "base/ip.h"
 #include "base/json.h"
 #include "base/random.h"
 #include "base/strings.h"
@@ -17,37 +20,34 @@ const std::vector<std::string> kJsonRequestOffers = {"text/html", "text/*", "*/*
                                                      "application/json"};
 const std::vector<std::string> kAcceptsJsonOffers = {"text/html", "application/json"};
 
+std::string RequestId(const http::Request& req) {
+  return std::string(req.Header("X-Request-ID").value_or(""));
+}
+
 std::string StringQuery(const http::Request& req, std::string_view name) {
   return req.Query(name).value_or("");
 }
 
-bool IsPrivateIp(std::string_view ip) {
-  return ip.starts_with("10.") || ip.starts_with("192.168.") || ip.starts_with("127.") ||
-         ip == "::1" || ip.starts_with("fc") || ip.starts_with("fd") ||
-         (ip.starts_with("172.") && [&] {
-           const auto parts = Split(ip, '.');
-           if (parts.size() < 2) {
-             return false;
-           }
-           int second = 0;
-           for (const char c : parts[1]) {
-             second = second * 10 + (c - '0');
-           }
-           return second >= 16 && second <= 31;
-         }());
-}
-
-std::string ClientIp(const http::Request& req) {
+// The client's address. Forwarding headers are believed only when the peer is a configured
+// trusted proxy (anyone else could write them); X-Forwarded-For is read from the right, skipping
+// the trusted proxies on the way, so that a client cannot prepend an address of its choosing.
+std::string ClientIp(const http::Request& req, const IpRanges& trusted) {
+  if (trusted.empty() || !trusted.Contains(req.remote_address)) {
+    return req.remote_address;
+  }
   for (const char* h : {"True-Client-IP", "Cf-Connecting-IP", "X-Real-IP"}) {
-    if (auto v = req.Header(h); v && !v->empty()) {
+    if (auto v = req.Header(h); v && IpAddress::Parse(*v)) {
       return std::string(TrimSpace(*v));
     }
   }
   if (auto xff = req.Header("X-Forwarded-For"); xff && !xff->empty()) {
-    const auto parts = Split(*xff, ',');
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    const auto hops = Split(*xff, ',');
+    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
       const std::string_view ip = TrimSpace(*it);
-      if (!ip.empty() && !IsPrivateIp(ip)) {
+      if (!IpAddress::Parse(ip)) {
+        break;
+      }
+      if (!trusted.Contains(ip) || std::next(it) == hops.rend()) {
         return std::string(ip);
       }
     }
@@ -177,7 +177,8 @@ void PublicApi::RegisterAdmin(http::Router& router) const {
   router.Add("GET", "/health/ready", [this](const http::Request& req) { return Ready(req); });
 }
 
-std::optional<session::Session> PublicApi::SessionOf(const http::Request& req) const {
+Result<std::optional<session::Session>> PublicApi::SessionOf(const http::Request& req) const {
+  using Out = std::optional<session::Session>;
   std::optional<std::string> cookie_token;
   if (auto cookie = req.Cookie(d_.config.session.cookie.name)) {
     cookie_token = d_.session_cookies.Decode(*cookie, d_.clock.Now());
@@ -185,25 +186,29 @@ std::optional<session::Session> PublicApi::SessionOf(const http::Request& req) c
   const auto token = session::TokenFromRequest(req.Header("X-Session-Token"), cookie_token,
                                                req.Header("Authorization"));
   if (!token) {
-    return std::nullopt;
+    return Out();
   }
-  auto found = d_.sessions.GetSessionByToken(*token);
-  if (!found.ok() || !found->has_value() || !(*found)->IsActive(d_.clock.Now())) {
-    return std::nullopt;  // unknown, expired or revoked tokens count as "no session"
+  // A store that cannot answer is not "no session": a client told 401 would sign its user out.
+  ATRIUM_ASSIGN_OR_RETURN(auto found, d_.sessions.GetSessionByToken(*token));
+  if (!found || !found->IsActive(d_.clock.Now())) {
+    return Out();  // unknown, expired or revoked tokens count as "no session"
   }
-  return std::move(**found);
+  return found;
 }
 
-registration::RequestContext PublicApi::Context(const http::Request& req, bool csrf_active,
-                                                std::string* new_csrf_cookie) const {
+Result<registration::RequestContext> PublicApi::Context(const http::Request& req, bool csrf_active,
+                                                        std::string* new_csrf_cookie) const {
   registration::RequestContext ctx;
   std::string scheme = req.tls ? "https" : "http";
-  if (auto proto = req.Header("X-Forwarded-Proto"); proto && !proto->empty()) {
-    scheme = std::string(*proto);
-  }
   std::string host(req.Header("Host").value_or(""));
-  if (auto fwd = req.Header("X-Forwarded-Host"); host.empty() && fwd) {
-    host = std::string(*fwd);
+  if (d_.trusted_proxies.Contains(req.remote_address)) {
+    if (auto proto = req.Header("X-Forwarded-Proto");
+        proto && (*proto == "https" || *proto == "http")) {
+      scheme = std::string(*proto);
+    }
+    if (auto fwd = req.Header("X-Forwarded-Host"); fwd && !fwd->empty()) {
+      host = std::string(*fwd);
+    }
   }
   ctx.url = scheme + "://" + host + req.target;
   const auto accept = req.Header("Accept");
@@ -216,7 +221,7 @@ registration::RequestContext PublicApi::Context(const http::Request& req, bool c
   const auto mode = req.Header("Sec-Fetch-Mode");
   ctx.ajax = mode && (*mode == "cors" || *mode == "same-origin");
   ctx.json_content_type = content_type && content_type->starts_with("application/json");
-  ctx.session = SessionOf(req);
+  ATRIUM_ASSIGN_OR_RETURN(ctx.session, SessionOf(req));
 
   const auto cookies = req.Cookies();
   ctx.has_cookie_header = !cookies.empty();
@@ -235,7 +240,7 @@ registration::RequestContext PublicApi::Context(const http::Request& req, bool c
   const auto origin = req.Header("Origin");
   ctx.has_origin = origin && !origin->empty();
 
-  ctx.ip_address = ClientIp(req);
+  ctx.ip_address = ClientIp(req, d_.trusted_proxies);
   const auto agents = req.HeaderValues("User-Agent");
   if (!agents.empty()) {
     std::string ua;
@@ -270,7 +275,7 @@ http::Response PublicApi::Render(const http::Request& req, const registration::R
                                  registration::Reply reply,
                                  const std::string& new_csrf_cookie) const {
   using Kind = registration::Reply::Kind;
-  const std::string request_id(req.Header("X-Request-ID").value_or(""));
+  const std::string request_id = RequestId(req);
   http::Response res;
   switch (reply.kind) {
     case Kind::kJson:
@@ -337,7 +342,11 @@ http::Response PublicApi::Render(const http::Request& req, const registration::R
 
 http::Response PublicApi::InitBrowser(const http::Request& req) const {
   std::string new_cookie;
-  const auto ctx = Context(req, true, &new_cookie);
+  const auto context = Context(req, true, &new_cookie);
+  if (!context.ok()) {
+    return ErrorResponse(context.error(), RequestId(req));
+  }
+  const auto& ctx = *context;
   if (!QueryIsValidUtf8(req)) {
     return Render(req, ctx,
                   registration::Reply::Forward(
@@ -349,7 +358,11 @@ http::Response PublicApi::InitBrowser(const http::Request& req) const {
 
 http::Response PublicApi::InitApi(const http::Request& req) const {
   std::string unused;
-  const auto ctx = Context(req, false, &unused);
+  const auto context = Context(req, false, &unused);
+  if (!context.ok()) {
+    return ErrorResponse(context.error(), RequestId(req));
+  }
+  const auto& ctx = *context;
   if (!QueryIsValidUtf8(req)) {
     return Render(req, ctx,
                   registration::Reply::ErrorJson(
@@ -361,13 +374,21 @@ http::Response PublicApi::InitApi(const http::Request& req) const {
 
 http::Response PublicApi::GetFlow(const http::Request& req) const {
   std::string new_cookie;
-  const auto ctx = Context(req, true, &new_cookie);
+  const auto context = Context(req, true, &new_cookie);
+  if (!context.ok()) {
+    return ErrorResponse(context.error(), RequestId(req));
+  }
+  const auto& ctx = *context;
   return Render(req, ctx, d_.registration.GetFlow(ctx, StringQuery(req, "id")), new_cookie);
 }
 
 http::Response PublicApi::Submit(const http::Request& req) const {
   std::string unused;
-  const auto ctx = Context(req, false, &unused);
+  const auto context = Context(req, false, &unused);
+  if (!context.ok()) {
+    return ErrorResponse(context.error(), RequestId(req));
+  }
+  const auto& ctx = *context;
   registration::SubmitParams params;
   params.flow_id = StringQuery(req, "flow");
   auto body = DecodeBody(req);
@@ -380,13 +401,16 @@ http::Response PublicApi::Submit(const http::Request& req) const {
 }
 
 http::Response PublicApi::WhoAmI(const http::Request& req) const {
-  const std::string request_id(req.Header("X-Request-ID").value_or(""));
-  auto s = SessionOf(req);
-  http::Response res =
-      s ? JsonResponse(200, s->ToJson(d_.config.serve_public.base_url, d_.clock.Now()))
-        : ErrorResponse(flow::NoSessionCredentials(), request_id);
-  if (s) {
+  const std::string request_id = RequestId(req);
+  auto found = SessionOf(req);
+  http::Response res;
+  if (!found.ok()) {
+    res = ErrorResponse(found.error(), request_id);
+  } else if (const auto& s = *found) {
+    res = JsonResponse(200, s->ToJson(d_.config.serve_public.base_url, d_.clock.Now()));
     res.SetHeader("X-Kratos-Authenticated-Identity-Id", s->identity_id);
+  } else {
+    res = ErrorResponse(flow::NoSessionCredentials(), request_id);
   }
   res.SetHeader("Cache-Control", "private, no-cache, no-store, must-revalidate");
   res.SetHeader("Vary", "Cookie");
@@ -394,7 +418,7 @@ http::Response PublicApi::WhoAmI(const http::Request& req) const {
 }
 
 http::Response PublicApi::GetError(const http::Request& req) const {
-  const std::string request_id(req.Header("X-Request-ID").value_or(""));
+  const std::string request_id = RequestId(req);
   std::string id = StringQuery(req, "id");
   if (id.empty()) {
     id = StringQuery(req, "error");
@@ -451,9 +475,11 @@ http::Response PublicApi::GetSchema(const http::Request& req) const {
   return JsonResponse(200, s->document);
 }
 
-http::Response PublicApi::Ready(const http::Request&) const {
+http::Response PublicApi::Ready(const http::Request& req) const {
   if (auto s = d_.ready(); !s.ok()) {
-    return JsonResponse(503, {{"errors", {{"database", s.error().reason}}}});
+    // The cause goes to the log, not to whoever probes the public port.
+    spdlog::error("request {}: readiness: {}", RequestId(req), s.error().reason);
+    return JsonResponse(503, {{"errors", {{"database", "the database is unavailable"}}}});
   }
   return JsonResponse(200, {{"status", "ok"}});
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/ip.h"
 #include "config/config.h"
 #include "flow/error_store.h"
 #include "http/http.h"
@@ -24,7 +25,8 @@ struct PublicApiDeps {
   flow::ErrorStore& errors;
   const session::CookieCodec& session_cookies;
   const Clock& clock;
-  std::function<Status()> ready;  // /health/ready probe (database ping)
+  const IpRanges& trusted_proxies;  // peers whose forwarding headers are believed
+  std::function<Status()> ready;    // /health/ready probe (database ping)
 };
 
 class PublicApi final {
@@ -49,9 +51,11 @@ class PublicApi final {
   http::Response Ready(const http::Request& req) const;
 
   // CSRF-active routes issue a cookie when the request lacks a valid one.
-  registration::RequestContext Context(const http::Request& req, bool csrf_active,
-                                       std::string* new_csrf_cookie) const;
-  std::optional<session::Session> SessionOf(const http::Request& req) const;
+  // Unavailable when the session store cannot answer.
+  Result<registration::RequestContext> Context(const http::Request& req, bool csrf_active,
+                                               std::string* new_csrf_cookie) const;
+  // The request's active session, nullopt for none; Unavailable when the store cannot answer.
+  Result<std::optional<session::Session>> SessionOf(const http::Request& req) const;
   http::Response Render(const http::Request& req, const registration::RequestContext& ctx,
                         registration::Reply reply, const std::string& new_csrf_cookie) const;
   std::string CsrfSetCookie(const std::string& value) const;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/public_api.h"
+#include "base/ip.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "hash/hasher.h"
@@ -59,6 +60,7 @@ void ApplyDevDefaults(config::Config& c) {
 struct Application::Parts {
   config::Config config;
   SystemClock clock;
+  IpRanges trusted_proxies;
   std::unique_ptr<store::Database> store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
   std::unique_ptr<session::CookieCodec> cookies;
@@ -84,6 +86,11 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   config::Config& c = p->config;
   ApplyDevDefaults(c);
 
+  auto proxies = IpRanges::Parse(c.trusted_proxies);
+  if (!proxies.ok()) {
+    return Error::InvalidArgument("atrium.trusted_proxies: " + proxies.error().reason);
+  }
+  p->trusted_proxies = std::move(proxies).value();
   ATRIUM_ASSIGN_OR_RETURN(p->store, OpenDatabase(c.dsn, std::max(4, c.worker_threads)));
   if (c.dev || c.dsn == "memory") {
     ATRIUM_RETURN_IF_ERROR(p->store->Migrate());
@@ -122,7 +129,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   store::Database* db = p->store.get();
   p->api = std::make_unique<api::PublicApi>(
       api::PublicApiDeps{c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies,
-                         p->clock, [db] { return db->Ping(); }});
+                         p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
   p->ui = std::make_unique<webui::WebUi>(c, *p->api);
   p->ui->Register(p->public_router);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/ip.h"
 #include "base/random.h"
 #include "base/result.h"
 #include "base/strings.h"
@@ -80,6 +81,29 @@ TEST(Strings, ValidatesUtf8) {
 }
 
 TEST(Strings, QuotesLikeGo) { EXPECT_EQ(GoQuote("https://x\"y"), "\"https://x\\\"y\""); }
+
+TEST(IpRanges, MatchesAddressesAndCidrRangesOfBothFamilies) {
+  const auto r = IpRanges::Parse({"10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1"});
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_TRUE(r->Contains("10.200.3.4"));
+  EXPECT_FALSE(r->Contains("11.0.0.1"));
+  EXPECT_TRUE(r->Contains("192.168.1.7"));
+  EXPECT_FALSE(r->Contains("192.168.1.8"));
+  EXPECT_TRUE(r->Contains("fd12::1"));
+  EXPECT_FALSE(r->Contains("fe80::1"));
+  EXPECT_TRUE(r->Contains("::1"));
+  EXPECT_FALSE(r->Contains("127.0.0.1"));
+  EXPECT_FALSE(r->Contains("not an address"));
+  EXPECT_FALSE(IpRanges().Contains("10.0.0.1"));
+  const auto odd = IpRanges::Parse({"10.1.0.0/15"});
+  ASSERT_TRUE(odd.ok());
+  EXPECT_TRUE(odd->Contains("10.0.255.255"));
+  EXPECT_TRUE(odd->Contains("10.1.0.1"));
+  EXPECT_FALSE(odd->Contains("10.2.0.1"));
+  for (const char* bad : {"10.0.0.0/33", "x", "10.0.0.0/", "::/129", "10.0.0.0/8x"}) {
+    EXPECT_FALSE(IpRanges::Parse({bad}).ok()) << bad;
+  }
+}
 
 }  // namespace
 }  // namespace atrium

@@ -89,6 +89,9 @@ int Run(int argc, char** argv) {
     return Fail(config.error());
   }
   ConfigureLogging(*config);
+  for (const auto& warning : config->warnings) {
+    spdlog::warn("configuration: {}", warning);
+  }
   auto application = app::Application::Create(std::move(config).value());
   if (!application.ok()) {
     return Fail(application.error());

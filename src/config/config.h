@@ -148,6 +148,16 @@ struct OAuth2Provider {
   bool override_return_to = false;
 };
 
+// Housekeeping of expired flows, sessions and old error records (`atrium cleanup` and the
+// background sweeper of `atrium serve`). Kratos keys database.cleanup.*, plus Atrium's own.
+struct Cleanup {
+  int batch_size = 100;                               // rows per delete statement
+  Duration sleep_tables = std::chrono::minutes(1);    // pause between tables (database.cleanup)
+  Duration older_than = Duration::zero();             // keep expired rows this much longer
+  Duration interval = std::chrono::minutes(10);       // background sweep period; zero = off
+  Duration error_retention = std::chrono::hours(24);  // error records older than this go
+};
+
 struct Config {
   bool dev = false;
   ServeEndpoint serve_public;
@@ -162,9 +172,17 @@ struct Config {
   Secrets secrets;
   Log log;
   OAuth2Provider oauth2_provider;
+  Cleanup cleanup;
   // Threads serving HTTP (0 = number of cores) and the database/blocking worker pool size.
   int io_threads = 0;
   int worker_threads = 16;
+  // Peers whose forwarding headers (X-Forwarded-For, X-Real-IP, True-Client-IP, ...) are believed:
+  // IP addresses or CIDR ranges. Empty: the peer address is the client address.
+  std::vector<std::string> trusted_proxies;
+
+  // What the loader wants the operator to know (keys accepted but not implemented, ...); logged
+  // once at start-up.
+  std::vector<std::string> warnings;
 
   bool CookiesSecure() const { return cookies.secure.value_or(!dev); }
   bool SessionCookieSecure() const { return session.cookie.secure.value_or(CookiesSecure()); }

@@ -1,9 +1,13 @@
 #include "config/loader.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 #include <gtest/gtest.h>
+
+#include "config/bindings.h"
+#include "config/catalogue.h"
 
 namespace atrium::config {
 namespace {
@@ -157,6 +161,248 @@ TEST_F(LoaderTest, RequiredKeysOutsideDevMode) {
   EXPECT_NE(c.error().reason.find("secrets.cookie: missing required key"), std::string::npos);
   const auto short_secret = Load(std::string(kMinimal) + "secrets: {cookie: [short]}\n");
   ASSERT_FALSE(short_secret.ok());
+}
+
+// Issue 10, item 10: the five configurations of Kratos' own quickstart (contrib/quickstart/kratos
+// in ory/kratos) start. Written here with the same keys and values, compacted; the identity
+// schema and DSN of the ones that take them from elsewhere come from kMinimal.
+constexpr char kQuickstartAllStrategies[] = R"(
+version: v0.13.0
+dsn: memory
+serve: {public: {base_url: "http://localhost:4433/", cors: {enabled: true}},
+        admin: {base_url: "http://kratos:4434/"}}
+session: {whoami: {required_aal: aal1}}
+selfservice:
+  default_browser_return_url: http://localhost:4455/
+  allowed_return_urls: [http://localhost:4455, http://localhost:19006/Callback,
+                        "exp://localhost:8081/--/Callback"]
+  methods:
+    password: {enabled: true}
+    webauthn: {enabled: true, config: {passwordless: true, rp: {display_name: Your Application name,
+               id: localhost, origin: "http://localhost:4455"}}}
+    passkey: {enabled: true, config: {rp: {display_name: Your Application name, id: localhost,
+              origins: ["http://localhost:4455"]}}}
+  flows:
+    error: {ui_url: http://localhost:4455/error}
+    settings: {ui_url: http://localhost:4455/settings, privileged_session_max_age: 15m,
+               required_aal: aal1}
+    recovery: {enabled: true, ui_url: http://localhost:4455/recovery, use: code}
+    verification: {enabled: false, ui_url: http://localhost:4455/verification, use: code,
+                   after: {default_browser_return_url: "http://localhost:4455/"}}
+    logout: {after: {default_browser_return_url: http://localhost:4455/login}}
+    login: {ui_url: http://localhost:4455/login, lifespan: 10m}
+    registration:
+      enable_legacy_one_step: false
+      lifespan: 10m
+      ui_url: http://localhost:4455/registration
+      after:
+        passkey: {hooks: [{hook: session}]}
+        webauthn: {hooks: [{hook: session}]}
+        password: {hooks: [{hook: session}, {hook: show_verification_ui}]}
+log: {level: debug, format: text, leak_sensitive_values: true}
+secrets: {cookie: [PLEASE-CHANGE-ME-I-AM-VERY-INSECURE], cipher: [32-LONG-SECRET-NOT-SECURE-AT-ALL]}
+ciphers: {algorithm: xchacha20-poly1305}
+hashers: {algorithm: bcrypt, bcrypt: {cost: 8}}
+identity:
+  default_schema_id: default
+  schemas: [{id: default, url: "file://./identity.schema.json"}]
+courier: {smtp: {connection_uri: "smtps://test:test@mailslurper:1025/?skip_ssl_verify=true"}}
+)";
+
+constexpr char kQuickstartCloud[] = R"(
+version: v0.13.0
+dsn: memory
+serve: {public: {base_url: "http://localhost:4455/", cors: {enabled: true}},
+        admin: {base_url: "http://kratos:4434/"}}
+selfservice:
+  default_browser_return_url: http://localhost:4455/ui/welcome
+  allowed_return_urls: [http://localhost:4455]
+  methods: {password: {enabled: true}}
+  flows:
+    error: {ui_url: http://localhost:4455/ui/error}
+    settings: {ui_url: http://localhost:4455/ui/settings, privileged_session_max_age: 15m}
+    recovery: {enabled: true, ui_url: http://localhost:4455/ui/recovery}
+    verification: {enabled: true, ui_url: http://localhost:4455/ui/verification,
+                   after: {default_browser_return_url: http://localhost:4455/ui/welcome}}
+    logout: {after: {default_browser_return_url: http://localhost:4455/ui/login}}
+    login: {ui_url: http://localhost:4455/ui/login}
+    registration: {ui_url: http://localhost:4455/ui/registration,
+                   after: {password: {hooks: [{hook: session}]}}}
+log: {level: info, format: text}
+secrets: {cookie: [PLEASE-CHANGE-ME-I-AM-VERY-INSECURE]}
+hashers: {algorithm: bcrypt, bcrypt: {cost: 8}}
+identity:
+  default_schema_id: preset://email
+  schemas: [{id: "preset://email", url: "file:///etc/config/kratos/identity.schema.json"}]
+courier: {smtp: {connection_uri: "smtps://test:test@mailslurper:1025/?skip_ssl_verify=true"}}
+)";
+
+constexpr char kQuickstartEmailPassword[] = R"(
+version: v0.13.0
+dsn: memory
+serve: {public: {base_url: "http://127.0.0.1:4433/", cors: {enabled: true}},
+        admin: {base_url: "http://kratos:4434/"}}
+selfservice:
+  default_browser_return_url: http://127.0.0.1:4455/welcome
+  allowed_return_urls: [http://127.0.0.1:4455, http://localhost:19006/Callback,
+                        "exp://localhost:8081/--/Callback"]
+  methods:
+    password: {enabled: true}
+    totp: {config: {issuer: Kratos}, enabled: true}
+    lookup_secret: {enabled: true}
+    link: {enabled: true}
+    code: {enabled: true}
+  flows:
+    error: {ui_url: http://127.0.0.1:4455/error}
+    settings: {ui_url: http://127.0.0.1:4455/settings, privileged_session_max_age: 15m,
+               required_aal: highest_available}
+    recovery: {enabled: true, ui_url: http://127.0.0.1:4455/recovery, use: code}
+    verification: {enabled: true, ui_url: http://127.0.0.1:4455/verification, use: code,
+                   after: {default_browser_return_url: http://127.0.0.1:4455/welcome}}
+    logout: {after: {default_browser_return_url: http://127.0.0.1:4455/login}}
+    login: {ui_url: http://127.0.0.1:4455/login, lifespan: 10m}
+    registration: {lifespan: 10m, ui_url: http://127.0.0.1:4455/registration,
+                   after: {password: {hooks: [{hook: session}, {hook: show_verification_ui}]}}}
+log: {level: debug, format: text, leak_sensitive_values: true}
+secrets: {cookie: [PLEASE-CHANGE-ME-I-AM-VERY-INSECURE], cipher: [32-LONG-SECRET-NOT-SECURE-AT-ALL]}
+ciphers: {algorithm: xchacha20-poly1305}
+hashers: {algorithm: bcrypt, bcrypt: {cost: 8}}
+identity:
+  default_schema_id: default
+  schemas: [{id: default, url: "file:///etc/config/kratos/identity.schema.json"}]
+courier: {smtp: {connection_uri: "smtps://test:test@mailslurper:1025/?skip_ssl_verify=true"}}
+feature_flags: {use_continue_with_transitions: true}
+)";
+
+// The passkey quickstart takes dsn and the identity schema from another file.
+constexpr char kQuickstartPasskey[] = R"(
+serve: {public: {base_url: "http://localhost:4433/", cors: {enabled: true}},
+        admin: {base_url: "http://kratos:4434/"}}
+session: {whoami: {required_aal: aal1}}
+selfservice:
+  default_browser_return_url: http://localhost:4455/welcome
+  allowed_return_urls: [http://localhost:4455, http://localhost:19006/Callback,
+                        "exp://example.com/Callback", "https://www.ory.sh/", "https://example.org/",
+                        "https://www.example.org/"]
+  methods:
+    link: {config: {lifespan: 1h}}
+    code: {config: {lifespan: 1h}}
+    totp: {enabled: true, config: {issuer: issuer.ory.sh}}
+    lookup_secret: {enabled: true}
+    webauthn: {enabled: true, config: {passwordless: true, rp: {id: localhost,
+               origins: ["http://localhost:4455"], display_name: Ory}}}
+    passkey: {enabled: true, config: {rp: {id: localhost, origins: ["http://localhost:4455"],
+              display_name: Ory}}}
+  flows:
+    settings: {ui_url: http://localhost:4455/settings, privileged_session_max_age: 5m,
+               required_aal: aal1}
+    logout: {after: {default_browser_return_url: http://localhost:4455/login}}
+    registration:
+      ui_url: http://localhost:4455/registration
+      after:
+        password: {hooks: [{hook: session}]}
+        webauthn: {hooks: [{hook: session}]}
+        passkey: {hooks: [{hook: session}]}
+    login: {ui_url: http://localhost:4455/login}
+    error: {ui_url: http://localhost:4455/error}
+    verification: {ui_url: http://localhost:4455/verify}
+    recovery: {ui_url: http://localhost:4455/recovery}
+log: {level: debug, format: text, leak_sensitive_values: true}
+secrets: {cookie: [PLEASE-CHANGE-ME-I-AM-VERY-INSECURE], cipher: [32-LONG-SECRET-NOT-SECURE-AT-ALL]}
+ciphers: {algorithm: xchacha20-poly1305}
+hashers: {algorithm: bcrypt, bcrypt: {cost: 8}}
+dsn: memory
+identity: {schemas: [{id: default, url: "file:///etc/config/kratos/identity.schema.json"}]}
+)";
+
+// The oidc quickstart adds social sign-in to the email-password one.
+constexpr char kQuickstartOidc[] = R"(
+selfservice:
+  methods:
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - id: github
+            provider: github
+            client_id: x
+            client_secret: y
+            mapper_url: file:///etc/config/kratos/oidc.github.jsonnet
+            scope: [user:email]
+dsn: memory
+identity: {schemas: [{id: default, url: "file:///etc/config/kratos/identity.schema.json"}]}
+secrets: {cookie: [PLEASE-CHANGE-ME-I-AM-VERY-INSECURE]}
+)";
+
+bool HasWarning(const Config& c, std::string_view fragment) {
+  return std::any_of(c.warnings.begin(), c.warnings.end(),
+                     [&](const std::string& w) { return w.find(fragment) != std::string::npos; });
+}
+
+TEST_F(LoaderTest, KratosQuickstartConfigurationsStart) {
+  for (const char* yaml : {kQuickstartAllStrategies, kQuickstartCloud, kQuickstartEmailPassword,
+                           kQuickstartPasskey, kQuickstartOidc}) {
+    const auto c = Load(yaml);
+    ASSERT_TRUE(c.ok()) << c.error().reason << "\n" << yaml;
+  }
+}
+
+TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
+  const auto all = Load(kQuickstartAllStrategies);
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(HasWarning(*all, "ciphers: accepted but not implemented"));
+  EXPECT_TRUE(HasWarning(*all, "selfservice.flows.settings: accepted but not implemented"));
+  EXPECT_TRUE(HasWarning(*all, "courier: accepted but not implemented"));
+  EXPECT_TRUE(HasWarning(*all, "selfservice.methods.passkey.enabled: the passkey method"));
+  EXPECT_TRUE(HasWarning(*all, "after.password.hooks.1: the show_verification_ui hook"));
+  EXPECT_FALSE(HasWarning(*all, "version"));
+  EXPECT_FALSE(HasWarning(*all, "after.password.hooks.0"));
+  EXPECT_EQ(std::count_if(all->warnings.begin(), all->warnings.end(),
+                          [](const std::string& w) { return w.starts_with("courier"); }),
+            1);
+  const auto oidc = Load(kQuickstartOidc);
+  ASSERT_TRUE(oidc.ok());
+  EXPECT_TRUE(HasWarning(*oidc, "selfservice.methods.oidc.enabled: the oidc method"));
+  EXPECT_TRUE(HasWarning(*oidc, "selfservice.methods.oidc.config: accepted but not implemented"));
+  const auto plain = Load(kMinimal);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->warnings.empty()) << plain->warnings.front();
+}
+
+TEST_F(LoaderTest, KeysKratosDoesNotKnowStillStopTheStart) {
+  for (const char* bad : {"courier: {smtp: {connection_urii: x}}\n",
+                          "selfservice: {methods: {totp: {enabledd: true}}}\n",
+                          "selfservice: {flows: {login: {after: {password: {hookz: []}}}}}\n",
+                          "atrium: {io_thread: 2}\n", "nonsense: 1\n"}) {
+    const auto c = Load(std::string(kMinimal) + bad);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.error().reason.find("unknown configuration key"), std::string::npos)
+        << c.error().reason;
+  }
+  const auto shape = Load(std::string(kMinimal) + "selfservice: {methods: {totp: [1]}}\n");
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().reason.find("selfservice.methods.totp: expected a mapping, got a list"),
+            std::string::npos)
+      << shape.error().reason;
+}
+
+TEST_F(LoaderTest, EveryKeyAtriumReadsIsAKeyKratosOrAtriumDefines) {
+  for (const auto& b : Bindings()) {
+    EXPECT_NE(Catalogue::Get().Find(b.path), nullptr) << b.path;
+  }
+}
+
+TEST_F(LoaderTest, EnvironmentReachesEveryKratosKey) {
+  // A key Atrium does not read is still set (and warned about), like in Kratos.
+  const auto c = Load(kMinimal, {{"SELFSERVICE_METHODS_OIDC_ENABLED", "true"},
+                                 {"SELFSERVICE_FLOWS_LOGIN_UI_URL", "https://x/login"},
+                                 {"IDENTITY_SCHEMAS", R"([{"id":"a","url":"file:///a.json"}])"},
+                                 {"UNRELATED_VARIABLE", "1"}});
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  EXPECT_TRUE(c->selfservice.methods.oidc_enabled);
+  EXPECT_TRUE(HasWarning(*c, "selfservice.flows.login: accepted but not implemented"));
+  ASSERT_EQ(c->identity_schemas.size(), 1u);
+  EXPECT_EQ(c->identity_schemas[0].id, "a");
 }
 
 }  // namespace

@@ -1,0 +1,413 @@
+#include "config/bindings.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "base/strings.h"
+#include "base/time.h"
+
+namespace atrium::config {
+namespace {
+
+// An accessor of one Config field, for the table below.
+#define ATRIUM_FIELD(member) [](Config& c) -> auto& { return c.member; }
+
+std::string TypeOf(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::boolean:
+      return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "integer";
+    case Json::value_t::number_float:
+      return "number";
+    case Json::value_t::array:
+      return "list";
+    case Json::value_t::object:
+      return "mapping";
+    default:
+      return "null";
+  }
+}
+
+std::string OneOfText(const std::vector<std::string>& allowed) {
+  std::string list;
+  for (const auto& a : allowed) {
+    list += (list.empty() ? "" : ", ") + a;
+  }
+  return list;
+}
+
+template <typename Field>
+Binding String(std::string path, Field field, std::vector<std::string> allowed = {}) {
+  return {std::move(path), EnvKind::kString,
+          [field, allowed = std::move(allowed)](const Json& v, Config& c) -> std::string {
+            if (!v.is_string()) {
+              return "expected a string, got " + TypeOf(v);
+            }
+            const auto& s = v.get_ref<const std::string&>();
+            if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+              return "must be one of " + OneOfText(allowed) + ", got " + GoQuote(s);
+            }
+            field(c) = s;
+            return "";
+          }};
+}
+
+template <typename Field>
+Binding Integer(std::string path, Field field, int64_t min, int64_t max) {
+  return {std::move(path), EnvKind::kInteger, [field, min, max](const Json& v, Config& c) {
+            if (!v.is_number_integer()) {
+              return "expected an integer, got " + TypeOf(v);
+            }
+            const int64_t x = v.get<int64_t>();
+            if (x < min || x > max) {
+              return "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                     ", got " + std::to_string(x);
+            }
+            using T = std::remove_reference_t<decltype(field(c))>;
+            field(c) = static_cast<T>(x);
+            return std::string();
+          }};
+}
+
+// Booleans; Kratos' schema types some flags as strings ("true"), which are taken too.
+template <typename Field>
+Binding Boolean(std::string path, Field field) {
+  return {std::move(path), EnvKind::kBoolean, [field](const Json& v, Config& c) {
+            if (v.is_boolean()) {
+              field(c) = v.get<bool>();
+              return std::string();
+            }
+            if (v.is_string() && (v == "true" || v == "false")) {
+              field(c) = v == "true";
+              return std::string();
+            }
+            return "expected a boolean, got " + TypeOf(v);
+          }};
+}
+
+// Go durations ("1h", "10m", "90s"); zero only where it means "off".
+template <typename Field>
+Binding Dur(std::string path, Field field, bool allow_zero = false) {
+  return {std::move(path), EnvKind::kString, [field, allow_zero](const Json& v, Config& c) {
+            const auto d =
+                v.is_string() ? ParseGoDuration(v.get_ref<const std::string&>()) : std::nullopt;
+            if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero)) {
+              return std::string("expected a duration such as \"1h\" or \"10m\", got ") +
+                     (v.is_string() ? GoQuote(v.get_ref<const std::string&>()) : TypeOf(v));
+            }
+            field(c) = *d;
+            return std::string();
+          }};
+}
+
+template <typename Field>
+Binding StringList(std::string path, Field field) {
+  return {std::move(path), EnvKind::kStringList, [field](const Json& v, Config& c) {
+            if (!v.is_array()) {
+              return "expected a list, got " + TypeOf(v);
+            }
+            std::vector<std::string> out;
+            for (size_t i = 0; i < v.size(); ++i) {
+              if (!v[i].is_string()) {
+                return "item " + std::to_string(i) + ": expected a string, got " + TypeOf(v[i]);
+              }
+              out.push_back(v[i].get<std::string>());
+            }
+            field(c) = std::move(out);
+            return std::string();
+          }};
+}
+
+const std::set<std::string>& KnownHooks() {
+  static const std::set<std::string> hooks = {"session",
+                                              "verification",
+                                              "show_verification_ui",
+                                              "web_hook",
+                                              "b2b_sso",
+                                              "revoke_active_sessions",
+                                              "require_verified_address",
+                                              "two_step_registration",
+                                              "verify_new_address",
+                                              "notify_previous_addresses"};
+  return hooks;
+}
+
+template <typename Field>
+Binding Hooks(std::string path, Field field) {
+  return {std::move(path), EnvKind::kJson, [field](const Json& v, Config& c) {
+            if (!v.is_array()) {
+              return "expected a list of hooks, got " + TypeOf(v);
+            }
+            std::vector<Hook> hooks;
+            for (size_t i = 0; i < v.size(); ++i) {
+              const Json& h = v[i];
+              const auto name = h.is_object() ? h.find("hook") : h.end();
+              if (!h.is_object() || name == h.end() || !name->is_string()) {
+                return std::to_string(i) + ": expected {hook: <name>, config: {...}}";
+              }
+              const std::string hook = name->get<std::string>();
+              if (KnownHooks().count(hook) == 0) {
+                return std::to_string(i) + ".hook: unknown hook " + GoQuote(hook);
+              }
+              hooks.push_back(Hook{hook, h.value("config", Json())});
+            }
+            field(c) = std::move(hooks);
+            return std::string();
+          }};
+}
+
+// "19MB", "1GB" or a number of bytes, as KiB.
+std::optional<uint32_t> ParseByteSizeKib(const Json& v) {
+  if (v.is_number_integer()) {
+    const int64_t bytes = v.get<int64_t>();
+    return bytes < 0 ? std::nullopt : std::optional<uint32_t>(static_cast<uint32_t>(bytes / 1024));
+  }
+  if (!v.is_string()) {
+    return std::nullopt;
+  }
+  const std::string& s = v.get_ref<const std::string&>();
+  size_t i = 0;
+  uint64_t n = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && n < (1ull << 40)) {
+    n = n * 10 + static_cast<uint64_t>(s[i] - '0');
+    ++i;
+  }
+  if (i == 0) {
+    return std::nullopt;
+  }
+  const std::string unit = AsciiLower(TrimSpace(std::string_view(s).substr(i)));
+  uint64_t bytes = 0;
+  if (unit.empty() || unit == "b") {
+    bytes = n;
+  } else if (unit == "kb" || unit == "kib" || unit == "k") {
+    bytes = n << 10;
+  } else if (unit == "mb" || unit == "mib" || unit == "m") {
+    bytes = n << 20;
+  } else if (unit == "gb" || unit == "gib" || unit == "g") {
+    bytes = n << 30;
+  } else {
+    return std::nullopt;
+  }
+  return bytes / 1024 > UINT32_MAX ? std::nullopt
+                                   : std::optional<uint32_t>(static_cast<uint32_t>(bytes / 1024));
+}
+
+// "19MB", "1GB", 1048576 (bytes) as KiB, at least 8 KiB.
+Binding Argon2Memory() {
+  return {"hashers.argon2.memory", EnvKind::kString, [](const Json& v, Config& c) {
+            const auto kib = ParseByteSizeKib(v);
+            if (!kib || *kib < 8) {
+              return std::string("expected a size such as \"19MB\" (at least 8KB)");
+            }
+            c.hashers.argon2.memory_kib = *kib;
+            return std::string();
+          }};
+}
+
+Binding Schemas() {
+  return {"identity.schemas", EnvKind::kJson, [](const Json& v, Config& c) {
+            if (!v.is_array()) {
+              return "expected a list, got " + TypeOf(v);
+            }
+            std::vector<IdentitySchemaRef> refs;
+            for (size_t i = 0; i < v.size(); ++i) {
+              const Json& s = v[i];
+              const std::string at = std::to_string(i);
+              if (!s.is_object()) {
+                return at + ": expected a mapping";
+              }
+              IdentitySchemaRef ref;
+              const auto str = [&](const char* key, std::string& out) {
+                if (const auto it = s.find(key); it != s.end() && it->is_string()) {
+                  out = it->get<std::string>();
+                }
+              };
+              str("id", ref.id);
+              str("url", ref.url);
+              if (const auto it = s.find("selfservice_selectable"); it != s.end()) {
+                if (!it->is_boolean()) {
+                  return at + ".selfservice_selectable: expected a boolean";
+                }
+                ref.selfservice_selectable = it->get<bool>();
+              }
+              if (ref.id.empty() || ref.url.empty()) {
+                return at + ": id and url are required";
+              }
+              refs.push_back(std::move(ref));
+            }
+            c.identity_schemas = std::move(refs);
+            return std::string();
+          }};
+}
+
+void AddEndpoint(std::vector<Binding>& t, const std::string& side, ServeEndpoint Config::*e) {
+  const std::string base = "serve." + side + ".";
+  t.push_back(String(base + "base_url", [e](Config& c) -> auto& { return (c.*e).base_url; }));
+  t.push_back(String(base + "host", [e](Config& c) -> auto& { return (c.*e).host; }));
+  t.push_back(Integer(
+      base + "port", [e](Config& c) -> auto& { return (c.*e).port; }, 0, 65535));
+}
+
+// Hooks and return URLs after registration, globally and per method.
+void AddRegistrationAfter(std::vector<Binding>& t) {
+  const std::string after = "selfservice.flows.registration.after.";
+  t.push_back(String(after + "default_browser_return_url",
+                     ATRIUM_FIELD(selfservice.registration.after_default_browser_return_url)));
+  t.push_back(Hooks(after + "hooks", ATRIUM_FIELD(selfservice.registration.after_hooks)));
+  for (const std::string m : {"password", "oidc", "code", "webauthn", "passkey"}) {
+    t.push_back(String(after + m + ".default_browser_return_url", [m](Config& c) -> auto& {
+      return c.selfservice.registration.after_methods[m].default_browser_return_url;
+    }));
+    t.push_back(Hooks(after + m + ".hooks", [m](Config& c) -> auto& {
+      return c.selfservice.registration.after_methods[m].hooks;
+    }));
+  }
+}
+
+std::vector<Binding> MakeTable() {
+  std::vector<Binding> t = {
+      String("dsn", ATRIUM_FIELD(dsn)),
+      String("identity.default_schema_id", ATRIUM_FIELD(identity_default_schema_id)),
+      Schemas(),
+      // Self-service.
+      String("selfservice.default_browser_return_url",
+             ATRIUM_FIELD(selfservice.default_browser_return_url)),
+      StringList("selfservice.allowed_return_urls", ATRIUM_FIELD(selfservice.allowed_return_urls)),
+      Boolean("selfservice.flows.registration.enabled",
+              ATRIUM_FIELD(selfservice.registration.enabled)),
+      String("selfservice.flows.registration.ui_url",
+             ATRIUM_FIELD(selfservice.registration.ui_url)),
+      Dur("selfservice.flows.registration.lifespan",
+          ATRIUM_FIELD(selfservice.registration.lifespan)),
+      Boolean("selfservice.flows.registration.login_hints",
+              ATRIUM_FIELD(selfservice.registration.login_hints)),
+      String("selfservice.flows.registration.style", ATRIUM_FIELD(selfservice.registration.style),
+             {"profile_first", "unified"}),
+      Boolean("selfservice.flows.registration.enable_legacy_one_step",
+              ATRIUM_FIELD(selfservice.registration.enable_legacy_one_step)),
+      Hooks("selfservice.flows.registration.before.hooks",
+            ATRIUM_FIELD(selfservice.registration.before_hooks)),
+      String("selfservice.flows.error.ui_url", ATRIUM_FIELD(selfservice.error_ui_url)),
+      Boolean("selfservice.flows.verification.enabled",
+              ATRIUM_FIELD(selfservice.verification.enabled)),
+      String("selfservice.flows.verification.ui_url",
+             ATRIUM_FIELD(selfservice.verification.ui_url)),
+      Dur("selfservice.flows.verification.lifespan",
+          ATRIUM_FIELD(selfservice.verification.lifespan)),
+      String("selfservice.flows.verification.use", ATRIUM_FIELD(selfservice.verification.use),
+             {"code", "link"}),
+      // Methods.
+      Boolean("selfservice.methods.password.enabled",
+              ATRIUM_FIELD(selfservice.methods.password.enabled)),
+      Integer("selfservice.methods.password.config.min_password_length",
+              ATRIUM_FIELD(selfservice.methods.password.min_password_length), 6, 4096),
+      Boolean("selfservice.methods.password.config.identifier_similarity_check_enabled",
+              ATRIUM_FIELD(selfservice.methods.password.identifier_similarity_check_enabled)),
+      Boolean("selfservice.methods.password.config.haveibeenpwned_enabled",
+              ATRIUM_FIELD(selfservice.methods.password.haveibeenpwned_enabled)),
+      String("selfservice.methods.password.config.haveibeenpwned_host",
+             ATRIUM_FIELD(selfservice.methods.password.haveibeenpwned_host)),
+      Integer("selfservice.methods.password.config.max_breaches",
+              ATRIUM_FIELD(selfservice.methods.password.max_breaches), 0, 100),
+      Boolean("selfservice.methods.password.config.ignore_network_errors",
+              ATRIUM_FIELD(selfservice.methods.password.ignore_network_errors)),
+      String("feature_flags.password_profile_registration_node_group",
+             ATRIUM_FIELD(selfservice.methods.password.password_profile_registration_node_group),
+             {"default", "password"}),
+      String("selfservice.methods.password.config.password_profile_registration_node_group",
+             ATRIUM_FIELD(selfservice.methods.password.password_profile_registration_node_group),
+             {"default", "password"}),
+      Boolean("selfservice.methods.code.enabled", ATRIUM_FIELD(selfservice.methods.code.enabled)),
+      Boolean("selfservice.methods.code.passwordless_enabled",
+              ATRIUM_FIELD(selfservice.methods.code.passwordless_enabled)),
+      Dur("selfservice.methods.code.config.lifespan",
+          ATRIUM_FIELD(selfservice.methods.code.lifespan)),
+      Integer("selfservice.methods.code.config.max_submissions",
+              ATRIUM_FIELD(selfservice.methods.code.max_submissions), 1, 1000),
+      Boolean("selfservice.methods.profile.enabled",
+              ATRIUM_FIELD(selfservice.methods.profile_enabled)),
+      Boolean("selfservice.methods.oidc.enabled", ATRIUM_FIELD(selfservice.methods.oidc_enabled)),
+      Boolean("selfservice.methods.webauthn.enabled",
+              ATRIUM_FIELD(selfservice.methods.webauthn_enabled)),
+      Boolean("selfservice.methods.webauthn.config.passwordless",
+              ATRIUM_FIELD(selfservice.methods.webauthn_passwordless)),
+      Boolean("selfservice.methods.passkey.enabled",
+              ATRIUM_FIELD(selfservice.methods.passkey_enabled)),
+      // Hashing.
+      String("hashers.algorithm", ATRIUM_FIELD(hashers.algorithm), {"argon2", "bcrypt"}),
+      Argon2Memory(),
+      Integer("hashers.argon2.iterations", ATRIUM_FIELD(hashers.argon2.iterations), 1, 1000),
+      Integer("hashers.argon2.parallelism", ATRIUM_FIELD(hashers.argon2.parallelism), 1, 255),
+      Integer("hashers.argon2.salt_length", ATRIUM_FIELD(hashers.argon2.salt_length), 8, 1024),
+      Integer("hashers.argon2.key_length", ATRIUM_FIELD(hashers.argon2.key_length), 16, 1024),
+      Integer("hashers.bcrypt.cost", ATRIUM_FIELD(hashers.bcrypt_cost), 4, 31),
+      // Sessions and cookies.
+      Dur("session.lifespan", ATRIUM_FIELD(session.lifespan)),
+      String("session.cookie.name", ATRIUM_FIELD(session.cookie.name)),
+      Boolean("session.cookie.persistent", ATRIUM_FIELD(session.cookie.persistent)),
+      String("session.cookie.path", ATRIUM_FIELD(session.cookie.path)),
+      String("session.cookie.domain", ATRIUM_FIELD(session.cookie.domain)),
+      String("session.cookie.same_site", ATRIUM_FIELD(session.cookie.same_site),
+             {"Strict", "Lax", "None"}),
+      Boolean("session.cookie.secure", ATRIUM_FIELD(session.cookie.secure)),
+      String("cookies.path", ATRIUM_FIELD(cookies.path)),
+      String("cookies.domain", ATRIUM_FIELD(cookies.domain)),
+      String("cookies.same_site", ATRIUM_FIELD(cookies.same_site), {"Strict", "Lax", "None"}),
+      Boolean("cookies.secure", ATRIUM_FIELD(cookies.secure)),
+      StringList("secrets.cookie", ATRIUM_FIELD(secrets.cookie)),
+      StringList("secrets.cipher", ATRIUM_FIELD(secrets.cipher)),
+      // Logs and Hydra.
+      String("log.level", ATRIUM_FIELD(log.level),
+             {"trace", "debug", "info", "warning", "warn", "error", "fatal", "panic"}),
+      String("log.format", ATRIUM_FIELD(log.format), {"text", "json"}),
+      String("oauth2_provider.url", ATRIUM_FIELD(oauth2_provider.url)),
+      Boolean("oauth2_provider.override_return_to",
+              ATRIUM_FIELD(oauth2_provider.override_return_to)),
+      // Housekeeping (Kratos' database.cleanup and Atrium's sweeper).
+      Integer("database.cleanup.batch_size", ATRIUM_FIELD(cleanup.batch_size), 1, 100000),
+      Dur("database.cleanup.sleep.tables", ATRIUM_FIELD(cleanup.sleep_tables), true),
+      Dur("database.cleanup.older_than", ATRIUM_FIELD(cleanup.older_than), true),
+      Dur("atrium.cleanup.interval", ATRIUM_FIELD(cleanup.interval), true),
+      Dur("atrium.cleanup.error_retention", ATRIUM_FIELD(cleanup.error_retention)),
+      // Atrium's own knobs.
+      Integer("atrium.io_threads", ATRIUM_FIELD(io_threads), 0, 256),
+      Integer("atrium.worker_threads", ATRIUM_FIELD(worker_threads), 1, 1024),
+      StringList("atrium.trusted_proxies", ATRIUM_FIELD(trusted_proxies)),
+      Integer("atrium.hashers.workers", ATRIUM_FIELD(hashers.workers), 0, 1024),
+      Integer("atrium.hashers.queue_capacity", ATRIUM_FIELD(hashers.queue_capacity), 1, 1 << 20),
+  };
+  AddEndpoint(t, "public", &Config::serve_public);
+  AddEndpoint(t, "admin", &Config::serve_admin);
+  AddRegistrationAfter(t);
+  return t;
+}
+
+#undef ATRIUM_FIELD
+
+}  // namespace
+
+const std::vector<Binding>& Bindings() {
+  static const std::vector<Binding> table = MakeTable();
+  return table;
+}
+
+const std::vector<PendingFeature>& PendingFeatures() {
+  static const std::vector<PendingFeature> features = {
+      {"selfservice.methods.oidc.enabled", true, "the oidc method (social sign-in)"},
+      {"selfservice.methods.webauthn.enabled", true, "the webauthn method"},
+      {"selfservice.methods.passkey.enabled", true, "the passkey method"},
+      {"selfservice.methods.code.passwordless_enabled", true, "sign-up by one-time code"},
+      {"selfservice.flows.verification.enabled", true, "the verification flow"},
+      {"oauth2_provider.url", nullptr, "the Hydra integration (login_challenge)"},
+  };
+  return features;
+}
+
+bool HookImplemented(const std::string& name) { return name == "session"; }
+
+}  // namespace atrium::config
