@@ -178,6 +178,21 @@ const std::vector<Key>& Keys() {
       k.push_back({base + "hooks", Kind::kJson});
       k.push_back({base + "default_browser_return_url", Kind::kString});
     }
+    // ---- h1: server limits and TLS (issue 9) ----
+    for (const char* side : {"public", "admin"}) {
+      for (const char* item : {"cert", "key"}) {
+        for (const char* source : {"path", "base64"}) {
+          k.push_back(
+              {std::string("serve.") + side + ".tls." + item + "." + source, Kind::kString});
+        }
+      }
+    }
+    k.push_back({"atrium.limits.max_connections", Kind::kInt});
+    k.push_back({"atrium.limits.max_connections_per_ip", Kind::kInt});
+    k.push_back({"atrium.limits.idle_timeout", Kind::kString});
+    k.push_back({"atrium.limits.request_timeout", Kind::kString});
+    k.push_back({"atrium.limits.queue_capacity", Kind::kInt});
+    // ---- end h1 ----
     return k;
   }();
   return keys;
@@ -720,6 +735,58 @@ Status Finish(Config& c) {
   return OkStatus();
 }
 
+// ---- h1: server limits and TLS (issue 9) ------------------------------------------------------
+// serve.<side>.tls stays in IgnoredKeys so that ReadEndpoint's reader passes over it; it is read,
+// strictly, here.
+
+void ReadTlsSource(Reader& tls, const char* item, TlsSource& out) {
+  Reader r = tls.Child(item);
+  r.Str("path", out.path);
+  r.Str("base64", out.base64);
+  if (!out.path.empty() && !out.base64.empty()) {
+    r.Fail(r.path(), "set either path or base64, not both");
+  }
+}
+
+void ReadServeTls(const Json& root, const std::string& side, ServeTls& out,
+                  std::vector<std::string>& errors) {
+  const std::string path = "serve." + side + ".tls";
+  const Json* node = nullptr;
+  const auto serve = root.find("serve");
+  if (serve != root.end() && serve->is_object()) {
+    const auto endpoint = serve->find(side);
+    if (endpoint != serve->end() && endpoint->is_object()) {
+      const auto tls = endpoint->find("tls");
+      node = tls != endpoint->end() && !tls->is_null() ? &*tls : nullptr;
+    }
+  }
+  Reader tls(node, path, errors);
+  ReadTlsSource(tls, "cert", out.cert);
+  ReadTlsSource(tls, "key", out.key);
+  // Accepted as in Kratos, which decides by the presence of a certificate and a key.
+  bool enabled = true;
+  tls.Bool("enabled", enabled);
+  tls.Raw("allow_termination_from");
+  if (out.cert.Set() != out.key.Set()) {
+    const std::string missing = path + (out.cert.Set() ? ".key" : ".cert");
+    const std::string given = path + (out.cert.Set() ? ".cert" : ".key");
+    tls.Fail(missing, "missing (" + given + " is set): TLS needs a certificate and a key");
+  }
+}
+
+void ReadServerLimitsAndTls(const Json& root, Reader& atrium, Config& c,
+                            std::vector<std::string>& errors) {
+  ReadServeTls(root, "public", c.serve_public.tls, errors);
+  ReadServeTls(root, "admin", c.serve_admin.tls, errors);
+  Reader limits = atrium.Child("limits");
+  limits.Int("max_connections", c.limits.max_connections, 1, 1 << 20);
+  limits.Int("max_connections_per_ip", c.limits.max_connections_per_ip, 1, 1 << 20);
+  limits.Dur("idle_timeout", c.limits.idle_timeout);
+  limits.Dur("request_timeout", c.limits.request_timeout);
+  limits.Int("queue_capacity", c.limits.queue_capacity, 1, 1 << 20);
+}
+// ---- end h1 -------------------------------------------------------------------------------------
+
 }  // namespace
 
 Result<Config> LoadConfig(const LoadOptions& options) {
@@ -798,6 +865,7 @@ Result<Config> LoadConfig(const LoadOptions& options) {
     Reader atrium = r.Child("atrium");
     atrium.Int("io_threads", c.io_threads, 0, 256);
     atrium.Int("worker_threads", c.worker_threads, 1, 1024);
+    ReadServerLimitsAndTls(root, atrium, c, errors);  // h1
   }
   if (!errors.empty()) {
     std::string all;
