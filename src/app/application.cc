@@ -1,6 +1,9 @@
 #include "app/application.h"
 
+#include <cctype>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -138,6 +141,69 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
 }
 
 namespace {
+
+// The PEM text of one TLS source; `key` is its configuration path for messages
+// ("serve.public.tls.cert").
+Result<std::string> ReadPem(const config::TlsSource& source, const std::string& key) {
+  if (!source.base64.empty()) {
+    std::string compact;
+    for (const char ch : source.base64) {
+      if (std::isspace(static_cast<unsigned char>(ch)) == 0) {
+        compact.push_back(ch);
+      }
+    }
+    // Kratos documents these values without padding and decodes them with padding.
+    while (compact.size() % 4 != 0) {
+      compact.push_back('=');
+    }
+    std::optional<std::string> pem = Base64Decode(compact);
+    if (!pem) {
+      return Error::InvalidArgument(key + ".base64: not valid base64");
+    }
+    return std::move(*pem);
+  }
+  std::ifstream in(source.path, std::ios::binary);
+  if (!in) {
+    return Error::InvalidArgument(key + ".path: cannot read " + GoQuote(source.path));
+  }
+  std::stringstream pem;
+  pem << in.rdbuf();
+  return pem.str();
+}
+
+// The TLS material of one listener, or nullopt for plain HTTP.
+Result<std::optional<http::TlsOptions>> LoadTls(const config::ServeTls& tls,
+                                                const std::string& key) {
+  if (!tls.Enabled()) {
+    return std::optional<http::TlsOptions>();
+  }
+  http::TlsOptions out;
+  ATRIUM_ASSIGN_OR_RETURN(out.cert_pem, ReadPem(tls.cert, key + ".cert"));
+  ATRIUM_ASSIGN_OR_RETURN(out.key_pem, ReadPem(tls.key, key + ".key"));
+  return std::optional<http::TlsOptions>(std::move(out));
+}
+
+// Binds one listener; errors name its configuration key (`key` is "serve.public" or
+// "serve.admin"), TLS problems (reasons starting "TLS: ", see http::Server::Listen) its tls key.
+Status ListenOn(http::Server& server, const config::ServeEndpoint& endpoint, const std::string& key,
+                const http::Router& router) {
+  ATRIUM_ASSIGN_OR_RETURN(const std::optional<http::TlsOptions> tls,
+                          LoadTls(endpoint.tls, key + ".tls"));
+  Status listening = server.Listen(endpoint.host, endpoint.port, router, tls);
+  if (listening.ok()) {
+    return listening;
+  }
+  Error error = std::move(listening).error();
+  error.reason = (error.reason.starts_with("TLS: ") ? key + ".tls: " : key + ": ") + error.reason;
+  return error;
+}
+
+// Durations are whole milliseconds in the server; a positive value never rounds down to zero.
+std::chrono::milliseconds Millis(Duration d) {
+  return std::max(std::chrono::milliseconds(1),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(d));
+}
+
 std::atomic<http::Server*> g_server{nullptr};
 void OnSignal(int) {
   if (http::Server* s = g_server.load()) {
@@ -151,14 +217,19 @@ Status Application::Serve() {
   http::ServerOptions options;
   options.io_threads = c.io_threads > 0 ? c.io_threads : Cores();
   options.worker_threads = c.worker_threads;
+  options.max_connections = static_cast<std::size_t>(c.limits.max_connections);
+  options.max_connections_per_ip = static_cast<std::size_t>(c.limits.max_connections_per_ip);
+  options.idle_timeout = Millis(c.limits.idle_timeout);
+  options.request_timeout = Millis(c.limits.request_timeout);
+  options.queue_capacity = static_cast<std::size_t>(c.limits.queue_capacity);
   http::Server server(options);
-  ATRIUM_RETURN_IF_ERROR(
-      server.Listen(c.serve_public.host, c.serve_public.port, parts_->public_router));
-  ATRIUM_RETURN_IF_ERROR(
-      server.Listen(c.serve_admin.host, c.serve_admin.port, parts_->admin_router));
-  spdlog::info("atrium serving public API on {} (port {}), admin API on {} (port {}){}",
-               c.serve_public.base_url, server.BoundPort(0), c.serve_admin.base_url,
-               server.BoundPort(1), c.dev ? " [dev mode]" : "");
+  ATRIUM_RETURN_IF_ERROR(ListenOn(server, c.serve_public, "serve.public", parts_->public_router));
+  ATRIUM_RETURN_IF_ERROR(ListenOn(server, c.serve_admin, "serve.admin", parts_->admin_router));
+  spdlog::info("atrium serving public API on {} (port {}{}), admin API on {} (port {}{}){}",
+               c.serve_public.base_url, server.BoundPort(0),
+               c.serve_public.tls.Enabled() ? ", TLS" : "", c.serve_admin.base_url,
+               server.BoundPort(1), c.serve_admin.tls.Enabled() ? ", TLS" : "",
+               c.dev ? " [dev mode]" : "");
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

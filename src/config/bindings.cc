@@ -251,6 +251,15 @@ void AddEndpoint(std::vector<Binding>& t, const std::string& side, ServeEndpoint
   t.push_back(String(base + "host", [e](Config& c) -> auto& { return (c.*e).host; }));
   t.push_back(Integer(
       base + "port", [e](Config& c) -> auto& { return (c.*e).port; }, 0, 65535));
+  // TLS as in Kratos: a certificate and a key, each from a file or inline base64.
+  t.push_back(
+      String(base + "tls.cert.path", [e](Config& c) -> auto& { return (c.*e).tls.cert.path; }));
+  t.push_back(
+      String(base + "tls.cert.base64", [e](Config& c) -> auto& { return (c.*e).tls.cert.base64; }));
+  t.push_back(
+      String(base + "tls.key.path", [e](Config& c) -> auto& { return (c.*e).tls.key.path; }));
+  t.push_back(
+      String(base + "tls.key.base64", [e](Config& c) -> auto& { return (c.*e).tls.key.base64; }));
 }
 
 // Hooks and return URLs after registration, globally and per method.
@@ -378,6 +387,12 @@ std::vector<Binding> MakeTable() {
       Integer("atrium.io_threads", ATRIUM_FIELD(io_threads), 0, 256),
       Integer("atrium.worker_threads", ATRIUM_FIELD(worker_threads), 1, 1024),
       StringList("atrium.trusted_proxies", ATRIUM_FIELD(trusted_proxies)),
+      Integer("atrium.limits.max_connections", ATRIUM_FIELD(limits.max_connections), 1, 1 << 20),
+      Integer("atrium.limits.max_connections_per_ip", ATRIUM_FIELD(limits.max_connections_per_ip),
+              1, 1 << 20),
+      Dur("atrium.limits.idle_timeout", ATRIUM_FIELD(limits.idle_timeout)),
+      Dur("atrium.limits.request_timeout", ATRIUM_FIELD(limits.request_timeout)),
+      Integer("atrium.limits.queue_capacity", ATRIUM_FIELD(limits.queue_capacity), 1, 1 << 20),
       Integer("atrium.hashers.workers", ATRIUM_FIELD(hashers.workers), 0, 1024),
       Integer("atrium.hashers.queue_capacity", ATRIUM_FIELD(hashers.queue_capacity), 1, 1 << 20),
   };

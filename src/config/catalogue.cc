@@ -21,6 +21,12 @@ atrium.trusted_proxies[] value
 atrium.hashers object
 atrium.hashers.workers value
 atrium.hashers.queue_capacity value
+atrium.limits object
+atrium.limits.max_connections value
+atrium.limits.max_connections_per_ip value
+atrium.limits.idle_timeout value
+atrium.limits.request_timeout value
+atrium.limits.queue_capacity value
 atrium.cleanup object
 atrium.cleanup.interval value
 atrium.cleanup.error_retention value

@@ -13,10 +13,35 @@
 
 namespace atrium::config {
 
+// One PEM source of serve.<side>.tls.{cert,key}: a file or inline base64 (never both).
+struct TlsSource {
+  std::string path;
+  std::string base64;
+  bool Set() const { return !path.empty() || !base64.empty(); }
+};
+
+// serve.<side>.tls: with a certificate and a key the listener speaks HTTPS only. The loader
+// refuses one without the other.
+struct ServeTls {
+  TlsSource cert;
+  TlsSource key;
+  bool Enabled() const { return cert.Set() && key.Set(); }
+};
+
+// atrium.limits: what the HTTP server may hold at once and how long a client may take.
+struct Limits {
+  int max_connections = 4096;
+  int max_connections_per_ip = 128;
+  Duration idle_timeout = std::chrono::seconds(30);     // keep-alive idle between requests
+  Duration request_timeout = std::chrono::seconds(30);  // reading one request, in total
+  int queue_capacity = 1024;                            // waiting jobs per handler pool
+};
+
 struct ServeEndpoint {
   std::string base_url;  // always ends with '/' after loading
   std::string host;      // bind address; "" = all interfaces (dev: 127.0.0.1)
   uint16_t port = 0;
+  ServeTls tls;
 };
 
 struct IdentitySchemaRef {
@@ -176,6 +201,7 @@ struct Config {
   // Threads serving HTTP (0 = number of cores) and the database/blocking worker pool size.
   int io_threads = 0;
   int worker_threads = 16;
+  Limits limits;
   // Peers whose forwarding headers (X-Forwarded-For, X-Real-IP, True-Client-IP, ...) are believed:
   // IP addresses or CIDR ranges. Empty: the peer address is the client address.
   std::vector<std::string> trusted_proxies;

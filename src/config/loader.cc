@@ -212,6 +212,21 @@ const Json* At(const Json& root, const std::string& path) {
   return cur->is_null() ? nullptr : cur;
 }
 
+// A listener speaks TLS with a certificate and a key, each from exactly one source.
+void CheckTls(const std::string& path, const ServeTls& tls, std::vector<std::string>& errors) {
+  for (const auto& [item, source] : {std::pair{"cert", &tls.cert}, std::pair{"key", &tls.key}}) {
+    if (!source->path.empty() && !source->base64.empty()) {
+      errors.push_back(path + "." + item + ": set either path or base64, not both");
+    }
+  }
+  if (tls.cert.Set() != tls.key.Set()) {
+    const std::string missing = path + (tls.cert.Set() ? ".key" : ".cert");
+    const std::string given = path + (tls.cert.Set() ? ".cert" : ".key");
+    errors.push_back(missing + ": missing (" + given +
+                     " is set): TLS needs a certificate and a key");
+  }
+}
+
 void ApplyBindings(const Json& root, Config& c, std::vector<std::string>& errors) {
   for (const auto& b : Bindings()) {
     if (const Json* v = At(root, b.path)) {
@@ -226,6 +241,8 @@ void ApplyBindings(const Json& root, Config& c, std::vector<std::string>& errors
       break;
     }
   }
+  CheckTls("serve.public.tls", c.serve_public.tls, errors);
+  CheckTls("serve.admin.tls", c.serve_admin.tls, errors);
 }
 
 // Keys without behaviour in any server (CLI switches, version stamps): accepted silently.
@@ -358,9 +375,7 @@ Result<Config> LoadConfig(const LoadOptions& options) {
   Catalogue::Get().Check(root, errors);
   Config c;
   c.dev = options.dev;
-  if (errors.empty()) {
-    ApplyBindings(root, c, errors);
-  }
+  ApplyBindings(root, c, errors);
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) {

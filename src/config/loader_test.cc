@@ -405,5 +405,74 @@ TEST_F(LoaderTest, EnvironmentReachesEveryKratosKey) {
   EXPECT_EQ(c->identity_schemas[0].id, "a");
 }
 
+TEST_F(LoaderTest, ReadsServerLimitsWithDefaults) {
+  const auto defaults = Load(kMinimal);
+  ASSERT_TRUE(defaults.ok()) << defaults.error().reason;
+  EXPECT_EQ(defaults->limits.max_connections, 4096);
+  EXPECT_EQ(defaults->limits.max_connections_per_ip, 128);
+  EXPECT_EQ(defaults->limits.idle_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(defaults->limits.request_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(defaults->limits.queue_capacity, 1024);
+  EXPECT_FALSE(defaults->serve_public.tls.Enabled());
+
+  const auto c = Load(std::string(kMinimal) + R"(
+atrium:
+  limits: {max_connections: 100, max_connections_per_ip: 10, idle_timeout: 5s,
+           request_timeout: 1500ms, queue_capacity: 64}
+)",
+                      {{"ATRIUM_LIMITS_QUEUE_CAPACITY", "32"}});
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  EXPECT_EQ(c->limits.max_connections, 100);
+  EXPECT_EQ(c->limits.max_connections_per_ip, 10);
+  EXPECT_EQ(c->limits.idle_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(c->limits.request_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(c->limits.queue_capacity, 32);
+
+  const auto bad = Load(std::string(kMinimal) +
+                        "atrium: {limits: {idle_timeout: 30, max_connections: 0, speed: 1}}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().reason.find("atrium.limits.idle_timeout"), std::string::npos);
+  EXPECT_NE(bad.error().reason.find("atrium.limits.max_connections: must be between"),
+            std::string::npos);
+  EXPECT_NE(bad.error().reason.find("atrium.limits.speed: unknown configuration key"),
+            std::string::npos);
+}
+
+TEST_F(LoaderTest, ReadsKratosTlsKeysAndRefusesACertificateWithoutAKey) {
+  const auto c =
+      Load(std::string(kMinimal) + R"(
+serve:
+  public:
+    tls: {cert: {path: /etc/tls/cert.pem}, key: {path: /etc/tls/key.pem}}
+)",
+           {{"SERVE_ADMIN_TLS_CERT_BASE64", "Y2VydA"}, {"SERVE_ADMIN_TLS_KEY_BASE64", "a2V5"}});
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  EXPECT_TRUE(c->serve_public.tls.Enabled());
+  EXPECT_EQ(c->serve_public.tls.cert.path, "/etc/tls/cert.pem");
+  EXPECT_EQ(c->serve_public.tls.key.path, "/etc/tls/key.pem");
+  EXPECT_TRUE(c->serve_admin.tls.Enabled());
+  EXPECT_EQ(c->serve_admin.tls.cert.base64, "Y2VydA");
+
+  const auto cert_only =
+      Load(std::string(kMinimal) + "serve: {public: {tls: {cert: {path: /c.pem}}}}\n");
+  ASSERT_FALSE(cert_only.ok());
+  EXPECT_NE(
+      cert_only.error().reason.find("serve.public.tls.key: missing (serve.public.tls.cert is set)"),
+      std::string::npos)
+      << cert_only.error().reason;
+  const auto key_only =
+      Load(std::string(kMinimal) + "serve: {admin: {tls: {key: {base64: a2V5}}}}\n");
+  ASSERT_FALSE(key_only.ok());
+  EXPECT_NE(key_only.error().reason.find("serve.admin.tls.cert: missing"), std::string::npos);
+  const auto both = Load(std::string(kMinimal) +
+                         "serve: {public: {tls: {cert: {path: /c, base64: Yw}, key: {path: "
+                         "/k}, cipher: x}}}\n");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().reason.find("serve.public.tls.cert: set either path or base64"),
+            std::string::npos);
+  EXPECT_NE(both.error().reason.find("serve.public.tls.cipher: unknown configuration key"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace atrium::config

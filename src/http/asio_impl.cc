@@ -1,3 +1,5 @@
-// The compiled bodies of Boost.Asio and Boost.Beast (separate compilation, ADR 0002).
+// The compiled bodies of Boost.Asio (with its OpenSSL layer) and Boost.Beast (separate
+// compilation, ADR 0002).
 #include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>

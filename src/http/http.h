@@ -3,6 +3,7 @@
 // body and header helpers the API layer needs. Beast and Asio appear only in server.cc and
 // asio_impl.cc; everything else is plain C++ so that the rest of Atrium compiles fast.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -92,14 +93,39 @@ class Router {
   Handler not_found_;
 };
 
+// What one server may hold at once, and how long a client may take. Every limit protects the
+// server from slow or hostile clients: connections over a cap, requests that miss their deadline
+// and jobs that find a full queue are refused early instead of piling up descriptors and memory.
 struct ServerOptions {
   int io_threads = 1;
   int worker_threads = 16;                  // pool for Execution::kOffload handlers
   int slow_threads = 16;                    // pool for Execution::kSlow handlers
   std::size_t max_body_bytes = 5 << 20;     // larger bodies get 413
   std::size_t max_header_bytes = 64 << 10;  // larger headers get 431
-  int idle_timeout_seconds = 60;            // keep-alive idle and slow-read limit
-  std::string server_header;                // empty: no Server header
+  // Open connections, over all listeners and per client address. A connection over either cap
+  // is answered 503 (Retry-After: 1) at once, without reading its request, and closed.
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_ip = 128;
+  // Keep-alive: how long a connection may sit between two requests before it is closed.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+  // One deadline per request, from its first byte (from the accept for a connection's first
+  // request, TLS handshake included) until headers and body are read; writing the answer gets
+  // the same time again. A client that trickles is cut off at the deadline.
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(30);
+  // After a 413 the server reads and discards what the client still sends, so that the client
+  // sees the answer instead of a reset. This budget is fixed at the 413, not renewed per byte.
+  std::chrono::milliseconds drain_timeout = std::chrono::seconds(5);
+  std::size_t max_drain_bytes = 64 << 20;
+  // Jobs that may wait for a thread in each of the worker and slow pools; when a pool's queue is
+  // full the request is answered 503 (Retry-After: 1) at once.
+  std::size_t queue_capacity = 1024;
+  std::string server_header;  // empty: no Server header
+};
+
+// A listener's TLS material (PEM). With it the listener speaks HTTPS only.
+struct TlsOptions {
+  std::string cert_pem;  // the certificate chain, leaf first
+  std::string key_pem;   // the leaf's private key (unencrypted)
 };
 
 // Serves any number of listeners with one io_context run by `io_threads` threads.
@@ -110,8 +136,12 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds host:port (port 0 = any free port). The router must outlive the server.
-  Status Listen(const std::string& host, uint16_t port, const Router& router);
+  // Binds host:port (port 0 = any free port). The router must outlive the server. With `tls`,
+  // the listener terminates TLS (1.2 or newer) and requests carry `tls = true`.
+  // Errors: InvalidArgument for a bad host, or for an unusable certificate or key (the reason
+  // starts with "TLS: " and names which); Unavailable when the address cannot be bound.
+  Status Listen(const std::string& host, uint16_t port, const Router& router,
+                const std::optional<TlsOptions>& tls = std::nullopt);
   // The actually bound port of the i-th listener.
   uint16_t BoundPort(std::size_t i) const;
   // Runs until Stop(); in-flight requests finish first. Blocks the calling thread.

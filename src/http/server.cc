@@ -1,17 +1,30 @@
 // The HTTP/1.1 server: one io_context run by `io_threads` threads, one strand per connection,
-// blocking handlers offloaded to a fixed worker pool. Beast and Asio stay in this file.
+// blocking handlers offloaded to two bounded pools, optional TLS per listener. Beast, Asio and
+// OpenSSL stay in this file.
+//
+// Every resource a client can hold is bounded: connections (globally and per address), the time
+// to send a request (one deadline, not renewed per byte), the time idle between requests, the
+// drain after a 413, and the jobs waiting for a pool thread. What is over a bound is refused at
+// once with a 503 or cut off, so that slow or hostile clients cannot starve the others.
 #include <array>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <type_traits>
+#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include "base/strings.h"
@@ -21,61 +34,242 @@ namespace atrium::http {
 namespace {
 
 namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A TLS peer that does not answer our close_notify is not waited for longer than this.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(1);
+// How long the acceptor pauses after a failed accept (typically: out of descriptors), instead of
+// spinning on the error.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+constexpr std::size_t kReadChunk = 4096;
+
+std::string ErrorBody(int code, std::string_view status, std::string_view message) {
+  return R"({"error":{"code":)" + std::to_string(code) + R"(,"status":")" + std::string(status) +
+         R"(","message":")" + std::string(message) + "\"}}\n";
+}
 
 Response ErrorJson(int code, std::string_view status, std::string_view message) {
   Response r;
   r.status = code;
   r.SetHeader("Content-Type", "application/json");
-  r.body = R"({"error":{"code":)" + std::to_string(code) + R"(,"status":")" + std::string(status) +
-           R"(","message":")" + std::string(message) + "\"}}\n";
+  r.body = ErrorBody(code, status, message);
   return r;
 }
 
-// What connections share with the server.
+// 503 for load that the server refuses rather than queues; clients may retry after a second.
+Response Busy(std::string_view message) {
+  Response r = ErrorJson(503, "Service Unavailable", message);
+  r.SetHeader("Retry-After", "1");
+  return r;
+}
+
+// Errors after which the peer cannot receive an answer (gone, timed out, broken TLS): close.
+// Everything else from the parser is a malformed request and gets a 400.
+bool PeerGone(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+         ec == asio::error::eof || ec == ssl::error::stream_truncated ||
+         ec.category() == asio::error::get_ssl_category();
+}
+
+// Open connections, in total and per client address.
+class Admission {
+ public:
+  enum class Verdict { kAdmitted, kServerFull, kAddressFull };
+
+  Admission(std::size_t max_total, std::size_t max_per_address)
+      : max_total_(max_total), max_per_address_(max_per_address) {}
+
+  Verdict TryAdmit(const std::string& address) {
+    const std::lock_guard lock(mu_);
+    if (total_ >= max_total_) {
+      return Verdict::kServerFull;
+    }
+    std::size_t& mine = per_address_[address];
+    if (mine >= max_per_address_) {
+      if (mine == 0) {
+        per_address_.erase(address);
+      }
+      return Verdict::kAddressFull;
+    }
+    ++mine;
+    ++total_;
+    return Verdict::kAdmitted;
+  }
+
+  void Release(const std::string& address) {
+    const std::lock_guard lock(mu_);
+    --total_;
+    const auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second == 0) {
+      per_address_.erase(it);
+    }
+  }
+
+ private:
+  const std::size_t max_total_;
+  const std::size_t max_per_address_;
+  std::mutex mu_;
+  // State below is protected by mu_.
+  std::size_t total_ = 0;
+  std::unordered_map<std::string, std::size_t> per_address_;
+};
+
+// asio::thread_pool queues without bound; this counts the jobs that wait for a thread and refuses
+// new ones once `capacity` are waiting.
+class BoundedPool {
+ public:
+  BoundedPool(int threads, std::size_t capacity)
+      : pool_(static_cast<std::size_t>(std::max(1, threads))),
+        capacity_(std::max<std::size_t>(1, capacity)) {}
+
+  // False (and the job dropped) when the queue is full.
+  template <typename Job>
+  bool TryPost(Job job) {
+    if (waiting_.fetch_add(1) >= capacity_) {
+      waiting_.fetch_sub(1);
+      return false;
+    }
+    asio::post(pool_, [this, job = std::move(job)]() mutable {
+      waiting_.fetch_sub(1);
+      job();
+    });
+    return true;
+  }
+
+  void Join() { pool_.join(); }
+
+ private:
+  asio::thread_pool pool_;
+  const std::size_t capacity_;
+  std::atomic<std::size_t> waiting_{0};
+};
+
+// Logs a limit being hit at most once a second: under attack, one line per refused connection
+// would itself become the problem.
+class LimitLog {
+ public:
+  void Warn(std::string_view what) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    int64_t last = last_ms_.load();
+    if (now - last < 1000 || !last_ms_.compare_exchange_strong(last, now)) {
+      return;
+    }
+    spdlog::warn("http: {} (further refusals within a second are not logged)", what);
+  }
+
+ private:
+  std::atomic<int64_t> last_ms_{-1000000};
+};
+
+// What connections share with the server. Members are destroyed in reverse order: connections
+// still queued in `ioc` release their admission slot and use their TLS context, so both are
+// declared before it.
 struct Shared {
   explicit Shared(ServerOptions o)
       : options(std::move(o)),
-        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
-        slow_workers(static_cast<std::size_t>(std::max(1, options.slow_threads))) {}
+        admission(options.max_connections, options.max_connections_per_ip),
+        workers(options.worker_threads, options.queue_capacity),
+        slow_workers(options.slow_threads, options.queue_capacity) {}
 
   ServerOptions options;
+  Admission admission;
+  LimitLog limit_log;
+  std::vector<std::unique_ptr<ssl::context>> tls_contexts;
   asio::io_context ioc;
-  asio::thread_pool workers;
-  asio::thread_pool slow_workers;
+  BoundedPool workers;
+  BoundedPool slow_workers;
   std::atomic<bool> stopping{false};
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(tcp::socket socket, const Router& router, Shared& server)
-      : stream_(std::move(socket)), router_(router), server_(server) {}
+// One connection, written once for plain TCP and TLS streams.
+template <typename Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  void Start() { ReadRequest(); }
+ public:
+  // `address` has been admitted; the slot is released when the connection is destroyed.
+  Connection(tcp::socket socket, ssl::context* tls, std::string address, const Router& router,
+             Shared& server)
+      : stream_(MakeStream(std::move(socket), tls)),
+        address_(std::move(address)),
+        router_(router),
+        server_(server) {}
+  ~Connection() { server_.admission.Release(address_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Start() {
+    // The first request's deadline runs from the accept and covers the TLS handshake, so that a
+    // client that connects and then stalls holds its slot no longer than a slow request would.
+    Lowest().expires_after(server_.options.request_timeout);
+    if constexpr (kTls) {
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  return self->Close();
+                                }
+                                self->ReadRequest();
+                              });
+    } else {
+      ReadRequest();
+    }
+  }
 
  private:
+  static Stream MakeStream(tcp::socket socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return TlsStream(std::move(socket), *tls);
+    } else {
+      return PlainStream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Reads one request against the deadline already set on the stream (never renewed per byte).
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
-    stream_.expires_after(std::chrono::seconds(server_.options.idle_timeout_seconds));
     bhttp::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  // Keep-alive: only the idle timeout runs until the next request's first byte arrives; from
+  // there the request deadline applies.
+  void AwaitNextRequest() {
+    if (buffer_.size() > 0) {  // pipelined: the next request has started already
+      Lowest().expires_after(server_.options.request_timeout);
+      return ReadRequest();
+    }
+    Lowest().expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) {
+                                return self->Close();
+                              }
+                              self->buffer_.commit(n);
+                              self->Lowest().expires_after(self->server_.options.request_timeout);
+                              self->ReadRequest();
+                            });
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
-      return Close();
-    }
     if (ec == bhttp::error::body_limit) {
       // Answer, then swallow what the client is still sending so that it can read the answer
-      // instead of failing on a reset connection.
-      drain_after_write_ = true;
+      // instead of failing on a reset connection. Writing and draining share one budget that
+      // starts now.
+      draining_ = true;
+      Lowest().expires_after(server_.options.drain_timeout);
       return Write(ErrorJson(413, "Request Entity Too Large", "http: request body too large"),
                    false, false);
     }
@@ -84,9 +278,40 @@ class Connection : public std::enable_shared_from_this<Connection> {
           ErrorJson(431, "Request Header Fields Too Large", "http: request headers too large"),
           false, false);
     }
+    if (PeerGone(ec)) {
+      return Close();
+    }
     if (ec) {
       return Write(ErrorJson(400, "Bad Request", "malformed HTTP request"), false, false);
     }
+    TakeRequest();
+    const bool head = request_.method == "HEAD";
+    const Router::Match match = router_.Find(request_.method, request_.path);
+    if (match.handler == nullptr) {
+      return Write(ErrorJson(405, "Method Not Allowed", "The request method is not allowed"),
+                   keep_alive_, head);
+    }
+    if (match.execution == Execution::kInline) {
+      return Write(Run(*match.handler), keep_alive_, head);
+    }
+    BoundedPool& pool =
+        match.execution == Execution::kSlow ? server_.slow_workers : server_.workers;
+    const bool queued =
+        pool.TryPost([self = this->shared_from_this(), handler = match.handler, head] {
+          Response response = self->Run(*handler);
+          asio::post(self->stream_.get_executor(),
+                     [self, response = std::move(response), head]() mutable {
+                       self->Write(std::move(response), self->keep_alive_, head);
+                     });
+        });
+    if (!queued) {
+      server_.limit_log.Warn("a handler queue is full, answering 503");
+      Write(Busy("The server is busy, please retry later"), keep_alive_, head);
+    }
+  }
+
+  // Moves the parsed message into request_.
+  void TakeRequest() {
     auto& message = parser_->get();
     request_ = Request{};
     request_.method = std::string(message.method_string());
@@ -99,28 +324,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     request_.body = std::move(message.body());
-    beast::error_code peer_ec;
-    const auto peer = stream_.socket().remote_endpoint(peer_ec);
-    request_.remote_address = peer_ec ? "" : peer.address().to_string();
+    request_.remote_address = address_;
+    request_.tls = kTls;
     keep_alive_ = message.keep_alive();
-    const bool head = request_.method == "HEAD";
-
-    const Router::Match match = router_.Find(request_.method, request_.path);
-    if (match.handler == nullptr) {
-      return Write(ErrorJson(405, "Method Not Allowed", "The request method is not allowed"),
-                   keep_alive_, head);
-    }
-    if (match.execution == Execution::kInline) {
-      return Write(Run(*match.handler), keep_alive_, head);
-    }
-    auto& pool = match.execution == Execution::kSlow ? server_.slow_workers : server_.workers;
-    asio::post(pool, [self = shared_from_this(), handler = match.handler, head] {
-      Response response = self->Run(*handler);
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response), head]() mutable {
-                   self->Write(std::move(response), self->keep_alive_, head);
-                 });
-    });
   }
 
   Response Run(const Handler& handler) {
@@ -151,77 +357,212 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (head) {
       res->body().clear();
     }
+    if (!draining_) {
+      // A client that does not read its answer is cut off like one that does not send.
+      Lowest().expires_after(server_.options.request_timeout);
+    }
     bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                         if (!ec && self->drain_after_write_) {
-                           return self->Drain();
-                         }
-                         if (ec || !res->keep_alive()) {
+                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                         if (ec) {
                            return self->Close();
                          }
-                         self->ReadRequest();
+                         if (self->draining_) {
+                           return self->StartDrain();
+                         }
+                         if (!res->keep_alive()) {
+                           return self->Finish();
+                         }
+                         self->AwaitNextRequest();
                        });
   }
 
-  // Reads and discards input until the peer closes, 64 MiB have passed, or 5 s of silence.
+  void StartDrain() {
+    if constexpr (!kTls) {
+      // The FIN tells the client that the answer is complete while we keep reading. (TLS cannot
+      // half-close; there the answer's Content-Length and Connection: close say the same.)
+      beast::error_code ignored;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    Drain();
+  }
+
+  // Reads and discards input until the peer closes, max_drain_bytes have passed, or the budget
+  // set at the 413 runs out (the stream's deadline is deliberately not renewed here).
   void Drain() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(5));
     stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
-                              if (ec || self->drained_ > (64u << 20)) {
+                              if (ec || self->drained_ >= self->server_.options.max_drain_bytes) {
                                 return self->Close();
                               }
                               self->Drain();
                             });
   }
 
-  void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+  // Orderly end after an answer with Connection: close.
+  void Finish() {
+    if constexpr (kTls) {
+      Lowest().expires_after(kTlsShutdownTimeout);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      Close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void Close() {
+    beast::error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().close();
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   bool keep_alive_ = false;
-  bool drain_after_write_ = false;
+  bool draining_ = false;
   std::size_t drained_ = 0;
   std::array<char, 16384> scratch_{};
+  const std::string address_;
   const Router& router_;
   Shared& server_;
 };
+
+// A connection over a cap gets one short 503 written without waiting (a fresh socket's send
+// buffer takes it unless something is badly wrong; if not, the client just sees the close) and is
+// closed. Nothing is read and nothing is waited for, so refusing costs no more than accepting.
+// TLS listeners close without an answer: a handshake would spend what the cap protects.
+void Refuse(tcp::socket& socket, bool tls, std::string_view message) {
+  beast::error_code ignored;
+  if (!tls) {
+    const std::string body = ErrorBody(503, "Service Unavailable", message);
+    const std::string answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(answer), ignored);
+  }
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+// A TLS context for one listener: TLS 1.2 or newer, the given chain and key, which must match.
+Result<std::unique_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
+  if (tls.cert_pem.empty()) {
+    return Error::InvalidArgument("TLS: the certificate is empty");
+  }
+  if (tls.key_pem.empty()) {
+    return Error::InvalidArgument("TLS: the private key is empty");
+  }
+  try {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
+    // Without a callback OpenSSL would prompt on the terminal for an encrypted key's passphrase.
+    ctx->set_password_callback(
+        [](std::size_t, ssl::context::password_purpose) { return std::string(); });
+    beast::error_code ec;
+    ctx->use_certificate_chain(asio::buffer(tls.cert_pem), ec);
+    if (ec) {
+      ERR_clear_error();
+      return Error::InvalidArgument("TLS: cannot use the certificate chain (PEM expected): " +
+                                    ec.message());
+    }
+    ctx->use_private_key(asio::buffer(tls.key_pem), ssl::context::pem, ec);
+    if (ec) {
+      ERR_clear_error();
+      if (ec.category() == asio::error::get_ssl_category() &&
+          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==  // NOLINT(google-runtime-int)
+              X509_R_KEY_VALUES_MISMATCH) {
+        return Error::InvalidArgument("TLS: the private key does not match the certificate");
+      }
+      return Error::InvalidArgument(
+          "TLS: cannot use the private key (PEM, unencrypted expected): " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+      ERR_clear_error();
+      return Error::InvalidArgument("TLS: the private key does not match the certificate");
+    }
+    return ctx;
+  } catch (const boost::system::system_error& e) {
+    ERR_clear_error();
+    return Error::InvalidArgument(std::string("TLS: ") + e.what());
+  }
+}
 
 }  // namespace
 
 struct Server::Impl : Shared {
   explicit Impl(ServerOptions o) : Shared(std::move(o)), stop_poll(ioc) {}
 
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  struct Listener {
+    Listener(asio::io_context& ioc, const Router& r, ssl::context* t)
+        : acceptor(ioc), retry(ioc), router(r), tls(t) {}
+    tcp::acceptor acceptor;
+    asio::steady_timer retry;
+    const Router& router;
+    ssl::context* tls;  // null: plain HTTP
+  };
+
+  std::vector<std::unique_ptr<Listener>> listeners;
   std::vector<uint16_t> ports;
   asio::steady_timer stop_poll;
   std::atomic<bool> stop_requested{false};
 
-  void Accept(tcp::acceptor& acceptor, const Router& router);
+  void Accept(Listener& listener);
+  void Admit(Listener& listener, tcp::socket socket);
   void PollStop();
 };
 
-void Server::Impl::Accept(tcp::acceptor& acceptor, const Router& router) {
-  acceptor.async_accept(asio::make_strand(ioc),
-                        [this, &acceptor, &router](beast::error_code ec, tcp::socket socket) {
-                          if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
-                            return;
-                          }
-                          if (!ec) {
-                            socket.set_option(tcp::no_delay(true), ec);
-                            std::make_shared<Connection>(std::move(socket), router, *this)->Start();
-                          }
-                          Accept(acceptor, router);
-                        });
+void Server::Impl::Accept(Listener& listener) {
+  listener.acceptor.async_accept(
+      asio::make_strand(ioc), [this, &listener](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !listener.acceptor.is_open()) {
+          return;
+        }
+        if (ec) {
+          limit_log.Warn("accept failed: " + ec.message());
+          listener.retry.expires_after(kAcceptRetryDelay);
+          listener.retry.async_wait([this, &listener](beast::error_code wait_ec) {
+            if (!wait_ec) {
+              Accept(listener);
+            }
+          });
+          return;
+        }
+        Admit(listener, std::move(socket));
+        Accept(listener);
+      });
+}
+
+void Server::Impl::Admit(Listener& listener, tcp::socket socket) {
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) {
+    return;  // already gone
+  }
+  std::string address = peer.address().to_string();
+  switch (admission.TryAdmit(address)) {
+    case Admission::Verdict::kServerFull:
+      limit_log.Warn("max_connections reached, refusing connections");
+      return Refuse(socket, listener.tls != nullptr, "too many connections");
+    case Admission::Verdict::kAddressFull:
+      limit_log.Warn("max_connections_per_ip reached for " + address + ", refusing connections");
+      return Refuse(socket, listener.tls != nullptr, "too many connections from this address");
+    case Admission::Verdict::kAdmitted:
+      break;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  if (listener.tls != nullptr) {
+    std::make_shared<Connection<TlsStream>>(std::move(socket), listener.tls, std::move(address),
+                                            listener.router, *this)
+        ->Start();
+  } else {
+    std::make_shared<Connection<PlainStream>>(std::move(socket), nullptr, std::move(address),
+                                              listener.router, *this)
+        ->Start();
+  }
 }
 
 // Stop() only flips an atomic (safe from signal handlers); this timer notices it.
@@ -235,9 +576,10 @@ void Server::Impl::PollStop() {
       return PollStop();
     }
     stopping = true;
-    for (auto& a : acceptors) {
+    for (auto& l : listeners) {
       beast::error_code ignored;
-      a->close(ignored);
+      l->acceptor.close(ignored);
+      l->retry.cancel();
     }
     // Give in-flight requests a moment, then end the loop (idle keep-alive connections too).
     stop_poll.expires_after(std::chrono::milliseconds(500));
@@ -249,35 +591,47 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 
 Server::~Server() {
   impl_->ioc.stop();
-  impl_->workers.join();
-  impl_->slow_workers.join();
+  impl_->workers.Join();
+  impl_->slow_workers.Join();
 }
 
-Status Server::Listen(const std::string& host, uint16_t port, const Router& router) {
+Status Server::Listen(const std::string& host, uint16_t port, const Router& router,
+                      const std::optional<TlsOptions>& tls) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec) {
     return Error::InvalidArgument("cannot listen on host " + GoQuote(host) + ": " + ec.message());
   }
-  auto acceptor = std::make_unique<tcp::acceptor>(impl_->ioc);
+  ssl::context* tls_context = nullptr;
+  if (tls) {
+    ATRIUM_ASSIGN_OR_RETURN(auto ctx, MakeTlsContext(*tls));
+    tls_context = ctx.get();
+    impl_->tls_contexts.push_back(std::move(ctx));
+  }
+  auto listener = std::make_unique<Impl::Listener>(impl_->ioc, router, tls_context);
+  tcp::acceptor& acceptor = listener->acceptor;
   const tcp::endpoint endpoint(address, port);
-  acceptor->open(endpoint.protocol(), ec);
+  acceptor.open(endpoint.protocol(), ec);
   if (!ec) {
-    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   }
   if (!ec) {
-    acceptor->bind(endpoint, ec);
+    acceptor.bind(endpoint, ec);
   }
   if (!ec) {
-    acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
     return Error::Unavailable("cannot listen on " + (host.empty() ? "*" : host) + ":" +
                               std::to_string(port) + ": " + ec.message());
   }
-  impl_->ports.push_back(acceptor->local_endpoint().port());
-  impl_->Accept(*acceptor, router);
-  impl_->acceptors.push_back(std::move(acceptor));
+  const tcp::endpoint bound = acceptor.local_endpoint(ec);
+  if (ec) {
+    return Error::Unavailable("cannot read the bound address: " + ec.message());
+  }
+  impl_->ports.push_back(bound.port());
+  impl_->Accept(*listener);
+  impl_->listeners.push_back(std::move(listener));
   return OkStatus();
 }
 
@@ -285,13 +639,30 @@ uint16_t Server::BoundPort(std::size_t i) const {
   return i < impl_->ports.size() ? impl_->ports[i] : 0;
 }
 
+namespace {
+
+// Runs the loop until it is stopped. A Boost exception escaping a handler (a bug, or memory
+// exhaustion) is logged and the loop resumed: it must not end the process through Run().
+void RunLoop(asio::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http: unexpected exception in the I/O loop: {}", e.what());
+    }
+  }
+}
+
+}  // namespace
+
 void Server::Run() {
   impl_->PollStop();
   std::vector<std::thread> threads;
   for (int i = 1; i < std::max(1, impl_->options.io_threads); ++i) {
-    threads.emplace_back([this] { impl_->ioc.run(); });
+    threads.emplace_back([this] { RunLoop(impl_->ioc); });
   }
-  impl_->ioc.run();
+  RunLoop(impl_->ioc);
   for (auto& t : threads) {
     t.join();
   }

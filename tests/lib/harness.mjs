@@ -2,6 +2,7 @@
 // directory, and offers a small cookie-aware HTTP client. Every black-box test goes through here.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,11 +65,31 @@ export function base64Schema(schema) {
   return 'base64://' + Buffer.from(JSON.stringify(schema)).toString('base64');
 }
 
+// One HTTPS GET with node:https, which (unlike fetch) takes the CA to trust. `ca` undefined means
+// the system trust store. Resolves {status, text}; rejects on TLS errors (e.g. an untrusted
+// certificate: err.code 'UNABLE_TO_VERIFY_LEAF_SIGNATURE').
+export function httpsGet(url, { ca, timeout = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, agent: false, timeout }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeout} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 // Starts atrium. `config` is deep-merged over a minimal test configuration.
-export async function startAtrium({ config = {}, dev = true, env = {}, args = [], builtinUi = false } = {}) {
+// `https: {ca}`: the caller configures TLS on the public listener (serve.public.tls); the public
+// base URL becomes https:// and readiness is checked over HTTPS trusting `ca` (a PEM string).
+export async function startAtrium({ config = {}, dev = true, env = {}, args = [], builtinUi = false, https = null } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'atrium-test-'));
   const [publicPort, adminPort] = [await freePort(), await freePort()];
-  const base = `http://127.0.0.1:${publicPort}/`;
+  const base = `${https ? 'https' : 'http'}://127.0.0.1:${publicPort}/`;
   const defaults = {
     serve: {
       public: { host: '127.0.0.1', port: publicPort, base_url: base },
@@ -119,7 +140,7 @@ export async function startAtrium({ config = {}, dev = true, env = {}, args = []
       throw new Error(`atrium exited early (${JSON.stringify(exited)}):\n${logs}`);
     }
     try {
-      const r = await fetch(base + 'health/alive');
+      const r = https ? await httpsGet(base + 'health/alive', { ca: https.ca }) : await fetch(base + 'health/alive');
       if (r.status === 200) break;
     } catch {}
     if (Date.now() > deadline) {
