@@ -1,7 +1,8 @@
 # Every third-party library Atrium uses, found once. Versions are Debian 12's (see STACK.md).
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS url)
+# Boost 1.81 ships its own CMake package (the FindBoost module of CMake 3.25 predates it and warns).
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS url)
 find_package(OpenSSL 3.0 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)

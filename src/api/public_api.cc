@@ -189,7 +189,8 @@ Result<std::optional<session::Session>> PublicApi::SessionOf(const http::Request
     return Out();
   }
   // A store that cannot answer is not "no session": a client told 401 would sign its user out.
-  ATRIUM_ASSIGN_OR_RETURN(auto found, d_.sessions.GetSessionByToken(*token));
+  ATRIUM_ASSIGN_OR_RETURN(auto found,
+                          d_.sessions.GetSessionByTokenDigest(session::TokenDigest(*token)));
   if (!found || !found->IsActive(d_.clock.Now())) {
     return Out();  // unknown, expired or revoked tokens count as "no session"
   }

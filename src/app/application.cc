@@ -12,6 +12,7 @@
 #include "base/ip.h"
 #include "base/random.h"
 #include "base/strings.h"
+#include "cleanup/sweeper.h"
 #include "hash/hasher.h"
 #include "http/http.h"
 #include "identity/schema.h"
@@ -76,6 +77,7 @@ struct Application::Parts {
   std::unique_ptr<registration::Service> registration;
   std::unique_ptr<api::PublicApi> api;
   std::unique_ptr<webui::WebUi> ui;
+  std::unique_ptr<cleanup::Sweeper> sweeper;
   http::Router public_router;
   http::Router admin_router;
 };
@@ -137,6 +139,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->ui = std::make_unique<webui::WebUi>(c, *p->api);
   p->ui->Register(p->public_router);
   p->api->RegisterAdmin(p->admin_router);
+  p->sweeper = std::make_unique<cleanup::Sweeper>(*p->store, c.cleanup, p->clock);
   return std::unique_ptr<Application>(new Application(std::move(p)));
 }
 
@@ -233,10 +236,24 @@ Status Application::Serve() {
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  parts_->sweeper->Start();
   server.Run();
+  parts_->sweeper->Stop();
   g_server = nullptr;
   spdlog::info("atrium stopped");
   return OkStatus();
+}
+
+Result<cleanup::Counts> Cleanup(const config::Config& config) {
+  ATRIUM_ASSIGN_OR_RETURN(auto store, OpenDatabase(config.dsn, 1));
+  ATRIUM_ASSIGN_OR_RETURN(const int pending, store->PendingMigrations());
+  if (pending > 0) {
+    return Error::InvalidArgument(std::to_string(pending) +
+                                  " database migrations are pending: run `atrium migrate`");
+  }
+  SystemClock clock;
+  cleanup::Sweeper sweeper(*store, config.cleanup, clock);
+  return sweeper.RunOnce();
 }
 
 Result<int> Migrate(const config::Config& config) {

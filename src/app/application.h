@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/result.h"
+#include "cleanup/sweeper.h"
 #include "config/config.h"
 
 namespace atrium::app {
@@ -25,6 +26,9 @@ class Application final {
   explicit Application(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };
+
+// `atrium cleanup`: one sweep of expired flows and sessions and old error records.
+Result<cleanup::Counts> Cleanup(const config::Config& config);
 
 // `atrium migrate`: applies pending migrations and reports how many ran.
 Result<int> Migrate(const config::Config& config);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/application.h"
+#include "base/time.h"
 #include "config/loader.h"
 
 #ifndef ATRIUM_VERSION
@@ -60,6 +61,19 @@ int Run(int argc, char** argv) {
   bool migrate_dev = false;
   migrate->add_flag("--dev", migrate_dev, "Use the development defaults");
 
+  std::string cleanup_config;
+  bool cleanup_dev = false;
+  std::string keep_last;
+  int batch_size = 0;
+  CLI::App* cleanup = cli.add_subcommand(
+      "cleanup", "Delete expired flows and sessions and old error records (Kratos: cleanup sql)");
+  cleanup->add_option("-c,--config", cleanup_config, "Configuration file (kratos.yml format)");
+  cleanup->add_flag("--dev", cleanup_dev, "Use the development defaults");
+  cleanup->add_option(
+      "--keep-last", keep_last,
+      "Keep rows that expired less than this long ago (database.cleanup.older_than)");
+  cleanup->add_option("--batch-size", batch_size, "Rows per delete (database.cleanup.batch_size)");
+
   CLI::App* version = cli.add_subcommand("version", "Print the version");
 
   try {
@@ -82,6 +96,30 @@ int Run(int argc, char** argv) {
       return Fail(applied.error());
     }
     std::printf("applied %d migration(s)\n", *applied);
+    return 0;
+  }
+  if (cleanup->parsed()) {
+    auto config = Load(cleanup_config, cleanup_dev);
+    if (!config.ok()) {
+      return Fail(config.error());
+    }
+    if (!keep_last.empty()) {
+      const auto d = ParseGoDuration(keep_last);
+      if (!d || d->count() < 0) {
+        return Fail(Error::InvalidArgument("--keep-last: expected a duration such as \"6h\""));
+      }
+      config->cleanup.older_than = *d;
+    }
+    if (batch_size > 0) {
+      config->cleanup.batch_size = batch_size;
+    }
+    auto counts = app::Cleanup(*config);
+    if (!counts.ok()) {
+      return Fail(counts.error());
+    }
+    std::printf("deleted %lld expired flows, %lld expired sessions, %lld old error records\n",
+                static_cast<long long>(counts->flows), static_cast<long long>(counts->sessions),
+                static_cast<long long>(counts->errors));
     return 0;
   }
   auto config = Load(serve_config, dev);

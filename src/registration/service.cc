@@ -407,6 +407,7 @@ Reply Service::Complete(const RequestContext& request, SubmitContext& ctx,
   session::Session s;
   s.id = NewUuid();
   s.token = session::NewSessionToken();
+  s.token_digest = session::TokenDigest(s.token);
   s.active = true;
   s.issued_at = now;
   s.authenticated_at = now;

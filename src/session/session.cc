@@ -3,6 +3,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "crypto/hash.h"
 
 namespace atrium::session {
 
@@ -42,6 +43,8 @@ Json Session::ToJson(const std::string& public_base_url, Timestamp now) const {
 }
 
 std::string NewSessionToken() { return "ory_st_" + RandomAlphanumeric(32); }
+
+std::string TokenDigest(std::string_view token) { return HexEncode(crypto::Sha256(token)); }
 
 std::optional<std::string> TokenFromRequest(std::optional<std::string_view> x_session_token,
                                             std::optional<std::string> cookie_token,

@@ -28,7 +28,10 @@ struct AuthenticationMethod {
 
 struct Session {
   std::string id;
-  std::string token;  // "ory_st_" + 32 alphanumerics; never serialized
+  // The bearer token ("ory_st_" + 32 alphanumerics) exists only in the response that issues it;
+  // the store keeps and looks up its digest, so a copy of the database holds no live session.
+  std::string token;         // set on a newly issued session only, never stored or serialized
+  std::string token_digest;  // TokenDigest(token)
   bool active = true;
   Timestamp expires_at;
   Timestamp authenticated_at;
@@ -46,6 +49,9 @@ struct Session {
 
 // "ory_st_" + 32 characters [A-Za-z0-9] from the CSPRNG.
 std::string NewSessionToken();
+// Lowercase hex SHA-256 of a session token. Tokens carry 190 bits from the CSPRNG, so an
+// unkeyed digest is enough: nobody can search the token space, and no key needs rotating.
+std::string TokenDigest(std::string_view token);
 
 // The session token of a request, in Kratos' lookup order: X-Session-Token, the session cookie's
 // token, then "Authorization: Bearer <token>" (scheme case-insensitive, exactly two parts).
@@ -56,8 +62,9 @@ std::optional<std::string> TokenFromRequest(std::optional<std::string_view> x_se
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
-  // The session with its identity and devices, or nullopt for an unknown token.
-  virtual Result<std::optional<Session>> GetSessionByToken(std::string_view token) = 0;
+  // The session with its identity and devices, or nullopt for an unknown digest (TokenDigest of
+  // the presented token). Unavailable when the store cannot answer.
+  virtual Result<std::optional<Session>> GetSessionByTokenDigest(std::string_view digest) = 0;
 };
 
 }  // namespace atrium::session

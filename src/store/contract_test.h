@@ -14,6 +14,7 @@
 #include "identity/store.h"
 #include "registration/store.h"
 #include "session/session.h"
+#include "store/database.h"
 
 namespace atrium::store::contract {
 
@@ -25,6 +26,7 @@ struct StoreUnderTest {
   identity::IdentityStore* identities;
   session::SessionStore* sessions;
   flow::ErrorStore* errors;
+  store::Database* database;
 };
 
 using StoreFactory = std::function<StoreUnderTest()>;
@@ -57,6 +59,7 @@ inline session::Session NewSession(const identity::Identity& id) {
   session::Session s;
   s.id = NewUuid();
   s.token = session::NewSessionToken();
+  s.token_digest = session::TokenDigest(s.token);
   s.issued_at = T(10);
   s.authenticated_at = T(11);
   s.expires_at = T(12);
@@ -83,6 +86,40 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
   }
   StoreUnderTest store_;
 };
+// Helpers of this header serve other tests too (the sweeper's), which do not instantiate it.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreContract);
+
+TEST_P(StoreContract, StaleRowsAreDeletedInBoundedBatches) {
+  const Timestamp now = T(5'000'000);
+  std::vector<std::string> expired;
+  for (int i = 0; i < 3; ++i) {
+    registration::Flow f;
+    f.id = NewUuid();
+    f.issued_at = T(1);
+    f.expires_at = now - std::chrono::seconds(i + 1);
+    ASSERT_TRUE(store_.flows->CreateFlow(f).ok());
+    expired.push_back(f.id);
+  }
+  registration::Flow live;
+  live.id = NewUuid();
+  live.issued_at = T(1);
+  live.expires_at = now + std::chrono::hours(1);
+  ASSERT_TRUE(store_.flows->CreateFlow(live).ok());
+  const auto first = store_.database->DeleteStale(store::StaleKind::kFlows, now, 2);
+  ASSERT_TRUE(first.ok()) << first.error().reason;
+  EXPECT_EQ(*first, 2) << "at most the limit";
+  for (int i = 0; i < 1000; ++i) {  // a shared server may hold stale rows of earlier runs
+    const auto more = store_.database->DeleteStale(store::StaleKind::kFlows, now, 100);
+    ASSERT_TRUE(more.ok());
+    if (*more < 100) {
+      break;
+    }
+  }
+  for (const auto& id : expired) {
+    EXPECT_FALSE(store_.flows->GetFlow(id)->has_value());
+  }
+  EXPECT_TRUE(store_.flows->GetFlow(live.id)->has_value());
+}
 
 TEST_P(StoreContract, FlowsRoundTripAndUpdate) {
   registration::Flow f;
@@ -134,11 +171,16 @@ TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
   EXPECT_EQ(g.verifiable_addresses[0].updated_at, id.verifiable_addresses[0].updated_at);
   EXPECT_EQ(g.ToPublicJson("http://x/"), id.ToPublicJson("http://x/"));
 
-  const auto by_token = store_.sessions->GetSessionByToken(s.token);
+  const auto by_token = store_.sessions->GetSessionByTokenDigest(session::TokenDigest(s.token));
   ASSERT_TRUE(by_token.ok() && by_token->has_value());
   EXPECT_EQ((*by_token)->ToJson("http://x/", T(0)), s.ToJson("http://x/", T(0)));
   EXPECT_TRUE((*by_token)->identity.credentials.empty()) << "credentials stay in the store";
-  EXPECT_FALSE(store_.sessions->GetSessionByToken("ory_st_unknown")->has_value());
+  EXPECT_TRUE((*by_token)->token.empty()) << "the plain token is never stored";
+  EXPECT_EQ((*by_token)->token_digest, s.token_digest);
+  EXPECT_FALSE(store_.sessions->GetSessionByTokenDigest(s.token)->has_value())
+      << "the plain token does not find the session";
+  EXPECT_FALSE(store_.sessions->GetSessionByTokenDigest(session::TokenDigest("ory_st_unknown"))
+                   ->has_value());
 
   const auto by_identifier = store_.identities->FindByCredentialIdentifier("password", ann);
   ASSERT_TRUE(by_identifier.ok() && by_identifier->has_value());
@@ -181,7 +223,7 @@ TEST_P(StoreContract, AFailureLateInTheTransactionLeavesNothing) {
   const std::string two = Unique("two");
   const auto second = NewIdentity(two);
   auto s2 = NewSession(second);
-  s2.token = s1.token;  // the session insert, the last step, fails
+  s2.token_digest = s1.token_digest;  // the session insert, the last step, fails
   const auto st = store_.registrations->CreateIdentityWithSession(second, s2);
   ASSERT_FALSE(st.ok());
   EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value());

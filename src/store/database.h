@@ -14,6 +14,8 @@
 
 namespace atrium::store {
 
+enum class StaleKind { kFlows, kSessions, kErrors };
+
 class Database : public registration::FlowStore,
                  public registration::RegistrationStore,
                  public identity::IdentityStore,
@@ -31,6 +33,11 @@ class Database : public registration::FlowStore,
   // The value stored under `name`, or `make()` stored atomically on first use (dev secrets).
   virtual Result<std::string> GetOrCreateSecret(std::string_view name,
                                                 const std::function<std::string()>& make) = 0;
+
+  // Housekeeping: deletes at most `limit` rows that are stale at `cutoff`, in one short
+  // transaction, and returns how many went. Flows and sessions are stale when they expired
+  // before `cutoff`, error records when they were created before it.
+  virtual Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) = 0;
 };
 
 }  // namespace atrium::store

@@ -30,7 +30,7 @@ constexpr const char* kInsertRecovery =
     "INSERT INTO identity_recovery_addresses (id, identity_id, via, value, position, "
     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 constexpr const char* kInsertSession =
-    "INSERT INTO sessions (id, token, identity_id, active, aal, authentication_methods, "
+    "INSERT INTO sessions (id, token_digest, identity_id, active, aal, authentication_methods, "
     "issued_at, authenticated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 constexpr const char* kInsertDevice =
     "INSERT INTO session_devices (id, session_id, ip_address, user_agent, location, position) "
@@ -58,8 +58,8 @@ constexpr const char* kOwnerOfAddress =
 constexpr const char* kCredentialTypes =
     "SELECT type FROM identity_credentials WHERE identity_id = $1 ORDER BY type";
 constexpr const char* kSelectSession =
-    "SELECT id, token, identity_id, active, aal, authentication_methods, issued_at, "
-    "authenticated_at, expires_at FROM sessions WHERE token = $1";
+    "SELECT id, token_digest, identity_id, active, aal, authentication_methods, issued_at, "
+    "authenticated_at, expires_at FROM sessions WHERE token_digest = $1";
 constexpr const char* kSelectDevices =
     "SELECT id, ip_address, user_agent, location FROM session_devices WHERE session_id = $1 "
     "ORDER BY position";
@@ -77,6 +77,15 @@ constexpr const char* kSelectError =
 constexpr const char* kInsertSecret =
     "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 constexpr const char* kSelectSecret = "SELECT value FROM secrets WHERE name = $1";
+// Batched deletes: a bounded subquery keeps each transaction short, so sign-ups never wait long.
+constexpr const char* kDeleteStaleFlows =
+    "DELETE FROM selfservice_registration_flows WHERE id IN (SELECT id FROM "
+    "selfservice_registration_flows WHERE expires_at < $1 LIMIT $2)";
+constexpr const char* kDeleteStaleSessions =
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
+constexpr const char* kDeleteStaleErrors =
+    "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM selfservice_errors WHERE "
+    "created_at < $1 LIMIT $2)";
 }  // namespace q
 
 // Documents we stored ourselves; the limits only guard against a tampered database.
@@ -198,7 +207,7 @@ Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
   }
   ATRIUM_RETURN_IF_ERROR(
       Run(db, q::kInsertSession,
-          {s.id, s.token, s.identity_id, Bool(s.active), s.aal, DumpJson(methods),
+          {s.id, s.token_digest, s.identity_id, Bool(s.active), s.aal, DumpJson(methods),
            Nanos(s.issued_at), Nanos(s.authenticated_at), Nanos(s.expires_at)}));
   for (size_t i = 0; i < s.devices.size(); ++i) {
     const auto& d = s.devices[i];
@@ -324,16 +333,17 @@ Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
   return LoadIdentity(db, *owner);
 }
 
-Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::string_view token) {
+Result<std::optional<session::Session>> LoadSessionByTokenDigest(Executor& db,
+                                                                 std::string_view digest) {
   using Out = std::optional<session::Session>;
-  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectSession, {std::string(token)}));
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectSession, {std::string(digest)}));
   if (rows.empty()) {
     return Out();
   }
   const Cols r{rows[0]};
   session::Session s;
   s.id = r.Text(0);
-  s.token = r.Text(1);
+  s.token_digest = r.Text(1);
   s.identity_id = r.Text(2);
   s.active = r.Bool(3);
   s.aal = r.Text(4);
@@ -409,6 +419,22 @@ Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_
   }
   const Cols r{rows[0]};
   return Out(flow::ErrorContainer{r.Text(0), r.Document(1), r.Time(2), r.Time(3)});
+}
+
+Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, int limit) {
+  const char* sql = nullptr;
+  switch (kind) {
+    case StaleKind::kFlows:
+      sql = q::kDeleteStaleFlows;
+      break;
+    case StaleKind::kSessions:
+      sql = q::kDeleteStaleSessions;
+      break;
+    case StaleKind::kErrors:
+      sql = q::kDeleteStaleErrors;
+      break;
+  }
+  return db.Execute(sql, {Nanos(cutoff), std::to_string(limit)});
 }
 
 Result<std::string> GetOrCreateSecretRow(Executor& db, std::string_view name,

@@ -14,6 +14,7 @@
 #include "identity/identity.h"
 #include "registration/flow.h"
 #include "session/session.h"
+#include "store/database.h"
 
 namespace atrium::store {
 
@@ -54,7 +55,8 @@ Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
                                                                 std::string_view value);
 // The session with its devices and identity; the identity comes without credentials, which
 // never leave the server through a session.
-Result<std::optional<session::Session>> LoadSessionByToken(Executor& db, std::string_view token);
+Result<std::optional<session::Session>> LoadSessionByTokenDigest(Executor& db,
+                                                                 std::string_view digest);
 
 Status InsertFlow(Executor& db, const registration::Flow& flow);
 Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id);
@@ -63,6 +65,9 @@ Status UpdateFlowRow(Executor& db, const registration::Flow& flow);
 
 Status InsertError(Executor& db, const flow::ErrorContainer& error);
 Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id);
+
+// Deletes at most `limit` stale rows of one kind (see Database::DeleteStale).
+Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, int limit);
 
 // Inserts `make()` under `name` unless present, then reads the stored value.
 Result<std::string> GetOrCreateSecretRow(Executor& db, std::string_view name,

@@ -117,9 +117,11 @@ class PgExecutor final : public Executor {
   std::string last_sqlstate_;
 };
 
+}  // namespace
+
 // Timestamps are BIGINT nanoseconds since the epoch; JSON is TEXT (key order is significant).
 // Append only: never edit a released migration.
-const std::vector<Migration>& Migrations() {
+const std::vector<Migration>& PgMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "identities", R"sql(
 CREATE TABLE identities (
@@ -173,9 +175,16 @@ CREATE TABLE selfservice_errors (
   id TEXT PRIMARY KEY, error TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at BIGINT NOT NULL);
 )sql"},
+      // Sessions are looked up by the digest of their token; the token itself is never stored.
+      {4, "session token digests", R"sql(
+ALTER TABLE sessions RENAME COLUMN token TO token_digest;
+UPDATE sessions SET token_digest = encode(sha256(convert_to(token_digest, 'UTF8')), 'hex');
+)sql"},
   };
   return migrations;
 }
+
+namespace {
 
 // Kratos/pop DSN parameters that libpq does not know: consumed here, never passed on.
 const std::set<std::string>& PopParams() {
@@ -339,7 +348,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
 }
 
 Status PgStore::Migrate() {
-  for (const auto& m : Migrations()) {
+  for (const auto& m : PgMigrations()) {
     ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&m](PgExecutor& db) -> Status {
       ATRIUM_RETURN_IF_ERROR(db.Command(kMigrationLock));
       ATRIUM_RETURN_IF_ERROR(db.Command(sql::kMigrationsTable));
@@ -354,7 +363,7 @@ Result<int> PgStore::PendingMigrations() {
       "SELECT count(*) FROM pg_catalog.pg_tables "
       "WHERE schemaname = current_schema() AND tablename = 'schema_migrations'";
   return impl_->Read([](Executor& db) -> Result<int> {
-    return CountPendingMigrations(db, Migrations(), kTableExists);
+    return CountPendingMigrations(db, PgMigrations(), kTableExists);
   });
 }
 
@@ -417,8 +426,17 @@ Result<std::optional<identity::Identity>> PgStore::FindByAddress(std::string_vie
   return impl_->Read([&](Executor& db) { return LoadIdentityByAddress(db, value); });
 }
 
-Result<std::optional<session::Session>> PgStore::GetSessionByToken(std::string_view token) {
-  return impl_->Read([&](Executor& db) { return LoadSessionByToken(db, token); });
+Result<std::optional<session::Session>> PgStore::GetSessionByTokenDigest(std::string_view digest) {
+  return impl_->Read([&](Executor& db) { return LoadSessionByTokenDigest(db, digest); });
+}
+
+Result<int64_t> PgStore::DeleteStale(StaleKind kind, Timestamp cutoff, int limit) {
+  int64_t deleted = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Read([&](Executor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteStaleRows(db, kind, cutoff, limit));
+    return OkStatus();
+  }));
+  return deleted;
 }
 
 }  // namespace atrium::store

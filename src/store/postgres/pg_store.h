@@ -6,8 +6,10 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "store/database.h"
+#include "store/records.h"
 
 namespace atrium::store {
 
@@ -17,6 +19,9 @@ struct PgOptions {
   std::chrono::seconds connect_timeout{2};          // `connect_timeout` in the DSN overrides it
   std::chrono::milliseconds statement_timeout{5000};
 };
+
+// The versioned schema of the PostgreSQL store (append only).
+const std::vector<Migration>& PgMigrations();
 
 class PgStore final : public Database {
  public:
@@ -31,6 +36,7 @@ class PgStore final : public Database {
   Status Ping() override;
   Result<std::string> GetOrCreateSecret(std::string_view name,
                                         const std::function<std::string()>& make) override;
+  Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) override;
 
   Status CreateFlow(const registration::Flow& flow) override;
   Result<std::optional<registration::Flow>> GetFlow(std::string_view id) override;
@@ -41,7 +47,7 @@ class PgStore final : public Database {
   Result<std::optional<identity::Identity>> FindByCredentialIdentifier(
       std::string_view type, std::string_view identifier) override;
   Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
-  Result<std::optional<session::Session>> GetSessionByToken(std::string_view token) override;
+  Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
   Status CreateError(const flow::ErrorContainer& container) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
 

@@ -108,6 +108,12 @@ CREATE TABLE secrets (
   created_at INTEGER NOT NULL
 );
 )sql"},
+      // Sessions are looked up by the digest of their token; the token itself is never stored.
+      // atrium_sha256_hex is registered on every connection by the store.
+      {4, "session token digests", R"sql(
+ALTER TABLE sessions RENAME COLUMN token TO token_digest;
+UPDATE sessions SET token_digest = atrium_sha256_hex(token_digest);
+)sql"},
   };
   return migrations;
 }

@@ -10,6 +10,7 @@
 
 #include "base/random.h"
 #include "base/strings.h"
+#include "crypto/hash.h"
 #include "store/records.h"
 #include "store/sqlite/migrations.h"
 
@@ -24,6 +25,18 @@ Error DbError(sqlite3* db, int rc, std::string_view what) {
     return Error::Conflict(message);
   }
   return Error::Unavailable(message);
+}
+
+// atrium_sha256_hex(text): lowercase hex SHA-256, for migrations that turn secrets into digests.
+void Sha256Hex(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* text = sqlite3_value_text(argv[0]);
+  if (text == nullptr) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const std::string digest = HexEncode(crypto::Sha256(std::string_view(
+      reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_value_bytes(argv[0])))));
+  sqlite3_result_text(ctx, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
 }
 
 // One connection with its prepared statements (prepared once, keyed by the SQL literal).
@@ -259,6 +272,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view dsn, int
     }
     sqlite3_busy_timeout(db, 5000);
     sqlite3_extended_result_codes(db, 1);
+    sqlite3_create_function_v2(db, "atrium_sha256_hex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                               nullptr, &Sha256Hex, nullptr, nullptr, nullptr);
     ATRIUM_RETURN_IF_ERROR(conn->Exec(memory ? "PRAGMA foreign_keys = ON"
                                              : "PRAGMA journal_mode = WAL; "
                                                "PRAGMA synchronous = NORMAL; "
@@ -352,8 +367,18 @@ Result<std::optional<identity::Identity>> SqliteStore::FindByAddress(std::string
   return impl_->Read([&](Executor& db) { return LoadIdentityByAddress(db, value); });
 }
 
-Result<std::optional<session::Session>> SqliteStore::GetSessionByToken(std::string_view token) {
-  return impl_->Read([&](Executor& db) { return LoadSessionByToken(db, token); });
+Result<std::optional<session::Session>> SqliteStore::GetSessionByTokenDigest(
+    std::string_view digest) {
+  return impl_->Read([&](Executor& db) { return LoadSessionByTokenDigest(db, digest); });
+}
+
+Result<int64_t> SqliteStore::DeleteStale(StaleKind kind, Timestamp cutoff, int limit) {
+  int64_t deleted = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteStaleRows(db, kind, cutoff, limit));
+    return OkStatus();
+  }));
+  return deleted;
 }
 
 }  // namespace atrium::store

@@ -27,6 +27,7 @@ class SqliteStore final : public Database {
   Status Ping() override;
   Result<std::string> GetOrCreateSecret(std::string_view name,
                                         const std::function<std::string()>& make) override;
+  Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) override;
 
   // registration::FlowStore
   Status CreateFlow(const registration::Flow& flow) override;
@@ -41,7 +42,7 @@ class SqliteStore final : public Database {
       std::string_view type, std::string_view identifier) override;
   Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
   // session::SessionStore
-  Result<std::optional<session::Session>> GetSessionByToken(std::string_view token) override;
+  Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
   // flow::ErrorStore
   Status CreateError(const flow::ErrorContainer& container) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;

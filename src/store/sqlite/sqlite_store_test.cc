@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "store/contract_test.h"
+#include "store/sqlite/migrations.h"
 
 namespace atrium::store {
 namespace {
@@ -41,7 +42,8 @@ bool TableExists(const std::string& path, const std::string& table) {
 
 void Exec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+            SQLITE_OK);
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
   sqlite3_close(db);
 }
@@ -55,7 +57,7 @@ const char* const kRegistrationTables[] = {"identities",
                                            "session_devices"};
 
 contract::StoreUnderTest Wrap(std::shared_ptr<SqliteStore> s) {
-  return contract::StoreUnderTest{s, s.get(), s.get(), s.get(), s.get(), s.get()};
+  return contract::StoreUnderTest{s, s.get(), s.get(), s.get(), s.get(), s.get(), s.get()};
 }
 
 contract::StoreUnderTest FileStore() {
@@ -81,16 +83,48 @@ TEST(SqliteStore, MigrationsAreVersionedAndIdempotent) {
   const std::string path = TempDb();
   auto s = SqliteStore::Open("sqlite://" + path, 2);
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(*(*s)->PendingMigrations(), 3);
+  EXPECT_EQ(*(*s)->PendingMigrations(), static_cast<int>(sqlite::Migrations().size()));
   EXPECT_FALSE(TableExists(path, "schema_migrations")) << "counting pending writes nothing";
   ASSERT_TRUE((*s)->Migrate().ok());
   EXPECT_EQ(*(*s)->PendingMigrations(), 0);
   ASSERT_TRUE((*s)->Migrate().ok());
-  EXPECT_EQ(CountRows(path, "schema_migrations"), 3);
+  EXPECT_EQ(CountRows(path, "schema_migrations"),
+            static_cast<int64_t>(sqlite::Migrations().size()));
   EXPECT_TRUE((*s)->Ping().ok());
   // A version missing from the table counts as pending.
   Exec(path, "DELETE FROM schema_migrations WHERE version = 3");
   EXPECT_EQ(*(*s)->PendingMigrations(), 1);
+  std::filesystem::remove(path);
+}
+
+// Issue 9, item 9: databases written before token digests keep their sessions, and afterwards
+// no plain token is left in them.
+TEST(SqliteStore, PlainTokensOfOlderDatabasesBecomeDigests) {
+  const std::string path = TempDb();
+  Exec(path, sql::kMigrationsTable);
+  for (const auto& m : sqlite::Migrations()) {
+    if (m.version <= 3) {
+      Exec(path, m.sql);
+      Exec(path,
+           "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)");
+    }
+  }
+  const std::string token = session::NewSessionToken();
+  Exec(path,
+       "INSERT INTO identities VALUES ('i1', 'default', 'active', 0, '{}', NULL, NULL, NULL, 0, "
+       "0)");
+  Exec(path, "INSERT INTO sessions VALUES ('s1', '" + token +
+                 "', 'i1', 1, 'aal1', '[]', 0, 0, 9000000000000000000)");
+  auto s = SqliteStore::Open("sqlite://" + path, 1);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*(*s)->PendingMigrations(), 1);
+  ASSERT_TRUE((*s)->Migrate().ok());
+  const auto found = (*s)->GetSessionByTokenDigest(session::TokenDigest(token));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "s1");
+  EXPECT_EQ(CountRows(path, "sessions WHERE token_digest LIKE 'ory_st_%'"), 0);
+  EXPECT_EQ(CountRows(path, "sessions WHERE token_digest = '" + session::TokenDigest(token) + "'"),
+            1);
   std::filesystem::remove(path);
 }
 
@@ -110,7 +144,7 @@ TEST(SqliteStore, FailedRegistrationsLeaveNoRowsBehind) {
   // The session insert (the last step but one) fails: not a Conflict, and nothing remains.
   const auto second = contract::NewIdentity("second@example.com");
   auto s2 = contract::NewSession(second);
-  s2.token = s1.token;
+  s2.token_digest = s1.token_digest;
   const auto st = s.CreateIdentityWithSession(second, s2);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ErrorCode::kUnavailable) << st.error().reason;
@@ -156,7 +190,7 @@ TEST(SqliteStore, MemoryDatabasesArePrivatePerStore) {
   auto b = SqliteStore::Open("sqlite::memory:", 2);
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_TRUE((*a)->Migrate().ok());
-  EXPECT_EQ(*(*b)->PendingMigrations(), 3);
+  EXPECT_EQ(*(*b)->PendingMigrations(), static_cast<int>(sqlite::Migrations().size()));
   EXPECT_EQ(*(*a)->PendingMigrations(), 0);
 }
 
