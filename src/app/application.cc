@@ -9,22 +9,25 @@
 #include <spdlog/spdlog.h>
 
 #include "api/public_api.h"
+#include "base/ids.h"
 #include "base/ip.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "cleanup/sweeper.h"
+#include "flow/csrf.h"
 #include "hash/hasher.h"
 #include "http/http.h"
 #include "identity/schema.h"
+#include "pages/pages.h"
 #include "registration/service.h"
 #include "session/cookie.h"
+#include "session/manager.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
-#include "webui/webui.h"
 
 namespace atrium::app {
 namespace {
@@ -39,6 +42,30 @@ Result<std::unique_ptr<store::Database>> OpenDatabase(const std::string& dsn, in
   }
   ATRIUM_ASSIGN_OR_RETURN(auto db, store::SqliteStore::Open(dsn, pool));
   return std::unique_ptr<store::Database>(std::move(db));
+}
+
+flow::CsrfOptions CsrfOptionsOf(const config::Config& c) {
+  flow::CsrfOptions o;
+  o.public_base_url = c.serve_public.configured_base_url;
+  o.path = c.cookies.path;
+  o.domain = c.cookies.domain;
+  o.secure = c.CookiesSecure();
+  o.same_site = c.cookies.same_site;
+  return o;
+}
+
+session::ManagerOptions SessionOptionsOf(const config::Config& c) {
+  const auto& sc = c.session.cookie;
+  session::ManagerOptions o;
+  o.lifespan = c.session.lifespan;
+  o.public_base_url = c.serve_public.base_url;
+  o.cookie_name = sc.name;
+  o.persistent = sc.persistent;
+  o.path = sc.path.empty() ? c.cookies.path : sc.path;
+  o.domain = sc.domain.empty() ? c.cookies.domain : sc.domain;
+  o.secure = c.SessionCookieSecure();
+  o.same_site = sc.same_site.empty() ? c.cookies.same_site : sc.same_site;
+  return o;
 }
 
 int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
@@ -64,6 +91,7 @@ void ApplyDevDefaults(config::Config& c) {
 struct Application::Parts {
   config::Config config;
   SystemClock clock;
+  RandomIds ids;
   IpRanges trusted_proxies;
   std::unique_ptr<store::Database> store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
@@ -72,11 +100,13 @@ struct Application::Parts {
   std::unique_ptr<hash::HashPool> hashing;
   std::unique_ptr<strategy::password::HibpBreachChecker> breaches;
   std::unique_ptr<strategy::password::PasswordPolicy> policy;
-  std::unique_ptr<strategy::ProfileStrategy> profile;
-  std::unique_ptr<strategy::PasswordStrategy> password;
+  std::unique_ptr<flow::CsrfGuard> csrf;
+  std::unique_ptr<session::Manager> sessions;
+  // The registration methods, in the order Kratos tries them.
+  std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
   std::unique_ptr<api::PublicApi> api;
-  std::unique_ptr<webui::WebUi> ui;
+  std::unique_ptr<pages::Pages> pages;
   std::unique_ptr<cleanup::Sweeper> sweeper;
   http::Router public_router;
   http::Router admin_router;
@@ -126,18 +156,28 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
         std::make_unique<strategy::password::HibpBreachChecker>(pw.haveibeenpwned_host, p->clock);
   }
   p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
-  p->profile = std::make_unique<strategy::ProfileStrategy>(c, p->clock);
-  p->password = std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy, p->clock);
+  p->csrf = std::make_unique<flow::CsrfGuard>(CsrfOptionsOf(c));
+  p->sessions = std::make_unique<session::Manager>(SessionOptionsOf(c), *p->store, *p->cookies,
+                                                   p->ids, p->clock);
+
+  // The registration methods: one line each, in Kratos' order.
+  p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
+  p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
+
+  std::vector<const registration::Strategy*> methods;
+  for (const auto& m : p->methods) {
+    methods.push_back(m.get());
+  }
   p->registration = std::make_unique<registration::Service>(
-      c, *p->schemas, *p->store, *p->store,
-      std::vector<registration::Strategy*>{p->profile.get(), p->password.get()}, p->clock);
+      registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
+                                 std::move(methods), p->ids, p->clock});
   store::Database* db = p->store.get();
   p->api = std::make_unique<api::PublicApi>(
-      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->store, *p->store, *p->cookies,
-                         p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->sessions, *p->csrf, *p->store,
+                         p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
-  p->ui = std::make_unique<webui::WebUi>(c, *p->api);
-  p->ui->Register(p->public_router);
+  p->pages = std::make_unique<pages::Pages>(c, p->public_router);
+  p->pages->Register(p->public_router);
   p->api->RegisterAdmin(p->admin_router);
   p->sweeper = std::make_unique<cleanup::Sweeper>(*p->store, c.cleanup, p->clock);
   return std::unique_ptr<Application>(new Application(std::move(p)));

@@ -39,7 +39,9 @@ struct Limits {
 
 struct ServeEndpoint {
   std::string base_url;  // always ends with '/' after loading
-  std::string host;      // bind address; "" = all interfaces (dev: 127.0.0.1)
+  // base_url exactly as configured (Kratos names the CSRF cookie after this string).
+  std::string configured_base_url;
+  std::string host;  // bind address; "" = all interfaces (dev: 127.0.0.1)
   uint16_t port = 0;
   ServeTls tls;
 };

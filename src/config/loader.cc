@@ -317,6 +317,7 @@ Status Finish(Config& c) {
       e.base_url = "http://" + (e.host.empty() ? std::string("127.0.0.1") : e.host) + ":" +
                    std::to_string(e.port) + "/";
     }
+    e.configured_base_url = e.base_url;
     e.base_url = WithSlash(e.base_url);
   };
   endpoint_defaults(c.serve_public, 4433);

@@ -33,20 +33,15 @@ std::optional<std::string> RawToken(std::string_view value) {
   return std::nullopt;
 }
 
-}  // namespace
+std::string NewToken() { return Base64Encode(RandomBytes(kTokenBytes)); }
 
-std::string CsrfCookieName(std::string_view public_base_url) {
-  return "csrf_token_" + HexEncode(crypto::Sha256(public_base_url));
-}
-
-std::string NewCsrfToken() { return Base64Encode(RandomBytes(kTokenBytes)); }
-
-bool IsValidCsrfCookie(std::string_view cookie_value) {
+bool IsValidCookie(std::string_view cookie_value) {
   const auto decoded = Base64Decode(cookie_value);
   return decoded && decoded->size() == kTokenBytes;
 }
 
-std::string MaskCsrfToken(std::string_view cookie_value) {
+// base64(key(32) || token XOR key): 88 characters, new on every call. "" for invalid cookies.
+std::string Mask(std::string_view cookie_value) {
   const auto token = Base64Decode(cookie_value);
   if (!token || token->size() != kTokenBytes) {
     return {};
@@ -55,7 +50,8 @@ std::string MaskCsrfToken(std::string_view cookie_value) {
   return Base64Encode(key + XorBytes(*token, key));
 }
 
-bool CsrfTokensMatch(std::string_view cookie_value, std::string_view submitted) {
+// Both sides decoded; a 64-byte value is unmasked; the tokens compared in constant time.
+bool TokensMatch(std::string_view cookie_value, std::string_view submitted) {
   const auto expected = Base64Decode(cookie_value);
   const auto actual = RawToken(submitted);
   if (!expected || expected->size() != kTokenBytes || !actual) {
@@ -64,7 +60,78 @@ bool CsrfTokensMatch(std::string_view cookie_value, std::string_view submitted) 
   return crypto::ConstantTimeEquals(*expected, *actual);
 }
 
-Error CsrfError(CsrfViolation violation, bool ajax) {
+}  // namespace
+
+CsrfGuard::CsrfGuard(CsrfOptions options)
+    : options_(std::move(options)), cookie_name_(CookieName(options_.public_base_url)) {}
+
+std::string CsrfGuard::CookieName(std::string_view public_base_url) {
+  return "csrf_token_" + HexEncode(crypto::Sha256(public_base_url));
+}
+
+CsrfState CsrfGuard::Read(std::optional<std::string_view> cookie_value, bool has_cookie_header,
+                          bool issue) const {
+  CsrfState state;
+  state.has_cookie_header = has_cookie_header;
+  if (cookie_value && IsValidCookie(*cookie_value)) {
+    state.cookie = std::string(*cookie_value);
+    state.masked = Mask(state.cookie);
+  } else if (issue) {
+    state.issued = NewToken();
+    state.masked = Mask(*state.issued);
+  }
+  return state;
+}
+
+Status CsrfGuard::VerifySubmission(const CsrfState& state, std::string_view submitted,
+                                   bool json_content_type, bool ajax) const {
+  if (!state.has_cookie_header) {
+    return ViolationError(CsrfViolation::kNoCookieHeader, ajax);
+  }
+  if (state.cookie.empty()) {
+    return ViolationError(CsrfViolation::kNoCsrfCookie, ajax);
+  }
+  if (submitted.empty() && !json_content_type) {
+    return ViolationError(CsrfViolation::kTokenNotSent, ajax);
+  }
+  if (!TokensMatch(state.cookie, submitted)) {
+    return ViolationError(CsrfViolation::kMismatch, ajax);
+  }
+  return OkStatus();
+}
+
+Status CsrfGuard::VerifyFetch(const CsrfState& state, std::string_view flow_token,
+                              bool ajax) const {
+  if (!state.has_cookie_header) {
+    return ViolationError(CsrfViolation::kNoCookieHeader, ajax);
+  }
+  if (state.cookie.empty()) {
+    return ViolationError(CsrfViolation::kNoCsrfCookie, ajax);
+  }
+  if (!TokensMatch(state.cookie, flow_token)) {
+    return ViolationError(CsrfViolation::kTokenNotSent, ajax);
+  }
+  return OkStatus();
+}
+
+ui::Node CsrfGuard::Node(std::string masked) {
+  ui::Node n = ui::Node::Input("csrf_token", "hidden", "default");
+  n.input.value = std::move(masked);
+  n.input.required = true;
+  return n;
+}
+
+SetCookie CsrfGuard::Cookie(std::string value) const {
+  // A year, as nosurf; SameSite other than Lax only together with Secure.
+  return SetCookie{cookie_name_,    std::move(value),
+                   options_.path,   options_.domain,
+                   31536000,        true,
+                   options_.secure, options_.secure ? options_.same_site : std::string("Lax")};
+}
+
+SetCookie CsrfGuard::RotatedCookie() const { return Cookie(NewToken()); }
+
+Error CsrfGuard::ViolationError(CsrfViolation violation, bool ajax) {
   const std::string ajax_hint =
       "We detected an AJAX call, please ensure that CORS is enabled and configured correctly, and "
       "that your AJAX code sends cookies and has credentials enabled. For further debugging, check "

@@ -1,27 +1,70 @@
 #pragma once
-// Anti-CSRF tokens for browser flows (spec §11): a 32-byte cookie token, and a masked form of it
-// (random key || token XOR key) in the csrf_token node, new on every response.
+// Anti-CSRF protection of browser flows, in one place (docs/wire/registration.md §11): the
+// cookie (a 32-byte token), its masked form in each response's csrf_token node, the check of a
+// submission and the four kinds of violation.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/cookie.h"
 #include "base/error.h"
+#include "base/result.h"
+#include "ui/node.h"
 
 namespace atrium::flow {
 
-// "csrf_token_" + lowercase hex SHA-256 of the public base URL exactly as configured.
-std::string CsrfCookieName(std::string_view public_base_url);
-// A fresh cookie value: standard base64 of 32 random bytes.
-std::string NewCsrfToken();
-// True if the cookie value decodes to exactly 32 bytes.
-bool IsValidCsrfCookie(std::string_view cookie_value);
-// base64(key(32) || token XOR key): 88 characters. "" when the cookie value is invalid.
-std::string MaskCsrfToken(std::string_view cookie_value);
-// Both sides decoded; a 64-byte value is unmasked; the 32-byte tokens compared in constant time.
-bool CsrfTokensMatch(std::string_view cookie_value, std::string_view submitted);
+struct CsrfOptions {
+  std::string public_base_url;  // exactly as configured: it names the cookie
+  std::string path = "/";
+  std::string domain;
+  bool secure = true;
+  std::string same_site = "Lax";  // used when secure; plain-HTTP cookies are always Lax
+};
+
+// The anti-CSRF state of one request.
+struct CsrfState {
+  bool has_cookie_header = false;
+  std::string cookie;  // the request's valid CSRF cookie value, "" if none
+  std::string masked;  // a fresh masked form of the token, for the csrf_token node ("" if none)
+  std::optional<std::string> issued;  // a new cookie value this response must set
+};
 
 enum class CsrfViolation { kNoCookieHeader, kNoCsrfCookie, kTokenNotSent, kMismatch };
-// The security_csrf_violation error for a variant; `ajax` = Sec-Fetch-Mode cors|same-origin.
-Error CsrfError(CsrfViolation violation, bool ajax);
+
+class CsrfGuard final {
+ public:
+  explicit CsrfGuard(CsrfOptions options);
+
+  // "csrf_token_" + lowercase hex SHA-256 of the public base URL exactly as configured.
+  static std::string CookieName(std::string_view public_base_url);
+  const std::string& cookie_name() const { return cookie_name_; }
+
+  // The request's state from its CSRF cookie (if any). On CSRF-active routes (`issue`), a
+  // request without a valid cookie gets a new token to set.
+  CsrfState Read(std::optional<std::string_view> cookie_value, bool has_cookie_header,
+                 bool issue) const;
+
+  // A submission of a browser flow: the body's csrf_token must match the cookie. JSON requests
+  // that send no token are told it does not match (Kratos). Errors: security_csrf_violation
+  // (403) with the variant's hint; `ajax` = Sec-Fetch-Mode cors|same-origin.
+  Status VerifySubmission(const CsrfState& state, std::string_view submitted,
+                          bool json_content_type, bool ajax) const;
+  // A GET of a browser flow carries no body token: a wrong cookie is "token not sent".
+  Status VerifyFetch(const CsrfState& state, std::string_view flow_token, bool ajax) const;
+
+  // The hidden csrf_token input carrying the request's masked token ("" for API flows).
+  static ui::Node Node(std::string masked);
+
+  // Set-Cookie for a token value, and for a brand-new token (after sign-in, Kratos rotates it).
+  SetCookie Cookie(std::string value) const;
+  SetCookie RotatedCookie() const;
+
+  static Error ViolationError(CsrfViolation violation, bool ajax);
+
+ private:
+  CsrfOptions options_;
+  std::string cookie_name_;
+};
 
 }  // namespace atrium::flow

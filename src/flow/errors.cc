@@ -117,10 +117,6 @@ Error ApiFlowWithCookies() {
               "request has been blocked. Please consult the documentation.");
 }
 
-Error NoSessionCredentials() {
-  return Make(ErrorCode::kUnauthenticated, "No valid session credentials found in the request.");
-}
-
 Error LoginChallengeWithoutHydra() {
   return Make(ErrorCode::kMisconfigured,
               "refusing to parse login_challenge query parameter because oauth2_provider.url is "

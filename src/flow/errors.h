@@ -24,7 +24,6 @@ Error ExpiredOnGet(bool api, std::string_view public_base_url, std::string_view 
 Error ExpiredOnSubmit(Timestamp expired_at, Timestamp now, std::string_view use_flow_id);
 Error ApiFlowWithOrigin();
 Error ApiFlowWithCookies();
-Error NoSessionCredentials();
 Error LoginChallengeWithoutHydra();
 Error LoginChallengeEmpty();
 

@@ -13,8 +13,6 @@
 namespace atrium::hash {
 namespace {
 
-constexpr size_t kBcryptMaxBytes = 72;
-
 // bcrypt through libxcrypt. `setting` is a full "$2b$NN$<22 salt chars>..." string.
 Result<std::string> Bcrypt(std::string_view password, const std::string& setting) {
   auto data = std::make_unique<crypt_data>();

@@ -20,6 +20,9 @@
 
 namespace atrium::hash {
 
+// bcrypt reads at most this many bytes of a password; longer ones are refused (Kratos: 4000033).
+inline constexpr size_t kBcryptMaxBytes = 72;
+
 class Hasher {
  public:
   virtual ~Hasher() = default;

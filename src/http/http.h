@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/cookie.h"
 #include "base/result.h"
 
 namespace atrium::http {
@@ -167,17 +168,6 @@ Result<Pairs> ParseUrlEncoded(std::string_view body);
 // multipart/form-data with the boundary from `content_type`; file parts are kept as fields.
 Result<Pairs> ParseMultipart(std::string_view body, std::string_view content_type);
 
-struct SetCookie {
-  std::string name;
-  std::string value;
-  std::string path;
-  std::string domain;              // "" = host-only
-  std::optional<int64_t> max_age;  // seconds; nullopt = session cookie; <= 0 = delete now
-  bool http_only = true;
-  bool secure = false;
-  std::string same_site;  // "Lax", "Strict", "None", "" = omitted
-  bool expires = false;   // also write Expires (gorilla/sessions style) next to Max-Age
-};
 // "name=value; Path=/; Expires=...; Max-Age=...; HttpOnly; Secure; SameSite=Lax".
 std::string FormatSetCookie(const SetCookie& cookie);
 

@@ -2,17 +2,22 @@
 
 #include <algorithm>
 
-#include "base/random.h"
 #include "base/strings.h"
 #include "identity/normalize.h"
 
 namespace atrium::identity {
 namespace {
 
+// An address the `ory.sh/kratos` extension marks for verification or recovery.
 struct Address {
   std::string via;
   std::string value;
   std::string pointer;
+};
+
+struct Marked {
+  std::vector<Address> verification;
+  std::vector<Address> recovery;
 };
 
 void AddUnique(std::vector<std::string>& list, std::string value) {
@@ -39,139 +44,140 @@ std::string FormatAt(const IdentitySchema& schema, const std::string& pointer) {
   return {};
 }
 
+jsonschema::ValidationError FormatError(const std::string& pointer, const std::string& format,
+                                        const std::string& value) {
+  jsonschema::ValidationError e;
+  e.instance_pointer = pointer;
+  e.keyword = "format";
+  e.message = GoQuote(value) + " is not valid " + GoQuote(format);
+  e.params = {{"format", format}, {"value", value}};
+  return e;
+}
+
+// What one trait's extension says about its string value: credential identifiers go to
+// `extracted`, addresses to `marked`.
+void Visit(const Json& ext, const std::string& pointer, const std::string& raw,
+           Extracted& extracted, Marked& marked) {
+  if (const auto creds = ext.find("credentials"); creds != ext.end() && creds->is_object()) {
+    const auto flag = [&](const char* type, const char* key) {
+      const auto t = creds->find(type);
+      return t != creds->end() && t->is_object() && t->value(key, false);
+    };
+    if (flag("password", "identifier")) {
+      AddUnique(extracted.password_identifiers, NormalizeIdentifierGracefully(raw));
+    }
+    if (flag("webauthn", "identifier")) {
+      AddUnique(extracted.webauthn_identifiers, NormalizeIdentifierGracefully(raw));
+    }
+    if (flag("code", "identifier")) {
+      const std::string via = creds->at("code").value("via", "email");
+      const auto normalized = via == "sms" ? NormalizePhoneE164(raw) : NormalizeEmailStrict(raw);
+      if (normalized) {
+        extracted.code_addresses.emplace_back(via, *normalized);
+      }
+    }
+  }
+  const auto mark = [&](const char* key, std::vector<Address>& out) {
+    const auto it = ext.find(key);
+    if (it != ext.end() && it->is_object() && it->contains("via")) {
+      out.push_back(Address{it->value("via", "email"), raw, pointer});
+    }
+  };
+  mark("verification", marked.verification);
+  mark("recovery", marked.recovery);
+}
+
+// Normalizes each address in place; an e-mail address must be one unless the trait declares
+// another format (§21). Problems are appended to `errors`.
+void Normalize(const IdentitySchema& schema, std::vector<Address>& addresses,
+               std::vector<jsonschema::ValidationError>& errors) {
+  for (auto& a : addresses) {
+    if (a.via == "sms") {
+      if (auto phone = NormalizePhoneE164(a.value)) {
+        a.value = *phone;
+      } else {
+        errors.push_back(FormatError(a.pointer, "tel", a.value));
+      }
+      continue;
+    }
+    const std::string format = FormatAt(schema, a.pointer);
+    if (!format.empty() && format != "email") {
+      a.value = std::string(TrimSpace(a.value));
+      continue;
+    }
+    const auto email = EmailFormat().Validate(Json(a.value)).empty() ? NormalizeEmailStrict(a.value)
+                                                                     : std::nullopt;
+    if (!email) {
+      errors.push_back(FormatError(a.pointer, "email", a.value));
+      continue;
+    }
+    a.value = *email;
+  }
+}
+
+// One entry per (via, value), in document order; known addresses keep their id and state.
+std::vector<VerifiableAddress> Verifiable(const std::vector<Address>& marked,
+                                          const std::vector<VerifiableAddress>& existing) {
+  std::vector<VerifiableAddress> out;
+  for (const auto& a : marked) {
+    const auto same = [&](const VerifiableAddress& v) {
+      return v.value == a.value && v.via == a.via;
+    };
+    if (std::any_of(out.begin(), out.end(), same)) {
+      continue;
+    }
+    const auto known = std::find_if(existing.begin(), existing.end(), same);
+    if (known != existing.end()) {
+      out.push_back(*known);
+      continue;
+    }
+    VerifiableAddress v;
+    v.value = a.value;
+    v.via = a.via;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<RecoveryAddress> Recoverable(const std::vector<Address>& marked) {
+  std::vector<RecoveryAddress> out;
+  for (const auto& a : marked) {
+    const auto same = [&](const RecoveryAddress& r) {
+      return r.value == a.value && r.via == a.via;
+    };
+    if (std::none_of(out.begin(), out.end(), same)) {
+      RecoveryAddress r;
+      r.value = a.value;
+      r.via = a.via;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity,
-                                const Clock& clock) {
+TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity) {
   TraitsValidation result;
-  std::vector<Address> verification;
-  std::vector<Address> recovery;
-  Json document = Json::object();
-  document["traits"] = identity.traits;
-
+  Marked marked;
+  const Json document = {{"traits", identity.traits}};
   const jsonschema::ExtensionVisitor visitor = [&](const std::string& pointer, const Json& ext,
                                                    const Json& value) {
-    if (!ext.is_object() || !value.is_string()) {
-      return;
+    if (ext.is_object() && value.is_string()) {
+      Visit(ext, pointer, value.get<std::string>(), result.extracted, marked);
     }
-    const std::string raw = value.get<std::string>();
-    if (const auto creds = ext.find("credentials"); creds != ext.end() && creds->is_object()) {
-      const auto flag = [&](const char* type, const char* key) {
-        const auto t = creds->find(type);
-        return t != creds->end() && t->is_object() && t->value(key, false);
-      };
-      if (flag("password", "identifier")) {
-        AddUnique(result.extracted.password_identifiers, NormalizeIdentifierGracefully(raw));
-      }
-      if (flag("webauthn", "identifier")) {
-        AddUnique(result.extracted.webauthn_identifiers, NormalizeIdentifierGracefully(raw));
-      }
-      if (flag("code", "identifier")) {
-        const std::string via = creds->at("code").value("via", "email");
-        const auto normalized = via == "sms" ? NormalizePhoneE164(raw) : NormalizeEmailStrict(raw);
-        if (normalized) {
-          result.extracted.code_addresses.emplace_back(via, *normalized);
-        }
-      }
-    }
-    const auto add_address = [&](const char* key, std::vector<Address>& out) {
-      const auto it = ext.find(key);
-      if (it != ext.end() && it->is_object() && it->contains("via")) {
-        out.push_back(Address{it->value("via", "email"), raw, pointer});
-      }
-    };
-    add_address("verification", verification);
-    add_address("recovery", recovery);
   };
-
   result.errors = schema.compiled->Validate(document, &visitor);
   if (!result.errors.empty()) {
     return result;
   }
-
-  // Addresses: e-mail values must be addresses; values are stored normalized.
-  const auto normalize_all = [&](std::vector<Address>& addrs) {
-    for (auto& a : addrs) {
-      std::optional<std::string> normalized;
-      if (a.via == "sms") {
-        normalized = NormalizePhoneE164(a.value);
-      } else {
-        // An e-mail address must be valid unless the trait declares another format (spec §21).
-        const std::string format = FormatAt(schema, a.pointer);
-        const bool has_format = !format.empty() && format != "email";
-        if (!has_format && !EmailFormat().Validate(Json(a.value)).empty()) {
-          jsonschema::ValidationError e;
-          e.instance_pointer = a.pointer;
-          e.keyword = "format";
-          e.message = GoQuote(a.value) + " is not valid \"email\"";
-          e.params = {{"format", "email"}, {"value", a.value}};
-          result.errors.push_back(std::move(e));
-          continue;
-        }
-        normalized = has_format ? std::optional<std::string>(std::string(TrimSpace(a.value)))
-                                : NormalizeEmailStrict(a.value);
-      }
-      if (!normalized) {
-        jsonschema::ValidationError e;
-        e.instance_pointer = a.pointer;
-        e.keyword = "format";
-        e.message =
-            GoQuote(a.value) + " is not valid \"" + (a.via == "sms" ? "tel" : "email") + "\"";
-        e.params = {{"format", a.via == "sms" ? "tel" : "email"}, {"value", a.value}};
-        result.errors.push_back(std::move(e));
-        continue;
-      }
-      a.value = *normalized;
-    }
-  };
-  normalize_all(verification);
-  normalize_all(recovery);
+  Normalize(schema, marked.verification, result.errors);
+  Normalize(schema, marked.recovery, result.errors);
   if (!result.errors.empty()) {
     return result;
   }
-
-  const Timestamp now = clock.Now();
-  std::vector<VerifiableAddress> verifiable;
-  for (const auto& a : verification) {
-    const bool seen = std::any_of(verifiable.begin(), verifiable.end(), [&](const auto& v) {
-      return v.value == a.value && v.via == a.via;
-    });
-    if (seen) {
-      continue;
-    }
-    const auto existing =
-        std::find_if(identity.verifiable_addresses.begin(), identity.verifiable_addresses.end(),
-                     [&](const auto& v) { return v.value == a.value && v.via == a.via; });
-    if (existing != identity.verifiable_addresses.end()) {
-      verifiable.push_back(*existing);
-      continue;
-    }
-    VerifiableAddress v;
-    v.id = NewUuid();
-    v.value = a.value;
-    v.via = a.via;
-    v.created_at = now;
-    v.updated_at = now;
-    verifiable.push_back(std::move(v));
-  }
-  std::vector<RecoveryAddress> recoverable;
-  for (const auto& a : recovery) {
-    const bool seen = std::any_of(recoverable.begin(), recoverable.end(), [&](const auto& r) {
-      return r.value == a.value && r.via == a.via;
-    });
-    if (seen) {
-      continue;
-    }
-    RecoveryAddress r;
-    r.id = NewUuid();
-    r.value = a.value;
-    r.via = a.via;
-    r.created_at = now;
-    r.updated_at = now;
-    recoverable.push_back(std::move(r));
-  }
-  identity.verifiable_addresses = std::move(verifiable);
-  identity.recovery_addresses = std::move(recoverable);
+  identity.verifiable_addresses = Verifiable(marked.verification, identity.verifiable_addresses);
+  identity.recovery_addresses = Recoverable(marked.recovery);
   return result;
 }
 

@@ -1,11 +1,10 @@
 #pragma once
 // Validates an identity's traits against its schema and applies the `ory.sh/kratos` extension:
-// credential identifiers, verifiable and recovery addresses (spec §10.3, §21).
+// credential identifiers, verifiable and recovery addresses (docs/wire/registration.md §10.3, §21).
 
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
 #include "identity/identity.h"
 #include "identity/schema.h"
 #include "jsonschema/schema.h"
@@ -25,8 +24,8 @@ struct TraitsValidation {
 };
 
 // Validates {"traits": identity.traits}. On success sets identity.verifiable_addresses and
-// recovery_addresses (keeping existing ones with the same value) and returns the identifiers.
-TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity,
-                                const Clock& clock);
+// recovery_addresses (keeping existing ones with the same value; new ones have no id and no
+// timestamps yet: whoever stores the identity assigns them) and returns the identifiers.
+TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity);
 
 }  // namespace atrium::identity

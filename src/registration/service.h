@@ -1,56 +1,104 @@
 #pragma once
-// The registration use cases (spec §4-§7, §14-§18): create, fetch and submit flows. Transport
-// free: requests come in as RequestContext values, answers go out as Reply values.
+// The registration use cases (docs/wire/registration.md §4-§7, §14-§18): create, fetch and
+// submit flows, resume them from callbacks, and the after-registration pipeline. Transport
+// free: requests come in as flow::Request values, answers go out as flow::Reply values. Knows no
+// method by name: methods plug in through registration::Strategy.
 
-#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/ids.h"
 #include "config/config.h"
+#include "flow/csrf.h"
+#include "flow/reply.h"
+#include "flow/request.h"
 #include "flow/return_to.h"
 #include "identity/schema.h"
-#include "registration/context.h"
 #include "registration/store.h"
 #include "registration/strategy.h"
+#include "session/manager.h"
 
 namespace atrium::registration {
 
+struct InitParams {
+  std::string return_to;
+  std::optional<std::string> login_challenge;
+  std::string after_verification_return_to;
+  std::string organization;
+  std::string identity_schema;
+  bool return_session_token_exchange_code = false;
+};
+
+struct SubmitParams {
+  std::string flow_id;
+  // Set when the body could be decoded; otherwise `body_error` holds the decoder's 400 error.
+  std::optional<flow::Body> body;
+  std::optional<Error> body_error;
+};
+
+// Everything the service uses; all references must outlive it.
+struct Dependencies {
+  const config::Config& config;
+  const identity::SchemaRegistry& schemas;
+  FlowStore& flows;
+  RegistrationStore& registrations;
+  const session::Manager& sessions;
+  const flow::CsrfGuard& csrf;
+  // The methods, in the order Kratos tries them (profile, password, oidc, code, passkey,
+  // webauthn): the first one responsible for a submission handles it.
+  std::vector<const Strategy*> strategies;
+  IdGenerator& ids;
+  const Clock& clock;
+};
+
 class Service final : public FormBuilder {
  public:
-  // `strategies` in Kratos' fixed submit order (profile, password, oidc, code, passkey, webauthn).
-  // All references must outlive the service. Thread-safe: no mutable state.
-  Service(const config::Config& config, const identity::SchemaRegistry& schemas, FlowStore& flows,
-          RegistrationStore& registrations, std::vector<Strategy*> strategies, const Clock& clock);
+  // Thread-safe: no mutable state.
+  explicit Service(Dependencies deps);
 
-  Reply InitBrowser(const RequestContext& request, const InitParams& params) const;
-  Reply InitApi(const RequestContext& request, const InitParams& params) const;
-  Reply GetFlow(const RequestContext& request, std::string_view id) const;
-  Reply Submit(const RequestContext& request, const SubmitParams& params) const;
+  flow::Reply InitBrowser(const flow::Request& request, const InitParams& params) const;
+  flow::Reply InitApi(const flow::Request& request, const InitParams& params) const;
+  flow::Reply GetFlow(const flow::Request& request, std::string_view id) const;
+  flow::Reply Submit(const flow::Request& request, const SubmitParams& params) const;
+  // GET|POST /self-service/methods/<method>/callback/<path>.
+  flow::Reply Callback(const CallbackRequest& callback, std::string_view method) const;
+
+  // Every script the enabled methods need, for the API to serve.
+  std::vector<Script> Scripts() const;
 
   void Build(Flow& flow, const identity::IdentitySchema& schema, FormStep step) const override;
 
  private:
-  Result<Flow> CreateFlow(const RequestContext& request, const InitParams& params,
+  Result<Flow> CreateFlow(const flow::Request& request, const InitParams& params,
                           FlowType type) const;
-  Reply HandleExpired(const RequestContext& request, const Flow& expired) const;
-  // Spec §7.2: messages or an error on the flow, rendered as 400 flow / 302 / forwarded error.
-  Reply FlowError(const RequestContext& request, Flow& flow, const SubmitContext* ctx,
-                  std::vector<FieldMessage> messages) const;
-  Reply FlowError(const RequestContext& request, Flow& flow, const SubmitContext* ctx,
-                  const Error& error) const;
-  Reply Complete(const RequestContext& request, SubmitContext& ctx, std::string_view method) const;
+  flow::Reply HandleExpired(const flow::Request& request, const Flow& expired) const;
+  // Runs `outcome` of a method to its answer (submissions and callbacks alike).
+  flow::Reply Finish(const flow::Request& request, SubmitContext& ctx, std::string_view method,
+                     Outcome outcome) const;
+  // docs/wire/registration.md §7.2: messages or an error on the flow, rendered as 400 flow,
+  // 302 to the form, or a forwarded error.
+  flow::Reply FlowError(const flow::Request& request, Flow& flow, const Json& decoded,
+                        std::vector<flow::FieldMessage> messages) const;
+  flow::Reply FlowError(const flow::Request& request, Flow& flow, const Json& decoded,
+                        const Error& error) const;
+  flow::Reply Complete(const flow::Request& request, SubmitContext& ctx, std::string_view method,
+                       identity::Identity identity) const;
+  flow::Reply SignInExisting(const flow::Request& request, Flow& flow, std::string_view method,
+                             const identity::Identity& identity) const;
+  flow::Reply Success(const flow::Request& request, const Flow& flow,
+                      const identity::Identity& identity, const session::Session* session,
+                      const std::string& return_url) const;
+  // The flow with the request's masked CSRF token in its form, sorted.
+  void RefreshForm(const flow::Request& request, Flow& flow) const;
   const identity::IdentitySchema& SchemaOf(const Flow& flow) const;
+  FormStep StepOf() const;
   bool HasSessionHook(std::string_view method) const;
   std::string ReturnUrlDefault(std::string_view method) const;
   std::string UiUrl(const Flow& flow) const;
+  const Strategy* Find(std::string_view method) const;
 
-  const config::Config& config_;
-  const identity::SchemaRegistry& schemas_;
-  FlowStore& flows_;
-  RegistrationStore& registrations_;
-  std::vector<Strategy*> strategies_;
-  const Clock& clock_;
+  Dependencies d_;
   flow::ReturnToPolicy return_to_;
 };
 

@@ -1,67 +1,109 @@
 #pragma once
-// A registration method (profile, password, ...). Strategies populate the form and handle the
-// submissions they are responsible for; they never write HTTP responses themselves.
+// The seam every registration method plugs into (docs/adr/0004-strategy-seam.md). A method is a
+// class in its own folder under src/strategy/ that implements Strategy, and one line in the
+// composition root (src/app) that adds it; the registration service knows no method by name.
+//
+// A method contributes nodes to the form, decodes and validates the submissions addressed to
+// it, and finishes in one of the outcomes below; the service does the rest (persisting,
+// sessions, hooks, rendering). Methods never see HTTP.
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "base/cookie.h"
+#include "base/error.h"
 #include "base/json.h"
+#include "flow/body.h"
+#include "flow/form.h"
+#include "flow/request.h"
 #include "identity/identity.h"
 #include "identity/schema.h"
-#include "registration/context.h"
 #include "registration/flow.h"
-#include "text/message.h"
 
 namespace atrium::registration {
 
-// Which form a strategy adds its nodes to.
+// Which form a method adds its nodes to.
 enum class FormStep {
   kOneStep,      // "unified": every method's full form
   kProfile,      // two-step, step 1: traits only
   kCredentials,  // two-step, step 2: credential methods
 };
 
-// A message for a node ("" = the flow's global ui.messages).
-struct FieldMessage {
-  std::string node;
-  text::Message message;
-};
-
-struct SubmitContext;
-
-// Builds a flow's form: every enabled strategy's nodes for a step, then sorted.
+// Rebuilds a flow's form from every enabled method's nodes (the service implements it; the
+// profile method uses it to switch between the two steps).
 class FormBuilder {
  public:
   virtual ~FormBuilder() = default;
   virtual void Build(Flow& flow, const identity::IdentitySchema& schema, FormStep step) const = 0;
 };
 
+// ---- outcomes ------------------------------------------------------------------------------
+
+// The submission is addressed to another method.
 struct NotResponsible {};
-struct Respond {
-  Reply reply;
+// Create this identity (traits validated, the method's credential inside). The service assigns
+// ids and timestamps, runs the after-registration pipeline and writes everything at once.
+struct Created {
+  identity::Identity identity;
 };
-struct FormUpdated {};  // the flow's form changed (two-step step): persist and show it
-struct Succeeded {};    // ctx.identity holds traits and credentials
-struct Invalid {
-  std::vector<FieldMessage> messages;
+// An existing identity proved itself (e.g. a social sign-in subject that is registered already):
+// the service signs it in instead of creating anything.
+struct SignIn {
+  identity::Identity identity;
 };
+// Show the form again with these messages (the method copied the submitted values into it).
+struct FormErrors {
+  std::vector<flow::FieldMessage> messages;
+};
+// The form of this same flow changed (two-step's next screen, a one-time code was sent): the
+// service persists the flow and shows it.
+struct NextStep {};
+// Leave for an external page (a social provider); it comes back through Strategy::Resume. JSON
+// clients get 422 browser_location_change_required, browsers a 303.
+struct Redirect {
+  std::string url;
+  std::vector<SetCookie> cookies;  // e.g. a continuity cookie binding the flow to this browser
+};
+// A system error (CSRF violation, method disabled, upstream failure): rendered as an error, or as
+// a form message where it has one.
 struct Failed {
   Error error;
 };
-using Outcome = std::variant<NotResponsible, Respond, FormUpdated, Succeeded, Invalid, Failed>;
+using Outcome =
+    std::variant<NotResponsible, Created, SignIn, FormErrors, NextStep, Redirect, Failed>;
+
+// ---- inputs ------------------------------------------------------------------------------
 
 struct SubmitContext {
-  const RequestContext& request;
-  Flow& flow;
+  const flow::Request& request;
+  Flow& flow;  // the method may change the form (next steps, submitted values)
   const identity::IdentitySchema& schema;
-  const Body& body;
+  const flow::Body& body;
+  FormStep step = FormStep::kOneStep;  // kOneStep or kProfile: the flow's style
   const FormBuilder& forms;
-  bool two_step = false;
-  identity::Identity identity;  // filled by the responsible strategy
-  Json decoded;                 // the decoded body, for copying traits back into the form
-  std::string group;            // node group of the responsible strategy (error handling)
+  const flow::CsrfGuard& csrf;  // for flow::VerifyOrigin once the body is read
+  // The body as the method decoded it; its "traits" are copied back into the form on errors.
+  Json decoded;
+};
+
+// A request an external party sends back to a method
+// (GET|POST /self-service/methods/<method>/callback/<path>).
+struct CallbackRequest {
+  const flow::Request& request;
+  std::string path;                                         // what follows "callback/"
+  std::vector<std::pair<std::string, std::string>> params;  // query, or form fields of a POST
+};
+
+// A script the method's nodes load in the browser (passkeys), served by the API at `path`.
+struct Script {
+  std::string path;  // "/.well-known/ory/webauthn.js"
+  std::string content_type;
+  std::string body;
+  std::string integrity;  // "sha512-..." as the script nodes carry it
 };
 
 class Strategy {
@@ -71,12 +113,25 @@ class Strategy {
   Strategy(const Strategy&) = delete;
   Strategy& operator=(const Strategy&) = delete;
 
+  // "password": the `method` value of its submissions and the group of its nodes.
   virtual std::string_view Id() const = 0;
   virtual bool Enabled() const = 0;
-  // Adds (or removes) this strategy's nodes for a step.
+
+  // Adds this method's nodes to the form of `step` (and removes any it added before).
   virtual void Populate(Flow& flow, const identity::IdentitySchema& schema,
                         FormStep step) const = 0;
-  virtual Outcome Register(SubmitContext& ctx) = 0;
+
+  // Handles a submission: NotResponsible unless it is addressed to this method.
+  virtual Outcome Register(SubmitContext& ctx) const = 0;
+
+  // Callbacks (social providers): the flow a callback resumes, from its state; nullopt when the
+  // callback carries no state of this method (forged, replayed or foreign).
+  virtual std::optional<std::string> FlowOfCallback(const CallbackRequest& callback) const;
+  // Continues the flow with the callback's parameters (also in ctx.body, as form fields).
+  virtual Outcome Resume(SubmitContext& ctx, const CallbackRequest& callback) const;
+
+  // Scripts the method's nodes load.
+  virtual std::vector<Script> Scripts() const { return {}; }
 };
 
 }  // namespace atrium::registration

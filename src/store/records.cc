@@ -199,6 +199,10 @@ Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
         {a.id, id.id, a.via, a.value, std::to_string(i), Nanos(a.created_at), Nanos(a.updated_at)},
         {"address", a.via, a.value}, conflict));
   }
+  return InsertSession(db, s);
+}
+
+Status InsertSession(Executor& db, const session::Session& s) {
   Json methods = Json::array();
   for (const auto& m : s.authentication_methods) {
     methods.push_back({{"method", m.method},

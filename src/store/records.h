@@ -44,6 +44,8 @@ struct ConflictingValue {
 // inside a transaction. On a unique violation returns Conflict and fills `conflict`.
 Status InsertIdentityWithSession(Executor& db, const identity::Identity& identity,
                                  const session::Session& session, ConflictingValue* conflict);
+// Inserts a session with its devices. Call inside a transaction.
+Status InsertSession(Executor& db, const session::Session& session);
 // {"credential_types": [...of the owning identity], "identifier": value, "type": type}.
 Result<Json> ConflictDetails(Executor& db, const ConflictingValue& conflict);
 

@@ -439,4 +439,8 @@ Result<int64_t> PgStore::DeleteStale(StaleKind kind, Timestamp cutoff, int limit
   return deleted;
 }
 
+Status PgStore::CreateSession(const session::Session& session) {
+  return impl_->Transaction([&](PgExecutor& db) { return InsertSession(db, session); });
+}
+
 }  // namespace atrium::store

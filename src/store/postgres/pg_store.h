@@ -43,6 +43,7 @@ class PgStore final : public Database {
   Status UpdateFlow(const registration::Flow& flow) override;
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
+  Status CreateSession(const session::Session& session) override;
   Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
   Result<std::optional<identity::Identity>> FindByCredentialIdentifier(
       std::string_view type, std::string_view identifier) override;

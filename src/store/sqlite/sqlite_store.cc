@@ -381,4 +381,8 @@ Result<int64_t> SqliteStore::DeleteStale(StaleKind kind, Timestamp cutoff, int l
   return deleted;
 }
 
+Status SqliteStore::CreateSession(const session::Session& session) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertSession(db, session); });
+}
+
 }  // namespace atrium::store

@@ -36,6 +36,7 @@ class SqliteStore final : public Database {
   // registration::RegistrationStore
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
+  Status CreateSession(const session::Session& session) override;
   // identity::IdentityStore
   Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
   Result<std::optional<identity::Identity>> FindByCredentialIdentifier(

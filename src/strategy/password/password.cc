@@ -1,28 +1,41 @@
 #include "strategy/password/password.h"
 
 #include "flow/errors.h"
+#include "flow/request.h"
 #include "identity/validator.h"
-#include "registration/forms.h"
 #include "text/messages.h"
 
 namespace atrium::strategy {
 namespace {
 
-using registration::FieldMessage;
 using registration::FormStep;
 using registration::Outcome;
 
-constexpr size_t kBcryptMaxBytes = 72;
+registration::FormErrors OnPassword(text::Message m) {
+  return registration::FormErrors{{flow::FieldMessage{"password", std::move(m)}}};
+}
 
-registration::Invalid OnPassword(text::Message m) {
-  return registration::Invalid{{FieldMessage{"password", std::move(m)}}};
+// The fields of a password submission (§10.2) besides the traits.
+Json BodyProperties() {
+  return {{"csrf_token", {{"type", "string"}}},
+          {"password", {{"type", "string"}, {"minLength", 1}}},
+          {"method", {{"type", "string"}}},
+          {"transient_payload", {{"type", "object"}}}};
+}
+
+Json BodyRules() {
+  return {{"if", {{"properties", {{"method", {{"const", "password"}}}}}, {"required", {"method"}}}},
+          {"then", {{"required", {"password"}}}}};
 }
 
 }  // namespace
 
 PasswordStrategy::PasswordStrategy(const config::Config& config, hash::HashPool& hashing,
-                                   const password::PasswordPolicy& policy, const Clock& clock)
-    : config_(config), hashing_(hashing), policy_(policy), clock_(clock) {}
+                                   const password::PasswordPolicy& policy)
+    : config_(config),
+      hashing_(hashing),
+      policy_(policy),
+      body_schemas_(BodyProperties(), BodyRules()) {}
 
 void PasswordStrategy::Populate(registration::Flow& flow, const identity::IdentitySchema&,
                                 FormStep step) const {
@@ -42,42 +55,25 @@ void PasswordStrategy::Populate(registration::Flow& flow, const identity::Identi
   flow.ui.nodes.push_back(std::move(submit));
 }
 
-Result<std::shared_ptr<const registration::BodySchema>> PasswordStrategy::BodySchemaFor(
-    const identity::IdentitySchema& schema) {
-  std::lock_guard lock(mu_);
-  if (const auto it = body_schemas_.find(schema.id); it != body_schemas_.end()) {
-    return it->second;
-  }
-  const Json properties = {{"csrf_token", {{"type", "string"}}},
-                           {"password", {{"type", "string"}, {"minLength", 1}}},
-                           {"method", {{"type", "string"}}},
-                           {"transient_payload", {{"type", "object"}}}};
-  const Json extra = {
-      {"if", {{"properties", {{"method", {{"const", "password"}}}}}, {"required", {"method"}}}},
-      {"then", {{"required", {"password"}}}}};
-  ATRIUM_ASSIGN_OR_RETURN(auto built, registration::BodySchema::Build(schema, properties, extra));
-  body_schemas_[schema.id] = built;
-  return built;
-}
-
-Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
-  if (registration::PeekField(ctx.body, "method") != "password") {
+Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) const {
+  if (flow::PeekField(ctx.body, "method") != "password") {
     return registration::NotResponsible{};
   }
   if (!Enabled()) {
     return registration::Failed{flow::MethodDisabled()};
   }
-  auto body_schema = BodySchemaFor(ctx.schema);
+  auto body_schema = body_schemas_.For(ctx.schema);
   if (!body_schema.ok()) {
     return registration::Failed{std::move(body_schema).error()};
   }
   ctx.decoded = (*body_schema)->Decode(ctx.body);
   if (auto errors = (*body_schema)->Validate(ctx.decoded); !errors.empty()) {
-    return registration::Invalid{registration::ToFieldMessages(errors)};
+    return registration::FormErrors{flow::ToFieldMessages(errors)};
   }
   ctx.flow.transient_payload = ctx.decoded["transient_payload"];
-  const std::string csrf = ctx.decoded.value("csrf_token", "");
-  if (auto s = registration::VerifyRequestOrigin(ctx.request, ctx.flow, csrf); !s.ok()) {
+  if (auto s = flow::VerifyOrigin(ctx.request, ctx.flow.IsApi(), ctx.csrf,
+                                  ctx.decoded.value("csrf_token", ""));
+      !s.ok()) {
     return registration::Failed{std::move(s).error()};
   }
   const std::string password = ctx.decoded.value("password", "");
@@ -85,14 +81,15 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
     return OnPassword(text::Required("password"));
   }
 
-  ctx.identity.traits = ctx.decoded["traits"];
-  auto validation = identity::ValidateTraits(ctx.schema, ctx.identity, clock_);
+  identity::Identity identity;
+  identity.traits = ctx.decoded["traits"];
+  auto validation = identity::ValidateTraits(ctx.schema, identity);
   if (!validation.ok()) {
-    return registration::Invalid{registration::ToFieldMessages(validation.errors)};
+    return registration::FormErrors{flow::ToFieldMessages(validation.errors)};
   }
   const auto& identifiers = validation.extracted.password_identifiers;
   if (identifiers.empty()) {
-    return registration::Invalid{{FieldMessage{"", text::NoIdentifiers()}}};
+    return registration::FormErrors{{flow::FieldMessage{"", text::NoIdentifiers()}}};
   }
   for (const auto& identifier : identifiers) {
     auto violation = policy_.Check(identifier, password);
@@ -103,9 +100,9 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
       return OnPassword(std::move(**violation));
     }
   }
-  if (config_.hashers.algorithm == "bcrypt" && password.size() > kBcryptMaxBytes) {
+  if (config_.hashers.algorithm == "bcrypt" && password.size() > hash::kBcryptMaxBytes) {
     return OnPassword(
-        text::PasswordTooLong(kBcryptMaxBytes, static_cast<int64_t>(password.size())));
+        text::PasswordTooLong(hash::kBcryptMaxBytes, static_cast<int64_t>(password.size())));
   }
   auto hashed = hashing_.Hash(password);
   if (!hashed.ok()) {
@@ -115,8 +112,8 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) {
   credential.type = "password";
   credential.identifiers = identifiers;
   credential.config = {{"hashed_password", *hashed}};
-  ctx.identity.credentials["password"] = std::move(credential);
-  return registration::Succeeded{};
+  identity.credentials["password"] = std::move(credential);
+  return registration::Created{std::move(identity)};
 }
 
 }  // namespace atrium::strategy

@@ -1,10 +1,10 @@
-#include "webui/i18n.h"
+#include "pages/i18n.h"
 
 #include <map>
 
 #include "base/json.h"
 
-namespace atrium::webui {
+namespace atrium::pages {
 namespace {
 
 // German texts; {name} is replaced by the message context's value of that key.
@@ -95,4 +95,4 @@ std::string UiText(const std::string& key, Language lang) {
   return lang == Language::kGerman ? it->second.second : it->second.first;
 }
 
-}  // namespace atrium::webui
+}  // namespace atrium::pages

@@ -1,10 +1,10 @@
-#include "registration/forms.h"
+#include "flow/form.h"
 
-#include "flow/csrf.h"
-#include "flow/errors.h"
+#include <algorithm>
+
 #include "text/messages.h"
 
-namespace atrium::registration {
+namespace atrium::flow {
 namespace {
 
 std::string InputTypeFor(const jsonschema::PathInfo& p, std::string* autocomplete) {
@@ -52,15 +52,26 @@ std::string PointerToNodeName(const std::string& pointer) {
   return out;
 }
 
-void Flatten(const Json& value, const std::string& prefix,
-             std::vector<std::pair<std::string, Json>>& out) {
-  if (value.is_object()) {
-    for (const auto& [k, v] : value.items()) {
-      Flatten(v, prefix + "." + k, out);
+// The leaves of `value` with their dotted paths, in document order. Iterative: the depth of
+// submitted traits is the client's choice (bounded by the parser, but no recursion needed).
+std::vector<std::pair<std::string, const Json*>> Leaves(const Json& value, std::string prefix) {
+  std::vector<std::pair<std::string, const Json*>> out;
+  std::vector<std::pair<std::string, const Json*>> pending = {{std::move(prefix), &value}};
+  while (!pending.empty()) {
+    auto [path, node] = std::move(pending.back());
+    pending.pop_back();
+    if (!node->is_object()) {
+      out.emplace_back(std::move(path), node);
+      continue;
     }
-    return;
+    // Pushed in reverse, so that the members come off the stack in document order.
+    const size_t first = pending.size();
+    for (const auto& [k, v] : node->items()) {
+      pending.emplace_back(path + "." + k, &v);
+    }
+    std::reverse(pending.begin() + static_cast<std::ptrdiff_t>(first), pending.end());
   }
-  out.emplace_back(prefix, value);
+  return out;
 }
 
 }  // namespace
@@ -95,56 +106,13 @@ std::vector<ui::Node> TraitNodes(const identity::IdentitySchema& schema, const s
   return nodes;
 }
 
-ui::Node CsrfNode(const RequestContext& request) {
-  ui::Node n = ui::Node::Input("csrf_token", "hidden", "default");
-  n.input.value = request.masked_csrf;
-  n.input.required = true;
-  return n;
-}
-
-void RefreshCsrf(Flow& flow, const RequestContext& request) {
-  ui::Node node = CsrfNode(request);
-  if (flow.IsApi()) {
-    node.input.value = "";  // API requests carry no CSRF cookie
-  }
-  flow.ui.Upsert(std::move(node));
-}
-
-void CopyTraitsIntoNodes(Flow& flow, const Json& traits) {
+void CopyTraitsIntoNodes(ui::Container& container, const Json& traits) {
   if (!traits.is_object()) {
     return;
   }
-  std::vector<std::pair<std::string, Json>> leaves;
-  Flatten(traits, "traits", leaves);
-  for (const auto& [name, value] : leaves) {
-    flow.ui.SetValue(name, value);
+  for (const auto& [name, value] : Leaves(traits, "traits")) {
+    container.SetValue(name, *value);
   }
-}
-
-Status VerifyRequestOrigin(const RequestContext& request, const Flow& flow,
-                           const std::string& submitted_csrf) {
-  if (flow.IsApi()) {
-    if (request.has_origin) {
-      return flow::ApiFlowWithOrigin();
-    }
-    if (request.has_non_cloudflare_cookie) {
-      return flow::ApiFlowWithCookies();
-    }
-    return OkStatus();
-  }
-  if (!request.has_cookie_header) {
-    return flow::CsrfError(flow::CsrfViolation::kNoCookieHeader, request.ajax);
-  }
-  if (request.csrf_cookie.empty()) {
-    return flow::CsrfError(flow::CsrfViolation::kNoCsrfCookie, request.ajax);
-  }
-  if (submitted_csrf.empty() && !request.json_content_type) {
-    return flow::CsrfError(flow::CsrfViolation::kTokenNotSent, request.ajax);
-  }
-  if (!flow::CsrfTokensMatch(request.csrf_cookie, submitted_csrf)) {
-    return flow::CsrfError(flow::CsrfViolation::kMismatch, request.ajax);
-  }
-  return OkStatus();
 }
 
 std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::ValidationError>& errors) {
@@ -160,4 +128,4 @@ std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::Validati
   return out;
 }
 
-}  // namespace atrium::registration
+}  // namespace atrium::flow

@@ -1,8 +1,11 @@
 #pragma once
-// Request body decoding as Kratos' decoderx does it (spec §10.1): form and JSON bodies become one
-// JSON document, driven by the list of paths of the method's body schema.
+// Request body decoding as Kratos' decoderx does it (docs/wire/registration.md §10.1): form and
+// JSON bodies become one JSON document, driven by the list of paths of the method's body schema.
+// Shared by every flow (registration, login, ...) and every method.
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,7 +15,7 @@
 #include "identity/schema.h"
 #include "jsonschema/schema.h"
 
-namespace atrium::registration {
+namespace atrium::flow {
 
 // The submitted body, already split by content type by the transport layer.
 struct Body {
@@ -39,7 +42,22 @@ class BodySchema final {
   std::vector<jsonschema::PathInfo> paths_;
 };
 
+// A method's BodySchema per identity schema, compiled on first use. Thread-safe.
+class BodySchemaCache final {
+ public:
+  // `properties` and `extra` as for BodySchema::Build.
+  BodySchemaCache(Json properties, Json extra)
+      : properties_(std::move(properties)), extra_(std::move(extra)) {}
+  Result<std::shared_ptr<const BodySchema>> For(const identity::IdentitySchema& identity);
+
+ private:
+  const Json properties_;
+  const Json extra_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const BodySchema>> by_schema_;  // guarded by mu_
+};
+
 // A top-level field read without schema validation (the lenient "method"/"provider" pre-reads).
 std::string PeekField(const Body& body, const std::string& name);
 
-}  // namespace atrium::registration
+}  // namespace atrium::flow

@@ -6,7 +6,7 @@
 
 #include "base/json.h"
 
-namespace atrium::webui {
+namespace atrium::pages {
 
 enum class Language { kEnglish, kGerman };
 
@@ -25,4 +25,4 @@ Page RenderError(const Json& error, Language lang, std::string_view retry_url);
 // The signed-in identity and its session (the whoami JSON).
 Page RenderWelcome(const Json& session, Language lang, std::string_view signup_url);
 
-}  // namespace atrium::webui
+}  // namespace atrium::pages

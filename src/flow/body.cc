@@ -1,10 +1,10 @@
-#include "registration/body.h"
+#include "flow/body.h"
 
 #include <charconv>
 
 #include "base/json.h"
 
-namespace atrium::registration {
+namespace atrium::flow {
 namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -222,6 +222,17 @@ std::vector<jsonschema::ValidationError> BodySchema::Validate(const Json& docume
   return compiled_->Validate(document);
 }
 
+Result<std::shared_ptr<const BodySchema>> BodySchemaCache::For(
+    const identity::IdentitySchema& identity) {
+  std::lock_guard lock(mu_);
+  if (const auto it = by_schema_.find(identity.id); it != by_schema_.end()) {
+    return it->second;
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto built, BodySchema::Build(identity, properties_, extra_));
+  by_schema_[identity.id] = built;
+  return built;
+}
+
 std::string PeekField(const Body& body, const std::string& name) {
   if (body.format == Body::Format::kJson) {
     if (body.json.is_object()) {
@@ -240,4 +251,4 @@ std::string PeekField(const Body& body, const std::string& name) {
   return {};
 }
 
-}  // namespace atrium::registration
+}  // namespace atrium::flow

@@ -1,10 +1,10 @@
-#include "webui/webui.h"
+#include "pages/pages.h"
 
 #include "base/json.h"
 #include "base/strings.h"
-#include "webui/render.h"
+#include "pages/render.h"
 
-namespace atrium::webui {
+namespace atrium::pages {
 namespace {
 
 // The same request, as an SPA would send it to the API: JSON answers, and the given target.
@@ -65,7 +65,17 @@ Json ParseBody(const http::Response& r) {
 
 }  // namespace
 
-void WebUi::Register(http::Router& router) const {
+http::Response Pages::Call(const http::Request& request) const {
+  const http::Router::Match route = api_.Find(request.method, request.path);
+  if (route.handler == nullptr) {
+    http::Response r;
+    r.status = 405;
+    return r;
+  }
+  return (*route.handler)(request);
+}
+
+void Pages::Register(http::Router& router) const {
   router.Add("GET", "/ui/registration", [this](const http::Request& r) { return Registration(r); });
   router.Add("GET", "/ui/error", [this](const http::Request& r) { return ErrorPage(r); });
   router.Add("GET", "/ui/welcome", [this](const http::Request& r) { return Welcome(r); });
@@ -77,7 +87,7 @@ void WebUi::Register(http::Router& router) const {
       http::Execution::kInline);
 }
 
-http::Response WebUi::Registration(const http::Request& req) const {
+http::Response Pages::Registration(const http::Request& req) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
   const std::string init = config_.serve_public.base_url + "self-service/registration/browser";
   const auto flow_id = req.Query("flow");
@@ -85,8 +95,8 @@ http::Response WebUi::Registration(const http::Request& req) const {
     // No flow yet: start one, passing return_to and friends through.
     return Redirect(init + (req.raw_query.empty() ? "" : "?" + req.raw_query));
   }
-  const http::Response api = api_.GetFlow(
-      AsApiCall(req, "/self-service/registration/flows", "id=" + QueryEscape(*flow_id)));
+  const http::Response api =
+      Call(AsApiCall(req, "/self-service/registration/flows", "id=" + QueryEscape(*flow_id)));
   const Json body = ParseBody(api);
   if (api.status == 200) {
     return Html(200, RenderRegistration(body, lang, config_.selfservice.default_browser_return_url),
@@ -105,25 +115,22 @@ http::Response WebUi::Registration(const http::Request& req) const {
   return Html(api.status, RenderError(error, lang, init), &api);
 }
 
-http::Response WebUi::ErrorPage(const http::Request& req) const {
+http::Response Pages::ErrorPage(const http::Request& req) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
   const std::string init = config_.serve_public.base_url + "self-service/registration/browser";
   const auto id = req.Query("id").value_or("");
-  const http::Response api =
-      api_.GetError(AsApiCall(req, "/self-service/errors", "id=" + QueryEscape(id)));
-  const Json body = ParseBody(api);
-  const Json error =
-      api.status == 200 ? body.value("error", Json::object()) : body.value("error", Json::object());
+  const http::Response api = Call(AsApiCall(req, "/self-service/errors", "id=" + QueryEscape(id)));
+  const Json error = ParseBody(api).value("error", Json::object());
   return Html(api.status == 200 ? 200 : api.status, RenderError(error, lang, init));
 }
 
-http::Response WebUi::Welcome(const http::Request& req) const {
+http::Response Pages::Welcome(const http::Request& req) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
-  const http::Response api = api_.WhoAmI(AsApiCall(req, "/sessions/whoami", ""));
+  const http::Response api = Call(AsApiCall(req, "/sessions/whoami", ""));
   if (api.status != 200) {
     return Redirect("/ui/registration");
   }
   return Html(200, RenderWelcome(ParseBody(api), lang, "/ui/registration"));
 }
 
-}  // namespace atrium::webui
+}  // namespace atrium::pages

@@ -1,5 +1,5 @@
 // The only translation unit that includes kainjow/mustache (a heavy header).
-#include "webui/render.h"
+#include "pages/render.h"
 
 #include <kainjow/mustache.hpp>
 
@@ -7,9 +7,9 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
-#include "webui/i18n.h"
+#include "pages/i18n.h"
 
-namespace atrium::webui {
+namespace atrium::pages {
 namespace {
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
@@ -368,4 +368,4 @@ Page RenderWelcome(const Json& session, Language lang, std::string_view signup_u
   return Layout(UiText("title.welcome", lang), Render(kWelcome, d), lang);
 }
 
-}  // namespace atrium::webui
+}  // namespace atrium::pages

@@ -1,11 +1,11 @@
-#include "registration/body.h"
+#include "flow/body.h"
 
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
 #include "identity/schema.h"
 
-namespace atrium::registration {
+namespace atrium::flow {
 namespace {
 
 constexpr char kSchema[] = R"({
@@ -107,4 +107,4 @@ TEST_F(BodyTest, PeekFieldReadsTopLevelFieldsOnly) {
 }
 
 }  // namespace
-}  // namespace atrium::registration
+}  // namespace atrium::flow

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "base/json.h"
-#include "webui/render.h"
+#include "pages/render.h"
 
-namespace atrium::webui {
+namespace atrium::pages {
 
 // The text of a Kratos message ({id, text, type, context}) in `lang`; the server's English text
 // when no translation exists.
@@ -15,4 +15,4 @@ std::string Translate(const Json& message, Language lang);
 // A UI string of the page chrome ("title.registration", ...).
 std::string UiText(const std::string& key, Language lang);
 
-}  // namespace atrium::webui
+}  // namespace atrium::pages

@@ -1,0 +1,95 @@
+// The registration routes (docs/wire/registration.md §4-§7, §17.6 callbacks).
+#include "api/public_api.h"
+#include "base/strings.h"
+#include "flow/errors.h"
+
+namespace atrium::api {
+namespace {
+
+registration::InitParams InitParamsOf(const http::Request& req) {
+  registration::InitParams p;
+  p.return_to = StringQuery(req, "return_to");
+  p.login_challenge = req.Query("login_challenge");
+  p.after_verification_return_to = StringQuery(req, "after_verification_return_to");
+  p.organization = StringQuery(req, "organization");
+  p.identity_schema = StringQuery(req, "identity_schema");
+  p.return_session_token_exchange_code =
+      EqualsIgnoreCase(StringQuery(req, "return_session_token_exchange_code"), "true");
+  return p;
+}
+
+}  // namespace
+
+http::Response PublicApi::InitBrowser(const http::Request& req) const {
+  auto request = reader_.Read(req, true);
+  if (!request.ok()) {
+    return renderer_.Error(req, request.error());
+  }
+  if (!QueryIsValidUtf8(req)) {
+    return renderer_.Render(
+        req, *request,
+        flow::Reply::Forward(Error::InvalidArgument("The request URL contains invalid UTF-8.")));
+  }
+  return renderer_.Render(req, *request, d_.registration.InitBrowser(*request, InitParamsOf(req)));
+}
+
+http::Response PublicApi::InitApi(const http::Request& req) const {
+  auto request = reader_.Read(req, false);
+  if (!request.ok()) {
+    return renderer_.Error(req, request.error());
+  }
+  if (!QueryIsValidUtf8(req)) {
+    return renderer_.Error(req, Error::InvalidArgument("The request URL contains invalid UTF-8."));
+  }
+  return renderer_.Render(req, *request, d_.registration.InitApi(*request, InitParamsOf(req)));
+}
+
+http::Response PublicApi::GetFlow(const http::Request& req) const {
+  auto request = reader_.Read(req, true);
+  if (!request.ok()) {
+    return renderer_.Error(req, request.error());
+  }
+  return renderer_.Render(req, *request, d_.registration.GetFlow(*request, StringQuery(req, "id")));
+}
+
+http::Response PublicApi::Submit(const http::Request& req) const {
+  auto request = reader_.Read(req, false);
+  if (!request.ok()) {
+    return renderer_.Error(req, request.error());
+  }
+  registration::SubmitParams params;
+  params.flow_id = StringQuery(req, "flow");
+  auto body = DecodeBody(req);
+  if (body.ok()) {
+    params.body = std::move(body).value();
+  } else {
+    params.body_error = std::move(body).error();
+  }
+  return renderer_.Render(req, *request, d_.registration.Submit(*request, params));
+}
+
+// GET|POST /self-service/methods/<method>/callback/<path>: a provider sends the browser back.
+http::Response PublicApi::Callback(const http::Request& req) const {
+  const std::string_view rest =
+      std::string_view(req.path).substr(std::string_view("/self-service/methods/").size());
+  const size_t slash = rest.find('/');
+  const std::string_view method = rest.substr(0, slash);
+  const std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (!tail.starts_with("callback")) {
+    return renderer_.Error(req, Error::NotFound("The requested resource could not be found"));
+  }
+  auto request = reader_.Read(req, false);
+  if (!request.ok()) {
+    return renderer_.Error(req, request.error());
+  }
+  registration::CallbackRequest callback{
+      *request, std::string(tail.substr(std::min<size_t>(tail.size(), 9))), req.QueryParams()};
+  if (req.method == "POST") {
+    if (auto form = http::ParseUrlEncoded(req.body); form.ok()) {
+      callback.params = std::move(form).value();
+    }
+  }
+  return renderer_.Render(req, *request, d_.registration.Callback(callback, method));
+}
+
+}  // namespace atrium::api

@@ -1,0 +1,32 @@
+#pragma once
+// Building blocks of self-service forms that every method of every flow uses: messages for
+// fields, validation errors as messages, and the trait inputs derived from an identity schema.
+
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "identity/schema.h"
+#include "jsonschema/schema.h"
+#include "text/message.h"
+#include "ui/node.h"
+
+namespace atrium::flow {
+
+// A message for a form field ("" = the form's global messages).
+struct FieldMessage {
+  std::string node;
+  text::Message message;
+};
+
+// Validation errors (pointers relative to the document) as field messages
+// (docs/wire/registration.md §10.4).
+std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::ValidationError>& errors);
+
+// One input node per trait path of the identity schema, in `group` (§9.5).
+std::vector<ui::Node> TraitNodes(const identity::IdentitySchema& schema, const std::string& group);
+
+// Writes decoded trait values into the matching traits.* inputs of `container`.
+void CopyTraitsIntoNodes(ui::Container& container, const Json& traits);
+
+}  // namespace atrium::flow

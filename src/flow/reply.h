@@ -1,0 +1,57 @@
+#pragma once
+// The answer of a self-service use case, as a plain value that the transport renders: a JSON
+// document, a redirect, or an error (as the JSON envelope, or forwarded to the error UI for
+// browsers), plus the cookies to set.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/cookie.h"
+#include "base/error.h"
+#include "base/json.h"
+
+namespace atrium::flow {
+
+struct Reply {
+  enum class Kind {
+    kJson,          // `status` with `body`
+    kRedirect,      // `status` (302/303) to `location`
+    kError,         // the error envelope, always JSON
+    kErrorForward,  // the JSON envelope for JSON requests, else the error UI (§3.3)
+  };
+  Kind kind = Kind::kJson;
+  int status = 200;
+  Json body;
+  std::string location;
+  Error error;
+  std::vector<SetCookie> cookies;  // to set with the answer (session, rotated CSRF token)
+
+  static Reply JsonBody(int status, Json body) {
+    Reply r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
+  static Reply Redirect(int status, std::string location) {
+    Reply r;
+    r.kind = Kind::kRedirect;
+    r.status = status;
+    r.location = std::move(location);
+    return r;
+  }
+  static Reply ErrorJson(Error e) {
+    Reply r;
+    r.kind = Kind::kError;
+    r.error = std::move(e);
+    return r;
+  }
+  static Reply Forward(Error e) {
+    Reply r;
+    r.kind = Kind::kErrorForward;
+    r.error = std::move(e);
+    return r;
+  }
+};
+
+}  // namespace atrium::flow

@@ -1,0 +1,129 @@
+// After a method succeeded: the post-registration pipeline (docs/wire/registration.md §18) and
+// the success answers of every client kind.
+#include <algorithm>
+
+#include "base/time.h"
+#include "registration/service.h"
+#include "text/messages.h"
+
+namespace atrium::registration {
+
+bool Service::HasSessionHook(std::string_view method) const {
+  const auto& reg = d_.config.selfservice.registration;
+  const auto is_session = [](const config::Hook& h) { return h.hook == "session"; };
+  if (const auto it = reg.after_methods.find(std::string(method)); it != reg.after_methods.end()) {
+    if (std::any_of(it->second.hooks.begin(), it->second.hooks.end(), is_session)) {
+      return true;
+    }
+    if (!it->second.hooks.empty()) {
+      return false;  // the method's list has post-persist hooks: the global list is not used
+    }
+  }
+  return std::any_of(reg.after_hooks.begin(), reg.after_hooks.end(), is_session);
+}
+
+std::string Service::ReturnUrlDefault(std::string_view method) const {
+  const auto& reg = d_.config.selfservice.registration;
+  if (const auto it = reg.after_methods.find(std::string(method));
+      it != reg.after_methods.end() && !it->second.default_browser_return_url.empty()) {
+    return it->second.default_browser_return_url;
+  }
+  if (!reg.after_default_browser_return_url.empty()) {
+    return reg.after_default_browser_return_url;
+  }
+  return d_.config.selfservice.default_browser_return_url;
+}
+
+flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
+                              std::string_view method, identity::Identity identity) const {
+  Flow& flow = ctx.flow;
+  // Atrium validates the return URL before anything is written, so that a registration either
+  // succeeds completely or leaves nothing behind (Kratos creates the identity first).
+  auto return_url = return_to_.Resolve(flow.ReturnTo(), ReturnUrlDefault(method));
+  if (!return_url.ok()) {
+    return FlowError(request, flow, ctx.decoded, return_url.error());
+  }
+
+  const Timestamp now = TruncateToMicros(d_.clock.Now());
+  identity.id = d_.ids.NewUuid();
+  identity.schema_id = ctx.schema.id;
+  identity.state = "active";
+  identity.state_changed_at = now;
+  identity.created_at = now;
+  identity.updated_at = now;
+  for (auto& a : identity.verifiable_addresses) {
+    a.id = a.id.empty() ? d_.ids.NewUuid() : a.id;
+    a.created_at = a.updated_at = now;
+  }
+  for (auto& a : identity.recovery_addresses) {
+    a.id = a.id.empty() ? d_.ids.NewUuid() : a.id;
+    a.created_at = a.updated_at = now;
+  }
+
+  // A session is written with every registration; only the session hook hands it out.
+  const session::Session s = d_.sessions.Issue(identity, std::string(method), request.device);
+  if (auto st = d_.registrations.CreateIdentityWithSession(identity, s); !st.ok()) {
+    return FlowError(request, flow, ctx.decoded, st.error());
+  }
+  return Success(request, flow, identity, HasSessionHook(method) ? &s : nullptr, *return_url);
+}
+
+flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
+                                    std::string_view method,
+                                    const identity::Identity& identity) const {
+  if (identity.state != "active") {
+    return FlowError(request, flow, Json(), {flow::FieldMessage{"", text::IdentityDisabled()}});
+  }
+  auto return_url = return_to_.Resolve(flow.ReturnTo(), ReturnUrlDefault(method));
+  if (!return_url.ok()) {
+    return FlowError(request, flow, Json(), return_url.error());
+  }
+  const session::Session s = d_.sessions.Issue(identity, std::string(method), request.device);
+  if (auto st = d_.registrations.CreateSession(s); !st.ok()) {
+    return flow::Reply::Forward(std::move(st).error());
+  }
+  return Success(request, flow, identity, &s, *return_url);
+}
+
+flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
+                             const identity::Identity& identity, const session::Session* session,
+                             const std::string& return_url) const {
+  const std::string& base = d_.config.serve_public.base_url;
+  Json continue_with = Json::array();
+  if (!flow.IsApi() && request.is_json) {
+    continue_with.push_back(
+        {{"action", "redirect_browser_to"}, {"redirect_browser_to", return_url}});
+  }
+  if (flow.IsApi()) {
+    Json body;
+    if (session != nullptr) {
+      continue_with.push_back(
+          {{"action", "set_ory_session_token"}, {"ory_session_token", session->token}});
+      body["session_token"] = session->token;
+      body["session"] = d_.sessions.ToJson(*session);
+    }
+    body["identity"] = identity.ToPublicJson(base);
+    body["continue_with"] = continue_with.empty() ? Json() : continue_with;
+    return flow::Reply::JsonBody(200, std::move(body));
+  }
+  flow::Reply reply;
+  if (request.is_json) {
+    Json body;
+    if (session != nullptr) {
+      body["session"] = d_.sessions.ToJson(*session);
+    }
+    body["identity"] = identity.ToPublicJson(base);
+    body["continue_with"] = continue_with.empty() ? Json() : continue_with;
+    reply = flow::Reply::JsonBody(200, std::move(body));
+  } else {
+    reply = flow::Reply::Redirect(303, return_url);
+  }
+  if (session != nullptr) {
+    // Signing in rotates the CSRF token (nosurf after authentication).
+    reply.cookies.push_back(d_.sessions.CookieFor(*session));
+    reply.cookies.push_back(d_.csrf.RotatedCookie());
+  }
+  return reply;
+}
+
+}  // namespace atrium::registration

@@ -1,0 +1,83 @@
+#pragma once
+// Sessions, in one place: issuing them, finding the one a request presents, the cookie that
+// carries them, and whoami (docs/wire/registration.md §20).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/cookie.h"
+#include "base/ids.h"
+#include "base/json.h"
+#include "base/result.h"
+#include "identity/identity.h"
+#include "session/cookie.h"
+#include "session/session.h"
+
+namespace atrium::session {
+
+struct ManagerOptions {
+  Duration lifespan = std::chrono::hours(24);
+  std::string public_base_url;  // for the identity's schema_url in session JSON
+  // The session cookie.
+  std::string cookie_name = "ory_kratos_session";
+  bool persistent =
+      true;  // Max-Age/Expires from the session's expiry; else a browser-session cookie
+  std::string path = "/";
+  std::string domain;
+  bool secure = true;
+  std::string same_site = "Lax";  // used when secure; plain-HTTP cookies are always Lax
+};
+
+// What a request presents as proof of a session, in Kratos' lookup order: the X-Session-Token
+// header, the session cookie, then "Authorization: Bearer <token>".
+struct Credentials {
+  std::optional<std::string> session_token_header;
+  std::optional<std::string> cookie;
+  std::optional<std::string> authorization;
+};
+
+// whoami's answer: the session JSON and the identity it belongs to.
+struct WhoAmIAnswer {
+  Json body;
+  std::string identity_id;
+};
+
+class Manager final {
+ public:
+  // References must outlive the manager. Thread-safe.
+  Manager(ManagerOptions options, SessionStore& store, const CookieCodec& cookies, IdGenerator& ids,
+          const Clock& clock);
+
+  // A new active session (not yet stored) for `identity`, authenticated now by `method` at
+  // AAL1, used from `device` (its id is assigned here).
+  Session Issue(const identity::Identity& identity, std::string method, Device device) const;
+
+  // The active session the credentials name; nullopt when there is none (no credentials, an
+  // unknown, expired or revoked token, an inactive identity). Unavailable when the store
+  // cannot answer: that is never "no session".
+  Result<std::optional<Session>> Find(const Credentials& credentials) const;
+
+  // The session cookie carrying `session`'s token, sealed with secrets.cookie.
+  SetCookie CookieFor(const Session& session) const;
+
+  // The session JSON in Kratos' key order, as of now.
+  Json ToJson(const Session& session) const;
+
+  // GET /sessions/whoami: the active session, or 401 session credentials missing/invalid
+  // (NoActiveSession); Unavailable passes through.
+  Result<WhoAmIAnswer> WhoAmI(const Credentials& credentials) const;
+
+ private:
+  ManagerOptions options_;
+  SessionStore& store_;
+  const CookieCodec& cookies_;
+  IdGenerator& ids_;
+  const Clock& clock_;
+};
+
+// 401: no valid session credentials (whoami).
+Error NoActiveSession();
+
+}  // namespace atrium::session
