@@ -1,8 +1,20 @@
 # atrium_module(<name> SOURCES ... DEPS ... [TESTS ...] [TEST_DEPS ...])
 #
-# Declares the static library atrium_<name> (includes relative to src/). DEPS is the module's
-# allowed-dependency list: tools/lint.sh checks #include lines against it. TESTS are the unit
+# Declares the static library atrium_<name> (includes relative to src/). TESTS are the unit
 # test sources that sit beside the code; they build into atrium_<name>_test, labelled `unit`.
+#
+# These calls are the one table of the dependency rule (ARCHITECTURE.md), which
+# tools/deprule.py (run by tools/lint.sh) reads and checks every quoted #include of src/ against:
+#  - SOURCES may include the module itself and the modules of DEPS (atrium_<module>), direct
+#    dependencies only: nothing is allowed transitively or always (not even base);
+#  - TESTS may include those and the modules of TEST_DEPS;
+#  - every .cc/.h belongs to one module: listed in SOURCES or TESTS, or a header beside its .cc,
+#    or any other file of a folder that holds a single module. A folder may hold several modules
+#    (src/strategy/password); the module's folder is the one of the CMakeLists.txt.
+#  - an executable declared beside the modules (add_executable: src/main.cc, hash_bench.cc) may
+#    include the modules it links (target_link_libraries).
+# Non-module entries of DEPS (spdlog::spdlog) are third-party libraries and are not checked.
+# ARCHITECTURE.md's diagram is printed from this table: tools/lint.sh --write-diagram.
 function(atrium_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS;TESTS;TEST_DEPS" ${ARGN})
   add_library(atrium_${name} STATIC ${M_SOURCES})

@@ -1,53 +1,65 @@
 #!/usr/bin/env bash
 # Project rules that the compiler does not check:
 #  - banned calls: std::rand, system(, std::regex (use RE2), raw new/delete;
+#  - outside JSON is parsed and dumped only in src/base/json.cc;
 #  - Boost.Beast/Asio only inside src/http/, sqlite3 only inside src/store/;
-#  - every module includes only the modules its CMakeLists declares as dependencies.
+#  - the dependency rule (ARCHITECTURE.md): every #include of src/ (tests too) against the DEPS
+#    and TEST_DEPS of the atrium_module(...) table, and ARCHITECTURE.md's diagram drawn from that
+#    table (tools/deprule.py, itself first checked on tools/lint_fixtures/).
+#   tools/lint.sh                  run every check
+#   tools/lint.sh --write-diagram  refresh the dependency diagram in ARCHITECTURE.md
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" == "--write-diagram" ]]; then
+  exec python3 tools/deprule.py --write-diagram
+fi
 status=0
 fail() { echo "lint: $*"; status=1; }
 
-src=$(git ls-files -co --exclude-standard 'src/**.cc' 'src/**.h' 'src/*.cc')
-for f in $src; do
-  grep -nE '\bstd::rand\b|[^_a-zA-Z]system\(|std::regex|#include <regex>' "$f" | grep -v NOLINT &&
-    fail "$f uses a banned call"
-  grep -nE '(^|[^_a-zA-Z:])new [A-Z][A-Za-z_:<>]*[({]' "$f" | grep -v 'NOLINT' | grep -v 'std::unique_ptr<.*>(new' &&
-    fail "$f uses raw new"
-  grep -nE '^\s*delete [a-z_]' "$f" && fail "$f uses raw delete"
+mapfile -t src < <(git ls-files -co --exclude-standard 'src/**.cc' 'src/**.h' 'src/*.cc')
+# Every pattern runs once over all files (one grep each, not one per file): lint stays fast.
+# Hits print as file:line: message: text.
+report() { # report <message>: turns grep -nH lines on stdin into failures
+  local h rest
+  while IFS= read -r h; do
+    rest=${h#*:}
+    fail "${h%%:*}:${rest%%:*}: $1: ${rest#*:}"
+  done
+}
+scan() { # scan <message> <grep -E pattern> [files...]: report lines matching, except NOLINT ones
+  local msg=$1 pattern=$2
+  shift 2
+  (($#)) || return 0
+  local hits
+  hits=$(grep -nHE -- "$pattern" "$@" | grep -v NOLINT)
+  [[ -z "$hits" ]] || report "$msg" <<<"$hits"
+}
+scan "banned call (std::rand, system(, std::regex)" \
+  '\bstd::rand\b|[^_a-zA-Z]system\(|std::regex|#include <regex>' "${src[@]}"
+hits=$(grep -nHE '(^|[^_a-zA-Z:])new [A-Z][A-Za-z_:<>]*[({]' "${src[@]}" | grep -v NOLINT |
+  grep -v 'std::unique_ptr<.*>(new')
+[[ -z "$hits" ]] || report "raw new" <<<"$hits"
+scan "raw delete" '^\s*delete [a-z_]' "${src[@]}"
+
+json=() beast=() sqlite=()
+for f in "${src[@]}"; do
   # Outside JSON is read only through base/json.h (size and depth limits), and written through
   # DumpJson (never throws).
-  if [[ "$f" != src/base/json.cc && "$f" != *_test.cc && "$f" != *_test.h ]] &&
-    grep -nE '(::parse\(|\.dump\(|->dump\()' "$f" | grep -v NOLINT; then
-    fail "$f parses or dumps JSON outside base/json.h"
-  fi
-  if [[ "$f" != src/http/* ]] && grep -qE '#include <boost/(beast|asio)' "$f"; then
-    fail "$f includes Beast/Asio outside src/http/"
-  fi
-  if [[ "$f" != src/store/* ]] && grep -qE '#include <sqlite3.h>' "$f"; then
-    fail "$f includes sqlite3 outside src/store/"
-  fi
+  [[ "$f" != src/base/json.cc && "$f" != *_test.cc && "$f" != *_test.h ]] && json+=("$f")
+  [[ "$f" != src/http/* ]] && beast+=("$f")
+  [[ "$f" != src/store/* ]] && sqlite+=("$f")
 done
+scan "parses or dumps JSON outside base/json.h" '(::parse\(|\.dump\(|->dump\()' "${json[@]}"
+scan "includes Beast/Asio outside src/http/" '#include <boost/(beast|asio)' "${beast[@]}"
+scan "includes sqlite3 outside src/store/" '#include <sqlite3.h>' "${sqlite[@]}"
 
-# Include rule: "module/x.h" includes must name the module itself or a declared dependency.
-for cm in $(git ls-files -co --exclude-standard 'src/**/CMakeLists.txt'); do
-  dir=$(dirname "$cm")
-  module=${dir#src/}
-  deps=$(tr '\n' ' ' <"$cm" | grep -oE 'atrium_[a-z_]+' | sed 's/^atrium_//' | sort -u)
-  # Files of this folder only: sub-folders (store/sqlite) are modules of their own.
-  for f in $(git ls-files -co --exclude-standard "$dir/*.cc" "$dir/*.h" | grep -v "^$dir/[^/]*/"); do
-    [[ "$f" == *_test.cc ]] && continue
-    for inc in $(grep -oE '^#include "[a-z_/]+/[a-z_]+\.h"' "$f" | sed -E 's/#include "(.*)\/[a-z_]+\.h"/\1/'); do
-      [[ "$inc" == "$module" ]] && continue
-      name=${inc//\//_}
-      short=${inc##*/}
-      if ! grep -qxE "($name|$short|${short}_strategy|${short}_store|${name}_policy|password_policy|${short/postgres/pg}_store)" <<<"$deps"; then
-        # A dependency may come in transitively through a declared module's public headers.
-        case "$inc" in base|text|config|store) continue ;; esac
-        fail "$f includes $inc/ which $cm does not declare"
-      fi
-    done
-  done
-done
+# The dependency rule; its checker must first pass its own fixtures (a checker that lets
+# everything through fails here).
+selftest=$(python3 tools/deprule.py --selftest) || {
+  echo "$selftest"
+  fail "the dependency checker fails its self-test (tools/deprule.py --selftest)"
+}
+python3 tools/deprule.py || status=1
+
 [[ $status -eq 0 ]] && echo "lint: clean"
 exit $status

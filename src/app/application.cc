@@ -146,7 +146,14 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   ATRIUM_ASSIGN_OR_RETURN(
       p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
-  p->hasher = hash::MakeHasher(c.hashers);
+  const config::Argon2& argon2 = c.hashers.argon2;
+  p->hasher = hash::MakeHasher({.algorithm = c.hashers.algorithm,
+                                .argon2 = {.memory_kib = argon2.memory_kib,
+                                           .iterations = argon2.iterations,
+                                           .parallelism = argon2.parallelism,
+                                           .salt_length = argon2.salt_length,
+                                           .key_length = argon2.key_length},
+                                .bcrypt_cost = c.hashers.bcrypt_cost});
   const int workers = c.hashers.workers > 0 ? c.hashers.workers : Cores();
   p->hashing = std::make_unique<hash::HashPool>(*p->hasher, workers, c.hashers.queue_capacity);
 

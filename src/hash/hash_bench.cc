@@ -31,7 +31,7 @@ double MedianMs(const atrium::hash::Hasher& hasher, int n) {
 
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
-  const atrium::hash::Argon2idHasher argon2{atrium::config::Argon2{}};
+  const atrium::hash::Argon2idHasher argon2{atrium::hash::Argon2Params{}};
   const atrium::hash::BcryptHasher bcrypt(12);
   const double a = MedianMs(argon2, n);
   const double b = MedianMs(bcrypt, n);

@@ -4,13 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "config/config.h"
 #include "hash/hasher.h"
 
 namespace atrium::hash {
 namespace {
 
-config::Argon2 FastArgon2() {
-  config::Argon2 p;
+Argon2Params FastArgon2() {
+  Argon2Params p;
   p.memory_kib = 1024;
   p.iterations = 1;
   return p;
@@ -26,10 +27,24 @@ TEST(Argon2idHasher, ProducesPhcStringsThatVerify) {
 }
 
 TEST(Argon2idHasher, DefaultsAreTheOwaspParameters) {
-  const Argon2idHasher hasher{config::Argon2{}};
+  const Argon2idHasher hasher{Argon2Params{}};
   const auto hashed = hasher.Hash("pw");
   ASSERT_TRUE(hashed.ok());
   EXPECT_TRUE(hashed->starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << *hashed;
+}
+
+// The hasher's defaults and the configuration's defaults are written twice (hash depends on
+// base only); they must agree.
+TEST(HasherOptions, DefaultsAreTheConfigurationDefaults) {
+  const HasherOptions options;
+  const config::Hashers config;
+  EXPECT_EQ(options.algorithm, config.algorithm);
+  EXPECT_EQ(options.bcrypt_cost, config.bcrypt_cost);
+  EXPECT_EQ(options.argon2.memory_kib, config.argon2.memory_kib);
+  EXPECT_EQ(options.argon2.iterations, config.argon2.iterations);
+  EXPECT_EQ(options.argon2.parallelism, config.argon2.parallelism);
+  EXPECT_EQ(options.argon2.salt_length, config.argon2.salt_length);
+  EXPECT_EQ(options.argon2.key_length, config.argon2.key_length);
 }
 
 TEST(BcryptHasher, WritesTwoAAndVerifies) {
@@ -59,7 +74,7 @@ TEST(VerifyPassword, AcceptsPublishedBcryptVectors) {
 
 TEST(VerifyPassword, AcceptsArgon2HashesWithOtherParameters) {
   // Kratos' Go hasher writes the same PHC format; parameters travel inside the string.
-  config::Argon2 p = FastArgon2();
+  Argon2Params p = FastArgon2();
   p.memory_kib = 2048;
   p.parallelism = 2;
   p.salt_length = 32;

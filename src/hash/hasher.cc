@@ -97,11 +97,11 @@ Result<bool> VerifyPassword(std::string_view password, std::string_view encoded)
   return Error::InvalidArgument("unknown password hash format");
 }
 
-std::unique_ptr<Hasher> MakeHasher(const config::Hashers& config) {
-  if (config.algorithm == "bcrypt") {
-    return std::make_unique<BcryptHasher>(config.bcrypt_cost);
+std::unique_ptr<Hasher> MakeHasher(const HasherOptions& options) {
+  if (options.algorithm == "bcrypt") {
+    return std::make_unique<BcryptHasher>(options.bcrypt_cost);
   }
-  return std::make_unique<Argon2idHasher>(config.argon2);
+  return std::make_unique<Argon2idHasher>(options.argon2);
 }
 
 }  // namespace atrium::hash

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -16,12 +17,28 @@
 #include <vector>
 
 #include "base/result.h"
-#include "config/config.h"
 
 namespace atrium::hash {
 
 // bcrypt reads at most this many bytes of a password; longer ones are refused (Kratos: 4000033).
 inline constexpr size_t kBcryptMaxBytes = 72;
+
+// Plain parameters, so that hashing depends on nothing but base: the composition root copies
+// the configuration (config::Hashers) into them. The defaults are the configuration's defaults
+// (hash_test.cc checks that they agree).
+struct Argon2Params {
+  uint32_t memory_kib = 19 * 1024;  // OWASP: m=19 MiB, t=2, p=1
+  uint32_t iterations = 2;
+  uint32_t parallelism = 1;
+  uint32_t salt_length = 16;
+  uint32_t key_length = 32;
+};
+
+struct HasherOptions {
+  std::string algorithm = "argon2";  // "argon2" or "bcrypt"
+  Argon2Params argon2;
+  int bcrypt_cost = 12;
+};
 
 class Hasher {
  public:
@@ -31,11 +48,11 @@ class Hasher {
 
 class Argon2idHasher final : public Hasher {
  public:
-  explicit Argon2idHasher(config::Argon2 params) : params_(params) {}
+  explicit Argon2idHasher(Argon2Params params) : params_(params) {}
   Result<std::string> Hash(std::string_view password) const override;
 
  private:
-  config::Argon2 params_;
+  Argon2Params params_;
 };
 
 class BcryptHasher final : public Hasher {
@@ -52,7 +69,7 @@ class BcryptHasher final : public Hasher {
 // Comparison of the derived keys is constant-time. Unknown formats are InvalidArgument.
 Result<bool> VerifyPassword(std::string_view password, std::string_view encoded);
 
-std::unique_ptr<Hasher> MakeHasher(const config::Hashers& config);
+std::unique_ptr<Hasher> MakeHasher(const HasherOptions& options);
 
 // A fixed set of threads that run hash and verify jobs. At most `workers` hashes run at once,
 // which bounds hashing memory (workers x argon2 memory). At most `queue_capacity` jobs wait;

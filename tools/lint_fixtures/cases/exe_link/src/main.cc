@@ -1,0 +1,4 @@
+#include "app/app.h"
+#include "core/core.h"
+
+int main() { return demo::app::Run(); }

@@ -1,0 +1,4 @@
+#include "core/core.h"
+
+#include "base/fake_test.h"
+#include "core/store.h"

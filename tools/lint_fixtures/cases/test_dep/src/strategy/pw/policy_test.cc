@@ -1,0 +1,5 @@
+#include "strategy/pw/policy.h"
+
+#include <gtest/gtest.h>
+
+#include "store/mem/mem.h"

@@ -1,0 +1,4 @@
+#include "strategy/pw/strategy.h"
+
+#include "base/util.h"
+#include "store/mem/mem.h"

@@ -1,0 +1,5 @@
+#pragma once
+
+namespace demo::app {
+int Run();
+}  // namespace demo::app

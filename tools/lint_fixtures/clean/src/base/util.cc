@@ -1,0 +1,5 @@
+#include "base/util.h"
+
+namespace demo {
+std::string Trim(const std::string& s) { return s; }
+}  // namespace demo

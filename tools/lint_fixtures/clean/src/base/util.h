@@ -1,0 +1,6 @@
+#pragma once
+#include <string>
+
+namespace demo {
+std::string Trim(const std::string& s);
+}  // namespace demo

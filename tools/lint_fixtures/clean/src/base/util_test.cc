@@ -1,0 +1,4 @@
+#include <gtest/gtest.h>
+
+#include "base/fake_test.h"
+#include "base/util.h"

@@ -1,0 +1,3 @@
+#include "core/core.h"
+
+#include "core/store.h"

@@ -1,0 +1,2 @@
+#pragma once
+// A header without a .cc: it belongs to the only module of its folder.

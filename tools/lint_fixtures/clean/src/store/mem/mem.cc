@@ -1,0 +1,3 @@
+#include "store/mem/mem.h"
+
+#include "base/util.h"

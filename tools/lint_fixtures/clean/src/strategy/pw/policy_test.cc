@@ -1,0 +1,3 @@
+#include "strategy/pw/policy.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "strategy/pw/strategy.h"
+
+#include "base/util.h"
