@@ -10,6 +10,7 @@
 #include "base/strings.h"
 #include "hash/hasher.h"
 #include "http/http.h"
+#include "httpclient/client.h"
 #include "identity/schema.h"
 #include "registration/service.h"
 #include "session/cookie.h"
@@ -59,6 +60,7 @@ void ApplyDevDefaults(config::Config& c) {
 struct Application::Parts {
   config::Config config;
   SystemClock clock;
+  std::unique_ptr<httpclient::Client> http;  // every outbound call; outlives its users below
   std::unique_ptr<store::Database> store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
   std::unique_ptr<session::CookieCodec> cookies;
@@ -83,6 +85,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->config = std::move(config);
   config::Config& c = p->config;
   ApplyDevDefaults(c);
+  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
+  p->http = httpclient::NewClient();
 
   ATRIUM_ASSIGN_OR_RETURN(p->store, OpenDatabase(c.dsn, std::max(4, c.worker_threads)));
   if (c.dev || c.dsn == "memory") {
@@ -102,7 +106,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
     c.secrets.cookie.push_back(std::move(secret));
   }
   ATRIUM_ASSIGN_OR_RETURN(
-      p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id));
+      p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id,
+                                                 p->http.get()));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
   p->hasher = hash::MakeHasher(c.hashers);
   const int workers = c.hashers.workers > 0 ? c.hashers.workers : Cores();
