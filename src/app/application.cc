@@ -17,6 +17,7 @@
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/password/breach_checker.h"
+#include "strategy/password/corpus.h"
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
@@ -55,6 +56,27 @@ void ApplyDevDefaults(config::Config& c) {
   }
 }
 
+// The breach source when the check is enabled: the local corpus when one is configured (the
+// range API is then never called), the range API otherwise.
+Result<std::unique_ptr<strategy::password::BreachChecker>> MakeBreachChecker(
+    const config::Config& c, httpclient::Client& http, const Clock& clock) {
+  const auto& bc = c.breach_check;
+  if (!bc.corpus.empty()) {
+    auto corpus = strategy::password::CorpusBreachChecker::Open(bc.corpus);
+    if (!corpus.ok()) {
+      return Error::InvalidArgument("atrium.breach_check.corpus: " + corpus.error().reason);
+    }
+    spdlog::info("breach check: local corpus {}, the range API is not used", bc.corpus);
+    return std::unique_ptr<strategy::password::BreachChecker>(std::move(corpus).value());
+  }
+  strategy::password::HibpOptions options;
+  options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(bc.timeout);
+  options.cooldown = bc.cooldown;
+  return std::unique_ptr<strategy::password::BreachChecker>(
+      std::make_unique<strategy::password::HibpBreachChecker>(
+          c.selfservice.methods.password.haveibeenpwned_host, http, clock, options));
+}
+
 }  // namespace
 
 struct Application::Parts {
@@ -66,7 +88,7 @@ struct Application::Parts {
   std::unique_ptr<session::CookieCodec> cookies;
   std::unique_ptr<hash::Hasher> hasher;
   std::unique_ptr<hash::HashPool> hashing;
-  std::unique_ptr<strategy::password::HibpBreachChecker> breaches;
+  std::unique_ptr<strategy::password::BreachChecker> breaches;
   std::unique_ptr<strategy::password::PasswordPolicy> policy;
   std::unique_ptr<strategy::ProfileStrategy> profile;
   std::unique_ptr<strategy::PasswordStrategy> password;
@@ -115,8 +137,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
 
   const auto& pw = c.selfservice.methods.password;
   if (pw.haveibeenpwned_enabled) {
-    p->breaches =
-        std::make_unique<strategy::password::HibpBreachChecker>(pw.haveibeenpwned_host, p->clock);
+    ATRIUM_ASSIGN_OR_RETURN(p->breaches, MakeBreachChecker(c, *p->http, p->clock));
   }
   p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
   p->profile = std::make_unique<strategy::ProfileStrategy>(c, p->clock);

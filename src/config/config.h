@@ -149,6 +149,15 @@ struct OAuth2Provider {
   bool override_return_to = false;
 };
 
+// ---- begin atrium.breach_check (branch h2-outbound) ----
+// Atrium only: where the breach check reads from and how long it may wait for the range API.
+struct BreachCheck {
+  std::string corpus;                            // local SHA1:COUNT file; "" = the range API
+  Duration timeout = std::chrono::seconds(2);    // budget of one range call
+  Duration cooldown = std::chrono::seconds(30);  // breaker open time after 3 failures in a row
+};
+// ---- end atrium.breach_check ----
+
 struct Config {
   bool dev = false;
   ServeEndpoint serve_public;
@@ -166,6 +175,7 @@ struct Config {
   // Threads serving HTTP (0 = number of cores) and the database/blocking worker pool size.
   int io_threads = 0;
   int worker_threads = 16;
+  BreachCheck breach_check;  // atrium.breach_check (h2-outbound)
 
   bool CookiesSecure() const { return cookies.secure.value_or(!dev); }
   bool SessionCookieSecure() const { return session.cookie.secure.value_or(CookiesSecure()); }

@@ -166,6 +166,11 @@ const std::vector<Key>& Keys() {
         {"oauth2_provider.override_return_to", Kind::kBool},
         {"atrium.io_threads", Kind::kInt},
         {"atrium.worker_threads", Kind::kInt},
+        // ---- begin atrium.breach_check (branch h2-outbound) ----
+        {"atrium.breach_check.corpus", Kind::kString},
+        {"atrium.breach_check.timeout", Kind::kString},
+        {"atrium.breach_check.cooldown", Kind::kString},
+        // ---- end atrium.breach_check ----
     };
     for (const char* side : {"public", "admin"}) {
       const std::string base = std::string("serve.") + side + ".";
@@ -798,6 +803,14 @@ Result<Config> LoadConfig(const LoadOptions& options) {
     Reader atrium = r.Child("atrium");
     atrium.Int("io_threads", c.io_threads, 0, 256);
     atrium.Int("worker_threads", c.worker_threads, 1, 1024);
+    {
+      // ---- begin atrium.breach_check (branch h2-outbound) ----
+      Reader breach = atrium.Child("breach_check");
+      breach.Str("corpus", c.breach_check.corpus);
+      breach.Dur("timeout", c.breach_check.timeout);
+      breach.Dur("cooldown", c.breach_check.cooldown);
+      // ---- end atrium.breach_check ----
+    }
   }
   if (!errors.empty()) {
     std::string all;
