@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Project rules that the compiler does not check:
 #  - banned calls: std::rand, system(, std::regex (use RE2), raw new/delete;
-#  - Boost.Beast/Asio only inside src/http/, sqlite3 only inside src/store/;
+#  - Boost.Beast/Asio only inside src/http/, sqlite3 only inside src/store/, libcurl only inside
+#    src/httpclient/;
 #  - every module includes only the modules its CMakeLists declares as dependencies.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,9 @@ for f in $src; do
   fi
   if [[ "$f" != src/store/* ]] && grep -qE '#include <sqlite3.h>' "$f"; then
     fail "$f includes sqlite3 outside src/store/"
+  fi
+  if [[ "$f" != src/httpclient/* ]] && grep -qE '#include <curl/' "$f"; then
+    fail "$f includes libcurl outside src/httpclient/ (use httpclient::Client)"
   fi
 done
 

@@ -72,18 +72,18 @@ bool IsHttpUrl(std::string_view url) {
 
 // Maps a failed transfer to the error codes promised in client.h.
 Error TransferError(CURLcode rc, const Transfer& t, const char* detail, const std::string& origin,
-                    long budget_ms, std::size_t max_body) {
+                    long budget_ms) {
   const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(rc);
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return Error::GatewayTimeout(origin + ": no complete answer within " +
                                    std::to_string(budget_ms) + " ms");
     case CURLE_FILESIZE_EXCEEDED:
-      return Error::BadGateway(origin + ": response body over " + std::to_string(max_body) +
+      return Error::BadGateway(origin + ": response body over " + std::to_string(t.max_body) +
                                " bytes");
     case CURLE_WRITE_ERROR:
       if (t.body_too_large) {
-        return Error::BadGateway(origin + ": response body over " + std::to_string(max_body) +
+        return Error::BadGateway(origin + ": response body over " + std::to_string(t.max_body) +
                                  " bytes");
       }
       break;
@@ -154,7 +154,7 @@ class CurlClient final : public Client {
     curl_slist_free_all(headers);
     Release(h);
     if (rc != CURLE_OK) {
-      return TransferError(rc, t, detail.data(), origin, budget_ms, t.max_body);
+      return TransferError(rc, t, detail.data(), origin, budget_ms);
     }
     t.response.status = static_cast<int>(status);
     return std::move(t.response);
