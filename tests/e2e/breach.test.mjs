@@ -9,8 +9,8 @@ import { after, describe, test } from 'node:test';
 import { api, freePort, node, startAtrium } from '../lib/harness.mjs';
 import { sha1Upper, startHibp } from '../lib/hibp.mjs';
 
-const BUDGET_MS = 1000; // atrium.breach_check.timeout in these tests
-const FAST_MS = 300; // "far less than the budget": an open breaker must not wait at all
+const BUDGET_MS = 1500; // atrium.breach_check.timeout in these tests
+const FAST_MS = 500; // "far less than the budget": an open breaker must not wait at all
 const BREACHED = 'correct horse battery'; // 3 breaches in the stub, above max_breaches 1
 let counter = 0;
 const email = () => `breach-${process.pid}-${++counter}@example.com`;
