@@ -28,3 +28,17 @@ function(atrium_module name)
                          PROPERTIES LABELS unit ENVIRONMENT "ATRIUM_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endif()
 endfunction()
+
+# atrium_testing(<name> SOURCES ... DEPS ...)
+#
+# A library of test helpers beside a module (in-memory fakes, loopback servers that misbehave
+# on purpose): atrium_<name>_testing, built only with the tests. Everything in it is test code;
+# only TEST_DEPS may name it (tools/deprule.py checks both).
+function(atrium_testing name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  if(ATRIUM_BUILD_TESTS)
+    add_library(atrium_${name}_testing STATIC ${M_SOURCES})
+    target_include_directories(atrium_${name}_testing PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(atrium_${name}_testing PUBLIC ${M_DEPS} PRIVATE atrium_warnings)
+  endif()
+endfunction()

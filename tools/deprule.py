@@ -165,6 +165,7 @@ class Module:
     tests: list
     deps: list  # module names (atrium_ prefix removed)
     test_deps: list
+    testing: bool = False  # atrium_testing(): code for tests only, a TEST_DEPS entry only
 
 
 @dataclass
@@ -281,6 +282,17 @@ class Tree:
                         continue
                     self.modules[name] = Module(name, folder, cm, line, kw["SOURCES"], kw["TESTS"],
                                                 kw["DEPS"], kw["TEST_DEPS"])
+                elif cmd == "atrium_testing" and args:
+                    # A library of test helpers (fakes, loopback servers): all of it is test
+                    # code, and only TEST_DEPS may name it.
+                    kw = split_keywords(args[1:], ("SOURCES", "DEPS"))
+                    name = args[0] + "_testing"
+                    if name in self.modules:
+                        self.error(f"{cm}:{line}: module {name} is also declared in "
+                                   f"{self.modules[name].cmake}: module names must be unique")
+                        continue
+                    self.modules[name] = Module(name, folder, cm, line, [], kw["SOURCES"], [],
+                                                kw["DEPS"], True)
                 elif cmd == "add_executable" and args:
                     srcs = [a for a in args[1:] if a not in ("WIN32", "MACOSX_BUNDLE",
                                                              "EXCLUDE_FROM_ALL")]
@@ -301,6 +313,9 @@ class Tree:
                                f"module (modules: {', '.join(sorted(self.modules))})")
                 elif dep == m.name:
                     self.error(f"{m.cmake}:{m.line}: {key} of {m.name} names the module itself")
+                elif key == "DEPS" and self.modules[dep].testing:
+                    self.error(f"{m.cmake}:{m.line}: DEPS of {m.name} names {v}, a library of "
+                               f"test helpers: name it in TEST_DEPS")
                 else:
                     out.append(dep)
             return out

@@ -2,7 +2,8 @@
 # Project rules that the compiler does not check:
 #  - banned calls: std::rand, system(, std::regex (use RE2), raw new/delete;
 #  - outside JSON is parsed and dumped only in src/base/json.cc;
-#  - Boost.Beast/Asio only inside src/http/, sqlite3 only inside src/store/;
+#  - Boost.Beast/Asio only inside src/http/, sqlite3 only inside src/store/, libcurl only inside
+#    src/httpclient/;
 #  - the dependency rule (ARCHITECTURE.md): every #include of src/ (tests too) against the DEPS
 #    and TEST_DEPS of the atrium_module(...) table, and ARCHITECTURE.md's diagram drawn from that
 #    table (tools/deprule.py, itself first checked on tools/lint_fixtures/).
@@ -41,17 +42,19 @@ hits=$(grep -nHE '(^|[^_a-zA-Z:])new [A-Z][A-Za-z_:<>]*[({]' "${src[@]}" | grep 
 [[ -z "$hits" ]] || report "raw new" <<<"$hits"
 scan "raw delete" '^\s*delete [a-z_]' "${src[@]}"
 
-json=() beast=() sqlite=()
+json=() beast=() sqlite=() curl=()
 for f in "${src[@]}"; do
   # Outside JSON is read only through base/json.h (size and depth limits), and written through
   # DumpJson (never throws).
   [[ "$f" != src/base/json.cc && "$f" != *_test.cc && "$f" != *_test.h ]] && json+=("$f")
   [[ "$f" != src/http/* ]] && beast+=("$f")
   [[ "$f" != src/store/* ]] && sqlite+=("$f")
+  [[ "$f" != src/httpclient/* ]] && curl+=("$f")
 done
 scan "parses or dumps JSON outside base/json.h" '(::parse\(|\.dump\(|->dump\()' "${json[@]}"
 scan "includes Beast/Asio outside src/http/" '#include <boost/(beast|asio)' "${beast[@]}"
 scan "includes sqlite3 outside src/store/" '#include <sqlite3.h>' "${sqlite[@]}"
+scan "includes libcurl outside src/httpclient/ (use httpclient::Client)" '#include <curl/' "${curl[@]}"
 
 # The dependency rule; its checker must first pass its own fixtures (a checker that lets
 # everything through fails here).

@@ -17,6 +17,7 @@
 #include "flow/csrf.h"
 #include "hash/hasher.h"
 #include "http/http.h"
+#include "httpclient/client.h"
 #include "identity/schema.h"
 #include "pages/pages.h"
 #include "registration/service.h"
@@ -25,6 +26,7 @@
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/password/breach_checker.h"
+#include "strategy/password/corpus.h"
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
@@ -86,6 +88,27 @@ void ApplyDevDefaults(config::Config& c) {
   }
 }
 
+// The breach source when the check is enabled: the local corpus when one is configured (the
+// range API is then never called), the range API otherwise.
+Result<std::unique_ptr<strategy::password::BreachChecker>> MakeBreachChecker(
+    const config::Config& c, httpclient::Client& http, const Clock& clock) {
+  const auto& bc = c.breach_check;
+  if (!bc.corpus.empty()) {
+    auto corpus = strategy::password::CorpusBreachChecker::Open(bc.corpus);
+    if (!corpus.ok()) {
+      return Error::InvalidArgument("atrium.breach_check.corpus: " + corpus.error().reason);
+    }
+    spdlog::info("breach check: local corpus {}, the range API is not used", bc.corpus);
+    return std::unique_ptr<strategy::password::BreachChecker>(std::move(corpus).value());
+  }
+  strategy::password::HibpOptions options;
+  options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(bc.timeout);
+  options.cooldown = bc.cooldown;
+  return std::unique_ptr<strategy::password::BreachChecker>(
+      std::make_unique<strategy::password::HibpBreachChecker>(
+          c.selfservice.methods.password.haveibeenpwned_host, http, clock, options));
+}
+
 }  // namespace
 
 struct Application::Parts {
@@ -93,12 +116,13 @@ struct Application::Parts {
   SystemClock clock;
   RandomIds ids;
   IpRanges trusted_proxies;
+  std::unique_ptr<httpclient::Client> http;  // every outbound call; outlives its users below
   std::unique_ptr<store::Database> store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
   std::unique_ptr<session::CookieCodec> cookies;
   std::unique_ptr<hash::Hasher> hasher;
   std::unique_ptr<hash::HashPool> hashing;
-  std::unique_ptr<strategy::password::HibpBreachChecker> breaches;
+  std::unique_ptr<strategy::password::BreachChecker> breaches;
   std::unique_ptr<strategy::password::PasswordPolicy> policy;
   std::unique_ptr<flow::CsrfGuard> csrf;
   std::unique_ptr<session::Manager> sessions;
@@ -120,6 +144,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->config = std::move(config);
   config::Config& c = p->config;
   ApplyDevDefaults(c);
+  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
+  p->http = httpclient::NewClient();
 
   auto proxies = IpRanges::Parse(c.trusted_proxies);
   if (!proxies.ok()) {
@@ -144,7 +170,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
     c.secrets.cookie.push_back(std::move(secret));
   }
   ATRIUM_ASSIGN_OR_RETURN(
-      p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id));
+      p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id,
+                                                 p->http.get()));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
   const config::Argon2& argon2 = c.hashers.argon2;
   p->hasher = hash::MakeHasher({.algorithm = c.hashers.algorithm,
@@ -159,8 +186,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
 
   const auto& pw = c.selfservice.methods.password;
   if (pw.haveibeenpwned_enabled) {
-    p->breaches =
-        std::make_unique<strategy::password::HibpBreachChecker>(pw.haveibeenpwned_host, p->clock);
+    ATRIUM_ASSIGN_OR_RETURN(p->breaches, MakeBreachChecker(c, *p->http, p->clock));
   }
   p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
   p->csrf = std::make_unique<flow::CsrfGuard>(CsrfOptionsOf(c));

@@ -54,6 +54,9 @@ struct Error {
   static Error BadGateway(std::string reason) {
     return Error{ErrorCode::kBadGateway, std::move(reason), {}, {}, {}, {}};
   }
+  static Error GatewayTimeout(std::string reason) {
+    return Error{ErrorCode::kGatewayTimeout, std::move(reason), {}, {}, {}, {}};
+  }
 
   Error&& WithId(std::string v) && {
     id = std::move(v);

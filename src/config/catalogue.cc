@@ -27,6 +27,10 @@ atrium.limits.max_connections_per_ip value
 atrium.limits.idle_timeout value
 atrium.limits.request_timeout value
 atrium.limits.queue_capacity value
+atrium.breach_check object
+atrium.breach_check.corpus value
+atrium.breach_check.timeout value
+atrium.breach_check.cooldown value
 atrium.cleanup object
 atrium.cleanup.interval value
 atrium.cleanup.error_retention value

@@ -185,6 +185,13 @@ struct Cleanup {
   Duration error_retention = std::chrono::hours(24);  // error records older than this go
 };
 
+// Atrium only: where the breach check reads from and how long it may wait for the range API.
+struct BreachCheck {
+  std::string corpus;                            // local SHA1:COUNT file; "" = the range API
+  Duration timeout = std::chrono::seconds(2);    // budget of one range call
+  Duration cooldown = std::chrono::seconds(30);  // breaker open time after 3 failures in a row
+};
+
 struct Config {
   bool dev = false;
   ServeEndpoint serve_public;
@@ -211,6 +218,7 @@ struct Config {
   // What the loader wants the operator to know (keys accepted but not implemented, ...); logged
   // once at start-up.
   std::vector<std::string> warnings;
+  BreachCheck breach_check;
 
   bool CookiesSecure() const { return cookies.secure.value_or(!dev); }
   bool SessionCookieSecure() const { return session.cookie.secure.value_or(CookiesSecure()); }

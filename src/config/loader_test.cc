@@ -474,5 +474,23 @@ serve:
             std::string::npos);
 }
 
+TEST_F(LoaderTest, ReadsTheBreachCheckSection) {
+  const auto defaults = Load(kMinimal);
+  ASSERT_TRUE(defaults.ok()) << defaults.error().reason;
+  EXPECT_EQ(defaults->breach_check.corpus, "");
+  EXPECT_EQ(defaults->breach_check.timeout, std::chrono::seconds(2));
+  EXPECT_EQ(defaults->breach_check.cooldown, std::chrono::seconds(30));
+  const auto set = Load(
+      std::string(kMinimal) + "atrium: {breach_check: {corpus: /srv/pwned.txt, timeout: 500ms}}\n",
+      {{"ATRIUM_BREACH_CHECK_COOLDOWN", "1m"}});
+  ASSERT_TRUE(set.ok()) << set.error().reason;
+  EXPECT_EQ(set->breach_check.corpus, "/srv/pwned.txt");
+  EXPECT_EQ(set->breach_check.timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(set->breach_check.cooldown, std::chrono::minutes(1));
+  const auto bad = Load(std::string(kMinimal) + "atrium: {breach_check: {timeout: soon}}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().reason.find("atrium.breach_check.timeout"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace atrium::config

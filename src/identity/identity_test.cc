@@ -4,6 +4,8 @@
 
 #include "base/strings.h"
 #include "base/time.h"
+#include "httpclient/client.h"
+#include "httpclient/test_server.h"
 #include "identity/normalize.h"
 #include "identity/schema.h"
 #include "identity/validator.h"
@@ -51,6 +53,35 @@ TEST(SchemaRegistry, LoadsBase64SchemasAndRejectsUnknownDefault) {
   config::IdentitySchemaRef ref{"x", "base64://" + Base64Encode(kSchema), false};
   EXPECT_FALSE(SchemaRegistry::Load({ref}, "default").ok());
   EXPECT_FALSE(SchemaRegistry::Load({{"x", "ftp://nope", false}}, "x").ok());
+}
+
+TEST(SchemaRegistry, FetchesHttpSchemasThroughTheClient) {
+  ASSERT_TRUE(httpclient::GlobalInit().ok());
+  using httpclient::testing::TestRequest;
+  using httpclient::testing::TestResponse;
+  httpclient::testing::TestServer server(
+      httpclient::testing::Behaviour::kAnswer, 0, [](const TestRequest& req) {
+        if (req.target == "/old") {
+          return TestResponse{301, "Location: /person.schema.json\r\n", "", false};
+        }
+        if (req.target == "/person.schema.json") {
+          return TestResponse{200, "Content-Type: application/schema+json\r\n", kSchema, false};
+        }
+        return TestResponse{404, "", "not here", false};
+      });
+  const auto client = httpclient::NewClient();
+  for (const char* path : {"/person.schema.json", "/old"}) {
+    auto r = SchemaRegistry::Load({{"default", server.Url(path), false}}, "default", client.get());
+    ASSERT_TRUE(r.ok()) << r.error().reason;
+    EXPECT_EQ((*r)->Default().leaf_keys, (std::vector<std::string>{"traits.email", "traits.name"}));
+  }
+  const auto missing =
+      SchemaRegistry::Load({{"default", server.Url("/nope"), false}}, "default", client.get());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().reason.find("HTTP status 404"), std::string::npos);
+  EXPECT_FALSE(
+      SchemaRegistry::Load({{"default", server.Url("/person.schema.json"), false}}, "default").ok())
+      << "no client, no network";
 }
 
 TEST(ValidateTraits, ExtractsIdentifiersAndAddresses) {

@@ -1,53 +1,38 @@
 #include "identity/schema.h"
 
+#include <chrono>
 #include <fstream>
-#include <mutex>
 #include <sstream>
-
-#include <curl/curl.h>
 
 #include "base/json.h"
 #include "base/strings.h"
+#include "httpclient/client.h"
 
 namespace atrium::identity {
 namespace {
 
-size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * count > 5 * 1024 * 1024) {
-    return 0;  // refuse schemas over 5 MiB
-  }
-  out->append(data, size * count);
-  return size * count;
-}
+constexpr std::size_t kMaxSchemaBytes = 5 << 20;
 
-Result<std::string> HttpGet(const std::string& url) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) {
-    return Error::Internal("unable to initialise libcurl");
+Result<std::string> HttpGet(const std::string& url, httpclient::Client* http) {
+  if (http == nullptr) {
+    return Error::InvalidArgument("http(s):// schemas need an HTTP client");
   }
-  std::string body;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 10L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  const CURLcode rc = curl_easy_perform(curl.get());
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (rc != CURLE_OK || status != 200) {
-    return Error::Unavailable("unable to fetch " + url + ": " +
-                              (rc != CURLE_OK ? std::string(curl_easy_strerror(rc))
-                                              : "HTTP status " + std::to_string(status)));
+  httpclient::Request request;
+  request.url = url;
+  request.timeout = std::chrono::seconds(10);
+  request.max_response_bytes = kMaxSchemaBytes;
+  request.follow_redirects = true;
+  ATRIUM_ASSIGN_OR_RETURN(httpclient::Response response, http->Do(request));
+  if (response.status != 200) {
+    return Error::Unavailable("unable to fetch " + url + ": HTTP status " +
+                              std::to_string(response.status));
   }
-  return body;
+  return std::move(response.body);
 }
 
 }  // namespace
 
-Result<std::string> FetchUrl(const std::string& url) {
+Result<std::string> FetchUrl(const std::string& url, httpclient::Client* http) {
   if (url.starts_with("base64://")) {
     const std::string_view payload = std::string_view(url).substr(9);
     if (auto decoded = Base64Decode(payload)) {
@@ -69,21 +54,22 @@ Result<std::string> FetchUrl(const std::string& url) {
     return ss.str();
   }
   if (url.starts_with("http://") || url.starts_with("https://")) {
-    return HttpGet(url);
+    return HttpGet(url, http);
   }
   return Error::InvalidArgument("unsupported schema URL " + GoQuote(url) +
                                 " (use file://, base64:// or http(s)://)");
 }
 
 Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Load(
-    const std::vector<config::IdentitySchemaRef>& refs, std::string default_id) {
+    const std::vector<config::IdentitySchemaRef>& refs, std::string default_id,
+    httpclient::Client* http) {
   auto registry = std::make_unique<SchemaRegistry>();
   registry->default_id_ = std::move(default_id);
   for (const auto& ref : refs) {
     const auto fail = [&](const std::string& why) {
       return Error::InvalidArgument("identity schema " + GoQuote(ref.id) + ": " + why);
     };
-    auto raw = FetchUrl(ref.url);
+    auto raw = FetchUrl(ref.url, http);
     if (!raw.ok()) {
       return fail(raw.error().reason);
     }

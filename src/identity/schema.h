@@ -12,6 +12,10 @@
 #include "config/config.h"
 #include "jsonschema/schema.h"
 
+namespace atrium::httpclient {
+class Client;
+}  // namespace atrium::httpclient
+
 namespace atrium::identity {
 
 struct IdentitySchema {
@@ -27,8 +31,10 @@ struct IdentitySchema {
 class SchemaRegistry final {
  public:
   // Loads and compiles every schema. Errors (InvalidArgument) name the schema id and the cause.
+  // http(s):// schemas are fetched with `http` (null: refused); it is not kept.
   static Result<std::unique_ptr<SchemaRegistry>> Load(
-      const std::vector<config::IdentitySchemaRef>& refs, std::string default_id);
+      const std::vector<config::IdentitySchemaRef>& refs, std::string default_id,
+      httpclient::Client* http = nullptr);
 
   const IdentitySchema* Find(std::string_view id) const;
   const IdentitySchema& Default() const;
@@ -39,7 +45,8 @@ class SchemaRegistry final {
   std::string default_id_;
 };
 
-// Reads the bytes behind a file://, base64:// or http(s):// URL.
-Result<std::string> FetchUrl(const std::string& url);
+// Reads the bytes behind a file://, base64:// or http(s):// URL (the latter with `http`, within
+// 10 s, at most 5 MiB, following redirects as Kratos does).
+Result<std::string> FetchUrl(const std::string& url, httpclient::Client* http = nullptr);
 
 }  // namespace atrium::identity

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "strategy/password/common_passwords.h"
 #include "text/messages.h"
 
 namespace atrium::strategy::password {
@@ -63,8 +64,15 @@ Result<std::optional<text::Message>> PasswordPolicy::Check(std::string_view iden
       return std::optional(text::PasswordTooSimilar());
     }
   }
-  // 3. Breaches, by k-anonymity range query.
-  if (config_.haveibeenpwned_enabled && breaches_ != nullptr) {
+  // 3. Breaches: the built-in list of common passwords first (no network, so an air-gapped
+  // deployment refuses them too), then the configured source (range API or local corpus).
+  if (!config_.haveibeenpwned_enabled) {
+    return std::optional<text::Message>();
+  }
+  if (IsCommonPassword(password)) {
+    return std::optional(text::PasswordBreached(kCommonPasswordBreaches));
+  }
+  if (breaches_ != nullptr) {
     const auto count = breaches_->Count(password);
     if (!count.ok()) {
       if (config_.ignore_network_errors) {

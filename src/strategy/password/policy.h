@@ -19,8 +19,10 @@ class PasswordPolicy final {
       : config_(config), breaches_(breaches) {}
 
   // nullopt when the password is acceptable for `identifier`; otherwise the message (4000005
-  // with the reason text of §17.2.1). An error only when the breach service failed and
-  // ignore_network_errors is false (the caller turns it into a 500).
+  // with the reason text of §17.2.1). With the breach check enabled, a password on the built-in
+  // common list is breached (count kCommonPasswordBreaches) whatever `breaches` says. An error
+  // only when the breach source failed (or its breaker is open) and ignore_network_errors is
+  // false: BadGateway "Upstream error".
   Result<std::optional<text::Message>> Check(std::string_view identifier,
                                              std::string_view password) const;
 

@@ -1,17 +1,12 @@
 #include "strategy/password/policy.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <map>
-#include <thread>
+#include <vector>
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "strategy/password/breach_checker.h"
+#include "strategy/password/common_passwords.h"
 
 namespace atrium::strategy::password {
 namespace {
@@ -25,8 +20,9 @@ class FakeBreaches final : public BreachChecker {
     const auto it = counts.find(std::string(password));
     return it == counts.end() ? 0 : it->second;
   }
-  std::map<std::string, int64_t> counts = {
-      {"12345678", 100}, {"password", 9}, {"1234567890", 3}, {"qwertyui", 1}};
+  std::map<std::string, int64_t> counts = {{"12345678", 100},     {"password", 9},
+                                           {"1234567890", 3},     {"qwertyui", 1},
+                                           {"l1ttle-known-3", 3}, {"s0mewhat-known-9", 9}};
   bool fail = false;
 };
 
@@ -71,14 +67,48 @@ TEST(PasswordPolicy, MaxBreachesAndNetworkErrors) {
   cfg.max_breaches = 3;
   FakeBreaches breaches;
   const PasswordPolicy policy(cfg, &breaches);
-  EXPECT_EQ(IdOf(policy.Check("", "1234567890")), 0);
-  EXPECT_EQ(IdOf(policy.Check("", "password")), 4000034);
+  EXPECT_EQ(IdOf(policy.Check("", "l1ttle-known-3")), 0);
+  EXPECT_EQ(IdOf(policy.Check("", "s0mewhat-known-9")), 4000034);
   breaches.fail = true;
-  EXPECT_EQ(IdOf(policy.Check("", "password")), 0) << "ignored by default";
+  EXPECT_EQ(IdOf(policy.Check("", "s0mewhat-known-9")), 0) << "ignored by default";
   cfg.ignore_network_errors = false;
-  const auto strict = policy.Check("", "password");
+  const auto strict = policy.Check("", "s0mewhat-known-9");
   ASSERT_FALSE(strict.ok());
   EXPECT_EQ(strict.error().code, ErrorCode::kBadGateway);
+  EXPECT_EQ(strict.error().message, "Upstream error");
+}
+
+TEST(PasswordPolicy, CommonPasswordsAreRefusedWithoutAnySource) {
+  config::PasswordMethod cfg;
+  cfg.max_breaches = 100;  // the largest allowed value
+  cfg.ignore_network_errors = false;
+  FakeBreaches down;
+  down.fail = true;
+  for (BreachChecker* source : std::vector<BreachChecker*>{nullptr, &down}) {
+    const PasswordPolicy policy(cfg, source);
+    for (const char* pw : {"password123", "qwerty123", "12345678", "password", "Password123",
+                           "iloveyou", "letmein1"}) {
+      const auto r = policy.Check("", pw);
+      ASSERT_TRUE(r.ok() && r->has_value()) << pw;
+      EXPECT_EQ((*r)->id, 4000034) << pw;
+      EXPECT_EQ((*r)->context.dump(), R"({"breaches":1000000})") << pw;
+    }
+  }
+  cfg.haveibeenpwned_enabled = false;
+  const PasswordPolicy off(cfg, nullptr);
+  EXPECT_EQ(IdOf(off.Check("", "password123")), 0) << "only with the breach check enabled";
+}
+
+TEST(CommonPasswords, HoldTheListWithoutComments) {
+  EXPECT_GT(CommonPasswordCount(), 5000u);
+  EXPECT_TRUE(IsCommonPassword("123456"));
+  EXPECT_TRUE(IsCommonPassword("QWERTY123"));
+  EXPECT_FALSE(IsCommonPassword("l3f9toh1uaf81n21"));
+  EXPECT_FALSE(
+      IsCommonPassword("# The most common passwords, checked without any network "
+                       "whenever the breach check is enabled"));
+  EXPECT_FALSE(IsCommonPassword(""));
+  EXPECT_TRUE(EmbeddedCommonPasswords().starts_with("# The most common passwords"));
 }
 
 TEST(Distances, LevenshteinAndLongestCommonSubstring) {
@@ -86,84 +116,6 @@ TEST(Distances, LevenshteinAndLongestCommonSubstring) {
   EXPECT_EQ(LevenshteinDistance("", "abc"), 3u);
   EXPECT_EQ(LongestCommonSubstring("hello@example.com", "123hello@ex"), 8u);
   EXPECT_EQ(LongestCommonSubstring("abc", "xyz"), 0u);
-}
-
-// A one-thread HTTP server on 127.0.0.1 answering the range API for "password" (SHA-1
-// 5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8) with 3,861,493 hits.
-class RangeServer {
- public:
-  RangeServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~RangeServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int hits() const { return hits_; }
-
- private:
-  void Serve() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) {
-        return;
-      }
-      char buf[2048];
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      const std::string req(buf, n > 0 ? static_cast<size_t>(n) : 0);
-      ++hits_;
-      std::string body = "0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n";
-      if (req.starts_with("GET /range/5BAA6 ")) {
-        body += "1E4C9B93F3F0682250B6CF8331B7EE68FD8:3,861,493\r\n";
-      }
-      const std::string res = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                              "\r\nConnection: close\r\n\r\n" + body;
-      ::send(c, res.data(), res.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<int> hits_{0};
-  std::thread thread_;
-};
-
-TEST(HibpBreachChecker, QueriesTheRangeApiAndCachesForAnHour) {
-  RangeServer server;
-  ManualClock clock(Timestamp(std::chrono::hours(500000)));
-  HibpBreachChecker checker(server.url(), clock);
-  const auto count = checker.Count("password");
-  ASSERT_TRUE(count.ok()) << count.error().reason;
-  EXPECT_EQ(*count, 3861493);
-  EXPECT_EQ(*checker.Count("password"), 3861493);
-  EXPECT_EQ(server.hits(), 1);
-  clock.Advance(std::chrono::hours(2));
-  EXPECT_EQ(*checker.Count("password"), 3861493);
-  EXPECT_EQ(server.hits(), 2);
-  EXPECT_EQ(*checker.Count("l3f9toh1uaf81n21"), 0);
-}
-
-TEST(HibpBreachChecker, ReportsUnreachableServers) {
-  ManualClock clock(Timestamp(std::chrono::hours(1)));
-  std::string url;
-  {
-    RangeServer closed;
-    url = closed.url();
-  }
-  HibpBreachChecker checker(url, clock, std::chrono::milliseconds(500));
-  EXPECT_FALSE(checker.Count("password").ok());
 }
 
 }  // namespace

@@ -1,0 +1,1 @@
+#include "store/mem/fake.h"
