@@ -57,6 +57,8 @@ struct Container {
 
   Node* Find(std::string_view name);
   Node* Find(std::string_view name, std::string_view group);
+  const Node* Find(std::string_view name) const;
+  const Node* Find(std::string_view name, std::string_view group) const;
   // Replaces the first node with the same Id() or appends it.
   void Upsert(Node node);
   void Remove(std::string_view name, std::string_view group);
