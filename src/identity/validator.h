@@ -8,7 +8,7 @@
 #include "base/clock.h"
 #include "identity/identity.h"
 #include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
 
 namespace atrium::identity {
 

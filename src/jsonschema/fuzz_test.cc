@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
+#include "jsonschema/messages.h"
+#include "jsonschema/paths.h"
 
 namespace atrium::jsonschema {
 namespace {
@@ -50,7 +52,7 @@ TEST(Fuzz, RandomSchemasCompileOrFailAndValidateRandomInstances) {
   std::mt19937 rng(7);
   int compiled = 0;
   for (int i = 0; i < 5000; ++i) {
-    const auto schema = Schema::Compile(RandomJson(rng, 0));
+    const auto schema = CompiledSchema::Compile(RandomJson(rng, 0));
     if (!schema.ok()) {
       continue;
     }

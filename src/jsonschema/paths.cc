@@ -1,7 +1,7 @@
 // Schema paths as Kratos' form decoder and node generator see them (jsonschemax.ListPaths).
-#include <set>
+#include "jsonschema/paths.h"
 
-#include "jsonschema/schema.h"
+#include <set>
 
 namespace atrium::jsonschema {
 namespace {

@@ -2,6 +2,7 @@
 
 #include "flow/csrf.h"
 #include "flow/errors.h"
+#include "jsonschema/messages.h"
 #include "text/messages.h"
 
 namespace atrium::registration {

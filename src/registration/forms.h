@@ -7,7 +7,7 @@
 
 #include "base/error.h"
 #include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/validation_error.h"
 #include "registration/context.h"
 #include "registration/flow.h"
 #include "registration/strategy.h"
