@@ -30,8 +30,10 @@ class CompiledSchema {
 
   virtual ~CompiledSchema() = default;
 
-  // Every error in `instance` (empty = valid). Instances nested deeper than 256 levels yield a
-  // single error with keyword "depth" instead of recursing further.
+  // Every error in `instance` (empty = valid). Values nested deeper than 256 levels yield an
+  // error with keyword "depth" instead of being entered (whatever built the instance); a schema
+  // that reaches itself through `$ref` without consuming any of the instance yields one error
+  // with keyword "$ref" and nothing else. `visitor`, if set, is called before returning.
   virtual std::vector<ValidationError> Validate(
       const Json& instance, const ExtensionVisitor* visitor = nullptr) const = 0;
 };

@@ -238,28 +238,61 @@ TEST(CompiledSchema, RefusesRemoteReferencesAndBadKeywords) {
       << bad.error().reason;
 }
 
-TEST(CompiledSchema, SurvivesDeepInstancesAndSchemas) {
-  Json deep = Json::array();
-  for (int i = 0; i < 10000; ++i) {
-    Json outer = Json::array();
-    outer.push_back(std::move(deep));
-    deep = std::move(outer);
+// A value `levels` deep, built in code: [[[...]]] or {"a": {"a": ...}}. ParseJson refuses such
+// documents beyond 64 levels, but the validator must not rely on the parser for its bound.
+Json Nested(int levels, bool objects) {
+  Json value = objects ? Json::object() : Json::array();
+  for (int i = 0; i < levels; ++i) {
+    Json outer = objects ? Json::object() : Json::array();
+    if (objects) {
+      outer["a"] = std::move(value);
+    } else {
+      outer.push_back(std::move(value));
+    }
+    value = std::move(outer);
   }
-  const auto s = Compile(R"({"items": {"$ref": "#"}})");
-  const auto errors = s->Validate(deep);
+  return value;
+}
+
+// The pointer of the value `levels` below the root of Nested(): "/0/0/..." or "/a/a/...".
+std::string NestedPointer(int levels, bool objects) {
+  std::string pointer;
+  for (int i = 0; i < levels; ++i) {
+    pointer += objects ? "/a" : "/0";
+  }
+  return pointer;
+}
+
+TEST(CompiledSchema, StopsWithADepthErrorOnA10000DeepInstanceBuiltInCode) {
+  const Json deep_array = Nested(10000, false);
+  const Json deep_object = Nested(10000, true);
+  struct Case {
+    const char* schema;
+    const Json& instance;
+    bool objects;
+  };
+  for (const auto& c : {Case{R"({"items": {"$ref": "#"}})", deep_array, false},
+                        Case{R"({"allOf": [{"items": {"$ref": "#"}}]})", deep_array, false},
+                        Case{R"({"additionalProperties": {"$ref": "#"}})", deep_object, true},
+                        Case{R"({"properties": {"a": {"$ref": "#"}}})", deep_object, true}}) {
+    const auto errors = Compile(c.schema)->Validate(c.instance);
+    ASSERT_EQ(errors.size(), 1u) << c.schema;
+    EXPECT_EQ(errors[0].keyword, "depth") << c.schema;
+    EXPECT_EQ(errors[0].message, "the document is nested deeper than 256 levels");
+    EXPECT_EQ(errors[0].instance_pointer, NestedPointer(257, c.objects)) << c.schema;
+  }
+  EXPECT_TRUE(Compile(R"({"type": "array"})")->Validate(deep_array).empty());  // no recursion
+  // Keywords that compare whole values stop at the same depth instead of recursing further.
+  Json twins = Json::array();
+  twins.push_back(Nested(10000, false));
+  twins.push_back(Nested(10000, false));
+  const auto errors = Compile(R"({"uniqueItems": true})")->Validate(twins);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].keyword, "depth");
-  EXPECT_TRUE(Compile(R"({"type": "array"})")->Validate(deep).empty());  // no recursion needed
-  // Deep objects too, through additionalProperties.
-  Json deep_object = Json::object();
-  for (int i = 0; i < 1000; ++i) {
-    Json outer = Json::object();
-    outer["a"] = std::move(deep_object);
-    deep_object = std::move(outer);
-  }
-  const auto o = Compile(R"({"additionalProperties": {"$ref": "#"}})");
-  ASSERT_EQ(o->Validate(deep_object).size(), 1u);
-  // Schemas nested deeper than 256 levels are refused.
+  EXPECT_EQ(errors[0].instance_pointer, "");
+}
+
+TEST(CompiledSchema, RefusesSchemasNestedDeeperThan256Levels) {
   std::string nested;
   for (int i = 0; i < 300; ++i) {
     nested += R"({"not":)";
@@ -269,13 +302,54 @@ TEST(CompiledSchema, SurvivesDeepInstancesAndSchemas) {
     nested += "}";
   }
   EXPECT_FALSE(CompiledSchema::Compile(Json::parse(nested)).ok());
-  // A $ref cycle without any instance progress terminates.
-  const auto loop =
-      CompiledSchema::Compile(Json::parse(R"({"definitions": {"a": {"$ref": "#/definitions/b"},
-      "b": {"$ref": "#/definitions/a"}}, "$ref": "#/definitions/a"})"));
-  if (loop.ok()) {
-    EXPECT_FALSE((*loop)->Validate(Json(1)).empty());
+}
+
+// A schema that reaches itself through $ref without consuming any of the instance would recurse
+// forever: whichever keyword closes the loop, validation ends with one "$ref" error.
+TEST(CompiledSchema, StopsRefLoopsThatConsumeNoInstance) {
+  struct Case {
+    const char* schema;
+    const char* pointer;  // where the loop turns
+  };
+  for (const auto& c : {
+           Case{R"({"$ref": "#"})", ""},
+           Case{R"({"definitions": {"a": {"$ref": "#/definitions/b"},
+                                    "b": {"$ref": "#/definitions/a"}},
+                    "$ref": "#/definitions/a"})",
+                ""},
+           Case{R"({"allOf": [{"$ref": "#"}]})", ""},
+           Case{R"({"anyOf": [{"type": "string"}, {"$ref": "#"}]})", ""},
+           Case{R"({"oneOf": [{"$ref": "#"}]})", ""},
+           Case{R"({"not": {"$ref": "#"}})", ""},
+           Case{R"({"if": {"$ref": "#"}, "then": {}})", ""},
+           Case{R"({"dependencies": {"a": {"$ref": "#"}}})", ""},
+           Case{R"({"properties": {"a": {"$ref": "#/definitions/x"}},
+                    "definitions": {"x": {"not": {"$ref": "#/definitions/x"}}}})",
+                "/a"},
+       }) {
+    std::vector<std::string> visited;
+    const ExtensionVisitor visitor = [&](const std::string& ptr, const Json&, const Json&) {
+      visited.push_back(ptr);
+    };
+    const auto errors = Compile(c.schema)->Validate(Json::parse(R"({"a": {"a": 1}})"), &visitor);
+    ASSERT_EQ(errors.size(), 1u) << c.schema;
+    EXPECT_EQ(errors[0].keyword, "$ref") << c.schema;
+    EXPECT_EQ(errors[0].message, "$ref recursion limit exceeded") << c.schema;
+    EXPECT_EQ(errors[0].instance_pointer, c.pointer) << c.schema;
+    EXPECT_TRUE(visited.empty()) << c.schema;
   }
+}
+
+// propertyNames checks each key as a string value; the visitor sees that string.
+TEST(CompiledSchema, VisitsTheExtensionOfPropertyNamesWithTheKey) {
+  const auto s =
+      Compile(R"({"propertyNames": {"type": "string", "ory.sh/kratos": {"key": true}}})");
+  std::vector<std::string> visited;
+  const ExtensionVisitor visitor = [&](const std::string& ptr, const Json&, const Json& value) {
+    visited.push_back(ptr + "=" + value.get<std::string>());
+  };
+  EXPECT_TRUE(s->Validate(Json::parse(R"({"b": 1, "a": 2})"), &visitor).empty());
+  EXPECT_EQ(visited, (std::vector<std::string>{"=a", "=b"}));
 }
 
 TEST(CompiledSchema, VisitsTheKratosExtensionOfValidValuesInDocumentOrder) {

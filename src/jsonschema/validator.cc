@@ -3,14 +3,17 @@
 // their branches into scratch Outcomes and keep what the branch that counts produced, so that
 // extensions of failed branches are never visited.
 //
-// Recursion is bounded twice: one level per instance nesting level (kMaxDepth, then a single
-// "depth" error), and a budget of $ref hops for schemas that loop without consuming instance
-// depth ({"$ref": "#"} inside allOf).
+// Recursion is bounded twice. Instance values deeper than kMaxDepth yield a "depth" error instead
+// of being entered, and so do value comparisons (enum, const, uniqueItems) that would go deeper.
+// Nested schema applications are capped at kMaxNesting: only a $ref loop that consumes no
+// instance ({"anyOf": [{"$ref": "#"}]}) gets there, and it ends the validation with one "$ref"
+// error.
 #include "jsonschema/validator.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +27,11 @@
 namespace atrium::jsonschema::internal {
 namespace {
 
-constexpr int kMaxRefHops = 4096;
+// Nested Check calls at once. Without $ref they nest at most as deep as the schema (kMaxDepth
+// + 1); a recursive schema needs one to three per instance level, so the depth guard stops deep
+// instances well before this (257 levels x 3 = 771). Every nesting costs up to three stack
+// frames: 1024 of them stay far below the 8 MiB of a thread's stack, even with ASan.
+constexpr int kMaxNesting = 1024;
 
 // An extension to report once validation is over: the value passed its schema.
 struct Visit {
@@ -57,54 +64,78 @@ std::string EnumMessage(const Json& values) {
   return "value must be one of " + out;
 }
 
-// JSON equality with numbers compared by value (1 == 1.0), recursively.
-bool JsonEqual(const Json& a, const Json& b) {
+enum class Equality { kEqual, kDifferent, kTooDeep };
+
+Equality Of(bool equal) { return equal ? Equality::kEqual : Equality::kDifferent; }
+
+// JSON equality with numbers compared by value (1 == 1.0), recursively. Arrays and objects are
+// entered only while `levels` > 0: kTooDeep when the comparison would go deeper.
+Equality JsonEqual(const Json& a, const Json& b, int levels) {
   if (a.is_number() && b.is_number()) {
     if ((a.is_number_integer() || a.is_number_unsigned()) &&
         (b.is_number_integer() || b.is_number_unsigned())) {
-      return a == b;
+      return Of(a == b);
     }
-    return a.get<double>() == b.get<double>();
+    return Of(a.get<double>() == b.get<double>());
   }
   if (a.type() != b.type()) {
-    return false;
+    return Equality::kDifferent;
+  }
+  if (!a.is_array() && !a.is_object()) {
+    return Of(a == b);
+  }
+  if (a.size() != b.size()) {
+    return Equality::kDifferent;
+  }
+  if (!a.empty() && levels <= 0) {
+    return Equality::kTooDeep;
   }
   if (a.is_array()) {
-    if (a.size() != b.size()) {
-      return false;
-    }
     for (size_t i = 0; i < a.size(); ++i) {
-      if (!JsonEqual(a[i], b[i])) {
-        return false;
+      if (const auto e = JsonEqual(a[i], b[i], levels - 1); e != Equality::kEqual) {
+        return e;
       }
     }
-    return true;
+    return Equality::kEqual;
   }
-  if (a.is_object()) {
-    if (a.size() != b.size()) {
-      return false;
+  for (const auto& [k, v] : a.items()) {
+    const auto it = b.find(k);
+    if (it == b.end()) {
+      return Equality::kDifferent;
     }
-    for (const auto& [k, v] : a.items()) {
-      const auto it = b.find(k);
-      if (it == b.end() || !JsonEqual(v, *it)) {
-        return false;
-      }
+    if (const auto e = JsonEqual(v, *it, levels - 1); e != Equality::kEqual) {
+      return e;
     }
-    return true;
   }
-  return a == b;
+  return Equality::kEqual;
 }
 
-// The first pair of equal items (i < j, smallest i, then smallest j), if any.
-std::optional<std::pair<size_t, size_t>> FirstDuplicate(const Json& array) {
+// kEqual when `v` equals one of `values`.
+Equality AmongValues(const Json& values, const Json& v, int levels) {
+  for (const auto& e : values) {
+    if (const auto found = JsonEqual(e, v, levels); found != Equality::kDifferent) {
+      return found;
+    }
+  }
+  return Equality::kDifferent;
+}
+
+struct Duplicate {
+  Equality found = Equality::kDifferent;  // kEqual: items `a` and `b` are the first equal pair
+  size_t a = 0;
+  size_t b = 0;
+};
+
+// The first pair of equal items (i < j, smallest i, then smallest j).
+Duplicate FirstDuplicate(const Json& array, int levels) {
   for (size_t i = 0; i < array.size(); ++i) {
     for (size_t j = i + 1; j < array.size(); ++j) {
-      if (JsonEqual(array[i], array[j])) {
-        return std::make_pair(i, j);
+      if (const auto e = JsonEqual(array[i], array[j], levels); e != Equality::kDifferent) {
+        return Duplicate{e, i, j};
       }
     }
   }
-  return std::nullopt;
+  return Duplicate{};
 }
 
 // A schema limit as JSON: integral values print as integers ("5", not "5.0").
@@ -141,6 +172,10 @@ void Add(Outcome& out, const std::string& ptr, std::string keyword, std::string 
       ValidationError{ptr, std::move(keyword), std::move(message), std::move(params)});
 }
 
+void AddTooDeep(Outcome& out, const std::string& ptr) {
+  Add(out, ptr, "depth", "the document is nested deeper than 256 levels", nullptr);
+}
+
 void MergeErrors(Outcome& into, Outcome& from) {
   into.errors.insert(into.errors.end(), std::make_move_iterator(from.errors.begin()),
                      std::make_move_iterator(from.errors.end()));
@@ -154,23 +189,31 @@ void Merge(Outcome& into, Outcome& from) {
 // ---- the walk -------------------------------------------------------------------------------
 
 // `ptr` is the JSON pointer of the value being checked; steps into children append to it and
-// restore it before returning.
+// restore it before returning. `depth` is the nesting level of that value in the instance.
 class Validator {
  public:
   void Check(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
 
+  // Whether a $ref loop hit kMaxNesting; the walk stopped there and its outcome is void.
+  bool Looped() const { return looped_; }
+  // Where the loop was found.
+  const std::string& LoopPointer() const { return loop_pointer_; }
+
  private:
+  void CheckNode(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
   void CheckRef(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
   // `child` (at `token` below `ptr`) against `n`, one nesting level deeper.
   void CheckChild(const Node& n, const Json& child, std::string_view token, std::string& ptr,
                   Outcome& out, int depth);
 
   static void CheckType(const Node& n, const Json& v, const std::string& ptr, Outcome& out);
-  static void CheckValue(const Node& n, const Json& v, const std::string& ptr, Outcome& out);
+  static void CheckValue(const Node& n, const Json& v, const std::string& ptr, Outcome& out,
+                         int depth);
   static void CheckString(const Node& n, const Json& v, const std::string& ptr, Outcome& out);
   static void CheckNumber(const Node& n, const Json& v, const std::string& ptr, Outcome& out);
 
-  static void CheckArraySize(const Node& n, const Json& v, const std::string& ptr, Outcome& out);
+  static void CheckArraySize(const Node& n, const Json& v, const std::string& ptr, Outcome& out,
+                             int depth);
   void CheckItems(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
   void CheckContains(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
 
@@ -183,14 +226,33 @@ class Validator {
   void CheckOneOf(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
   void CheckNotAndIf(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth);
 
-  int ref_budget_ = kMaxRefHops;
+  int nesting_ = 0;  // Check calls in progress
+  bool looped_ = false;
+  std::string loop_pointer_;
+  // The property names checked against propertyNames, as JSON strings: extension visits point
+  // at them until the visitor has run.
+  std::deque<Json> keys_;
 };
 
 void Validator::Check(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth) {
-  if (depth > kMaxDepth) {
-    Add(out, ptr, "depth", "the document is nested deeper than 256 levels", nullptr);
+  if (looped_) {
     return;
   }
+  if (depth > kMaxDepth) {
+    AddTooDeep(out, ptr);
+    return;
+  }
+  if (nesting_ == kMaxNesting) {
+    looped_ = true;
+    loop_pointer_ = ptr;
+    return;
+  }
+  ++nesting_;
+  CheckNode(n, v, ptr, out, depth);
+  --nesting_;
+}
+
+void Validator::CheckNode(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth) {
   if (n.is_bool) {
     if (!n.bool_value) {
       Add(out, ptr, "false", "always fail", nullptr);
@@ -207,13 +269,13 @@ void Validator::Check(const Node& n, const Json& v, std::string& ptr, Outcome& o
   if (out.errors.size() != before) {
     return;  // as ory/jsonschema: a type mismatch is the only error reported for the value
   }
-  CheckValue(n, v, ptr, out);
+  CheckValue(n, v, ptr, out, depth);
   if (v.is_string()) {
     CheckString(n, v, ptr, out);
   } else if (v.is_number()) {
     CheckNumber(n, v, ptr, out);
   } else if (v.is_array()) {
-    CheckArraySize(n, v, ptr, out);
+    CheckArraySize(n, v, ptr, out, depth);
     CheckItems(n, v, ptr, out, depth);
     CheckContains(n, v, ptr, out, depth);
   } else if (v.is_object()) {
@@ -236,12 +298,11 @@ void Validator::Check(const Node& n, const Json& v, std::string& ptr, Outcome& o
 }
 
 void Validator::CheckRef(const Node& n, const Json& v, std::string& ptr, Outcome& out, int depth) {
-  if (n.ref_node == nullptr || --ref_budget_ < 0) {
+  if (n.ref_node == nullptr) {  // cannot happen: compilation resolves every $ref
     Add(out, ptr, "$ref", "$ref recursion limit exceeded", nullptr);
     return;
   }
   Check(*n.ref_node, v, ptr, out, depth);
-  ++ref_budget_;
 }
 
 void Validator::CheckChild(const Node& n, const Json& child, std::string_view token,
@@ -274,22 +335,27 @@ void Validator::CheckType(const Node& n, const Json& v, const std::string& ptr, 
       {{"expected", std::move(expected_param)}, {"actual", actual}});
 }
 
-// enum, const.
-void Validator::CheckValue(const Node& n, const Json& v, const std::string& ptr, Outcome& out) {
+// enum, const. The values compared are entered no deeper than kMaxDepth.
+void Validator::CheckValue(const Node& n, const Json& v, const std::string& ptr, Outcome& out,
+                           int depth) {
   if (n.enum_values != nullptr) {
-    bool found = false;
-    for (const auto& e : *n.enum_values) {
-      found = found || JsonEqual(e, v);
-    }
-    if (!found) {
+    const Equality found = AmongValues(*n.enum_values, v, kMaxDepth - depth);
+    if (found == Equality::kTooDeep) {
+      AddTooDeep(out, ptr);
+    } else if (found == Equality::kDifferent) {
       Add(out, ptr, "enum", EnumMessage(*n.enum_values), {{"allowed", *n.enum_values}});
     }
   }
-  if (n.const_value != nullptr && !JsonEqual(*n.const_value, v)) {
-    const bool structured = n.const_value->is_object() || n.const_value->is_array();
-    Add(out, ptr, "const",
-        structured ? "const failed" : "value must be " + GoSharpV(*n.const_value),
-        {{"expected", *n.const_value}});
+  if (n.const_value != nullptr) {
+    const Equality equal = JsonEqual(*n.const_value, v, kMaxDepth - depth);
+    if (equal == Equality::kTooDeep) {
+      AddTooDeep(out, ptr);
+    } else if (equal == Equality::kDifferent) {
+      const bool structured = n.const_value->is_object() || n.const_value->is_array();
+      Add(out, ptr, "const",
+          structured ? "const failed" : "value must be " + GoSharpV(*n.const_value),
+          {{"expected", *n.const_value}});
+    }
   }
 }
 
@@ -346,7 +412,8 @@ void Validator::CheckNumber(const Node& n, const Json& v, const std::string& ptr
 // ---- arrays ---------------------------------------------------------------------------------
 
 // minItems, maxItems, uniqueItems, additionalItems: false.
-void Validator::CheckArraySize(const Node& n, const Json& v, const std::string& ptr, Outcome& out) {
+void Validator::CheckArraySize(const Node& n, const Json& v, const std::string& ptr, Outcome& out,
+                               int depth) {
   const size_t size = v.size();
   if (n.min_items && size < *n.min_items) {
     Add(out, ptr, "minItems",
@@ -361,11 +428,14 @@ void Validator::CheckArraySize(const Node& n, const Json& v, const std::string& 
         {{"limit", *n.max_items}, {"actual", size}});
   }
   if (n.unique_items) {
-    if (const auto duplicate = FirstDuplicate(v)) {
-      const auto [i, j] = *duplicate;
+    // The items are one level below the array.
+    const Duplicate d = FirstDuplicate(v, kMaxDepth - depth - 1);
+    if (d.found == Equality::kTooDeep) {
+      AddTooDeep(out, ptr);
+    } else if (d.found == Equality::kEqual) {
       Add(out, ptr, "uniqueItems",
-          "items at index " + std::to_string(i) + " and " + std::to_string(j) + " are equal",
-          {{"index_a", i}, {"index_b", j}});
+          "items at index " + std::to_string(d.a) + " and " + std::to_string(d.b) + " are equal",
+          {{"index_a", d.a}, {"index_b", d.b}});
     }
   }
   if (n.no_additional_items && !n.items_array.empty() && size > n.items_array.size()) {
@@ -499,7 +569,7 @@ void Validator::CheckMembers(const Node& n, const Json& v, std::string& ptr, Out
       }
     }
     if (n.property_names != nullptr) {  // a key is checked at the object's pointer
-      Check(*n.property_names, Json(name), ptr, out, depth + 1);
+      Check(*n.property_names, keys_.emplace_back(name), ptr, out, depth + 1);
     }
   }
   if (!extra.empty()) {
@@ -588,7 +658,12 @@ std::vector<ValidationError> ValidateGraph(const Node& root, const Json& instanc
                                            const ExtensionVisitor* visitor) {
   Outcome out;
   std::string ptr;
-  Validator().Check(root, instance, ptr, out, 0);
+  Validator validator;  // alive until the visitor has run: visits may point at its keys_
+  validator.Check(root, instance, ptr, out, 0);
+  if (validator.Looped()) {
+    return {
+        ValidationError{validator.LoopPointer(), "$ref", "$ref recursion limit exceeded", nullptr}};
+  }
   if (visitor != nullptr) {
     for (const auto& visit : out.visits) {
       (*visitor)(visit.pointer, *visit.extension, *visit.value);
