@@ -171,7 +171,7 @@ Result<std::shared_ptr<const BodySchema>> BodySchema::Build(
       doc[k] = v;
     }
   }
-  auto compiled = jsonschema::Schema::Compile(doc);
+  auto compiled = jsonschema::CompiledSchema::Compile(doc);
   if (!compiled.ok()) {
     return std::move(compiled).error();
   }

@@ -13,7 +13,8 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
+#include "jsonschema/paths.h"
 
 namespace atrium::flow {
 
@@ -38,7 +39,7 @@ class BodySchema final {
   std::vector<jsonschema::ValidationError> Validate(const Json& document) const;
 
  private:
-  std::shared_ptr<const jsonschema::Schema> compiled_;
+  std::shared_ptr<const jsonschema::CompiledSchema> compiled_;
   std::vector<jsonschema::PathInfo> paths_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "jsonschema/messages.h"
 #include "text/messages.h"
 
 namespace atrium::flow {

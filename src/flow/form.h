@@ -7,7 +7,9 @@
 
 #include "base/json.h"
 #include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
+#include "jsonschema/paths.h"
+#include "jsonschema/validation_error.h"
 #include "text/message.h"
 #include "ui/node.h"
 

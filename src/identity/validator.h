@@ -7,7 +7,7 @@
 
 #include "identity/identity.h"
 #include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
 
 namespace atrium::identity {
 
