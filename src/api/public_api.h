@@ -15,7 +15,7 @@
 #include "flow/csrf.h"
 #include "flow/error_store.h"
 #include "http/http.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "registration/service.h"
 #include "session/manager.h"
 

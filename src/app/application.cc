@@ -18,7 +18,7 @@
 #include "hash/hasher.h"
 #include "http/http.h"
 #include "httpclient/client.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "pages/pages.h"
 #include "registration/service.h"
 #include "session/cookie.h"

@@ -12,7 +12,7 @@
 
 #include "base/json.h"
 #include "base/result.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "jsonschema/compiled_schema.h"
 #include "jsonschema/paths.h"
 

@@ -1,5 +1,6 @@
 #pragma once
-// The Kratos errors of self-service flows, with their exact ids, reasons and messages (spec §22).
+// The Kratos errors of self-service flows, with their exact ids, reasons and messages
+// (docs/wire/registration.md §22).
 
 #include <string>
 #include <string_view>

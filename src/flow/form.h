@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "base/json.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "jsonschema/compiled_schema.h"
 #include "jsonschema/paths.h"
 #include "jsonschema/validation_error.h"

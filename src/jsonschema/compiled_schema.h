@@ -3,7 +3,8 @@
 //
 // Compile once, validate many times; a compiled schema is immutable and safe to share between
 // threads. Every error carries the JSON pointer of the offending instance value, the failing
-// keyword and its parameters, so that callers can translate it (ToUiMessage, spec §10.4).
+// keyword and its parameters, so that callers can translate it (ToUiMessage,
+// docs/wire/registration.md §10.4).
 
 #include <functional>
 #include <memory>

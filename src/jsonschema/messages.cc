@@ -1,6 +1,7 @@
-// Validation errors as Kratos UI messages (spec §10.4). Mirrors Kratos' translateValidationError:
-// numeric limits become Go float64 values (text with %v, context as encoding/json writes them),
-// counts stay integers, and context keys are sorted as Go marshals its maps.
+// Validation errors as Kratos UI messages (docs/wire/registration.md §10.4). Mirrors Kratos'
+// translateValidationError: numeric limits become Go float64 values (text with %v, context as
+// encoding/json writes them), counts stay integers, and context keys are sorted as Go marshals its
+// maps.
 //
 // One small translator per keyword, looked up in kTranslators; keywords without one (and formats
 // other than email and tel) become the generic message 4000001 carrying the validator's text.

@@ -1,5 +1,6 @@
 #pragma once
-// Validation errors as Kratos UI messages (spec §10.4 table; ids 4000001..4000041).
+// Validation errors as Kratos UI messages (docs/wire/registration.md §10.4 table; ids
+// 4000001..4000041).
 
 #include "jsonschema/validation_error.h"
 #include "text/message.h"

@@ -133,9 +133,9 @@ class PathLister {
   std::set<std::string> seen_;
 };
 
-// Kratos' schema.GetKeysInOrder (spec §9.6): an object-typed node ("type" exactly "object")
-// contributes its properties in textual order, any other node is a leaf named by the dotted
-// path of its parents (dots inside keys escaped as "\."). `$ref`s are not followed.
+// Kratos' schema.GetKeysInOrder (docs/wire/registration.md §9.6): an object-typed node ("type"
+// exactly "object") contributes its properties in textual order, any other node is a leaf named by
+// the dotted path of its parents (dots inside keys escaped as "\."). `$ref`s are not followed.
 void LeafKeys(const Json& schema, std::vector<std::string>& parents, std::vector<std::string>& out,
               int depth) {
   const bool object = schema.is_object() && schema.contains("type") && schema["type"].is_string() &&

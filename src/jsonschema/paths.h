@@ -28,8 +28,9 @@ struct PathInfo {
 std::vector<PathInfo> ListPaths(const Json& document);
 
 // The dotted names of the leaf properties in document order (objects are not leaves), exactly
-// as Kratos' node sorting computes them (spec §9.6): only nodes whose "type" is "object" are
-// entered, `$ref`s and composition keywords are not followed, dots in keys are escaped as "\.".
+// as Kratos' node sorting computes them (docs/wire/registration.md §9.6): only nodes whose "type"
+// is "object" are entered, `$ref`s and composition keywords are not followed, dots in keys are
+// escaped as "\.".
 std::vector<std::string> DocumentOrderLeafKeys(const Json& document);
 
 }  // namespace atrium::jsonschema

@@ -1,6 +1,7 @@
 #pragma once
 // One failed JSON Schema keyword, as CompiledSchema::Validate reports it and ToUiMessage
-// translates it (spec §10.4). Other modules build these too (the identity validator).
+// translates it (docs/wire/registration.md §10.4). Other modules build these too (the identity
+// validator).
 
 #include <string>
 

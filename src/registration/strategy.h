@@ -21,7 +21,7 @@
 #include "flow/form.h"
 #include "flow/request.h"
 #include "identity/identity.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "registration/flow.h"
 
 namespace atrium::registration {

@@ -1,5 +1,6 @@
 #pragma once
-// Sessions (spec §20.2): issued after a registration, looked up by token for whoami.
+// Sessions (docs/wire/registration.md §20.2): issued after a registration, looked up by token for
+// whoami.
 
 #include <optional>
 #include <string>

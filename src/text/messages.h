@@ -1,6 +1,6 @@
 #pragma once
-// The registration message catalogue (Kratos text ids, spec §23). Every constructor returns the
-// English text; ids are literals and never renumbered.
+// The registration message catalogue (Kratos text ids, docs/wire/registration.md §23). Every
+// constructor returns the English text; ids are literals and never renumbered.
 
 #include <cstdint>
 #include <string>

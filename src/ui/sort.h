@@ -1,6 +1,6 @@
 #pragma once
-// Node ordering exactly as Kratos produces it (spec §9.6), including Go's sort.Stable algorithm,
-// which matters because the comparator is not a strict weak order.
+// Node ordering exactly as Kratos produces it (docs/wire/registration.md §9.6), including Go's
+// sort.Stable algorithm, which matters because the comparator is not a strict weak order.
 
 #include <string>
 #include <vector>

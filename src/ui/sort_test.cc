@@ -48,13 +48,18 @@ TEST(SortNodes, KeepsRelativeOrderAcrossUnrelatedGroups) {
 }
 
 TEST(SortNodes, HandlesMoreNodesThanOneInsertionBlock) {
-  std::vector<Node> nodes;
+  // 45 nodes (more than one block of Go's insertion sort) in a scrambled order: 17 is coprime
+  // with 45, so (i * 17 + 7) % 45 visits every position once.
+  constexpr int kCount = 45;
   std::vector<std::string> keys;
-  for (int i = 44; i >= 0; --i) {
-    nodes.push_back(In("traits.f" + std::to_string(100 + i), "default"));
-    keys.push_back("traits.f" + std::to_string(100 + 44 - i));
+  for (int i = 0; i < kCount; ++i) {
+    keys.push_back("traits.f" + std::to_string(100 + i));
   }
-  std::reverse(keys.begin(), keys.end());
+  std::vector<Node> nodes;
+  for (int i = 0; i < kCount; ++i) {
+    nodes.push_back(In(keys[static_cast<size_t>((i * 17 + 7) % kCount)], "default"));
+  }
+  ASSERT_NE(nodes.front().Id(), keys.front()) << "the input must start out of order";
   SortNodes(nodes, keys);
   for (size_t i = 0; i < nodes.size(); ++i) {
     EXPECT_EQ(nodes[i].Id(), keys[i]);

@@ -16,7 +16,7 @@
 #include "base/ids.h"
 #include "config/config.h"
 #include "flow/csrf.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "registration/service.h"
 #include "registration/store.h"
 #include "session/cookie.h"

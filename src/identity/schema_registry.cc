@@ -1,4 +1,4 @@
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 
 #include <chrono>
 #include <fstream>

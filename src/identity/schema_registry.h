@@ -1,6 +1,6 @@
 #pragma once
 // Identity schemas: loaded once at start-up from file://, base64:// or http(s):// URLs, compiled,
-// and indexed by id (spec §16, §21).
+// and indexed by id (docs/wire/registration.md §16, §21).
 
 #include <memory>
 #include <string>
