@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/strings.h"
 #include "registration/testing/fakes.h"
 #include "session/session.h"
 #include "text/messages.h"
@@ -307,6 +308,14 @@ TEST_F(ServiceTest, SignedInCallersCannotRegister) {
   const flow::Reply redirect = SubmitPassword(browser, f);
   EXPECT_EQ(redirect.status, 302);
   EXPECT_EQ(redirect.location, h_.config.selfservice.default_browser_return_url);
+  // A return_to under <public>/self-service is honoured, any other ignored (Kratos).
+  const std::string self_service = h_.config.serve_public.base_url + "self-service/login/browser";
+  browser.url = h_.config.serve_public.base_url + "self-service/registration?flow=" + f.id +
+                "&return_to=" + QueryEscape(self_service);
+  EXPECT_EQ(SubmitPassword(browser, f).location, self_service);
+  browser.url = h_.config.serve_public.base_url + "self-service/registration?flow=" + f.id +
+                "&return_to=" + QueryEscape("http://127.0.0.1:4455/next");
+  EXPECT_EQ(SubmitPassword(browser, f).location, h_.config.selfservice.default_browser_return_url);
   EXPECT_EQ(password_.registers, 0) << "the method never ran";
 }
 

@@ -33,7 +33,12 @@ flow::Reply Service::Submit(const flow::Request& request, const SubmitParams& pa
     if (request.is_json) {
       return flow::Reply::ErrorJson(flow::SessionAlreadyAvailable());
     }
-    return flow::Reply::Redirect(302, d_.config.selfservice.default_browser_return_url);
+    // Only self-service URLs are accepted as the place to go here (docs/wire/registration.md
+    // §7.1 step 1).
+    const std::string return_to = flow::QueryParam(request.url, "return_to");
+    return flow::Reply::Redirect(302, return_to_.IsSelfServiceUrl(return_to)
+                                          ? return_to
+                                          : d_.config.selfservice.default_browser_return_url);
   }
   if (!IsUuid(params.flow_id)) {
     return ErrorFor(request, flow::FlowParamMalformed());
