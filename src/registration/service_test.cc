@@ -193,8 +193,11 @@ TEST_F(ServiceTest, AForbiddenReturnUrlIsRefusedBeforeAnythingIsWritten) {
                   "self-service/registration/browser?return_to=https%3A%2F%2Fevil.example%2F";
   ASSERT_TRUE(h_.store.UpdateFlow(f).ok());
   const flow::Reply reply = SubmitPassword(h_.Browser(), f);
-  EXPECT_EQ(reply.kind, flow::Reply::Kind::kErrorForward);
-  EXPECT_EQ(reply.error.id, "self_service_flow_return_to_forbidden");
+  EXPECT_EQ(reply.status, 302) << "a 400 becomes a message on the form (§7.2)";
+  const auto stored = *h_.store.GetFlow(f.id);
+  EXPECT_EQ(stored->ui.messages.at(0).id, 4000001);
+  EXPECT_EQ(stored->ui.messages.at(0).text,
+            "Requested return_to URL \"https://evil.example/\" is not allowed.");
   EXPECT_TRUE(h_.store.Identities().empty()) << "nothing is created";
 }
 
@@ -280,6 +283,24 @@ TEST_P(DuplicateTest, ASecondAccountWithTheSameIdentifierIsAFormMessage) {
   EXPECT_EQ(again.body["ui"]["messages"][0]["id"], GetParam().message_id);
   EXPECT_EQ(h_.store.Identities().size(), 1u);
   EXPECT_EQ(h_.store.Sessions().size(), 1u) << "the failed sign-up wrote no session either";
+}
+
+TEST_F(ServiceTest, LoginHintsNameTheCredentialsOfTheExistingAccount) {
+  h_.config.selfservice.registration.login_hints = true;
+  Rebuild();
+  ASSERT_EQ(SubmitPassword(h_.Api(), h_.NewFlow(h_.Api())).status, 200);
+  // Another identifier, but the same (verifiable) address: the owner signs in with a password.
+  password_.answer = [](SubmitContext&) -> Outcome {
+    identity::Identity other = NewIdentity("other@example.com");
+    other.verifiable_addresses[0].value = kEmail;
+    return Created{other};
+  };
+  const flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  ASSERT_EQ(reply.status, 400);
+  const Json& m = reply.body["ui"]["messages"][0];
+  EXPECT_EQ(m["id"], 4000028);
+  EXPECT_EQ(m["context"]["available_credential_types"], Json::array({"password"}));
+  EXPECT_EQ(m["context"]["credential_identifier_hint"], kEmail);
 }
 
 INSTANTIATE_TEST_SUITE_P(Submit, DuplicateTest,

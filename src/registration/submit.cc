@@ -132,18 +132,24 @@ flow::Reply Service::FlowError(const flow::Request& request, Flow& flow, const J
                                const Error& error) const {
   if (error.code == ErrorCode::kConflict) {
     if (d_.config.selfservice.registration.login_hints && error.details.is_object()) {
+      // The hint names the existing account's credentials: how its owner can sign in (§18.4).
       const std::string hint = error.details.value("identifier", "");
-      const std::string type = error.details.value("type", "");
       std::vector<std::string> types;
-      if (!type.empty()) {
-        types.push_back(type);
+      if (const auto it = error.details.find("credential_types");
+          it != error.details.end() && it->is_array()) {
+        for (const auto& t : *it) {
+          if (t.is_string()) {
+            types.push_back(t.get<std::string>());
+          }
+        }
       }
       return FlowError(request, flow, decoded,
                        {flow::FieldMessage{"", text::DuplicateWithHints(hint, types, {})}});
     }
     return FlowError(request, flow, decoded, {flow::FieldMessage{"", text::DuplicateIdentifier()}});
   }
-  if (error.code == ErrorCode::kInvalidArgument && error.id.empty()) {
+  // Every 400 becomes a message on the form (§7.2 step 4), with or without an id.
+  if (error.code == ErrorCode::kInvalidArgument) {
     return FlowError(request, flow, decoded, {flow::FieldMessage{"", text::Generic(error.reason)}});
   }
   if (error.id == "identity_disabled") {
