@@ -116,6 +116,16 @@ void CopyTraitsIntoNodes(ui::Container& container, const Json& traits) {
   }
 }
 
+std::optional<FieldMessage> ErrorAsMessage(const Error& error) {
+  if (error.code == ErrorCode::kInvalidArgument) {
+    return FieldMessage{"", text::Generic(error.reason)};
+  }
+  if (error.id == "identity_disabled") {
+    return FieldMessage{"", text::IdentityDisabled()};
+  }
+  return std::nullopt;
+}
+
 std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::ValidationError>& errors) {
   std::vector<FieldMessage> out;
   for (const auto& e : errors) {

@@ -9,6 +9,7 @@
 #include "base/result.h"
 #include "flow/error_store.h"
 #include "identity/store.h"
+#include "login/store.h"
 #include "registration/store.h"
 #include "session/session.h"
 
@@ -18,6 +19,7 @@ enum class StaleKind { kFlows, kSessions, kErrors };
 
 class Database : public registration::FlowStore,
                  public registration::RegistrationStore,
+                 public login::FlowStore,
                  public identity::IdentityStore,
                  public session::SessionStore,
                  public flow::ErrorStore {

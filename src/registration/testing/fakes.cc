@@ -108,6 +108,58 @@ Result<std::optional<session::Session>> MemoryStore::GetSessionByTokenDigest(
   return std::optional<session::Session>();
 }
 
+Result<std::optional<session::Session>> MemoryStore::GetSession(std::string_view id) {
+  std::lock_guard lock(mu_);
+  for (const auto& s : sessions_) {
+    if (s.id == id) {
+      session::Session out = s;
+      out.token.clear();
+      return std::optional<session::Session>(std::move(out));
+    }
+  }
+  return std::optional<session::Session>();
+}
+
+Status MemoryStore::UpdateSession(const session::Session& session) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  for (auto& s : sessions_) {
+    if (s.id == session.id) {
+      const std::string token = s.token;
+      s = session;
+      s.token = token;
+      return OkStatus();
+    }
+  }
+  return Error::NotFound("no such session");
+}
+
+Result<bool> MemoryStore::RevokeSession(std::string_view id) {
+  std::lock_guard lock(mu_);
+  for (auto& s : sessions_) {
+    if (s.id == id) {
+      s.active = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<int64_t> MemoryStore::RevokeSessionsOfIdentity(std::string_view identity_id,
+                                                      std::string_view keep) {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (auto& s : sessions_) {
+    if (s.identity_id == identity_id && s.id != keep) {
+      s.active = false;
+      ++n;
+    }
+  }
+  return n;
+}
+
 std::vector<identity::Identity> MemoryStore::Identities() const {
   std::lock_guard lock(mu_);
   return identities_;

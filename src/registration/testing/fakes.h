@@ -36,6 +36,11 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
                                    const session::Session& session) override;
   Status CreateSession(const session::Session& session) override;
   Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
+  Result<std::optional<session::Session>> GetSession(std::string_view id) override;
+  Status UpdateSession(const session::Session& session) override;
+  Result<bool> RevokeSession(std::string_view id) override;
+  Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
+                                           std::string_view keep) override;
 
   // What was written (copies).
   std::vector<identity::Identity> Identities() const;

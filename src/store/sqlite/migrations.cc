@@ -114,6 +114,18 @@ CREATE TABLE secrets (
 ALTER TABLE sessions RENAME COLUMN token TO token_digest;
 UPDATE sessions SET token_digest = atrium_sha256_hex(token_digest);
 )sql"},
+      {5, "login flows", R"sql(
+CREATE TABLE selfservice_login_flows (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX selfservice_login_flows_expires ON selfservice_login_flows(expires_at);
+CREATE INDEX sessions_identity ON sessions(identity_id);
+)sql"},
   };
   return migrations;
 }
