@@ -223,7 +223,11 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   for (const auto& m : p->login_methods) {
     login_methods.push_back(m.get());
   }
-  p->throttle = std::make_unique<login::NoThrottle>();
+  if (c.login_throttling.enabled) {
+    p->throttle = std::make_unique<login::StoreThrottle>(c.login_throttling, *p->store, p->clock);
+  } else {
+    p->throttle = std::make_unique<login::NoThrottle>();
+  }
   p->login = std::make_unique<login::Service>(
       login::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
                           *p->throttle, std::move(login_methods), p->ids, p->clock});
