@@ -48,7 +48,12 @@ Status StoreThrottle::Failed(const std::vector<std::string>& keys) {
 
 Status StoreThrottle::Succeeded(const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
-    ATRIUM_RETURN_IF_ERROR(store_.ResetAttempts(key));
+    // Most sign-ins follow no failure: a read spares them a write (one writer at a time on
+    // SQLite).
+    ATRIUM_ASSIGN_OR_RETURN(const auto counter, store_.GetAttempts(key));
+    if (counter) {
+      ATRIUM_RETURN_IF_ERROR(store_.ResetAttempts(key));
+    }
   }
   return OkStatus();
 }
