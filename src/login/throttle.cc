@@ -29,8 +29,11 @@ Result<std::optional<Duration>> StoreThrottle::RetryAfter(const std::vector<std:
     if (!counter || counter->last_failure < now - options_.window) {
       continue;  // no recent failures
     }
-    const Timestamp until = counter->last_failure + LockoutFor(key, counter->failures);
-    if (until > now) {
+    const Duration lockout = LockoutFor(key, counter->failures);
+    // Under the limit is never locked, even when another request recorded a failure after `now`
+    // was read (its last_failure then lies in our future).
+    const Timestamp until = counter->last_failure + lockout;
+    if (lockout > Duration::zero() && until > now) {
       wait = std::max(wait.value_or(Duration::zero()), until - now);
     }
   }

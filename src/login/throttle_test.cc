@@ -72,6 +72,16 @@ TEST_F(StoreThrottleTest, LocksAnIdentifierAfterItsLimitForTheLockout) {
   EXPECT_FALSE(Wait({ann_, ip_}));  // the lockout is over; the address is still under its limit
 }
 
+// Regression: a concurrent request (or another instance) recorded a failure after this one read
+// the clock; the key is still under its limit and must not be refused for the remaining instant.
+TEST_F(StoreThrottleTest, AFailureRecordedAfterTheClockWasReadDoesNotLockUnderTheLimit) {
+  ASSERT_TRUE(
+      store_
+          .RecordFailure(ann_, clock_.Now() + seconds(1), clock_.Now(), clock_.Now() + minutes(20))
+          .ok());
+  EXPECT_FALSE(Wait({ann_}));
+}
+
 TEST_F(StoreThrottleTest, EveryFurtherFailureDoublesTheLockoutUpToTheMaximum) {
   EXPECT_EQ(throttle_.LockoutFor(ann_, 2), Duration::zero());
   EXPECT_EQ(throttle_.LockoutFor(ann_, 3), minutes(1));
