@@ -25,6 +25,7 @@
 #include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -422,6 +423,7 @@ http::Response Send(const Instance& instance, Client& c, Outgoing out) {
   if (match.handler == nullptr) {
     return http::Response{405, {}, {}};  // answered by the server
   }
+  const auto started = std::chrono::steady_clock::now();
   http::Response res;
   try {
     res = (*match.handler)(req);
@@ -432,7 +434,10 @@ http::Response Send(const Instance& instance, Client& c, Outgoing out) {
   }
   Learn(c, res, CheckAnswer(req, res));
   if (g_trace) {
-    std::fprintf(stderr, "< %d %s %s\n", res.status,
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    std::fprintf(stderr, "< %d (%lld ms) %s %s\n", res.status, static_cast<long long>(ms),
                  std::string(res.Header("Location").value_or("")).c_str(),
                  Printable(res.body, g_trace_bytes).c_str());
   }
