@@ -121,7 +121,7 @@ def init_query(s, params):
 
 def start(s, app, client, query=None, extra_headers=()):
     """The first two choices and the Init step every input begins with."""
-    s.int(app, 0, 1).pick(CLIENTS, client)
+    s.int(app, 0, 2).pick(CLIENTS, client)
     init(s, query, extra_headers)
 
 
@@ -392,6 +392,41 @@ def submit_seeds():
     get_error(s, learnt=False)
     stop(s)
     seeds["return-to-spa"] = (s, None)
+    # API flows submitted like a browser would (Origin, cookies): refused.
+    s = Seed()
+    start(s, 1, "api")
+    submit(s, ("raw", GOOD_JSON, "application/json"), extra_headers=[("Origin", "http://127.0.0.1:4455")])
+    submit(s, ("raw", GOOD_JSON, "application/json"), extra_headers=[("Cookie", "a=b")])
+    stop(s)
+    seeds["api-origin-cookie"] = (s, [200, 400, 400])
+    # Expired flows (app 2) for every client kind, expired sessions (app 0).
+    for client in CLIENTS:
+        s = Seed()
+        start(s, 2, client)
+        submit(s, ("raw", GOOD_JSON, "application/json"))
+        fetch_flow(s)
+        stop(s)
+        seeds[f"expired-flow-{client}"] = (s, None)
+    s = Seed()
+    start(s, 0, "api")
+    submit(s, ("raw", '{"method":"password","password":"l3f9toh1uaf81n21","traits":{"email":"{{email}}"}}',
+               "application/json"))
+    whoami(s)
+    stop(s)
+    seeds["expired-session-api"] = (s, [200, 200, 401])
+    s = Seed()
+    start(s, 1, "spa", query=[("identity_schema", "internal")])
+    s.int(ACTION["init"], 0, 15)
+    init(s, query=[("identity_schema", "minimal")])
+    stop(s)
+    seeds["schema-selection-spa"] = (s, [400, 200])
+    s = Seed()
+    start(s, 0, "api", query=[("login_challenge", "")])
+    s.int(ACTION["init"], 0, 15)
+    init(s, query=[("login_challenge", "a-challenge")])
+    submit(s, ("raw", GOOD_JSON, "application/json"))
+    stop(s)
+    seeds["login-challenge-api"] = (s, [400, 200, 200])
     return seeds
 
 

@@ -15,9 +15,11 @@
 // aborts with the request printed; sanitizer reports, timeouts, leaks and out-of-memory are
 // libFuzzer's own findings. ATRIUM_FUZZ_TRACE=1 prints every exchange (=<n>: n body bytes).
 //
-// Two applications serve the inputs (the input's first choice picks one):
-//   0: style profile_first, external UI URLs, no trusted proxies;
-//   1: style unified, the built-in UI pages (/ui/...), 127.0.0.1 a trusted proxy.
+// Three applications serve the inputs (the input's first choice picks one):
+//   0: style profile_first, external UI URLs, no trusted proxies, sessions expire after 1 ms,
+//      an OAuth2 provider (login_challenge accepted);
+//   1: style unified, the built-in UI pages (/ui/...), 127.0.0.1 a trusted proxy;
+//   2: style profile_first, external UI URLs, flows expire after 1 ms.
 //
 // The order in which the choices are read from the FuzzedDataProvider is the seed format:
 // tests/fuzz/make_seeds.py mirrors it. Keep one choice per statement (C++ leaves the order of
@@ -121,7 +123,8 @@ std::string ConfigText(const std::string& dir, int index) {
          {{{"id", "default"}, {"url", "base64://" + Base64Encode(kRichSchema)}},
           {{"id", "minimal"},
            {"url", "base64://" + Base64Encode(kMinimalSchema)},
-           {"selfservice_selectable", true}}}}}},
+           {"selfservice_selectable", true}},
+          {{"id", "internal"}, {"url", "base64://" + Base64Encode(kMinimalSchema)}}}}}},
       {"selfservice",
        {{"allowed_return_urls", {"http://127.0.0.1:4455/", "https://app.example.com/"}},
         {"flows", {{"registration", {{"style", unified ? "unified" : "profile_first"}}}}},
@@ -133,6 +136,14 @@ std::string ConfigText(const std::string& dir, int index) {
         {"argon2", {{"memory", "1MB"}, {"iterations", 1}, {"parallelism", 1}}}}},
       {"atrium", {{"worker_threads", 2}, {"hashers", {{"workers", 1}}}}},
   };
+  // Expiry paths: sessions (whoami, signed-in submits) in 0, flows (submit, fetch) in 2.
+  if (index == 0) {
+    c["session"] = {{"lifespan", "1ms"}};
+    c["oauth2_provider"] = {{"url", "http://127.0.0.1:4445/"}};  // stores ?login_challenge=
+  }
+  if (index == 2) {
+    c["selfservice"]["flows"]["registration"]["lifespan"] = "1ms";
+  }
   if (unified) {
     c["atrium"]["trusted_proxies"] = {"127.0.0.1/32"};
   } else {
@@ -603,7 +614,9 @@ std::string InitQuery(FuzzedDataProvider& p) {
                                             "true",
                                             "%ff%fe",
                                             "//evil.example",
-                                            "http://127.0.0.1:4455/%0d%0aX:%20y"};
+                                            "http://127.0.0.1:4455/%0d%0aX:%20y",
+                                            "internal",
+                                            ""};
     const std::string param = Pick(p, kParams);
     q += (q.empty() ? "" : "&") + param + "=" +
          (p.ConsumeBool() ? Pick(p, kValues) : p.ConsumeRandomLengthString(64));
@@ -1152,6 +1165,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   g_instances = new std::vector<Instance>();  // NOLINT: deliberately never destroyed
   g_instances->push_back(Start(0));
   g_instances->push_back(Start(1));
+  g_instances->push_back(Start(2));
   spdlog::set_level(spdlog::level::off);
   return 0;
 }
@@ -1159,7 +1173,8 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace atrium::fuzz;  // NOLINT(google-build-using-namespace): entry point only
   FuzzedDataProvider p(data, size);
-  const Instance& in = (*g_instances)[p.ConsumeIntegralInRange<std::size_t>(0, 1)];
+  const Instance& in =
+      (*g_instances)[p.ConsumeIntegralInRange<std::size_t>(0, g_instances->size() - 1)];
   Client c;
   c.kind = p.ConsumeEnum<ClientKind>();
   Init(p, in, c);
