@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -434,7 +435,7 @@ def parser_seeds():
     seeds = {}
 
     def json(name, text, depth=64):
-        s = Seed().int(0, 0, 6).int(1 << 20, 0, 1 << 20).int(depth, 0, 80).remaining(text)
+        s = Seed().int(0, 0, 8).int(1 << 20, 0, 1 << 20).int(depth, 0, 80).remaining(text)
         seeds[name] = s
 
     json("json-object", '{"method":"password","traits":{"email":"a@b.c","tags":["x",1,2.5,true,null]}}')
@@ -443,21 +444,32 @@ def parser_seeds():
     json("json-deep", '[' * 70 + ']' * 70, depth=64)
     json("json-trailing", '{"a":1} garbage')
     json("json-duplicate-keys", '{"a":1,"a":{"b":2},"a":[3]}')
-    seeds["form"] = Seed().int(2, 0, 6).remaining(
+    seeds["form"] = Seed().int(2, 0, 8).remaining(
         "method=password&traits.email=a%40b.c&traits.tags=x&traits.tags=y&password=p+w%2B")
-    seeds["form-bad"] = Seed().int(2, 0, 6).remaining("a=%zz&b;c=1&=&&")
-    seeds["multipart"] = Seed().int(3, 0, 6).string("multipart/form-data; boundary=\"XyZ\"", 128) \
+    seeds["form-bad"] = Seed().int(2, 0, 8).remaining("a=%zz&b;c=1&=&&")
+    seeds["multipart"] = Seed().int(3, 0, 8).string("multipart/form-data; boundary=\"XyZ\"", 128) \
         .remaining("--XyZ\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\npassword\r\n"
                    "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n"
                    "Content-Type: application/json\r\n\r\n{}\r\n--XyZ--\r\n")
-    seeds["multipart-roundtrip"] = Seed().int(4, 0, 6).string("XyZ", 70).int(2, 0, 6) \
+    seeds["multipart-roundtrip"] = Seed().int(4, 0, 8).string("XyZ", 70).int(2, 0, 6) \
         .string("traits.email", 24).string("a@b.c", 256).string("password", 24).string("x\r\ny", 256) \
         .bool(True)
-    seeds["request-helpers"] = Seed().int(5, 0, 6).string("flow=1&return_to=%2F&a=%zz", 256) \
+    seeds["request-helpers"] = Seed().int(5, 0, 8).string("flow=1&return_to=%2F&a=%zz", 256) \
         .string("csrf_token_abc=v; ory_kratos_session=\"q\"; ;=x", 256).string("a=b", 64) \
         .string("flow", 16).string("text/html;q=0.9, application/json", 256) \
         .remaining("application/json; charset=utf-8")
-    seeds["codecs"] = Seed().int(6, 0, 6).remaining("a b+c%2F/é\x00\xff")
+    seeds["validate"] = Seed().int(7, 0, 8).remaining(
+        '{"email":"a@b.c","uri":"https://x/%41","date":"2024-02-29","time":"2024-01-01T00:00:60Z",'
+        '"tel":"+49 151 1234567","re":"^(a|b)*$","v4":"1.2.3.4","v6":"::ffff:1.2.3.4","host":"a-b.c",'
+        '"id":"00000000-0000-0000-0000-000000000000","idn":"\\"q\\"@b.c","name":"ab","n":0.5,"i":-9,'
+        '"e":{"b":[true]},"c":{"x":[1,2]},"a":["s",1,3],"o":{"xa":true,"xb":1},"any":1,"one":5,'
+        '"all":"x","cond":"ab"}')
+    seeds["compile"] = Seed().int(8, 0, 8).remaining(
+        '{"type":"object","properties":{"traits":{"type":"object","properties":{"email":'
+        '{"type":"string","format":"email","ory.sh/kratos":{"credentials":{"password":'
+        '{"identifier":true}}}},"a":{"$ref":"#/definitions/x"}}}},"definitions":{"x":'
+        '{"type":"array","items":{"pattern":"^[a-z]+$"}}}}')
+    seeds["codecs"] = Seed().int(6, 0, 8).remaining("a b+c%2F/é\x00\xff")
     return seeds
 
 
@@ -471,10 +483,13 @@ def write(directory, seeds):
 
 def check(build_dir, seeds):
     binary = os.path.join(build_dir, "tests/fuzz/fuzz_submit")
+    scratch = tempfile.mkdtemp(prefix="atrium-seeds-")
     failed = 0
     for name, (seed, expected) in seeds.items():
         path = os.path.join(HERE, "corpus/submit", name)
-        run = subprocess.run([binary, "-runs=0", path], env={**os.environ, "ATRIUM_FUZZ_TRACE": "1"},
+        # Artifacts (slow units) of the replay go to a temporary directory, not the cwd.
+        run = subprocess.run([binary, "-runs=0", f"-artifact_prefix={scratch}/", path],
+                             env={**os.environ, "ATRIUM_FUZZ_TRACE": "1"},
                              capture_output=True, text=True, errors="replace")
         # libFuzzer runs a single input once more when it is given as a file: keep the first run.
         statuses = [int(m) for m in re.findall(r"^< (\d+)", run.stderr, re.M)]
@@ -483,6 +498,7 @@ def check(build_dir, seeds):
             len(half) == len(expected) and all(e in (None, h) for e, h in zip(expected, half))))
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {half}" + ("" if ok else f" (expected {expected})"))
         failed += 0 if ok else 1
+    shutil.rmtree(scratch, ignore_errors=True)
     return failed
 
 

@@ -1,9 +1,11 @@
 // The parsers behind the request path, fuzzed directly (fast, so shallow bugs show up in
 // seconds): base/json.h (ParseJson, ParseFirstJsonValue, DumpJson, SortedKeys), the form and
-// multipart parsers, the Request helpers (query, cookies), content negotiation, IP parsing and
-// the string codecs. Besides "no crash, no sanitizer report", each branch checks a property:
-// round trips are exact, ParseFirstJsonValue agrees with ParseJson on whole documents, a
-// document is never accepted deeper than the limit, negotiation picks an offer or the default.
+// multipart parsers, the Request helpers (query, cookies), content negotiation, IP parsing, the
+// string codecs, and the JSON Schema validator (instances against a schema using every keyword
+// and format; arbitrary schemas compiled). Besides "no crash, no sanitizer report", each branch
+// checks a property: round trips are exact, ParseFirstJsonValue agrees with ParseJson on whole
+// documents, a document is never accepted deeper than the limit, negotiation picks an offer or the
+// default.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include "base/json.h"
 #include "base/strings.h"
 #include "http/http.h"
+#include "jsonschema/schema.h"
 
 namespace atrium::fuzz {
 namespace {
@@ -240,13 +243,82 @@ void FuzzCodecs(FuzzedDataProvider& p) {
   (void)IpRanges::Parse({s});
 }
 
+// Every keyword and format the validator knows, for instances to be checked against.
+constexpr std::string_view kEverySchema = R"({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "definitions": {"name": {"type": "string", "minLength": 1, "maxLength": 8, "pattern": "^[a-z]+$"}},
+  "type": "object",
+  "properties": {
+    "email": {"type": "string", "format": "email"}, "uri": {"format": "uri"},
+    "date": {"format": "date"}, "time": {"format": "date-time"}, "tel": {"format": "tel"},
+    "re": {"format": "regex"}, "v4": {"format": "ipv4"}, "v6": {"format": "ipv6"},
+    "host": {"format": "hostname"}, "id": {"format": "uuid"}, "idn": {"format": "idn-email"},
+    "name": {"$ref": "#/definitions/name"},
+    "n": {"type": "number", "minimum": -1.5, "exclusiveMaximum": 1e300, "multipleOf": 0.5},
+    "i": {"type": "integer", "maximum": 9007199254740993, "exclusiveMinimum": -10},
+    "e": {"enum": [1, "a", null, {"b": [true]}]}, "c": {"const": {"x": [1, 2]}},
+    "a": {"type": "array", "items": [{"type": "string"}], "additionalItems": {"type": "integer"},
+          "uniqueItems": true, "contains": {"const": 3}, "minItems": 1, "maxItems": 6},
+    "o": {"type": "object", "propertyNames": {"maxLength": 3}, "minProperties": 1,
+          "maxProperties": 3, "patternProperties": {"^x": {"type": "boolean"}},
+          "additionalProperties": false, "dependencies": {"xa": ["xb"], "xc": {"required": ["xd"]}}},
+    "any": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    "one": {"oneOf": [{"minimum": 0}, {"maximum": 10}]},
+    "all": {"allOf": [{"type": "string"}, {"not": {"const": ""}}]},
+    "cond": {"if": {"type": "string"}, "then": {"minLength": 2}, "else": {"type": "null"}}
+  },
+  "required": ["email"],
+  "ory.sh/kratos": {}
+})";
+
+// Instances (the input as JSON) against a schema with every keyword; every error maps to a UI
+// message.
+void FuzzValidate(FuzzedDataProvider& p) {
+  static const std::shared_ptr<const jsonschema::Schema> kSchema = [] {
+    auto compiled = jsonschema::Schema::Compile(*ParseJson(kEverySchema));
+    if (!compiled.ok()) {
+      Finding("the test schema does not compile: " + compiled.error().reason);
+    }
+    return *compiled;
+  }();
+  const auto instance = ParseJson(p.ConsumeRemainingBytesAsString());
+  if (!instance.ok()) {
+    return;
+  }
+  const jsonschema::ExtensionVisitor visitor = [](const std::string&, const Json&, const Json&) {};
+  for (const auto& error : kSchema->Validate(*instance, &visitor)) {
+    (void)jsonschema::ToUiMessage(error);
+  }
+}
+
+// Schemas come from the configuration (files, base64, http URLs): compiling one, listing its
+// paths and validating a few instances never crashes, whatever the document.
+void FuzzCompile(FuzzedDataProvider& p) {
+  const auto document = ParseJson(p.ConsumeRemainingBytesAsString());
+  if (!document.ok()) {
+    return;
+  }
+  (void)jsonschema::ListPaths(*document);
+  (void)jsonschema::DocumentOrderLeafKeys(*document);
+  const auto schema = jsonschema::Schema::Compile(*document);
+  if (!schema.ok()) {
+    return;
+  }
+  for (const Json& instance :
+       {Json(nullptr), Json("a@b.c"), Json(3), Json::object(), Json::array({1, "x"}), *document}) {
+    for (const auto& error : (*schema)->Validate(instance)) {
+      (void)jsonschema::ToUiMessage(error);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace atrium::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace atrium::fuzz;  // NOLINT(google-build-using-namespace): entry point only
   FuzzedDataProvider p(data, size);
-  switch (p.ConsumeIntegralInRange(0, 6)) {
+  switch (p.ConsumeIntegralInRange(0, 8)) {
     case 0:
     case 1:
       FuzzJson(p);
@@ -263,8 +335,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 5:
       FuzzRequestHelpers(p);
       break;
-    default:
+    case 6:
       FuzzCodecs(p);
+      break;
+    case 7:
+      FuzzValidate(p);
+      break;
+    default:
+      FuzzCompile(p);
       break;
   }
   return 0;
