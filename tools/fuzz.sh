@@ -6,7 +6,8 @@
 #   tools/fuzz.sh --long [seconds]    fuzz each target for `seconds` (default 600)
 #   tools/fuzz.sh ... --only submit   one target
 # Seeds come from tests/fuzz/corpus/<target>/ (read only); what the fuzzer finds goes to
-# build/fuzz/corpus/<target>/ and crashes, timeouts, leaks and out-of-memory inputs to
+# build/fuzz/corpus/<target>/ (long runs, kept between runs) or build/fuzz/corpus-short/<target>/
+# (short runs, from scratch each time), and crashes, timeouts, leaks and out-of-memory inputs to
 # build/fuzz/findings/<target>/. The exit status is non-zero when any target found something.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,10 +53,11 @@ build=build/fuzz
 targets=(parsers submit)
 [[ -z "$only" ]] || targets=("$only")
 # Per target: libFuzzer options. The submit target creates a flow and may hash a password per
-# input; its slowest legitimate inputs (megabytes of nesting under ASan) take a few seconds.
+# input; its slowest legitimate inputs (several requests on a flow that echoes megabytes of
+# traits) take 10-20 s under ASan on a loaded machine.
 declare -A options=(
   [parsers]="-timeout=10 -max_len=4096"
-  [submit]="-timeout=20 -max_len=16384"
+  [submit]="-timeout=60 -max_len=16384"
 )
 # Leftovers of a crashed run (the submit target's SQLite files) stay under build/.
 export TMPDIR=$PWD/$build/tmp
@@ -77,7 +79,13 @@ summary=()
 for t in "${targets[@]}"; do
   bin=$build/tests/fuzz/fuzz_$t
   findings=$build/findings/$t
+  # Long runs grow one corpus across runs; short runs start from the seeds alone (a grown corpus
+  # is replayed before fuzzing starts, which alone can take minutes).
   corpus=$build/corpus/$t
+  if [[ "$mode" == short ]]; then
+    corpus=$build/corpus-short/$t
+    rm -rf "$corpus"
+  fi
   log=$build/fuzz-$t.log
   mkdir -p "$findings" "$corpus"
   # 1. Regressions: every input that once failed must pass (each runs once).

@@ -156,7 +156,7 @@ def value(s, kind, v=None, depth=0):
     elif kind == "deep":  # v: (opener, levels, closed)
         opener, levels, closed = v
         big = levels > 256
-        s.pick(OPENERS, opener).bool(big)
+        s.pick(OPENERS, opener).int(0 if big else 1, 0, 7)
         s.int(levels, 1, (2 << 20) // len(opener) if big else 256).bool(closed)
     elif kind == "number":  # v: an int64
         s.bool(False).int(v + (1 << 63), 0, (1 << 64) - 1)

@@ -753,7 +753,8 @@ Field MakeValue(FuzzedDataProvider& p, const Client& c, int depth) {
       constexpr std::string_view kOpeners[] = {R"({"a":)", "[", R"({"email":)", R"([{"a":)"};
       const std::string open = Pick(p, kOpeners);
       // Mostly around the limit; megabytes now and then (they cost most of a run's time).
-      const std::size_t most = p.ConsumeBool() ? kMaxDeepBytes / open.size() : 256;
+      const bool big = p.ConsumeIntegralInRange(0, 7) == 0;
+      const std::size_t most = big ? kMaxDeepBytes / open.size() : 256;
       const std::size_t levels = p.ConsumeIntegralInRange<std::size_t>(1, most);
       std::string close;
       for (const char ch : open) {
@@ -777,7 +778,8 @@ Field MakeValue(FuzzedDataProvider& p, const Client& c, int depth) {
       break;
     }
     case ValueKind::kHuge: {
-      const std::size_t most = p.ConsumeBool() ? std::size_t{2} << 20 : 4096;
+      const bool big = p.ConsumeIntegralInRange(0, 7) == 0;  // as for kDeep
+      const std::size_t most = big ? std::size_t{2} << 20 : 4096;
       const std::size_t n = p.ConsumeIntegralInRange<std::size_t>(1, most);
       f.value.assign(n, static_cast<char>(p.ConsumeIntegral<uint8_t>()));
       if (p.ConsumeBool()) {
