@@ -68,7 +68,7 @@ HEADER_NAMES = ["Accept", "Cookie", "Origin", "Sec-Fetch-Mode", "X-Session-Token
                 "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
                 "True-Client-IP", "X-Real-IP", "Cf-Connecting-IP", "Cf-Ipcity", "Cf-Ipcountry",
                 "X-Request-ID", "Host", "Content-Type", "Referer", "Accept-Language",
-                "Accept-Encoding", "Content-Length"]
+                "Accept-Encoding"]
 INIT_PARAMS = ["return_to", "identity_schema", "login_challenge", "organization",
                "after_verification_return_to", "return_session_token_exchange_code", "flow"]
 FIELD_NAMES = ["method", "password", "csrf_token", "traits", "traits.email", "traits.username",

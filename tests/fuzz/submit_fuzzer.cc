@@ -413,14 +413,14 @@ http::Response Send(const Instance& instance, Client& c, Outgoing out) {
   for (auto& [name, value] : out.headers) {
     std::string v = HeaderValueChars(value);
     header_bytes += name.size() + v.size() + 4;
-    if (header_bytes > kMaxHeaders) {
-      break;  // the server answers 431 without calling a handler
-    }
     req.headers.emplace_back(std::move(name), std::move(v));
+  }
+  if (header_bytes > kMaxHeaders) {
+    return http::Response{431, {}, {}};  // answered by the server without a handler
   }
   req.body = std::move(out.body);
   if (req.body.size() > kMaxBody) {
-    req.body.resize(kMaxBody);  // larger bodies get 413 from the server
+    req.body.resize(kMaxBody);  // the server answers 413 to more: send the most it takes
   }
   req.remote_address = "127.0.0.1";
 
@@ -475,28 +475,11 @@ constexpr std::string_view kAccepts[] = {
 };
 
 constexpr std::string_view kHeaderNames[] = {
-    "Accept",
-    "Cookie",
-    "Origin",
-    "Sec-Fetch-Mode",
-    "X-Session-Token",
-    "Authorization",
-    "User-Agent",
-    "X-Forwarded-For",
-    "X-Forwarded-Proto",
-    "X-Forwarded-Host",
-    "True-Client-IP",
-    "X-Real-IP",
-    "Cf-Connecting-IP",
-    "Cf-Ipcity",
-    "Cf-Ipcountry",
-    "X-Request-ID",
-    "Host",
-    "Content-Type",
-    "Referer",
-    "Accept-Language",
+    "Accept",          "Cookie",     "Origin",           "Sec-Fetch-Mode",    "X-Session-Token",
+    "Authorization",   "User-Agent", "X-Forwarded-For",  "X-Forwarded-Proto", "X-Forwarded-Host",
+    "True-Client-IP",  "X-Real-IP",  "Cf-Connecting-IP", "Cf-Ipcity",         "Cf-Ipcountry",
+    "X-Request-ID",    "Host",       "Content-Type",     "Referer",           "Accept-Language",
     "Accept-Encoding",
-    "Content-Length",
 };
 
 // A plausible value for a header, using what the client learnt.
