@@ -158,6 +158,11 @@ def value(s, kind, v=None, depth=0):
         big = levels > 256
         s.pick(OPENERS, opener).int(0 if big else 1, 0, 7)
         s.int(levels, 1, (2 << 20) // len(opener) if big else 256).bool(closed)
+    elif kind == "huge":  # v: (length, byte, with_domain)
+        n, byte, with_domain = v
+        big = n > 4096
+        s.int(0 if big else 1, 0, 7).int(n, 1, (2 << 20) if big else 4096).int(byte, 0, 255)
+        s.bool(with_domain)
     elif kind == "number":  # v: an int64
         s.bool(False).int(v + (1 << 63), 0, (1 << 64) - 1)
     elif kind == "bool":
