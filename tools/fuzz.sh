@@ -74,6 +74,12 @@ if [[ -n "$symbolizer" ]]; then
 fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-$ubsan}
 
+# The lines of a libFuzzer log that say what happened and where (our frames).
+report() {
+  grep -E '^(==[0-9]+== ?ERROR|SUMMARY|==== fuzz_)|deadly signal|^ +#[0-9]+ .* in (atrium|LLVMFuzzer)' "$1" |
+    head -n 30 >&2 || true
+}
+
 failed=()
 summary=()
 for t in "${targets[@]}"; do
@@ -97,7 +103,7 @@ for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
     if ! "$bin" ${options[$t]} -runs=0 "${regressions[@]}" >"$build/regressions-$t.log" 2>&1; then
       echo "fuzz: $t: a regression input fails again, see $build/regressions-$t.log" >&2
-      tail -n 40 "$build/regressions-$t.log" >&2
+      report "$build/regressions-$t.log"
       failed+=("$t (regression)")
       continue
     fi
@@ -126,7 +132,7 @@ for t in "${targets[@]}"; do
     "${rate:-?}" "${cov:-?}" "$(find "$corpus" -type f | wc -l)")")
   if ((status != 0)); then
     echo "fuzz: $t: FOUND SOMETHING (exit $status), inputs in $findings/:" >&2
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|==== fuzz_)|deadly signal|ERROR: libFuzzer' "$log" >&2 || true
+    report "$log"
     ls -1 "$findings" >&2
     failed+=("$t")
   fi
