@@ -5,6 +5,7 @@
 #                                     target for a few seconds (the step tools/test.sh runs)
 #   tools/fuzz.sh --long [seconds]    fuzz each target for `seconds` (default 600)
 #   tools/fuzz.sh ... --only submit   one target
+# ATRIUM_FUZZ_SHORT_SECONDS changes the 20 s of --short.
 # Seeds come from tests/fuzz/corpus/<target>/ (read only); what the fuzzer finds goes to
 # build/fuzz/corpus/<target>/ (long runs, kept between runs) or build/fuzz/corpus-short/<target>/
 # (short runs, from scratch each time), and crashes, timeouts, leaks and out-of-memory inputs to
@@ -26,7 +27,7 @@ while (($#)); do
       fi
       ;;
     --only)
-      only=$2
+      only=${2:?--only needs a target: parsers or submit}
       shift
       ;;
     *)
@@ -46,12 +47,19 @@ else
   seconds=${seconds:-600}
 fi
 
+build=build/fuzz
+targets=(parsers submit)
+if [[ -n "$only" ]]; then
+  [[ " ${targets[*]} " == *" $only "* ]] || {
+    echo "fuzz: no target $only (targets: ${targets[*]})" >&2
+    exit 2
+  }
+  targets=("$only")
+fi
+
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 
-build=build/fuzz
-targets=(parsers submit)
-[[ -z "$only" ]] || targets=("$only")
 # Per target: libFuzzer options. The submit target creates a flow and may hash a password per
 # input; its slowest legitimate inputs (several requests on a flow that echoes megabytes of
 # traits) take 10-20 s under ASan on a loaded machine.
