@@ -11,9 +11,10 @@
 // that Beast would refuse is sent: header values without CR/LF/NUL, bodies up to the 5 MiB
 // limit), and every handler answer is checked: no exception escapes (the server would turn it
 // into a 500), no 5xx (SQLite is local and healthy here) except those Kratos gives on purpose
-// (kIntended5xx), no CR/LF/NUL in a response header, and every JSON answer parses. A violation
-// aborts with the request printed; sanitizer reports, timeouts, leaks and out-of-memory are
-// libFuzzer's own findings. ATRIUM_FUZZ_TRACE=1 prints every exchange (=<n>: n body bytes).
+// (kIntended5xx), no CR/LF/NUL in a response header, every JSON answer parses, and the password
+// of a submit never comes back. A violation aborts with the request printed; sanitizer reports,
+// timeouts, leaks and out-of-memory are libFuzzer's own findings. ATRIUM_FUZZ_TRACE=1 prints every
+// exchange (=<n>: n body bytes).
 //
 // Three applications serve the inputs (the input's first choice picks one):
 //   0: style profile_first, external UI URLs, no trusted proxies, sessions expire after 1 ms,
@@ -395,7 +396,9 @@ void Learn(Client& c, const http::Response& res, const Json& body) {
 }
 
 // Sends one request through the router as http::Server would, checks and learns the answer.
-http::Response Send(const Instance& instance, Client& c, Outgoing out) {
+// `secret` (if not empty) must not appear in the answer.
+http::Response Send(const Instance& instance, Client& c, Outgoing out,
+                    std::string_view secret = {}) {
   http::Request req;
   req.method = std::move(out.method);
   std::string path = TargetChars(out.path);
@@ -444,6 +447,15 @@ http::Response Send(const Instance& instance, Client& c, Outgoing out) {
     Finding("handler threw a non-std exception (the server answers 500)", req, nullptr);
   }
   Learn(c, res, CheckAnswer(req, res));
+  if (!secret.empty()) {
+    bool leaked = res.body.find(secret) != std::string::npos;
+    for (const auto& [name, value] : res.headers) {
+      leaked = leaked || value.find(secret) != std::string::npos;
+    }
+    if (leaked) {
+      Finding("the answer contains the submitted password", req, &res);
+    }
+  }
   if (g_trace) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
@@ -946,8 +958,10 @@ std::string MultipartBody(FuzzedDataProvider& p, const std::vector<Field>& field
 enum class BodyFormat : uint8_t { kJson, kForm, kMultipart, kRaw, kMaxValue = kRaw };
 
 // A submit body and its Content-Type (nullopt: no header).
-std::pair<std::string, std::optional<std::string>> MakeBody(FuzzedDataProvider& p,
-                                                            const Client& c) {
+// `has_password` is set when a generated (not raw) body has a field "password" holding
+// kPassword.
+std::pair<std::string, std::optional<std::string>> MakeBody(FuzzedDataProvider& p, const Client& c,
+                                                            bool& has_password) {
   const BodyFormat format = p.ConsumeEnum<BodyFormat>();
   std::string body;
   std::optional<std::string> type;
@@ -958,6 +972,16 @@ std::pair<std::string, std::optional<std::string>> MakeBody(FuzzedDataProvider& 
     type = Pick(p, kTypes);
   } else {
     const std::vector<Field> fields = MakeFields(p, c);
+    // One field named "password", holding kPassword, and no other field holding it.
+    const auto named = std::count_if(fields.begin(), fields.end(),
+                                     [](const Field& f) { return f.name == "password"; });
+    const auto holding = std::count_if(fields.begin(), fields.end(), [](const Field& f) {
+      return f.value.find(kPassword) != std::string::npos;
+    });
+    has_password =
+        named == 1 && holding == 1 && std::any_of(fields.begin(), fields.end(), [](const Field& f) {
+          return f.name == "password" && f.value == kPassword;
+        });
     if (format == BodyFormat::kJson) {
       body = JsonBody(p, fields);
       constexpr std::string_view kTypes[] = {"application/json", "application/json; charset=utf-8",
@@ -1030,13 +1054,21 @@ void Submit(FuzzedDataProvider& p, const Instance& in, Client& c) {
         p.ConsumeBool() ? Expand(p.ConsumeRandomLengthString(64), c) : o.query + "&" + InitQuery(p);
   }
   o.headers = BaseHeaders(c);
-  auto [body, type] = MakeBody(p, c);
+  bool has_password = false;
+  auto [body, type] = MakeBody(p, c, has_password);
   o.body = std::move(body);
   if (type) {
     o.headers.emplace_back("Content-Type", std::move(*type));
   }
   AddHeaders(p, c, o.headers);
-  Send(in, c, std::move(o));
+  // The password must never come back. Checked when the body holds it once, in the password
+  // field (elsewhere, e.g. in a trait or transient_payload, echoing it is right).
+  std::string_view secret;
+  if (has_password && o.body.find(kPassword) != std::string::npos &&
+      o.body.find(kPassword) == o.body.rfind(kPassword)) {
+    secret = kPassword;
+  }
+  Send(in, c, std::move(o), secret);
 }
 
 void FetchFlow(FuzzedDataProvider& p, const Instance& in, Client& c) {
