@@ -398,6 +398,23 @@ def submit_seeds():
     get_error(s, learnt=False)
     stop(s)
     seeds["return-to-spa"] = (s, None)
+    # Markup in traits, a field name, the Content-Type and the query, then the built-in UI pages
+    # that show the flow and the error (app 1 uses the built-in UI).
+    for client in ("spa", "classic"):
+        s = Seed()
+        start(s, 1, client)
+        submit(s, ("raw", 'method=password&csrf_token={{csrf}}&password=x&traits.email=%22%3E%3Cx-fuzz%3E%40a'
+                          '&traits.name.first=%3C%2Ftextarea%3E%3Cx-fuzz%3E&%3Cx-fuzz%3E=1',
+                   "application/x-www-form-urlencoded"))
+        ui_page(s, "/ui/registration")
+        s.int(ACTION["init"], 0, 15)
+        init(s, query=[("return_to", "http://127.0.0.1:4455/<x-fuzz>")])
+        ui_page(s, "/ui/error")
+        submit(s, ("raw", "x", "text/plain"), content_type="none",
+               extra_headers=[("Content-Type", "text/<x-fuzz>")])
+        ui_page(s, "/ui/error")
+        stop(s)
+        seeds[f"markup-ui-{client}"] = (s, None)
     # API flows submitted like a browser would (Origin, cookies): refused.
     s = Seed()
     start(s, 1, "api")

@@ -11,10 +11,10 @@
 // that Beast would refuse is sent: header values without CR/LF/NUL, bodies up to the 5 MiB
 // limit), and every handler answer is checked: no exception escapes (the server would turn it
 // into a 500), no 5xx (SQLite is local and healthy here) except those Kratos gives on purpose
-// (kIntended5xx), no CR/LF/NUL in a response header, every JSON answer parses, and the password
-// of a submit never comes back. A violation aborts with the request printed; sanitizer reports,
-// timeouts, leaks and out-of-memory are libFuzzer's own findings. ATRIUM_FUZZ_TRACE=1 prints every
-// exchange (=<n>: n body bytes).
+// (kIntended5xx), no CR/LF/NUL in a response header, every JSON answer parses, no HTML answer
+// contains markup sent in a request, and the password of a submit never comes back. A violation
+// aborts with the request printed; sanitizer reports, timeouts, leaks and out-of-memory are
+// libFuzzer's own findings. ATRIUM_FUZZ_TRACE=1 prints every exchange (=<n>: n body bytes).
 //
 // Three applications serve the inputs (the input's first choice picks one):
 //   0: style profile_first, external UI URLs, no trusted proxies, sessions expire after 1 ms,
@@ -58,6 +58,8 @@ constexpr std::size_t kMaxBody = std::size_t{5} << 20;      // http::ServerOptio
 constexpr std::size_t kMaxHeaders = std::size_t{60} << 10;  // under max_header_bytes (64 KiB)
 constexpr std::size_t kMaxDeepBytes = std::size_t{2} << 20;
 constexpr std::string_view kPassword = "l3f9toh1uaf81n21";
+// Markup that no page of the built-in UI contains; requests carry it (dictionary, seeds).
+constexpr std::string_view kMarkup = "<x-fuzz";
 
 // ---------------------------------------------------------------------------------------------
 // The applications under test.
@@ -316,6 +318,11 @@ Json CheckAnswer(const http::Request& req, const http::Response& res) {
     }
   }
   const auto type = res.Header("Content-Type");
+  // The built-in UI escapes what it shows: markup sent in a request never comes back as markup.
+  if (type && http::MediaType(*type) == "text/html" &&
+      res.body.find(kMarkup) != std::string::npos) {
+    Finding("request markup unescaped in an HTML answer", req, &res);
+  }
   Json parsed;
   if (type && http::MediaType(*type) == "application/json") {
     JsonError error;
