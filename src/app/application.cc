@@ -150,6 +150,8 @@ struct Application::Parts {
 Application::Application(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Application::~Application() = default;
 
+const http::Router& Application::PublicRouter() const { return parts_->public_router; }
+
 Result<std::unique_ptr<Application>> Application::Create(config::Config config) {
   auto p = std::make_unique<Parts>();
   p->config = std::move(config);
