@@ -150,6 +150,8 @@ struct Application::Parts {
 Application::Application(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Application::~Application() = default;
 
+const http::Router& Application::PublicRouter() const { return parts_->public_router; }
+
 Result<std::unique_ptr<Application>> Application::Create(config::Config config) {
   auto p = std::make_unique<Parts>();
   p->config = std::move(config);
@@ -223,7 +225,11 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   for (const auto& m : p->login_methods) {
     login_methods.push_back(m.get());
   }
-  p->throttle = std::make_unique<login::NoThrottle>();
+  if (c.login_throttling.enabled) {
+    p->throttle = std::make_unique<login::StoreThrottle>(c.login_throttling, *p->store, p->clock);
+  } else {
+    p->throttle = std::make_unique<login::NoThrottle>();
+  }
   p->login = std::make_unique<login::Service>(
       login::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
                           *p->throttle, std::move(login_methods), p->ids, p->clock});

@@ -9,18 +9,25 @@
 namespace atrium::login {
 namespace {
 
-// The throttle keys of a submission: the identifier it names (as stored) and the client address.
-std::vector<std::string> ThrottleKeys(const flow::Request& request, const flow::Body& body) {
-  std::vector<std::string> keys;
+// The throttle keys of a submission: the identifier it names (normalized, as stored) and the
+// client address.
+struct ThrottleKeys {
+  std::vector<std::string> identifier;  // empty when the body names none
+  std::vector<std::string> all;
+};
+
+ThrottleKeys KeysOf(const flow::Request& request, const flow::Body& body) {
+  ThrottleKeys keys;
   std::string identifier = flow::PeekField(body, "identifier");
   if (identifier.empty()) {
     identifier = flow::PeekField(body, "password_identifier");
   }
   if (!identifier.empty()) {
-    keys.push_back(IdentifierKey(identity::NormalizeIdentifierGracefully(identifier)));
+    keys.identifier.push_back(IdentifierKey(identity::NormalizeIdentifierGracefully(identifier)));
   }
+  keys.all = keys.identifier;
   if (!request.device.ip_address.empty()) {
-    keys.push_back(AddressKey(request.device.ip_address));
+    keys.all.push_back(AddressKey(request.device.ip_address));
   }
   return keys;
 }
@@ -60,8 +67,8 @@ flow::Reply Service::Submit(const flow::Request& request, const SubmitParams& pa
                          Error::InvalidArgument("Unable to decode the HTTP request body.")));
   }
   // Too many failures for this identifier or address: refused before any password is checked.
-  const std::vector<std::string> keys = ThrottleKeys(request, *params.body);
-  auto wait = d_.throttle.RetryAfter(keys);
+  const ThrottleKeys keys = KeysOf(request, *params.body);
+  auto wait = d_.throttle.RetryAfter(keys.all);
   if (!wait.ok()) {
     return flow::Reply::Forward(std::move(wait).error());
   }
@@ -75,10 +82,15 @@ flow::Reply Service::Submit(const flow::Request& request, const SubmitParams& pa
     if (std::holds_alternative<NotResponsible>(outcome)) {
       continue;
     }
+    // Failures count against the identifier and the address; a success clears the identifier.
+    Status counted = OkStatus();
     if (std::holds_alternative<Rejected>(outcome)) {
-      if (auto st = d_.throttle.Failed(keys); !st.ok()) {
-        return flow::Reply::Forward(std::move(st).error());
-      }
+      counted = d_.throttle.Failed(keys.all);
+    } else if (std::holds_alternative<Authenticated>(outcome)) {
+      counted = d_.throttle.Succeeded(keys.identifier);
+    }
+    if (!counted.ok()) {
+      return flow::Reply::Forward(std::move(counted).error());
     }
     return Finish(request, ctx, s->Id(), std::move(outcome));
   }

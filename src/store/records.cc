@@ -112,6 +112,18 @@ constexpr const char* kDeleteStaleFlows[] = {
     "WHERE expires_at < $1 LIMIT $2)"};
 constexpr const char* kDeleteStaleSessions =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
+constexpr const char* kDeleteStaleAttempts =
+    "DELETE FROM login_attempts WHERE attempt_key IN (SELECT attempt_key FROM login_attempts "
+    "WHERE expires_at < $1 LIMIT $2)";
+constexpr const char* kSelectAttempts =
+    "SELECT failures, last_failure FROM login_attempts WHERE attempt_key = $1";
+// One statement, so that concurrent failures on several instances never lose a count.
+constexpr const char* kRecordFailure =
+    "INSERT INTO login_attempts (attempt_key, failures, last_failure, expires_at) "
+    "VALUES ($1, 1, $2, $3) ON CONFLICT (attempt_key) DO UPDATE SET "
+    "failures = CASE WHEN login_attempts.last_failure < $4 THEN 1 "
+    "ELSE login_attempts.failures + 1 END, last_failure = $2, expires_at = $3";
+constexpr const char* kDeleteAttempts = "DELETE FROM login_attempts WHERE attempt_key = $1";
 constexpr const char* kDeleteStaleErrors =
     "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM selfservice_errors WHERE "
     "created_at < $1 LIMIT $2)";
@@ -529,6 +541,27 @@ Status UpdateFlowRow(Executor& db, const login::Flow& f) {
   return UpdateFlowData(db, q::kLoginFlows, f.id, f.expires_at, f.ToStorageJson());
 }
 
+Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
+                                                                 std::string_view key) {
+  using Out = std::optional<login::AttemptStore::Counter>;
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectAttempts, {std::string(key)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  const Cols r{rows[0]};
+  return Out(login::AttemptStore::Counter{r.Int(0), r.Time(1)});
+}
+
+Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
+                        Timestamp expires_at) {
+  return Run(db, q::kRecordFailure,
+             {std::string(key), Nanos(now), Nanos(expires_at), Nanos(restart_before)});
+}
+
+Status DeleteAttemptsRow(Executor& db, std::string_view key) {
+  return Run(db, q::kDeleteAttempts, {std::string(key)});
+}
+
 Status InsertError(Executor& db, const flow::ErrorContainer& e) {
   return Run(db, q::kInsertError,
              {e.id, DumpJson(e.error), Nanos(e.created_at), Nanos(e.updated_at)});
@@ -561,6 +594,9 @@ Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, 
       break;
     case StaleKind::kErrors:
       sql = q::kDeleteStaleErrors;
+      break;
+    case StaleKind::kLoginAttempts:
+      sql = q::kDeleteStaleAttempts;
       break;
   }
   return db.Execute(sql, {Nanos(cutoff), std::to_string(limit)});

@@ -13,6 +13,7 @@
 #include "flow/error_store.h"
 #include "identity/identity.h"
 #include "login/flow.h"
+#include "login/throttle.h"
 #include "registration/flow.h"
 #include "session/session.h"
 #include "store/database.h"
@@ -70,6 +71,13 @@ Result<bool> RevokeSessionRow(Executor& db, std::string_view id);
 // active = false for every session of the identity except `keep`; rows matched.
 Result<int64_t> RevokeSessionsOfIdentityRows(Executor& db, std::string_view identity_id,
                                              std::string_view keep);
+
+// Sign-in failure counters (login::AttemptStore).
+Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
+                                                                 std::string_view key);
+Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
+                        Timestamp expires_at);
+Status DeleteAttemptsRow(Executor& db, std::string_view key);
 
 Status InsertFlow(Executor& db, const registration::Flow& flow);
 Status InsertFlow(Executor& db, const login::Flow& flow);

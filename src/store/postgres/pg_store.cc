@@ -187,6 +187,13 @@ CREATE TABLE selfservice_login_flows (
 CREATE INDEX selfservice_login_flows_expires ON selfservice_login_flows(expires_at);
 CREATE INDEX sessions_identity ON sessions(identity_id);
 )sql"},
+      // Sign-in failure counters of the login throttle (Atrium only).
+      {6, "login attempts", R"sql(
+CREATE TABLE login_attempts (
+  attempt_key TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_failure BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL);
+CREATE INDEX login_attempts_expires ON login_attempts(expires_at);
+)sql"},
   };
   return migrations;
 }
@@ -474,6 +481,20 @@ Result<std::optional<session::Session>> PgStore::GetSession(std::string_view id)
 
 Status PgStore::UpdateSession(const session::Session& session) {
   return impl_->Transaction([&](PgExecutor& db) { return UpdateSessionRow(db, session); });
+}
+
+Result<std::optional<login::AttemptStore::Counter>> PgStore::GetAttempts(std::string_view key) {
+  return impl_->Read([&](Executor& db) { return LoadAttempts(db, key); });
+}
+
+Status PgStore::RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                              Timestamp expires_at) {
+  return impl_->Read(
+      [&](Executor& db) { return RecordFailureRow(db, key, now, restart_before, expires_at); });
+}
+
+Status PgStore::ResetAttempts(std::string_view key) {
+  return impl_->Read([&](Executor& db) { return DeleteAttemptsRow(db, key); });
 }
 
 Result<bool> PgStore::RevokeSession(std::string_view id) {

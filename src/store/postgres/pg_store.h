@@ -55,6 +55,11 @@ class PgStore final : public Database {
   Result<std::optional<session::Session>> GetSession(std::string_view id) override;
   Status UpdateSession(const session::Session& session) override;
   Result<bool> RevokeSession(std::string_view id) override;
+  // login::AttemptStore
+  Result<std::optional<Counter>> GetAttempts(std::string_view key) override;
+  Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                       Timestamp expires_at) override;
+  Status ResetAttempts(std::string_view key) override;
   Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
                                            std::string_view keep) override;
   Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;

@@ -412,6 +412,21 @@ Status SqliteStore::UpdateSession(const session::Session& session) {
   return impl_->Write([&](Executor& db, Conn&) { return UpdateSessionRow(db, session); });
 }
 
+Result<std::optional<login::AttemptStore::Counter>> SqliteStore::GetAttempts(std::string_view key) {
+  return impl_->Read([&](Executor& db) { return LoadAttempts(db, key); });
+}
+
+Status SqliteStore::RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                                  Timestamp expires_at) {
+  return impl_->Write([&](Executor& db, Conn&) {
+    return RecordFailureRow(db, key, now, restart_before, expires_at);
+  });
+}
+
+Status SqliteStore::ResetAttempts(std::string_view key) {
+  return impl_->Write([&](Executor& db, Conn&) { return DeleteAttemptsRow(db, key); });
+}
+
 Result<bool> SqliteStore::RevokeSession(std::string_view id) {
   bool found = false;
   ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {

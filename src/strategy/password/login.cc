@@ -21,17 +21,17 @@ Json BodyProperties() {
           {"transient_payload", {{"type", "object"}}}};
 }
 
-// `password` is required for method=password; `identifier` unless the deprecated
-// `password_identifier` is given.
+// `identifier` is required unless the deprecated `password_identifier` is given; `password`
+// for method=password.
 Json BodyRules() {
-  return {{"allOf", Json::array({{{"if",
-                                   {{"properties", {{"method", {{"const", "password"}}}}},
-                                    {"required", {"method"}}}},
-                                  {"then", {{"required", {"password"}}}}},
-                                 {{"if",
-                                   {{"properties", {{"password_identifier", {{"minLength", 1}}}}},
-                                    {"required", {"password_identifier"}}}},
-                                  {"else", {{"required", {"identifier"}}}}}})}};
+  const Json identifier_rule = {{"if",
+                                 {{"properties", {{"password_identifier", {{"minLength", 1}}}}},
+                                  {"required", {"password_identifier"}}}},
+                                {"else", {{"required", {"identifier"}}}}};
+  const Json password_rule = {
+      {"if", {{"properties", {{"method", {{"const", "password"}}}}}, {"required", {"method"}}}},
+      {"then", {{"required", {"password"}}}}};
+  return {{"allOf", Json::array({identifier_rule, password_rule})}};
 }
 
 // The stored hash of an identity's password credential; "" when it has none that can be used.
