@@ -12,6 +12,7 @@ import {
   UiNodeTypeEnum,
   UiTextTypeEnum,
 } from '@ory/client';
+import axios from 'axios'; // @ory/client's own dependency (package-lock.json)
 import { startAtrium } from '../lib/harness.mjs';
 
 let srv;
@@ -23,6 +24,28 @@ before(async () => {
 after(async () => srv && (await srv.stop()));
 
 const PASSWORD = 'l3f9toh1uaf81n21';
+
+// A browser-like SDK client. axios in Node has no cookie jar: cookies are carried by hand through
+// interceptors, on an axios instance of its own (without one, the SDK uses the global axios and
+// the interceptors, and the jar's session cookie, would leak into every later SDK client).
+function browserSdk() {
+  const jar = new Map();
+  const instance = axios.create();
+  instance.interceptors.request.use((config) => {
+    if (jar.size) config.headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    return config;
+  });
+  instance.interceptors.response.use((res) => {
+    for (const c of res.headers['set-cookie'] ?? []) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    return res;
+  });
+  const basePath = srv.base.replace(/\/$/, '');
+  return { jar, sdk: new FrontendApi(new Configuration({ basePath, baseOptions: { withCredentials: true } }), basePath, instance) };
+}
 
 test('native: createNativeRegistrationFlow -> updateRegistrationFlow (two steps) -> toSession', async () => {
   const sdk = new FrontendApi(new Configuration({ basePath: srv.base.replace(/\/$/, '') }));
@@ -47,30 +70,7 @@ test('native: createNativeRegistrationFlow -> updateRegistrationFlow (two steps)
 });
 
 test('browser: createBrowserRegistrationFlow -> updateRegistrationFlow -> toSession with a cookie jar', async () => {
-  const jar = new Map();
-  const sdk = new FrontendApi(
-    new Configuration({
-      basePath: srv.base.replace(/\/$/, ''),
-      baseOptions: { withCredentials: true },
-    }),
-  );
-  // axios in Node has no cookie jar: carry cookies by hand through interceptors.
-  const axios = sdk.axios;
-  axios.interceptors.request.use((config) => {
-    if (jar.size) config.headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    return config;
-  });
-  axios.interceptors.response.use(
-    (res) => {
-      for (const c of res.headers['set-cookie'] ?? []) {
-        const [pair] = c.split(';');
-        const i = pair.indexOf('=');
-        jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-      return res;
-    },
-    (err) => Promise.reject(err),
-  );
+  const { jar, sdk } = browserSdk();
   const { data: flow } = await sdk.createBrowserRegistrationFlow({ returnTo: 'http://127.0.0.1:4455/after' });
   assert.equal(flow.type, 'browser');
   const csrf = flow.ui.nodes.find((n) => n.attributes.name === 'csrf_token').attributes.value;
@@ -136,20 +136,7 @@ test('native login: createNativeLoginFlow -> updateLoginFlow -> toSession -> per
 });
 
 test('browser login flow: createBrowserLoginFlow / getLoginFlow fields parse into the SDK types', async () => {
-  const jar = new Map();
-  const sdk = new FrontendApi(new Configuration({ basePath: srv.base.replace(/\/$/, ''), baseOptions: { withCredentials: true } }));
-  sdk.axios.interceptors.request.use((config) => {
-    if (jar.size) config.headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    return config;
-  });
-  sdk.axios.interceptors.response.use((res) => {
-    for (const c of res.headers['set-cookie'] ?? []) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      jar.set(pair.slice(0, i), pair.slice(i + 1));
-    }
-    return res;
-  });
+  const { sdk } = browserSdk();
   const returnTo = 'http://127.0.0.1:4455/sdk';
   const { data: created } = await sdk.createBrowserLoginFlow({ returnTo });
   const { data: flow } = await sdk.getLoginFlow({ id: created.id });

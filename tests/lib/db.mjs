@@ -1,44 +1,23 @@
 // Read-mostly access to a running server's SQLite database, for black-box tests that must prove
 // something the HTTP API does not show (a stored hash, how many sessions exist). Uses the sqlite3
-// command-line tool, or node:sqlite where the runtime has it; `sqliteAvailable` is false when
-// neither exists, and callers skip with a message then.
+// command-line tool, which tools/setup-deps.sh installs; without it every query throws, so the
+// tests that need it fail instead of being skipped.
 import { spawnSync } from 'node:child_process';
-
-function hasCli() {
-  const r = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
-  return r.status === 0;
-}
-
-let nodeSqlite = null;
-try {
-  nodeSqlite = await import('node:sqlite');
-} catch {
-  nodeSqlite = null;
-}
-
-const cli = hasCli();
-export const sqliteAvailable = cli || nodeSqlite !== null;
-export const noSqliteReason = 'neither the sqlite3 CLI nor node:sqlite is available';
 
 // Runs one statement with positional `?` parameters; returns the rows as objects.
 export function query(file, sql, params = []) {
-  if (cli) {
-    // The CLI has no parameter binding from argv: inline them as SQL string literals.
-    let i = 0;
-    const inlined = sql.replace(/\?/g, () => {
-      const v = params[i++];
-      return typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`;
-    });
-    const r = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', file, inlined], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`sqlite3 failed (${r.status}): ${r.stderr}`);
-    return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+  // The CLI has no parameter binding from argv: inline them as SQL literals.
+  let i = 0;
+  const inlined = sql.replace(/\?/g, () => {
+    if (i >= params.length) throw new Error(`too few parameters for: ${sql}`);
+    const v = params[i++];
+    return typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`;
+  });
+  if (i !== params.length) throw new Error(`too many parameters for: ${sql}`);
+  const r = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', file, inlined], { encoding: 'utf8' });
+  if (r.error) {
+    throw new Error(`the sqlite3 command-line tool is required (tools/setup-deps.sh installs it): ${r.error.message}`);
   }
-  const db = new nodeSqlite.DatabaseSync(file);
-  try {
-    db.exec('PRAGMA busy_timeout = 5000');
-    const stmt = db.prepare(sql);
-    return /^\s*select/i.test(sql) ? stmt.all(...params) : (stmt.run(...params), []);
-  } finally {
-    db.close();
-  }
+  if (r.status !== 0) throw new Error(`sqlite3 failed (${r.status}): ${r.stderr}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
