@@ -91,6 +91,16 @@ selfservice:
   EXPECT_EQ(own->selfservice.login.ui_url, "https://app.example.com/login");
   EXPECT_EQ(own->selfservice.logout.after_default_browser_return_url, "https://app.example.com/");
 
+  // The same in dev mode: an own login UI never gets the built-in page after logout.
+  const auto d_own = Load(R"(
+selfservice:
+  default_browser_return_url: https://app.example.com/
+  flows: {login: {ui_url: https://app.example.com/login}}
+)",
+                          {}, true);
+  ASSERT_TRUE(d_own.ok()) << d_own.error().reason;
+  EXPECT_EQ(d_own->selfservice.logout.after_default_browser_return_url, "https://app.example.com/");
+
   // A configured logout target is kept.
   const auto set = Load(std::string(kMinimal) + R"(
 selfservice:
