@@ -127,11 +127,10 @@ describe('GET /self-service/logout?token= (§14.2)', () => {
     assert.equal((await whoami({ Cookie: cookieHeader })).status, 401);
   });
 
-  // SERVER BUG (reported, not fixed here): in dev mode (the harness always passes --dev) Atrium
-  // defaults selfservice.flows.logout.after.default_browser_return_url to <public>/ui/login even
-  // when the login UI is configured elsewhere; Kratos (driver/config SelfServiceFlowLogoutRedirectURL,
-  // §14.2 step 6) defaults it to selfservice.default_browser_return_url, and docs/compat.md lists
-  // no such difference. This test stays red until the server follows Kratos.
+  // With an own login UI (also in dev mode, which the harness always uses) the unset
+  // selfservice.flows.logout.after.default_browser_return_url is, as in Kratos (driver/config
+  // SelfServiceFlowLogoutRedirectURL, §14.2 step 6), selfservice.default_browser_return_url;
+  // only the built-in sign-in page as login UI makes it <public>/ui/login.
   test('without return_to: 303 to the default; a JSON request gets 204 without a body', async () => {
     const one = await signedInSpa();
     const b = browser(srv.base);
