@@ -27,7 +27,7 @@ while (($#)); do
       fi
       ;;
     --only)
-      only=${2:?--only needs a target: parsers or submit}
+      only=${2:?--only needs a target: parsers, submit or login}
       shift
       ;;
     *)
@@ -48,7 +48,7 @@ else
 fi
 
 build=build/fuzz
-targets=(parsers submit)
+targets=(parsers submit login)
 if [[ -n "$only" ]]; then
   [[ " ${targets[*]} " == *" $only "* ]] || {
     echo "fuzz: no target $only (targets: ${targets[*]})" >&2
@@ -66,6 +66,7 @@ cmake --build --preset fuzz
 declare -A options=(
   [parsers]="-timeout=10 -max_len=4096"
   [submit]="-timeout=60 -max_len=16384"
+  [login]="-timeout=60 -max_len=16384"
 )
 # Leftovers of a crashed run (the submit target's SQLite files) stay under build/.
 export TMPDIR=$PWD/$build/tmp
@@ -123,7 +124,7 @@ for t in "${targets[@]}"; do
   # their allocation stacks); long runs check per input until libFuzzer gives up on it by itself
   # (after 1000 such inputs, "libFuzzer disabled leak detection after every mutation").
   leaks=()
-  [[ "$mode" == long || "$t" != submit ]] || leaks=(-detect_leaks=0)
+  [[ "$mode" == long || "$t" == parsers ]] || leaks=(-detect_leaks=0)
   # One dictionary serves every target unless a target has its own.
   dict=tests/fuzz/submit.dict
   [[ ! -f tests/fuzz/$t.dict ]] || dict=tests/fuzz/$t.dict

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora tests/fuzz/corpus/{submit,parsers}/ and, with --check BINARY_DIR,
+"""Writes the seed corpora tests/fuzz/corpus/{submit,login,parsers}/ and, with --check BINARY_DIR,
 replays every submit seed with ATRIUM_FUZZ_TRACE=1 to verify that it still does what its name
 says (the answers it expects).
 
@@ -11,7 +11,7 @@ the order in which tests/fuzz/submit_fuzzer.cc consumes its choices. When the ha
 its order, change this file too and rerun it: `--check` fails on seeds that drifted.
 
     tests/fuzz/make_seeds.py                       # rewrite the corpora
-    tests/fuzz/make_seeds.py --check build/fuzz    # and verify the submit seeds
+    tests/fuzz/make_seeds.py --check build/fuzz    # and verify the submit and login seeds
 """
 import os
 import re
@@ -96,6 +96,7 @@ BOUNDARIES = ["XyZ", "----WebKitFormBoundary7MA4YWxkTrZu0gW", "a b", '"q"', "-"]
 SUBMIT_METHODS = ["POST", "POST", "POST", "POST", "GET", "PUT"]
 WHOAMI_METHODS = ["GET", "POST", "DELETE", "HEAD"]
 UI_PAGES = ["/ui/registration", "/ui/error", "/ui/welcome", "/ui"]
+LOGIN_UI_PAGES = ["/ui/login", "/ui/error", "/ui/welcome", "/ui"]  # fuzz_login's table
 CLIENTS = ["api", "spa", "classic"]
 # Script actions (ConsumeIntegralInRange(0, 15)): 0-7 submit, then these.
 ACTION = {"submit": 0, "init": 8, "flow": 9, "whoami": 10, "error": 11, "ui": 12, "schemas": 13,
@@ -246,7 +247,7 @@ def get_error(s, learnt=True):
 
 
 def ui_page(s, page):
-    s.int(ACTION["ui"], 0, 15).pick(UI_PAGES, page)
+    s.int(ACTION["ui"], 0, 15).pick(LOGIN_UI_PAGES if page == "/ui/login" else UI_PAGES, page)
     if page == "/ui/error":
         s.bool(True)
     else:
@@ -277,13 +278,13 @@ def submit_seeds():
                                           else [200, 200, 200])
     s = Seed()
     start(s, 1, "classic")
-    submit(s, ("raw", "method=password&csrf_token={{csrf}}&password=l3f9toh1uaf81n21"
+    submit(s, ("raw", "method=password&csrf_token={{csrf_query}}&password=l3f9toh1uaf81n21"
                       "&traits.email={{email}}&traits.name.first=Ada&traits.age=36"
                       "&traits.newsletter=true&traits.tags=a&traits.tags=b",
                "application/x-www-form-urlencoded"))
     ui_page(s, "/ui/welcome")
     stop(s)
-    seeds["signup-form-classic"] = (s, [303, 200, 303, None])  # 303 to the return URL
+    seeds["signup-form-classic"] = (s, [303, 200, 303, 200])  # signed up: the welcome page
     s = Seed()
     start(s, 1, "spa")
     submit(s, ("raw", "--XyZ\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\npassword\r\n"
@@ -495,6 +496,60 @@ def parser_seeds():
     return seeds
 
 
+def login_seeds():
+    """fuzz_login (the same harness on login flows): each application holds {{known}}."""
+    seeds = {}
+    good = ('{"method":"password","csrf_token":"{{csrf}}","identifier":"{{known}}",'
+            '"password":"l3f9toh1uaf81n21"}')
+    # Sign-ins of every client kind on app 1 (unified, built-in UI, throttling on).
+    for client in CLIENTS:
+        s = Seed()
+        start(s, 1, client)
+        submit(s, ("raw", good, "application/json"))
+        whoami(s, token_via="header" if client == "api" else "jar")
+        stop(s)
+        # A JSON body makes even a classic browser's request a JSON one (Kratos' IsJSONRequest).
+        seeds[f"login-json-{client}"] = (s, [303, 200, 200, 200] if client == "classic"
+                                         else [200, 200, 200])
+    s = Seed()
+    start(s, 1, "classic")
+    submit(s, ("raw", "method=password&csrf_token={{csrf_query}}&identifier=%20KNOWN%40example.com%20"
+                      "&password=l3f9toh1uaf81n21", "application/x-www-form-urlencoded"))
+    ui_page(s, "/ui/welcome")
+    stop(s)
+    seeds["login-form-classic"] = (s, [303, 200, 303, 200])  # signed in: the welcome page
+    # Wrong password, then the right one (app 2's flows expire: app 1).
+    s = Seed()
+    start(s, 1, "spa")
+    submit(s, ("json", [("method", "method", "password"), ("csrf_token", "csrf", None),
+                        ("identifier", "email", ("known", "@example.com")),
+                        ("password", "text", "wrong-password")], {}))
+    submit(s, ("raw", good, "application/json"))
+    stop(s)
+    seeds["login-wrong-then-right-spa"] = (s, [200, 400, 200])
+    # Identifier first (app 0): the identifier, then the password.
+    for client in CLIENTS:
+        s = Seed()
+        start(s, 0, client)
+        submit(s, ("raw", '{"method":"identifier_first","csrf_token":"{{csrf}}",'
+                          '"identifier":"{{known}}"}', "application/json"))
+        submit(s, ("raw", good, "application/json"))
+        stop(s)
+        seeds[f"login-identifier-first-{client}"] = (s, None)
+    # An expired flow (app 2).
+    s = Seed()
+    start(s, 2, "api")
+    submit(s, ("raw", good, "application/json"))
+    stop(s)
+    seeds["login-expired-api"] = (s, [200, 410])
+    s = Seed()
+    start(s, 1, "classic")
+    ui_page(s, "/ui/login")
+    stop(s)
+    seeds["login-ui-classic"] = (s, [303, 200, 200])
+    return seeds
+
+
 def write(directory, seeds):
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
@@ -503,12 +558,12 @@ def write(directory, seeds):
             f.write(seed.bytes())
 
 
-def check(build_dir, seeds):
-    binary = os.path.join(build_dir, "tests/fuzz/fuzz_submit")
+def check(build_dir, seeds, target):
+    binary = os.path.join(build_dir, f"tests/fuzz/fuzz_{target}")
     scratch = tempfile.mkdtemp(prefix="atrium-seeds-")
     failed = 0
     for name, (seed, expected) in seeds.items():
-        path = os.path.join(HERE, "corpus/submit", name)
+        path = os.path.join(HERE, f"corpus/{target}", name)
         # Artifacts (slow units) of the replay go to a temporary directory, not the cwd.
         run = subprocess.run([binary, "-runs=0", f"-artifact_prefix={scratch}/", path],
                              env={**os.environ, "ATRIUM_FUZZ_TRACE": "1"},
@@ -527,9 +582,12 @@ def check(build_dir, seeds):
 def main():
     submit = submit_seeds()
     write(os.path.join(HERE, "corpus/submit"), {k: v[0] for k, v in submit.items()})
+    login = login_seeds()
+    write(os.path.join(HERE, "corpus/login"), {k: v[0] for k, v in login.items()})
     write(os.path.join(HERE, "corpus/parsers"), parser_seeds())
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
-        sys.exit(1 if check(sys.argv[2], submit) else 0)
+        failed = check(sys.argv[2], submit, "submit") + check(sys.argv[2], login, "login")
+        sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

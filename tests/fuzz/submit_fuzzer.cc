@@ -16,11 +16,18 @@
 // aborts with the request printed; sanitizer reports, timeouts, leaks and out-of-memory are
 // libFuzzer's own findings. ATRIUM_FUZZ_TRACE=1 prints every exchange (=<n>: n body bytes).
 //
+// The same harness is built twice: fuzz_submit drives registration flows, fuzz_login (built with
+// ATRIUM_FUZZ_FLOW="login") drives login flows the same way, against applications that hold
+// one known identity ({{known}} in generated text names it; its password is kPassword) and
+// configure the login flow as the registration one (styles, UI URLs, expiry). Logout, the
+// logout URL and the session routes are among its raw requests.
+//
 // Three applications serve the inputs (the input's first choice picks one):
-//   0: style profile_first, external UI URLs, no trusted proxies, sessions expire after 1 ms,
-//      an OAuth2 provider (login_challenge accepted);
-//   1: style unified, the built-in UI pages (/ui/...), 127.0.0.1 a trusted proxy;
-//   2: style profile_first, external UI URLs, flows expire after 1 ms.
+//   0: style profile_first (login: identifier_first), external UI URLs, no trusted proxies,
+//      sessions expire after 1 ms, an OAuth2 provider (login_challenge accepted);
+//   1: style unified, the built-in UI pages (/ui/...), 127.0.0.1 a trusted proxy, sign-in
+//      throttling on (off in 0 and 2, so that the known identity stays usable);
+//   2: style profile_first (login: unified), external UI URLs, flows expire after 1 ms.
 //
 // The order in which the choices are read from the FuzzedDataProvider is the seed format:
 // tests/fuzz/make_seeds.py mirrors it. Keep one choice per statement (C++ leaves the order of
@@ -58,6 +65,20 @@ constexpr std::size_t kMaxBody = std::size_t{5} << 20;      // http::ServerOptio
 constexpr std::size_t kMaxHeaders = std::size_t{60} << 10;  // under max_header_bytes (64 KiB)
 constexpr std::size_t kMaxDeepBytes = std::size_t{2} << 20;
 constexpr std::string_view kPassword = "l3f9toh1uaf81n21";
+
+#ifndef ATRIUM_FUZZ_FLOW
+#define ATRIUM_FUZZ_FLOW "registration"
+#endif
+// The flow this binary drives: "registration" (fuzz_submit) or "login" (fuzz_login).
+constexpr std::string_view kFlow = ATRIUM_FUZZ_FLOW;
+constexpr bool kLogin = kFlow == "login";
+// The identity that fuzz_login's applications hold (registered at start).
+constexpr std::string_view kKnownEmail = "known@example.com";
+
+// "/self-service/<flow><suffix>".
+std::string FlowPath(std::string_view suffix = "") {
+  return "/self-service/" + std::string(kFlow) + std::string(suffix);
+}
 // Markup that no page of the built-in UI contains; requests carry it (dictionary, seeds).
 constexpr std::string_view kMarkup = "<x-fuzz";
 
@@ -130,14 +151,19 @@ std::string ConfigText(const std::string& dir, int index) {
           {{"id", "internal"}, {"url", "base64://" + Base64Encode(kMinimalSchema)}}}}}},
       {"selfservice",
        {{"allowed_return_urls", {"http://127.0.0.1:4455/", "https://app.example.com/"}},
-        {"flows", {{"registration", {{"style", unified ? "unified" : "profile_first"}}}}},
+        {"flows",
+         {{"registration", {{"style", unified ? "unified" : "profile_first"}}},
+          {"login", {{"style", index == 0 ? "identifier_first" : "unified"}}}}},
         {"methods", {{"password", {{"config", {{"haveibeenpwned_enabled", false}}}}}}}}},
       {"secrets", {{"cookie", {"a-fuzz-cookie-secret-of-32-chars!"}}}},
       // Cheap hashing: the fuzzer is after the request path, not argon2.
       {"hashers",
        {{"algorithm", "argon2"},
         {"argon2", {{"memory", "1MB"}, {"iterations", 1}, {"parallelism", 1}}}}},
-      {"atrium", {{"worker_threads", 2}, {"hashers", {{"workers", 1}}}}},
+      {"atrium",
+       {{"worker_threads", 2},
+        {"hashers", {{"workers", 1}}},
+        {"login_throttling", {{"enabled", index == 1}}}}},
   };
   // Expiry paths: sessions (whoami, signed-in submits) in 0, flows (submit, fetch) in 2.
   if (index == 0) {
@@ -145,13 +171,14 @@ std::string ConfigText(const std::string& dir, int index) {
     c["oauth2_provider"] = {{"url", "http://127.0.0.1:4445/"}};  // stores ?login_challenge=
   }
   if (index == 2) {
-    c["selfservice"]["flows"]["registration"]["lifespan"] = "1ms";
+    c["selfservice"]["flows"][std::string(kFlow)]["lifespan"] = "1ms";
   }
   if (unified) {
     c["atrium"]["trusted_proxies"] = {"127.0.0.1/32"};
   } else {
     c["selfservice"]["default_browser_return_url"] = "http://127.0.0.1:4455/welcome";
     c["selfservice"]["flows"]["registration"]["ui_url"] = "http://127.0.0.1:4455/registration";
+    c["selfservice"]["flows"]["login"]["ui_url"] = "http://127.0.0.1:4455/login";
     c["selfservice"]["flows"]["error"] = {{"ui_url", "http://127.0.0.1:4455/error"}};
   }
   return DumpJson(c);  // JSON is YAML
@@ -207,8 +234,9 @@ struct Client {
 };
 
 // Generated text may name what the client learnt, so that seeds and mutations can carry a valid
-// CSRF token or flow id: {{csrf}}, {{flow}}, {{session}}, and {{email}} (a new address each time,
-// so that a valid sign-up stays valid on every run).
+// CSRF token or flow id: {{csrf}} ({{csrf_query}} escaped for form bodies), {{flow}},
+// {{session}}, {{email}} (a new address each time, so that a valid sign-up stays valid on every
+// run) and {{known}} (fuzz_login's registered identity).
 std::string Expand(std::string s, const Client& c) {
   if (s.find("{{") == std::string::npos) {
     return s;
@@ -221,9 +249,11 @@ std::string Expand(std::string s, const Client& c) {
     }
   };
   replace("{{csrf}}", [&] { return c.csrf_token; });
+  replace("{{csrf_query}}", [&] { return QueryEscape(c.csrf_token); });  // for form bodies
   replace("{{flow}}", [&] { return c.flow_id; });
   replace("{{session}}", [&] { return c.session_token; });
   replace("{{email}}", [] { return "fuzz-" + std::to_string(++g_emails) + "@example.com"; });
+  replace("{{known}}", [] { return std::string(kKnownEmail); });
   return s;
 }
 
@@ -720,8 +750,13 @@ Field MakeValue(FuzzedDataProvider& p, const Client& c, int depth) {
     case ValueKind::kEmail: {
       constexpr std::string_view kDomains[] = {"@example.com",           "@EXAMPLE.com", "@ex", "@",
                                                "@xn--bcher-kva.example", "@exämple.com"};
-      f.value = p.ConsumeBool() ? "fuzz" + std::to_string(p.ConsumeIntegral<uint16_t>())
-                                : p.ConsumeRandomLengthString(24);
+      if (p.ConsumeBool()) {
+        const auto n = p.ConsumeIntegral<uint16_t>();
+        // fuzz_login: every other numbered address is the known identity's local part.
+        f.value = kLogin && n % 2 == 0 ? "known" : "fuzz" + std::to_string(n);
+      } else {
+        f.value = p.ConsumeRandomLengthString(24);
+      }
       f.value += Pick(p, kDomains);
       break;
     }
@@ -1039,8 +1074,7 @@ std::pair<std::string, std::optional<std::string>> MakeBody(FuzzedDataProvider& 
 
 void Init(FuzzedDataProvider& p, const Instance& in, Client& c) {
   Outgoing o;
-  o.path = c.kind == ClientKind::kApi ? "/self-service/registration/api"
-                                      : "/self-service/registration/browser";
+  o.path = FlowPath(c.kind == ClientKind::kApi ? "/api" : "/browser");
   o.query = p.ConsumeBool() ? InitQuery(p) : "";
   o.headers = BaseHeaders(c);
   AddHeaders(p, c, o.headers);
@@ -1048,7 +1082,7 @@ void Init(FuzzedDataProvider& p, const Instance& in, Client& c) {
   if (c.kind == ClientKind::kClassic && res.status == 303 && !c.flow_id.empty()) {
     // A server-rendered UI fetches the flow (with the CSRF cookie) to render the form.
     Outgoing fetch;
-    fetch.path = "/self-service/registration/flows";
+    fetch.path = FlowPath("/flows");
     fetch.query = "id=" + c.flow_id;
     fetch.headers = BaseHeaders(c);
     Send(in, c, std::move(fetch));
@@ -1059,7 +1093,7 @@ void Submit(FuzzedDataProvider& p, const Instance& in, Client& c) {
   Outgoing o;
   constexpr std::string_view kMethods[] = {"POST", "POST", "POST", "POST", "GET", "PUT"};
   o.method = Pick(p, kMethods);
-  o.path = "/self-service/registration";
+  o.path = FlowPath();
   o.query = "flow=" + FlowIdForQuery(p, c);
   if (p.ConsumeIntegralInRange(0, 7) == 0) {
     o.query =
@@ -1085,7 +1119,7 @@ void Submit(FuzzedDataProvider& p, const Instance& in, Client& c) {
 
 void FetchFlow(FuzzedDataProvider& p, const Instance& in, Client& c) {
   Outgoing o;
-  o.path = "/self-service/registration/flows";
+  o.path = FlowPath("/flows");
   o.query = "id=" + FlowIdForQuery(p, c);
   o.headers = BaseHeaders(c);
   AddHeaders(p, c, o.headers);
@@ -1133,7 +1167,8 @@ void GetError(FuzzedDataProvider& p, const Instance& in, Client& c) {
 void UiPage(FuzzedDataProvider& p, const Instance& in, Client& c) {
   Outgoing o;
   constexpr std::string_view kPages[] = {"/ui/registration", "/ui/error", "/ui/welcome", "/ui"};
-  o.path = Pick(p, kPages);
+  constexpr std::string_view kLoginPages[] = {"/ui/login", "/ui/error", "/ui/welcome", "/ui"};
+  o.path = Pick(p, kLogin ? kLoginPages : kPages);
   o.query = o.path == "/ui/error" ? "id=" + (p.ConsumeBool() ? c.error_id : "stub:500")
                                   : "flow=" + FlowIdForQuery(p, c);
   o.headers = BaseHeaders(c);
@@ -1166,12 +1201,51 @@ void Raw(FuzzedDataProvider& p, const Instance& in, Client& c) {
                                          "/sessions/whoami",
                                          "/health/ready",
                                          "/ui/registration"};
-  o.path = p.ConsumeBool() ? Pick(p, kPaths) : p.ConsumeRandomLengthString(64);
+  constexpr std::string_view kLoginPaths[] = {"/self-service/login",
+                                              "/self-service/logout/browser",
+                                              "/self-service/logout",
+                                              "/self-service/logout/api",
+                                              "/sessions",
+                                              "/sessions/whoami",
+                                              "/self-service/login/flows",
+                                              "/ui/login"};
+  o.path =
+      p.ConsumeBool() ? Pick(p, kLogin ? kLoginPaths : kPaths) : p.ConsumeRandomLengthString(64);
   o.query = Expand(p.ConsumeRandomLengthString(128), c);
   o.headers = BaseHeaders(c);
   AddHeaders(p, c, o.headers);
   o.body = Expand(p.ConsumeRandomLengthString(4096), c);
   Send(in, c, std::move(o));
+}
+
+// fuzz_login: signs up kKnownEmail with kPassword through the API (profile first, then the
+// password, which a unified form also takes).
+void RegisterKnownIdentity(const Instance& in) {
+  // Not traced: make_seeds.py --check reads the trace of the input alone.
+  const bool trace = std::exchange(g_trace, false);
+  Client c;
+  Outgoing init;
+  init.method = "GET";
+  init.path = "/self-service/registration/api";
+  Send(in, c, std::move(init));
+  const std::string traits = R"("traits":{"email":")" + std::string(kKnownEmail) + R"("})";
+  const std::string bodies[] = {
+      R"({"method":"profile",)" + traits + "}",
+      R"({"method":"password","password":")" + std::string(kPassword) + R"(",)" + traits + "}"};
+  int status = 0;
+  for (const std::string& body : bodies) {
+    Outgoing submit;
+    submit.method = "POST";
+    submit.path = "/self-service/registration";
+    submit.query = "flow=" + c.flow_id;
+    submit.headers = {{"Accept", "application/json"}, {"Content-Type", "application/json"}};
+    submit.body = body;
+    status = Send(in, c, std::move(submit)).status;
+  }
+  g_trace = trace;
+  if (status != 200) {
+    Fatal("cannot sign up the known identity: status " + std::to_string(status));
+  }
 }
 
 }  // namespace
@@ -1192,9 +1266,12 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   g_dir = pattern;
   std::atexit(RemoveScratch);
   g_instances = new std::vector<Instance>();  // NOLINT: deliberately never destroyed
-  g_instances->push_back(Start(0));
-  g_instances->push_back(Start(1));
-  g_instances->push_back(Start(2));
+  for (int index = 0; index < 3; ++index) {
+    g_instances->push_back(Start(index));
+    if (kLogin) {
+      RegisterKnownIdentity(g_instances->back());
+    }
+  }
   spdlog::set_level(spdlog::level::off);
   return 0;
 }
