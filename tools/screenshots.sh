@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 bin=${ATRIUM_BIN:-$PWD/build/dev/src/atrium}
 [[ -x "$bin" ]] || { echo "screenshots: build the dev preset first ($bin is missing)" >&2; exit 1; }
 cd tests
-ATRIUM_BIN=$bin ATRIUM_SCREENSHOTS=$PWD/../docs/screenshots node --test browser/ui.test.mjs
+ATRIUM_BIN=$bin ATRIUM_SCREENSHOTS=$PWD/../docs/screenshots node --test --test-concurrency=1 \
+  browser/ui.test.mjs browser/login.test.mjs

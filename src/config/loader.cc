@@ -356,9 +356,10 @@ Status Finish(Config& c) {
     s.login.ui_url = pub + "ui/login";
   }
   if (s.logout.after_default_browser_return_url.empty()) {
-    s.logout.after_default_browser_return_url = c.dev || s.login.ui_url == pub + "ui/login"
-                                                    ? pub + "ui/login"
-                                                    : s.default_browser_return_url;
+    // Signed out, a browser lands on the built-in sign-in page while that page is the login UI;
+    // with an own login UI (also in dev mode) where Kratos sends it: the default return URL.
+    s.logout.after_default_browser_return_url =
+        s.login.ui_url == pub + "ui/login" ? pub + "ui/login" : s.default_browser_return_url;
   }
   if (s.registration.ui_url == RegistrationFlow{}.ui_url) {
     s.registration.ui_url = pub + "ui/registration";

@@ -62,6 +62,55 @@ TEST_F(LoaderTest, DevModeNeedsNoFile) {
   EXPECT_EQ(LoadConfig(o).error().reason, "a configuration file is required (or use --dev)");
 }
 
+TEST_F(LoaderTest, UnsetLoginAndLogoutUrlsPointAtTheBuiltInSignInPage) {
+  // Dev mode, no file: the built-in pages serve every flow.
+  LoadOptions dev;
+  dev.dev = true;
+  const auto d = LoadConfig(dev);
+  ASSERT_TRUE(d.ok()) << d.error().reason;
+  EXPECT_EQ(d->selfservice.login.ui_url, "http://127.0.0.1:4433/ui/login");
+  EXPECT_EQ(d->selfservice.logout.after_default_browser_return_url,
+            "http://127.0.0.1:4433/ui/login");
+
+  // A file that leaves the login UI unset uses the built-in page, also outside dev mode.
+  const auto builtin = Load(std::string(kMinimal) + R"(
+serve: {public: {base_url: "https://auth.example.com/base"}}
+)");
+  ASSERT_TRUE(builtin.ok()) << builtin.error().reason;
+  EXPECT_EQ(builtin->selfservice.login.ui_url, "https://auth.example.com/base/ui/login");
+  EXPECT_EQ(builtin->selfservice.logout.after_default_browser_return_url,
+            "https://auth.example.com/base/ui/login");
+
+  // An own login UI: logging out goes where Kratos sends it (the default return URL).
+  const auto own = Load(std::string(kMinimal) + R"(
+selfservice:
+  default_browser_return_url: https://app.example.com/
+  flows: {login: {ui_url: https://app.example.com/login}}
+)");
+  ASSERT_TRUE(own.ok()) << own.error().reason;
+  EXPECT_EQ(own->selfservice.login.ui_url, "https://app.example.com/login");
+  EXPECT_EQ(own->selfservice.logout.after_default_browser_return_url, "https://app.example.com/");
+
+  // The same in dev mode: an own login UI never gets the built-in page after logout.
+  const auto d_own = Load(R"(
+selfservice:
+  default_browser_return_url: https://app.example.com/
+  flows: {login: {ui_url: https://app.example.com/login}}
+)",
+                          {}, true);
+  ASSERT_TRUE(d_own.ok()) << d_own.error().reason;
+  EXPECT_EQ(d_own->selfservice.logout.after_default_browser_return_url, "https://app.example.com/");
+
+  // A configured logout target is kept.
+  const auto set = Load(std::string(kMinimal) + R"(
+selfservice:
+  flows: {logout: {after: {default_browser_return_url: https://app.example.com/bye}}}
+)");
+  ASSERT_TRUE(set.ok()) << set.error().reason;
+  EXPECT_EQ(set->selfservice.logout.after_default_browser_return_url,
+            "https://app.example.com/bye");
+}
+
 TEST_F(LoaderTest, ReadsAFullKratosFile) {
   const auto c = Load(std::string(kMinimal) + R"(
 serve:

@@ -60,7 +60,13 @@ http::Response Html(int status, const Page& page, const http::Response* carry_co
 
 Json ParseBody(const http::Response& r) {
   auto parsed = ParseJson(r.body);
-  return parsed.ok() ? std::move(parsed).value() : Json::object();
+  return parsed.ok() && parsed->is_object() ? std::move(parsed).value() : Json::object();
+}
+
+// The flow's return_to (kept when a page links to another flow), or "".
+std::string ReturnToOf(const Json& flow) {
+  const auto it = flow.find("return_to");
+  return it != flow.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 }  // namespace
@@ -77,6 +83,7 @@ http::Response Pages::Call(const http::Request& request) const {
 
 void Pages::Register(http::Router& router) const {
   router.Add("GET", "/ui/registration", [this](const http::Request& r) { return Registration(r); });
+  router.Add("GET", "/ui/login", [this](const http::Request& r) { return Login(r); });
   router.Add("GET", "/ui/error", [this](const http::Request& r) { return ErrorPage(r); });
   router.Add("GET", "/ui/welcome", [this](const http::Request& r) { return Welcome(r); });
   router.Add(
@@ -87,19 +94,25 @@ void Pages::Register(http::Router& router) const {
       http::Execution::kInline);
 }
 
-http::Response Pages::Registration(const http::Request& req) const {
+std::string Pages::InitUrl(std::string_view flow, std::string_view return_to) const {
+  return config_.serve_public.base_url + "self-service/" + std::string(flow) + "/browser" +
+         (return_to.empty() ? "" : "?return_to=" + QueryEscape(return_to));
+}
+
+http::Response Pages::FlowPage(const http::Request& req, std::string_view flow,
+                               const FlowRenderer& render) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
-  const std::string init = config_.serve_public.base_url + "self-service/registration/browser";
+  const std::string init = InitUrl(flow, "");
   const auto flow_id = req.Query("flow");
   if (!flow_id || flow_id->empty()) {
-    // No flow yet: start one, passing return_to and friends through.
+    // No flow yet: start one, passing return_to and friends (refresh, aal) through.
     return Redirect(init + (req.raw_query.empty() ? "" : "?" + req.raw_query));
   }
-  const http::Response api =
-      Call(AsApiCall(req, "/self-service/registration/flows", "id=" + QueryEscape(*flow_id)));
+  const http::Response api = Call(AsApiCall(req, "/self-service/" + std::string(flow) + "/flows",
+                                            "id=" + QueryEscape(*flow_id)));
   const Json body = ParseBody(api);
   if (api.status == 200) {
-    return Html(200, RenderRegistration(body, lang), &api);
+    return Html(200, render(body, lang), &api);
   }
   const Json error = body.value("error", Json::object());
   if (api.status == 410 || api.status == 404) {
@@ -114,22 +127,42 @@ http::Response Pages::Registration(const http::Request& req) const {
   return Html(api.status, RenderError(error, lang, init), &api);
 }
 
+http::Response Pages::Registration(const http::Request& req) const {
+  return FlowPage(req, "registration", [this](const Json& flow, Language lang) {
+    const std::string return_to = ReturnToOf(flow);
+    return RenderRegistration(
+        flow, lang, FlowLinks{InitUrl("login", return_to), InitUrl("registration", return_to)});
+  });
+}
+
+http::Response Pages::Login(const http::Request& req) const {
+  return FlowPage(req, "login", [this](const Json& flow, Language lang) {
+    const std::string return_to = ReturnToOf(flow);
+    return RenderLogin(flow, lang,
+                       FlowLinks{InitUrl("registration", return_to), InitUrl("login", return_to)});
+  });
+}
+
 http::Response Pages::ErrorPage(const http::Request& req) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
-  const std::string init = config_.serve_public.base_url + "self-service/registration/browser";
   const auto id = req.Query("id").value_or("");
   const http::Response api = Call(AsApiCall(req, "/self-service/errors", "id=" + QueryEscape(id)));
   const Json error = ParseBody(api).value("error", Json::object());
-  return Html(api.status == 200 ? 200 : api.status, RenderError(error, lang, init));
+  return Html(api.status == 200 ? 200 : api.status,
+              RenderError(error, lang, InitUrl("registration", "")));
 }
 
 http::Response Pages::Welcome(const http::Request& req) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
-  const http::Response api = Call(AsApiCall(req, "/sessions/whoami", ""));
-  if (api.status != 200) {
-    return Redirect("/ui/registration");
+  const http::Response whoami = Call(AsApiCall(req, "/sessions/whoami", ""));
+  if (whoami.status != 200) {
+    return Redirect(config_.serve_public.base_url + "ui/login");
   }
-  return Html(200, RenderWelcome(ParseBody(api), lang, "/ui/registration"));
+  // The sign-out link, as any UI gets it: the logout URL of the session the cookies carry.
+  const http::Response logout = Call(AsApiCall(req, "/self-service/logout/browser", ""));
+  const std::string logout_url =
+      logout.status == 200 ? ParseBody(logout).value("logout_url", "") : "";
+  return Html(200, RenderWelcome(ParseBody(whoami), lang, logout_url), &logout);
 }
 
 }  // namespace atrium::pages

@@ -1,12 +1,15 @@
 #pragma once
-// The built-in HTML pages under /ui/ (registration, error, welcome). They are a client of the
-// public API: each page calls, in-process, the route an external UI would call over HTTP and
+// The built-in HTML pages under /ui/ (registration, login, error, welcome). They are a client of
+// the public API: each page calls, in-process, the route an external UI would call over HTTP and
 // renders the JSON it gets back. So the pages can never do something an API client cannot.
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 #include "http/http.h"
+#include "pages/render.h"
 
 namespace atrium::pages {
 
@@ -17,9 +20,20 @@ class Pages final {
   void Register(http::Router& router) const;
 
  private:
+  using FlowRenderer = std::function<Page(const Json& flow, Language lang)>;
+
   http::Response Registration(const http::Request& req) const;
+  http::Response Login(const http::Request& req) const;
   http::Response ErrorPage(const http::Request& req) const;
   http::Response Welcome(const http::Request& req) const;
+
+  // The page of a self-service flow ("registration", "login"): without ?flow= a redirect to the
+  // flow's browser init; else the flow fetched from the API and rendered by `render`; expired
+  // or unknown flows start over, other API errors show the error page.
+  http::Response FlowPage(const http::Request& req, std::string_view flow,
+                          const FlowRenderer& render) const;
+  // The browser init URL of a flow, with return_to when not empty.
+  std::string InitUrl(std::string_view flow, std::string_view return_to) const;
 
   // Calls the public API's route for `request` in-process, as an external UI would over HTTP.
   http::Response Call(const http::Request& request) const;

@@ -42,13 +42,17 @@ button.secondary{background:#fff;color:var(--accent)}
 button[disabled]{opacity:.6;cursor:progress}
 .messages p,.global p{margin:.35rem 0 0;font-size:.9rem}
 .messages .error{color:var(--error)}
+.global{margin-bottom:1rem}
 .global p{padding:.6rem .75rem;border-radius:8px;background:var(--info-bg)}
 .global p.error{background:var(--error-bg);color:var(--error)}
 .global p.success{color:var(--ok)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}
 dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 a{color:var(--accent)}
+a.button{flex:1 1 auto;display:inline-block;text-align:center;padding:.65rem 1rem;font-weight:600;
+border-radius:8px;border:1px solid var(--accent);background:#fff;color:var(--accent);text-decoration:none}
 .muted{color:var(--muted);font-size:.9rem}
+.switch{margin:1.5rem 0 0;text-align:center}
 @media (max-width:30rem){main{margin:0;border-radius:0;border-left:0;border-right:0;padding:1.25rem}}
 )css";
 
@@ -77,9 +81,13 @@ document.querySelectorAll("form").forEach(function (f) {
 </html>
 )html";
 
-constexpr char kRegistration[] =
+// A flow's form (registration or login): global messages, the identifier a second screen is for,
+// the nodes, and the link to the other flow.
+constexpr char kFlowForm[] =
     R"html({{#has_global}}<div class="global" role="alert">{{#global}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/global}}</div>{{/has_global}}
-{{#has_form}}<form action="{{action}}" method="{{method}}" novalidate-off>
+{{#has_identifier}}<p class="muted" id="signing-in-as">{{signing_in_as}} <strong>{{identifier}}</strong>{{#restart}} · <a id="switch-account" href="{{restart}}">{{restart_text}}</a>{{/restart}}</p>
+{{/has_identifier}}
+{{#has_form}}<form action="{{action}}" method="{{method}}">
 {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">
 {{/hidden}}
 {{#fields}}
@@ -100,6 +108,7 @@ constexpr char kRegistration[] =
 {{#has_button_messages}}<div class="messages" role="alert">{{#button_messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/button_messages}}</div>{{/has_button_messages}}
 <div class="actions">{{#buttons}}<button type="submit" name="{{name}}" value="{{value}}"{{#secondary}} class="secondary" formnovalidate{{/secondary}}{{#disabled}} disabled{{/disabled}}>{{label}}</button>{{/buttons}}</div>
 </form>{{/has_form}}
+{{#switch_url}}<p class="muted switch" id="switch-flow">{{switch_question}} <a href="{{switch_url}}">{{switch_text}}</a></p>{{/switch_url}}
 )html";
 
 constexpr char kError[] =
@@ -122,7 +131,7 @@ constexpr char kWelcome[] = R"html(<h2>{{traits_title}}</h2>
 <dt>{{authenticated_label}}</dt><dd>{{authenticated_at}}</dd>
 <dt>{{expires_label}}</dt><dd>{{expires_at}}</dd>
 </dl>
-<p class="muted"><a href="{{signup}}">{{signup_text}}</a></p>
+{{#logout}}<p class="actions"><a id="sign-out" class="button" href="{{logout}}">{{sign_out_text}}</a></p>{{/logout}}
 )html";
 
 // Sets `key` only for non-empty values: mustache treats every string, even "", as true.
@@ -140,6 +149,12 @@ std::string Str(const Json& j, const char* key) {
     return "";
   }
   return it->is_string() ? it->get<std::string>() : DumpJson(*it);
+}
+
+// A boolean member; false when absent or not a boolean.
+bool Flag(const Json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
 std::string TypeOf(const Json& message) {
@@ -178,7 +193,7 @@ std::string LabelOf(const Json& node, Language lang) {
   if (meta != node.end() && meta->is_object() && meta->contains("label")) {
     return Translate((*meta)["label"], lang);
   }
-  return Str(node["attributes"], "name");
+  return Str(node.value("attributes", Json::object()), "name");
 }
 
 // The id attribute for a node: its name made safe ("traits.email" -> "field-traits-email").
@@ -218,9 +233,9 @@ data NodeData(const Json& node, size_t index, Language lang) {
   f.set("name", name);
   f.set("type", Str(a, "type"));
   f.set("label", LabelOf(node, lang));
-  f.set("required", a.value("required", false));
+  f.set("required", Flag(a, "required"));
   f.set("required_text", UiText("required", lang));
-  f.set("disabled", a.value("disabled", false));
+  f.set("disabled", Flag(a, "disabled"));
   SetIf(f, "autocomplete", Str(a, "autocomplete"));
   SetIf(f, "pattern", Str(a, "pattern"));
   f.set("nonce", "");
@@ -229,7 +244,9 @@ data NodeData(const Json& node, size_t index, Language lang) {
   f.set("has_messages", !message_list.list_value().empty());
   f.set("messages", message_list);
   f.set("invalid", HasError(messages));
-  const bool has_value = a.contains("value") && !a["value"].is_null();
+  // A password never goes back into a page, whatever the API sent.
+  const bool has_value =
+      a.contains("value") && !a["value"].is_null() && Str(a, "type") != "password";
   f.set("has_value", has_value);
   f.set("value", has_value ? Str(a, "value") : "");
   return f;
@@ -269,7 +286,7 @@ bool AddKind(data& f, const Json& a, Language lang) {
   } else if (node_type == "script") {
     f.set("is_script", true);
     f.set("src", Str(a, "src"));
-    f.set("async", a.value("async", false));
+    f.set("async", Flag(a, "async"));
     SetIf(f, "integrity", Str(a, "integrity"));
   } else {
     return false;
@@ -313,21 +330,42 @@ FormParts Arrange(const Json& nodes, Language lang) {
   return out;
 }
 
-}  // namespace
+// What a flow page shows around its form.
+struct FlowChrome {
+  std::string identifier;  // the hidden identifier a second screen is for ("" for none)
+  std::string restart;     // where "use another account" leads ("" for no such link)
+  std::string switch_question;
+  std::string switch_text;
+  std::string switch_url;  // the other flow ("" for no link)
+};
 
-Language LanguageFor(std::string_view accept_language) {
-  // The first language range decides ("de-DE,de;q=0.9,en;q=0.8" -> German).
-  const std::string first =
-      AsciiLower(TrimSpace(accept_language.substr(0, accept_language.find_first_of(",;"))));
-  return first == "de" || first.starts_with("de-") ? Language::kGerman : Language::kEnglish;
+// The value of a hidden `identifier` input (identifier-first second screen, refresh), or "".
+std::string HiddenIdentifier(const Json& nodes) {
+  if (!nodes.is_array()) {
+    return "";
+  }
+  for (const auto& node : nodes) {
+    const Json& a = node.value("attributes", Json::object());
+    if (Str(a, "node_type") == "input" && Str(a, "name") == "identifier" &&
+        Str(a, "type") == "hidden" && a.contains("value") && a["value"].is_string()) {
+      return a["value"].get<std::string>();
+    }
+  }
+  return "";
 }
 
-Page RenderRegistration(const Json& flow, Language lang) {
-  const Json& ui = flow["ui"];
+// The form of a flow (its `ui` container) with the chrome around it.
+std::string RenderFlowForm(const Json& flow, Language lang, const FlowChrome& chrome) {
+  const Json& ui = flow.value("ui", Json::object());
   data d;
   data global = MessageList(ui.value("messages", Json::array()), lang);
   d.set("has_global", !global.list_value().empty());
   d.set("global", global);
+  d.set("has_identifier", !chrome.identifier.empty());
+  d.set("identifier", chrome.identifier);
+  d.set("signing_in_as", UiText("login.signing_in_as", lang));
+  SetIf(d, "restart", chrome.restart);
+  d.set("restart_text", UiText("login.switch_account", lang));
   d.set("action", Str(ui, "action"));
   d.set("method", Str(ui, "method").empty() ? "POST" : Str(ui, "method"));
   const FormParts form = Arrange(ui.value("nodes", Json()), lang);
@@ -337,11 +375,42 @@ Page RenderRegistration(const Json& flow, Language lang) {
   d.set("buttons", form.buttons);
   d.set("has_button_messages", !form.button_messages.list_value().empty());
   d.set("button_messages", form.button_messages);
-  std::string content = Render(kRegistration, d);
-  // The placeholder keeps browsers' own validation (required, type=email) on.
-  const std::string marker = " novalidate-off";
-  content.erase(content.find(marker), marker.size());
-  return Layout(UiText("title.registration", lang), content, lang);
+  SetIf(d, "switch_url", chrome.switch_url);
+  d.set("switch_question", chrome.switch_question);
+  d.set("switch_text", chrome.switch_text);
+  return Render(kFlowForm, d);
+}
+
+}  // namespace
+
+Language LanguageFor(std::string_view accept_language) {
+  // The first language range decides ("de-DE,de;q=0.9,en;q=0.8" -> German).
+  const std::string first =
+      AsciiLower(TrimSpace(accept_language.substr(0, accept_language.find_first_of(",;"))));
+  return first == "de" || first.starts_with("de-") ? Language::kGerman : Language::kEnglish;
+}
+
+Page RenderRegistration(const Json& flow, Language lang, const FlowLinks& links) {
+  FlowChrome chrome;
+  chrome.switch_question = UiText("registration.have_account", lang);
+  chrome.switch_text = UiText("registration.sign_in", lang);
+  chrome.switch_url = links.other_flow;
+  return Layout(UiText("title.registration", lang), RenderFlowForm(flow, lang, chrome), lang);
+}
+
+Page RenderLogin(const Json& flow, Language lang, const FlowLinks& links) {
+  const bool refresh = Flag(flow, "refresh");
+  FlowChrome chrome;
+  chrome.identifier = HiddenIdentifier(flow.value("ui", Json::object()).value("nodes", Json()));
+  if (!refresh) {
+    // A refresh confirms the signed-in account: neither another account nor a sign-up fits.
+    chrome.restart = links.restart;
+    chrome.switch_question = UiText("login.no_account", lang);
+    chrome.switch_text = UiText("login.sign_up", lang);
+    chrome.switch_url = links.other_flow;
+  }
+  return Layout(UiText(refresh ? "title.refresh" : "title.login", lang),
+                RenderFlowForm(flow, lang, chrome), lang);
 }
 
 Page RenderError(const Json& error, Language lang, std::string_view retry_url) {
@@ -356,7 +425,7 @@ Page RenderError(const Json& error, Language lang, std::string_view retry_url) {
   return Layout(UiText("title.error", lang), Render(kError, d), lang);
 }
 
-Page RenderWelcome(const Json& session, Language lang, std::string_view signup_url) {
+Page RenderWelcome(const Json& session, Language lang, std::string_view logout_url) {
   const Json& identity = session.value("identity", Json::object());
   data d;
   data traits{data::type::list};
@@ -384,8 +453,8 @@ Page RenderWelcome(const Json& session, Language lang, std::string_view signup_u
   d.set("methods", methods);
   d.set("authenticated_at", Str(session, "authenticated_at"));
   d.set("expires_at", Str(session, "expires_at"));
-  d.set("signup", std::string(signup_url));
-  d.set("signup_text", UiText("welcome.signup", lang));
+  SetIf(d, "logout", std::string(logout_url));
+  d.set("sign_out_text", UiText("welcome.sign_out", lang));
   return Layout(UiText("title.welcome", lang), Render(kWelcome, d), lang);
 }
 

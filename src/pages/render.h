@@ -18,11 +18,22 @@ struct Page {
   std::string nonce;  // for the Content-Security-Policy header
 };
 
+// Where a flow page links to besides its form: both are init URLs of the public API, so that
+// each leads to whatever UI is configured for that flow.
+struct FlowLinks {
+  std::string other_flow;  // sign-in from the sign-up page, sign-up from the sign-in page
+  std::string restart;     // a new flow of the same kind ("use another account")
+};
+
 // The registration form of a flow (the API's flow JSON).
-Page RenderRegistration(const Json& flow, Language lang);
+Page RenderRegistration(const Json& flow, Language lang, const FlowLinks& links);
+// The login form of a flow: first factor (unified or identifier-first, either screen) or a
+// refresh ("confirm it's you") flow.
+Page RenderLogin(const Json& flow, Language lang, const FlowLinks& links);
 // An error object (the value of "error" in an envelope or error container).
 Page RenderError(const Json& error, Language lang, std::string_view retry_url);
-// The signed-in identity and its session (the whoami JSON).
-Page RenderWelcome(const Json& session, Language lang, std::string_view signup_url);
+// The signed-in identity and its session (the whoami JSON), with a sign-out link to
+// `logout_url` (none when empty).
+Page RenderWelcome(const Json& session, Language lang, std::string_view logout_url);
 
 }  // namespace atrium::pages

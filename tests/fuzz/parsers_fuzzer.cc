@@ -22,7 +22,9 @@
 #include "base/json.h"
 #include "base/strings.h"
 #include "http/http.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
+#include "jsonschema/messages.h"
+#include "jsonschema/paths.h"
 
 namespace atrium::fuzz {
 namespace {
@@ -274,8 +276,8 @@ constexpr std::string_view kEverySchema = R"({
 // Instances (the input as JSON) against a schema with every keyword; every error maps to a UI
 // message.
 void FuzzValidate(FuzzedDataProvider& p) {
-  static const std::shared_ptr<const jsonschema::Schema> kSchema = [] {
-    auto compiled = jsonschema::Schema::Compile(*ParseJson(kEverySchema));
+  static const std::shared_ptr<const jsonschema::CompiledSchema> kSchema = [] {
+    auto compiled = jsonschema::CompiledSchema::Compile(*ParseJson(kEverySchema));
     if (!compiled.ok()) {
       Finding("the test schema does not compile: " + compiled.error().reason);
     }
@@ -300,7 +302,7 @@ void FuzzCompile(FuzzedDataProvider& p) {
   }
   (void)jsonschema::ListPaths(*document);
   (void)jsonschema::DocumentOrderLeafKeys(*document);
-  const auto schema = jsonschema::Schema::Compile(*document);
+  const auto schema = jsonschema::CompiledSchema::Compile(*document);
   if (!schema.ok()) {
     return;
   }
