@@ -49,6 +49,14 @@ void PublicApi::Register(http::Router& router) const {
         Execution::kInline);
   }
   router.Add("*", "/sessions/whoami", bind(&PublicApi::WhoAmI));
+  router.Add("GET", "/sessions", bind(&PublicApi::ListMySessions));
+  router.Add("DELETE", "/sessions", bind(&PublicApi::RevokeMyOtherSessions));
+  router.AddPrefix("DELETE", "/sessions/", bind(&PublicApi::RevokeMySession));
+  // An admin call sent to the public port is sent on to the admin port (Kratos registers it
+  // without the /admin prefix; the prefixed path is taken as well).
+  router.AddPrefix("DELETE", "/identities/", bind(&PublicApi::ToAdminPort), Execution::kInline);
+  router.AddPrefix("DELETE", "/admin/identities/", bind(&PublicApi::ToAdminPort),
+                   Execution::kInline);
   router.Add("GET", "/self-service/errors", bind(&PublicApi::GetError));
   router.Add("GET", "/schemas", bind(&PublicApi::ListSchemas));
   router.AddPrefix("GET", "/schemas/", bind(&PublicApi::GetSchema));
@@ -59,6 +67,18 @@ void PublicApi::Register(http::Router& router) const {
 }
 
 void PublicApi::RegisterAdmin(http::Router& router) const {
+  using http::Execution;
+  const auto bind = [this](http::Response (PublicApi::*fn)(const http::Request&) const) {
+    return [this, fn](const http::Request& req) { return (this->*fn)(req); };
+  };
+  router.Add("GET", "/admin/sessions", bind(&PublicApi::ListSessions));
+  router.Add("DELETE", "/admin/sessions", bind(&PublicApi::ToPublicPort), Execution::kInline);
+  for (const char* method : {"GET", "DELETE", "PATCH"}) {
+    router.AddPrefix(method, "/admin/sessions/", bind(&PublicApi::AdminSession));
+  }
+  for (const char* method : {"GET", "DELETE"}) {
+    router.AddPrefix(method, "/admin/identities/", bind(&PublicApi::IdentitySessions));
+  }
   const std::string public_base = d_.config.serve_public.base_url;
   const auto redirect = [public_base](const http::Request& req) {
     http::Response r;

@@ -1,8 +1,7 @@
 #pragma once
 // The public HTTP API and the admin port: self-service routes (registration, login, logout),
-// whoami, errors,
-// identity schemas and health. Translates HTTP into use-case calls and answers back; holds no
-// business rules.
+// whoami, session management, errors, identity schemas and health. Translates HTTP into
+// use-case calls and answers back; holds no business rules.
 
 #include <functional>
 #include <string>
@@ -20,6 +19,7 @@
 #include "login/logout.h"
 #include "login/service.h"
 #include "registration/service.h"
+#include "session/management.h"
 #include "session/manager.h"
 
 namespace atrium::api {
@@ -32,6 +32,7 @@ struct PublicApiDeps {
   const login::Service& login;
   const login::Logout& logout;
   const session::Manager& sessions;
+  const session::Management& session_management;
   const flow::CsrfGuard& csrf;
   flow::ErrorStore& errors;
   IdGenerator& ids;
@@ -44,7 +45,8 @@ class PublicApi final {
  public:
   explicit PublicApi(PublicApiDeps deps);
   void Register(http::Router& router) const;
-  // The admin port: health endpoints and 307 redirects of the self-service paths.
+  // The admin port: session administration, health endpoints and 307 redirects of the
+  // self-service paths.
   void RegisterAdmin(http::Router& router) const;
 
  private:
@@ -62,6 +64,18 @@ class PublicApi final {
   http::Response CreateLogoutUrl(const http::Request& req) const;
   http::Response LogOutBrowser(const http::Request& req) const;
   http::Response LogOutNative(const http::Request& req) const;
+  // Session management (session_routes.cc): the caller's own sessions on the public port...
+  http::Response ListMySessions(const http::Request& req) const;
+  http::Response RevokeMyOtherSessions(const http::Request& req) const;
+  http::Response RevokeMySession(const http::Request& req) const;
+  // ... and every session on the admin port.
+  http::Response ListSessions(const http::Request& req) const;
+  http::Response AdminSession(const http::Request& req) const;  // /admin/sessions/{id}[/extend]
+  http::Response IdentitySessions(
+      const http::Request& req) const;  // /admin/identities/{id}/sessions
+  // 307 to the same path and query on the other port (/admin prefix removed or added).
+  http::Response ToPublicPort(const http::Request& req) const;
+  http::Response ToAdminPort(const http::Request& req) const;
   // Sessions, errors, schemas, scripts and health.
   http::Response WhoAmI(const http::Request& req) const;
   http::Response GetError(const http::Request& req) const;

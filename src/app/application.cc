@@ -25,6 +25,7 @@
 #include "pages/pages.h"
 #include "registration/service.h"
 #include "session/cookie.h"
+#include "session/management.h"
 #include "session/manager.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -132,6 +133,7 @@ struct Application::Parts {
   std::unique_ptr<strategy::password::PasswordPolicy> policy;
   std::unique_ptr<flow::CsrfGuard> csrf;
   std::unique_ptr<session::Manager> sessions;
+  std::unique_ptr<session::Management> session_management;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
@@ -205,6 +207,9 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->csrf = std::make_unique<flow::CsrfGuard>(CsrfOptionsOf(c));
   p->sessions = std::make_unique<session::Manager>(SessionOptionsOf(c), *p->store, *p->cookies,
                                                    p->ids, p->clock);
+  p->session_management = std::make_unique<session::Management>(
+      session::ManagementOptions{c.session.lifespan, c.session.earliest_possible_extend}, *p->store,
+      p->clock);
 
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
@@ -237,8 +242,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
 
   store::Database* db = p->store.get();
   p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
-      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->sessions, *p->csrf, *p->store,
-      p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->sessions, *p->session_management,
+      *p->csrf, *p->store, p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);

@@ -58,6 +58,28 @@ TEST(Random, UuidsAreCanonicalV4) {
   EXPECT_EQ(RandomAlphanumeric(32).size(), 32u);
 }
 
+TEST(Random, ParsesUuidsLikeGofrs) {
+  const std::string canonical = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+  for (const char* form :
+       {"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "6BA7B810-9DAD-11D1-80B4-00C04FD430C8",
+        "{6ba7b810-9dad-11d1-80b4-00c04fd430c8}", "6ba7b8109dad11d180b400c04fd430c8",
+        "{6ba7b8109dad11d180b400c04fd430c8}", "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8"}) {
+    const auto parsed = ParseUuid(form);
+    ASSERT_TRUE(parsed.ok()) << form;
+    EXPECT_EQ(*parsed, canonical) << form;
+  }
+  const auto message = [](std::string_view s) { return ParseUuid(s).error().message; };
+  EXPECT_EQ(message("BADUUID"), "uuid: incorrect UUID length 7 in string \"BADUUID\"");
+  EXPECT_EQ(message("whoami"), "uuid: incorrect UUID length 6 in string \"whoami\"");
+  EXPECT_EQ(message("6ba7b810x9dad-11d1-80b4-00c04fd430c8"),
+            "uuid: incorrect UUID format in string \"6ba7b810x9dad-11d1-80b4-00c04fd430c8\"");
+  EXPECT_EQ(message("6ba7b810-9dad-11d1-80b4-00c04fd430cg"), "uuid: invalid UUID format");
+  EXPECT_EQ(message("urn:uuix:6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+            "uuid: incorrect UUID format in string \"urn:uuix:\"");
+  EXPECT_EQ(ParseUuid("").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ParseUuid("x").error().reason, "") << "the text is the message, as Kratos answers";
+}
+
 TEST(Strings, Base64RoundTrips) {
   EXPECT_EQ(Base64Encode("default"), "ZGVmYXVsdA==");
   EXPECT_EQ(Base64UrlEncode("default"), "ZGVmYXVsdA");

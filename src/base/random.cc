@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include "base/check.h"
+#include "base/strings.h"
 
 namespace atrium {
 
@@ -45,6 +46,78 @@ std::string NewUuid() {
     const auto v = static_cast<unsigned char>(b[i]);
     out.push_back(kHex[v >> 4]);
     out.push_back(kHex[v & 0xF]);
+  }
+  return out;
+}
+
+namespace {
+
+Error UuidError(std::string text) {
+  return Error::InvalidArgument("").WithMessage(std::move(text));
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+}  // namespace
+
+Result<std::string> ParseUuid(std::string_view s) {
+  const std::string_view original = s;
+  switch (s.size()) {
+    case 32:
+    case 36:
+      break;
+    case 34:
+    case 38:
+      if (s.front() != '{' || s.back() != '}') {
+        return UuidError("uuid: incorrect UUID format in string " + GoQuote(original));
+      }
+      s = s.substr(1, s.size() - 2);
+      break;
+    case 41:
+    case 45:
+      if (s.substr(0, 9) != "urn:uuid:") {
+        return UuidError("uuid: incorrect UUID format in string " + GoQuote(s.substr(0, 9)));
+      }
+      s = s.substr(9);
+      break;
+    default:
+      return UuidError("uuid: incorrect UUID length " + std::to_string(s.size()) + " in string " +
+                       GoQuote(original));
+  }
+  std::string hex;
+  if (s.size() == 36) {
+    if (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
+      return UuidError("uuid: incorrect UUID format in string " + GoQuote(s));
+    }
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (i != 8 && i != 13 && i != 18 && i != 23) {
+        hex.push_back(s[i]);
+      }
+    }
+  } else {
+    hex = std::string(s);
+  }
+  std::string out;
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const int v = HexValue(hex[i]);
+    if (v < 0) {
+      return UuidError("uuid: invalid UUID format");
+    }
+    if (i == 8 || i == 12 || i == 16 || i == 20) {
+      out.push_back('-');
+    }
+    out.push_back("0123456789abcdef"[v]);
   }
   return out;
 }

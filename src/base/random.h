@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+
 namespace atrium {
 
 // Cryptographically secure random bytes. Aborts if the CSPRNG fails (it cannot recover).
@@ -19,6 +21,12 @@ std::string NewUuid();
 
 // True if s is a canonical 8-4-4-4-12 hex UUID (any case).
 bool IsUuid(std::string_view s);
+
+// A UUID as Kratos' parser (gofrs/uuid FromString) reads it: canonical, 32 hex digits, either
+// of those in braces, or with a "urn:uuid:" prefix. The lowercase canonical form, or
+// InvalidArgument whose `message` is the parser's text, as Kratos puts it into 400 answers
+// ("uuid: incorrect UUID length 7 in string \"BADUUID\"").
+Result<std::string> ParseUuid(std::string_view s);
 
 inline constexpr std::string_view kNilUuid = "00000000-0000-0000-0000-000000000000";
 

@@ -342,6 +342,7 @@ std::vector<Binding> MakeTable() {
       Boolean("security.account_enumeration.mitigate", ATRIUM_FIELD(account_enumeration_mitigate)),
       OptionalDur("session.earliest_possible_extend",
                   ATRIUM_FIELD(session.earliest_possible_extend)),
+      Boolean("feature_flags.faster_session_extend", ATRIUM_FIELD(session.faster_extend)),
       Boolean("atrium.login_throttling.enabled", ATRIUM_FIELD(login_throttling.enabled)),
       Integer("atrium.login_throttling.max_failures_per_identifier",
               ATRIUM_FIELD(login_throttling.max_failures_per_identifier), 1, 1000000),

@@ -185,6 +185,8 @@ struct Session {
   Duration lifespan = std::chrono::hours(24);
   // An extend moves expires_at only when it is nearer than this (unset = lifespan).
   std::optional<Duration> earliest_possible_extend;
+  // feature_flags.faster_session_extend: the admin extend answers 204 instead of the session.
+  bool faster_extend = false;
   SessionCookie cookie;
 };
 

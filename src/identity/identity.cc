@@ -9,17 +9,19 @@ std::string SchemaUrl(const std::string& public_base_url, const std::string& sch
   return public_base_url + "schemas/" + Base64UrlEncode(schema_id);
 }
 
-Json Identity::ToPublicJson(const std::string& public_base_url) const {
+namespace {
+
+Json IdentityJson(const Identity& i, const std::string& public_base_url, bool admin) {
   Json j;
-  j["id"] = id;
-  j["schema_id"] = schema_id;
-  j["schema_url"] = SchemaUrl(public_base_url, schema_id);
-  j["state"] = state;
-  j["state_changed_at"] = FormatRfc3339(state_changed_at);
-  j["traits"] = traits;
-  if (!verifiable_addresses.empty()) {
+  j["id"] = i.id;
+  j["schema_id"] = i.schema_id;
+  j["schema_url"] = SchemaUrl(public_base_url, i.schema_id);
+  j["state"] = i.state;
+  j["state_changed_at"] = FormatRfc3339(i.state_changed_at);
+  j["traits"] = i.traits;
+  if (!i.verifiable_addresses.empty()) {
     Json arr = Json::array();
-    for (const auto& a : verifiable_addresses) {
+    for (const auto& a : i.verifiable_addresses) {
       Json e;
       e["id"] = a.id;
       e["value"] = a.value;
@@ -35,9 +37,9 @@ Json Identity::ToPublicJson(const std::string& public_base_url) const {
     }
     j["verifiable_addresses"] = std::move(arr);
   }
-  if (!recovery_addresses.empty()) {
+  if (!i.recovery_addresses.empty()) {
     Json arr = Json::array();
-    for (const auto& a : recovery_addresses) {
+    for (const auto& a : i.recovery_addresses) {
       Json e;
       e["id"] = a.id;
       e["value"] = a.value;
@@ -48,11 +50,24 @@ Json Identity::ToPublicJson(const std::string& public_base_url) const {
     }
     j["recovery_addresses"] = std::move(arr);
   }
-  j["metadata_public"] = metadata_public;
-  j["created_at"] = FormatRfc3339(created_at);
-  j["updated_at"] = FormatRfc3339(updated_at);
-  j["organization_id"] = organization_id ? Json(*organization_id) : Json();
+  j["metadata_public"] = i.metadata_public;
+  if (admin) {
+    j["metadata_admin"] = i.metadata_admin;
+  }
+  j["created_at"] = FormatRfc3339(i.created_at);
+  j["updated_at"] = FormatRfc3339(i.updated_at);
+  j["organization_id"] = i.organization_id ? Json(*i.organization_id) : Json();
   return j;
+}
+
+}  // namespace
+
+Json Identity::ToPublicJson(const std::string& public_base_url) const {
+  return IdentityJson(*this, public_base_url, false);
+}
+
+Json Identity::ToAdminJson(const std::string& public_base_url) const {
+  return IdentityJson(*this, public_base_url, true);
 }
 
 }  // namespace atrium::identity

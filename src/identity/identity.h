@@ -54,6 +54,9 @@ struct Identity {
 
   // The public JSON form (no credentials, no admin metadata), in Kratos' key order.
   Json ToPublicJson(const std::string& public_base_url) const;
+  // The admin JSON form: the public form plus `metadata_admin` (null when unset) after
+  // `metadata_public`, still without credentials.
+  Json ToAdminJson(const std::string& public_base_url) const;
 };
 
 // "<public base URL>schemas/<base64url(schema id)>".

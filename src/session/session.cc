@@ -11,15 +11,19 @@ bool Session::IsActive(Timestamp now) const {
   return active && expires_at > now && identity.state == "active";
 }
 
-Json Session::ToJson(const std::string& public_base_url, Timestamp now) const {
+namespace {
+
+// Everything before `identity` and `devices`, which the public and the admin forms order
+// differently.
+Json Head(const Session& s, bool active) {
   Json j;
-  j["id"] = id;
-  j["active"] = IsActive(now);
-  j["expires_at"] = FormatRfc3339(expires_at);
-  j["authenticated_at"] = FormatRfc3339(authenticated_at);
-  j["authenticator_assurance_level"] = aal;
+  j["id"] = s.id;
+  j["active"] = active;
+  j["expires_at"] = FormatRfc3339(s.expires_at);
+  j["authenticated_at"] = FormatRfc3339(s.authenticated_at);
+  j["authenticator_assurance_level"] = s.aal;
   Json methods = Json::array();
-  for (const auto& m : authentication_methods) {
+  for (const auto& m : s.authentication_methods) {
     Json e;
     e["method"] = m.method;
     e["aal"] = m.aal;
@@ -27,8 +31,11 @@ Json Session::ToJson(const std::string& public_base_url, Timestamp now) const {
     methods.push_back(std::move(e));
   }
   j["authentication_methods"] = std::move(methods);
-  j["issued_at"] = FormatRfc3339(issued_at);
-  j["identity"] = identity.ToPublicJson(public_base_url);
+  j["issued_at"] = FormatRfc3339(s.issued_at);
+  return j;
+}
+
+Json DevicesJson(const std::vector<Device>& devices) {
   Json devs = Json::array();
   for (const auto& d : devices) {
     Json e;
@@ -38,7 +45,25 @@ Json Session::ToJson(const std::string& public_base_url, Timestamp now) const {
     e["location"] = d.location;
     devs.push_back(std::move(e));
   }
-  j["devices"] = std::move(devs);
+  return devs;
+}
+
+}  // namespace
+
+Json Session::ToJson(const std::string& public_base_url, Timestamp now) const {
+  Json j = Head(*this, IsActive(now));
+  j["identity"] = identity.ToPublicJson(public_base_url);
+  j["devices"] = DevicesJson(devices);
+  return j;
+}
+
+Json Session::ToAdminJson(const std::string& public_base_url, Timestamp now, bool with_identity,
+                          bool with_devices, const Json& unexpanded_devices) const {
+  // Without its identity a session's state is its own (Kratos: an identity that is not loaded
+  // does not count).
+  Json j = Head(*this, with_identity ? IsActive(now) : active && expires_at > now);
+  j["devices"] = with_devices ? DevicesJson(devices) : unexpanded_devices;
+  j["identity"] = with_identity ? identity.ToAdminJson(public_base_url) : Json();
   return j;
 }
 

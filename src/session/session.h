@@ -2,6 +2,7 @@
 // Sessions (docs/wire/registration.md §20.2): issued after a registration, looked up by token for
 // whoami.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,7 +46,32 @@ struct Session {
 
   // active flag AND not expired AND identity active.
   bool IsActive(Timestamp now) const;
+  // The public session JSON (docs/wire/login.md §13): identity before devices, no admin
+  // metadata.
   Json ToJson(const std::string& public_base_url, Timestamp now) const;
+  // The admin session JSON (Quirk 28): `identity` last and with `metadata_admin`. What was not
+  // expanded is written as Kratos writes it: `identity` null, `devices` as `unexpanded_devices`
+  // (null in lists, [] for a single session).
+  Json ToAdminJson(const std::string& public_base_url, Timestamp now, bool with_identity,
+                   bool with_devices, const Json& unexpanded_devices) const;
+};
+
+// Which sessions a list keeps, as of a given time: every one, the active ones (active flag and
+// not expired) or the others (revoked or expired). The identity's state plays no part.
+enum class ActiveFilter { kAny, kActive, kInactive };
+
+// A position in the list of all sessions, newest first (issued_at descending, then id
+// ascending): the list continues with the sessions after it. issued_at is written once, when the
+// session is created, so it orders sessions as Kratos' created_at does.
+struct SessionCursor {
+  Timestamp issued_at;
+  std::string id;
+};
+
+// One page of a list and the number of sessions the whole list holds.
+struct SessionSlice {
+  std::vector<Session> sessions;
+  int64_t total = 0;
 };
 
 // "ory_st_" + 32 characters [A-Za-z0-9] from the CSPRNG.
@@ -78,6 +104,27 @@ class SessionStore {
   // Marks every active session of an identity inactive except `keep` ("" = none); how many.
   virtual Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
                                                    std::string_view keep) = 0;
+
+  // Sessions of one identity, newest first (issued_at descending, then id), without `except`
+  // ("" = none), kept by `filter` as of `now`: `limit` of them from `offset` on, with their
+  // devices and identity (without credentials), and how many the filter keeps in all.
+  virtual Result<SessionSlice> ListSessionsOfIdentity(std::string_view identity_id,
+                                                      std::string_view except, ActiveFilter filter,
+                                                      Timestamp now, int64_t offset,
+                                                      int64_t limit) = 0;
+  // All sessions kept by `filter` as of `now`, newest first, from just after `after` on: at
+  // most `limit`, with their devices, and with their identity (without credentials) when
+  // `with_identity` (otherwise `identity` is left default and identity_id alone is set).
+  virtual Result<std::vector<Session>> ListSessions(ActiveFilter filter, Timestamp now,
+                                                    const SessionCursor& after, int64_t limit,
+                                                    bool with_identity) = 0;
+  // Marks the session inactive if it belongs to the identity; false when no such session does.
+  virtual Result<bool> RevokeSessionOfIdentity(std::string_view identity_id,
+                                               std::string_view session_id) = 0;
+  // Writes a new expiry (nothing else); false when no such session exists.
+  virtual Result<bool> SetSessionExpiry(std::string_view session_id, Timestamp expires_at) = 0;
+  // Deletes every session of an identity with its devices; how many.
+  virtual Result<int64_t> DeleteSessionsOfIdentity(std::string_view identity_id) = 0;
 };
 
 }  // namespace atrium::session

@@ -304,4 +304,209 @@ TEST_P(StoreContract, ConcurrentRegistrationsWithSharedIdentifiers) {
   EXPECT_EQ(other, 0);
 }
 
+// Session lists see every session in the database, and a shared PostgreSQL server keeps those
+// of earlier runs: each test issues its sessions in a random stretch of time far in the future
+// (after any other test's, before the first keyset position) and reads from just after it.
+inline Timestamp FarFuture() {
+  const std::string r = RandomBytes(4);
+  uint64_t spread = 0;
+  for (const char c : r) {
+    spread = (spread << 8) | static_cast<unsigned char>(c);
+  }
+  return Timestamp(std::chrono::seconds(5'900'000'000)) + std::chrono::microseconds(spread * 1000);
+}
+
+// A session of `id` issued at `issued_at` (with one device), valid until `expires_at`.
+inline session::Session SessionAt(const identity::Identity& id, Timestamp issued_at,
+                                  Timestamp expires_at) {
+  session::Session s = NewSession(id);
+  s.issued_at = issued_at;
+  s.authenticated_at = issued_at;
+  s.expires_at = expires_at;
+  s.identity.credentials.clear();
+  return s;
+}
+
+inline std::vector<std::string> SessionIds(const std::vector<session::Session>& sessions) {
+  std::vector<std::string> out;
+  for (const auto& s : sessions) {
+    out.push_back(s.id);
+  }
+  return out;
+}
+
+TEST_P(StoreContract, SessionsOfAnIdentityComeNewestFirstInPagesWithDevicesAndIdentity) {
+  const Timestamp base = FarFuture();
+  const Timestamp later = base + std::chrono::hours(1);
+  const auto ann = NewIdentity(Unique("ann"));
+  const auto current = SessionAt(ann, base, later);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(ann, current).ok());
+  std::vector<session::Session> others;  // newest first
+  for (int i = 4; i >= 1; --i) {
+    others.push_back(SessionAt(ann, base + std::chrono::microseconds(i), later));
+    ASSERT_TRUE(store_.sessions->CreateSession(others.back()).ok());
+  }
+  const auto bob = NewIdentity(Unique("bob"));
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(bob, NewSession(bob)).ok());
+
+  const auto first = store_.sessions->ListSessionsOfIdentity(
+      ann.id, current.id, session::ActiveFilter::kActive, base, 0, 3);
+  ASSERT_TRUE(first.ok()) << first.error().reason;
+  EXPECT_EQ(first->total, 4);
+  ASSERT_EQ(first->sessions.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(first->sessions[i].ToJson("http://x/", base), others[i].ToJson("http://x/", base))
+        << "devices and identity (with addresses) come along, exactly";
+    EXPECT_EQ(first->sessions[i].ToAdminJson("http://x/", base, true, true, nullptr),
+              others[i].ToAdminJson("http://x/", base, true, true, nullptr));
+    EXPECT_TRUE(first->sessions[i].identity.credentials.empty());
+    EXPECT_TRUE(first->sessions[i].token.empty());
+  }
+  const auto rest = store_.sessions->ListSessionsOfIdentity(
+      ann.id, current.id, session::ActiveFilter::kActive, base, 3, 3);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(SessionIds(rest->sessions), std::vector<std::string>{others[3].id});
+  EXPECT_EQ(rest->total, 4);
+
+  const auto all = store_.sessions->ListSessionsOfIdentity(ann.id, "", session::ActiveFilter::kAny,
+                                                           base, 0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->total, 5);
+  EXPECT_EQ(all->sessions.back().id, current.id) << "the oldest last";
+  const auto nobody = store_.sessions->ListSessionsOfIdentity(
+      NewUuid(), "", session::ActiveFilter::kAny, base, 0, 100);
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_TRUE(nobody->sessions.empty());
+  EXPECT_EQ(nobody->total, 0);
+}
+
+TEST_P(StoreContract, TheActiveFilterTellsRevokedAndExpiredSessionsFromTheRest) {
+  const Timestamp base = FarFuture();
+  const Timestamp now = base + std::chrono::hours(1);
+  const auto ann = NewIdentity(Unique("ann"));
+  const auto live = SessionAt(ann, base, now + std::chrono::hours(1));
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(ann, live).ok());
+  const auto revoked =
+      SessionAt(ann, base + std::chrono::microseconds(1), now + std::chrono::hours(1));
+  ASSERT_TRUE(store_.sessions->CreateSession(revoked).ok());
+  ASSERT_TRUE(*store_.sessions->RevokeSession(revoked.id));
+  const auto expired =
+      SessionAt(ann, base + std::chrono::microseconds(2), now - std::chrono::seconds(1));
+  ASSERT_TRUE(store_.sessions->CreateSession(expired).ok());
+  const auto edge = SessionAt(ann, base + std::chrono::microseconds(3), now);
+  ASSERT_TRUE(store_.sessions->CreateSession(edge).ok());
+
+  const auto list = [&](session::ActiveFilter f) {
+    auto r = store_.sessions->ListSessionsOfIdentity(ann.id, "", f, now, 0, 100);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? SessionIds(r->sessions) : std::vector<std::string>{};
+  };
+  EXPECT_EQ(list(session::ActiveFilter::kActive), (std::vector<std::string>{edge.id, live.id}))
+      << "expiring right now still counts as active (expires_at >= now, as Kratos)";
+  EXPECT_EQ(list(session::ActiveFilter::kInactive),
+            (std::vector<std::string>{expired.id, revoked.id}));
+  EXPECT_EQ(list(session::ActiveFilter::kAny).size(), 4u);
+
+  // The list of all sessions applies the same filter.
+  const session::SessionCursor after{now, ""};
+  const auto mine = [&](session::ActiveFilter f) {
+    auto r = store_.sessions->ListSessions(f, now, after, 1000, false);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().reason);
+    std::vector<std::string> out;
+    for (const auto& s : r.ok() ? *r : std::vector<session::Session>{}) {
+      if (s.identity_id == ann.id) {
+        out.push_back(s.id);
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(mine(session::ActiveFilter::kActive), (std::vector<std::string>{edge.id, live.id}));
+  EXPECT_EQ(mine(session::ActiveFilter::kInactive),
+            (std::vector<std::string>{expired.id, revoked.id}));
+}
+
+TEST_P(StoreContract, AllSessionsArePagedByKeysetNewestFirstThenById) {
+  const Timestamp base = FarFuture();
+  const Timestamp until = base + std::chrono::hours(1);
+  const auto ann = NewIdentity(Unique("ann"));
+  const auto bob = NewIdentity(Unique("bob"));
+  auto first = SessionAt(ann, base, until);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(ann, first).ok());
+  auto second = SessionAt(bob, base + std::chrono::microseconds(1), until);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(bob, second).ok());
+  std::vector<session::Session> expected = {second, first};
+  // Three more issued at one instant, newer than the others: ordered by id among themselves.
+  std::vector<session::Session> same;
+  for (int i = 0; i < 3; ++i) {
+    same.push_back(SessionAt(i % 2 == 0 ? ann : bob, base + std::chrono::microseconds(7), until));
+    ASSERT_TRUE(store_.sessions->CreateSession(same.back()).ok());
+  }
+  std::sort(same.begin(), same.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  expected.insert(expected.begin(), same.begin(), same.end());
+
+  // From just after the newest, pages of two; the pages after ours hold older tests' sessions.
+  session::SessionCursor after{base + std::chrono::microseconds(8), ""};
+  std::vector<session::Session> seen;
+  while (seen.size() < expected.size()) {
+    auto page = store_.sessions->ListSessions(session::ActiveFilter::kAny, base, after, 2, true);
+    ASSERT_TRUE(page.ok()) << page.error().reason;
+    ASSERT_FALSE(page->empty());
+    ASSERT_LE(page->size(), 2u);
+    seen.insert(seen.end(), page->begin(), page->end());
+    after = session::SessionCursor{page->back().issued_at, page->back().id};
+  }
+  seen.resize(expected.size());
+  EXPECT_EQ(SessionIds(seen), SessionIds(expected));
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].ToAdminJson("http://x/", base, true, true, nullptr),
+              expected[i].ToAdminJson("http://x/", base, true, true, nullptr))
+        << "with devices and the identity with its addresses";
+  }
+
+  auto bare = store_.sessions->ListSessions(session::ActiveFilter::kAny, base,
+                                            {base + std::chrono::microseconds(8), ""}, 1, false);
+  ASSERT_TRUE(bare.ok());
+  ASSERT_EQ(bare->size(), 1u);
+  EXPECT_EQ((*bare)[0].identity_id, expected[0].identity_id);
+  EXPECT_TRUE((*bare)[0].identity.id.empty()) << "no identity unless asked for";
+  EXPECT_EQ((*bare)[0].devices.size(), 1u) << "devices always";
+}
+
+TEST_P(StoreContract, SessionsAreRevokedExtendedAndDeletedOnlyWhereTheyMatch) {
+  const auto ann = NewIdentity(Unique("ann"));
+  const auto s1 = NewSession(ann);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(ann, s1).ok());
+  const auto s2 = NewSession(ann);
+  ASSERT_TRUE(store_.sessions->CreateSession(s2).ok());
+  const auto bob = NewIdentity(Unique("bob"));
+  const auto b1 = NewSession(bob);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(bob, b1).ok());
+
+  EXPECT_FALSE(*store_.sessions->RevokeSessionOfIdentity(bob.id, s2.id)) << "not bob's";
+  EXPECT_TRUE((*store_.sessions->GetSession(s2.id))->active);
+  EXPECT_TRUE(*store_.sessions->RevokeSessionOfIdentity(ann.id, s2.id));
+  EXPECT_FALSE((*store_.sessions->GetSession(s2.id))->active);
+  EXPECT_TRUE(*store_.sessions->RevokeSessionOfIdentity(ann.id, s2.id)) << "matched again";
+  EXPECT_EQ(*store_.sessions->RevokeSessionsOfIdentity(ann.id, s1.id), 1)
+      << "rows matched, the already inactive one included";
+
+  const Timestamp later = s1.expires_at + std::chrono::hours(5);
+  EXPECT_TRUE(*store_.sessions->SetSessionExpiry(s1.id, later));
+  const auto extended = store_.sessions->GetSession(s1.id);
+  ASSERT_TRUE(extended.ok() && extended->has_value());
+  EXPECT_EQ((*extended)->expires_at, later);
+  session::Session expected = s1;
+  expected.expires_at = later;
+  EXPECT_EQ((*extended)->ToJson("http://x/", T(0)), expected.ToJson("http://x/", T(0)))
+      << "nothing but the expiry changed";
+  EXPECT_FALSE(*store_.sessions->SetSessionExpiry(NewUuid(), later));
+
+  EXPECT_EQ(*store_.sessions->DeleteSessionsOfIdentity(ann.id), 2);
+  EXPECT_FALSE(store_.sessions->GetSession(s1.id)->has_value());
+  EXPECT_FALSE(store_.sessions->GetSessionByTokenDigest(s2.token_digest)->has_value());
+  EXPECT_TRUE(store_.sessions->GetSession(b1.id)->has_value());
+  EXPECT_TRUE(store_.identities->GetIdentity(ann.id)->has_value()) << "the identity stays";
+  EXPECT_EQ(*store_.sessions->DeleteSessionsOfIdentity(ann.id), 0);
+}
+
 }  // namespace atrium::store::contract

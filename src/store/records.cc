@@ -76,6 +76,67 @@ constexpr const char* kInsertDeviceIfNew =
 constexpr const char* kRevokeSession = "UPDATE sessions SET active = $1 WHERE id = $2";
 constexpr const char* kRevokeSessionsOfIdentity =
     "UPDATE sessions SET active = $1 WHERE identity_id = $2 AND id <> $3";
+constexpr const char* kRevokeSessionOfIdentity =
+    "UPDATE sessions SET active = $1 WHERE id = $2 AND identity_id = $3";
+constexpr const char* kSetSessionExpiry = "UPDATE sessions SET expires_at = $1 WHERE id = $2";
+constexpr const char* kDeleteSessionsOfIdentity = "DELETE FROM sessions WHERE identity_id = $1";
+
+// Session lists. SQL text stays literal (prepared statements are cached by its address), so the
+// parts the list queries share are spelled once as macros of string literals.
+//
+// Which sessions a list keeps (session::ActiveFilter) as one condition: `mode` is 'any',
+// 'active' or 'inactive', `yes` the boolean true, `now` the time. SQLite numbers "$n"
+// parameters by first appearance, so each query names its parameters in ascending order.
+#define ATRIUM_ACTIVE_FILTER(mode, yes, now)                                                \
+  "(CAST(" mode " AS TEXT) = 'any' OR (CAST(" mode " AS TEXT) = 'active' AND active = " yes \
+  " AND expires_at >= " now ") OR (CAST(" mode " AS TEXT) = 'inactive' AND (active <> " yes \
+  " OR expires_at < " now ")))"
+#define ATRIUM_SESSION_COLUMNS                                                      \
+  "id, token_digest, identity_id, active, aal, authentication_methods, issued_at, " \
+  "authenticated_at, expires_at"
+// Newest first; the id breaks ties (keyset order of GET /admin/sessions).
+#define ATRIUM_SESSION_ORDER " ORDER BY issued_at DESC, id ASC"
+// A page of sessions (the subquery `page`, selecting ATRIUM_SESSION_COLUMNS) with the devices of
+// each: one row per device, or one row with NULL device columns.
+// clang-format off
+#define ATRIUM_WITH_DEVICES(page)                                                           \
+  "SELECT s.id, s.token_digest, s.identity_id, s.active, s.aal, s.authentication_methods, " \
+  "s.issued_at, s.authenticated_at, s.expires_at, d.id, d.ip_address, d.user_agent, "       \
+  "d.location FROM (" page ") s LEFT JOIN session_devices d ON d.session_id = s.id "         \
+  "ORDER BY s.issued_at DESC, s.id ASC, d.position ASC"
+// Sessions of one identity: $1 identity, $2 except, $3-$5 filter; $6 limit, $7 offset.
+#define ATRIUM_OF_IDENTITY_WHERE \
+  " FROM sessions WHERE identity_id = $1 AND id <> $2 AND " ATRIUM_ACTIVE_FILTER("$3", "$4", "$5")
+// All sessions after a keyset position: $1-$3 filter, $4 issued_at and $5 id of the position,
+// $6 limit.
+#define ATRIUM_ALL_PAGE(columns)                                                    \
+  "SELECT " columns " FROM sessions WHERE " ATRIUM_ACTIVE_FILTER("$1", "$2", "$3") \
+  " AND (issued_at < $4 OR (issued_at = $4 AND id > $5))" ATRIUM_SESSION_ORDER " LIMIT $6"
+// clang-format on
+
+constexpr const char* kCountSessionsOfIdentity = "SELECT count(*)" ATRIUM_OF_IDENTITY_WHERE;
+constexpr const char* kListSessionsOfIdentity = ATRIUM_WITH_DEVICES(
+    "SELECT " ATRIUM_SESSION_COLUMNS ATRIUM_OF_IDENTITY_WHERE ATRIUM_SESSION_ORDER
+    " LIMIT $6 OFFSET $7");
+constexpr const char* kListSessions = ATRIUM_WITH_DEVICES(ATRIUM_ALL_PAGE(ATRIUM_SESSION_COLUMNS));
+// The identities of the same page, and their addresses (with the owner's id last).
+constexpr const char* kListSessionIdentities =
+    "SELECT id, schema_id, state, state_changed_at, traits, metadata_public, metadata_admin, "
+    "organization_id, created_at, updated_at FROM identities WHERE id IN (" ATRIUM_ALL_PAGE(
+        "identity_id") ")";
+constexpr const char* kListSessionVerifiable =
+    "SELECT id, value, verified, via, status, verified_at, created_at, updated_at, identity_id "
+    "FROM identity_verifiable_addresses WHERE identity_id IN (" ATRIUM_ALL_PAGE(
+        "identity_id") ") ORDER BY identity_id, position";
+constexpr const char* kListSessionRecovery =
+    "SELECT id, value, via, created_at, updated_at, identity_id FROM identity_recovery_addresses "
+    "WHERE identity_id IN (" ATRIUM_ALL_PAGE("identity_id") ") ORDER BY identity_id, position";
+#undef ATRIUM_ALL_PAGE
+#undef ATRIUM_OF_IDENTITY_WHERE
+#undef ATRIUM_WITH_DEVICES
+#undef ATRIUM_SESSION_ORDER
+#undef ATRIUM_SESSION_COLUMNS
+#undef ATRIUM_ACTIVE_FILTER
 constexpr const char* kSelectDevices =
     "SELECT id, ip_address, user_agent, location FROM session_devices WHERE session_id = $1 "
     "ORDER BY position";
@@ -288,17 +349,7 @@ Result<Json> ConflictDetails(Executor& db, const ConflictingValue& c) {
 
 namespace {
 
-// The identity row and its addresses; credentials only when asked for (sessions never expose
-// them, so whoami saves two queries).
-Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string_view id_view,
-                                                       bool with_credentials) {
-  using Out = std::optional<identity::Identity>;
-  const std::string id(id_view);
-  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectIdentity, {id}));
-  if (rows.empty()) {
-    return Out();
-  }
-  const Cols r{rows[0]};
+identity::Identity IdentityFromRow(const Cols& r) {
   identity::Identity out;
   out.id = r.Text(0);
   out.schema_id = r.Text(1);
@@ -312,7 +363,39 @@ Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string
   }
   out.created_at = r.Time(8);
   out.updated_at = r.Time(9);
+  return out;
+}
 
+identity::VerifiableAddress VerifiableFromRow(const Cols& c) {
+  identity::VerifiableAddress a;
+  a.id = c.Text(0);
+  a.value = c.Text(1);
+  a.verified = c.Bool(2);
+  a.via = c.Text(3);
+  a.status = c.Text(4);
+  if (!c.Null(5)) {
+    a.verified_at = c.Time(5);
+  }
+  a.created_at = c.Time(6);
+  a.updated_at = c.Time(7);
+  return a;
+}
+
+identity::RecoveryAddress RecoveryFromRow(const Cols& c) {
+  return identity::RecoveryAddress{c.Text(0), c.Text(1), c.Text(2), c.Time(3), c.Time(4)};
+}
+
+// The identity row and its addresses; credentials only when asked for (sessions never expose
+// them, so whoami saves two queries).
+Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string_view id_view,
+                                                       bool with_credentials) {
+  using Out = std::optional<identity::Identity>;
+  const std::string id(id_view);
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectIdentity, {id}));
+  if (rows.empty()) {
+    return Out();
+  }
+  identity::Identity out = IdentityFromRow(Cols{rows[0]});
   if (with_credentials) {
     std::map<std::string, std::string> type_of;  // credential id -> type
     ATRIUM_ASSIGN_OR_RETURN(auto credentials, db.Query(q::kSelectCredentials, {id}));
@@ -333,25 +416,11 @@ Result<std::optional<identity::Identity>> ReadIdentity(Executor& db, std::string
   }
   ATRIUM_ASSIGN_OR_RETURN(auto verifiable, db.Query(q::kSelectVerifiable, {id}));
   for (const auto& row : verifiable) {
-    const Cols c{row};
-    identity::VerifiableAddress a;
-    a.id = c.Text(0);
-    a.value = c.Text(1);
-    a.verified = c.Bool(2);
-    a.via = c.Text(3);
-    a.status = c.Text(4);
-    if (!c.Null(5)) {
-      a.verified_at = c.Time(5);
-    }
-    a.created_at = c.Time(6);
-    a.updated_at = c.Time(7);
-    out.verifiable_addresses.push_back(std::move(a));
+    out.verifiable_addresses.push_back(VerifiableFromRow(Cols{row}));
   }
   ATRIUM_ASSIGN_OR_RETURN(auto recovery, db.Query(q::kSelectRecovery, {id}));
   for (const auto& row : recovery) {
-    const Cols c{row};
-    out.recovery_addresses.push_back(
-        identity::RecoveryAddress{c.Text(0), c.Text(1), c.Text(2), c.Time(3), c.Time(4)});
+    out.recovery_addresses.push_back(RecoveryFromRow(Cols{row}));
   }
   return Out(std::move(out));
 }
@@ -397,16 +466,8 @@ Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
 
 namespace {
 
-// The session a query by one key selects, with its devices and its identity (without
-// credentials, which never leave the server through a session).
-Result<std::optional<session::Session>> ReadSession(Executor& db, const char* sql,
-                                                    std::string_view key) {
-  using Out = std::optional<session::Session>;
-  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {std::string(key)}));
-  if (rows.empty()) {
-    return Out();
-  }
-  const Cols r{rows[0]};
+// A session from the nine columns of kSelectSession.
+session::Session SessionFromRow(const Cols& r) {
   session::Session s;
   s.id = r.Text(0);
   s.token_digest = r.Text(1);
@@ -424,17 +485,34 @@ Result<std::optional<session::Session>> ReadSession(Executor& db, const char* sq
   s.issued_at = r.Time(6);
   s.authenticated_at = r.Time(7);
   s.expires_at = r.Time(8);
+  return s;
+}
+
+// A device from four columns (id, ip_address, user_agent, location) starting at `at`.
+session::Device DeviceFromRow(const Cols& c, size_t at) {
+  session::Device d;
+  d.id = c.Text(at);
+  d.ip_address = c.Text(at + 1);
+  if (!c.Null(at + 2)) {
+    d.user_agent = c.Text(at + 2);
+  }
+  d.location = c.Text(at + 3);
+  return d;
+}
+
+// The session a query by one key selects, with its devices and its identity (without
+// credentials, which never leave the server through a session).
+Result<std::optional<session::Session>> ReadSession(Executor& db, const char* sql,
+                                                    std::string_view key) {
+  using Out = std::optional<session::Session>;
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {std::string(key)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  session::Session s = SessionFromRow(Cols{rows[0]});
   ATRIUM_ASSIGN_OR_RETURN(auto devices, db.Query(q::kSelectDevices, {s.id}));
   for (const auto& row : devices) {
-    const Cols c{row};
-    session::Device d;
-    d.id = c.Text(0);
-    d.ip_address = c.Text(1);
-    if (!c.Null(2)) {
-      d.user_agent = c.Text(2);
-    }
-    d.location = c.Text(3);
-    s.devices.push_back(std::move(d));
+    s.devices.push_back(DeviceFromRow(Cols{row}, 0));
   }
   ATRIUM_ASSIGN_OR_RETURN(auto identity, ReadIdentity(db, s.identity_id, false));
   if (!identity) {
@@ -442,6 +520,22 @@ Result<std::optional<session::Session>> ReadSession(Executor& db, const char* sq
   }
   s.identity = std::move(*identity);
   return Out(std::move(s));
+}
+
+// Sessions with their devices from the rows of a kList* query: a session's nine columns and
+// one device's four (NULL without devices), one row per device, a session's rows together.
+std::vector<session::Session> SessionsWithDevices(const std::vector<Row>& rows) {
+  std::vector<session::Session> out;
+  for (const auto& row : rows) {
+    const Cols c{row};
+    if (out.empty() || out.back().id != c.Text(0)) {
+      out.push_back(SessionFromRow(c));
+    }
+    if (!c.Null(9)) {
+      out.back().devices.push_back(DeviceFromRow(c, 9));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -482,6 +576,110 @@ Result<int64_t> RevokeSessionsOfIdentityRows(Executor& db, std::string_view iden
                                              std::string_view keep) {
   return db.Execute(q::kRevokeSessionsOfIdentity,
                     {Bool(false), std::string(identity_id), std::string(keep)});
+}
+
+namespace {
+
+std::string FilterMode(session::ActiveFilter filter) {
+  switch (filter) {
+    case session::ActiveFilter::kAny:
+      return "any";
+    case session::ActiveFilter::kActive:
+      return "active";
+    case session::ActiveFilter::kInactive:
+      return "inactive";
+  }
+  return "any";
+}
+
+}  // namespace
+
+Result<session::SessionSlice> ListSessionsOfIdentityRows(Executor& db, std::string_view identity_id,
+                                                         std::string_view except,
+                                                         session::ActiveFilter filter,
+                                                         Timestamp now, int64_t offset,
+                                                         int64_t limit) {
+  const Params where = {std::string(identity_id), std::string(except), FilterMode(filter),
+                        Bool(true), Nanos(now)};
+  ATRIUM_ASSIGN_OR_RETURN(auto total, FirstValue(db, q::kCountSessionsOfIdentity, where));
+  Params page = where;
+  page.emplace_back(std::to_string(limit));
+  page.emplace_back(std::to_string(offset));
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kListSessionsOfIdentity, page));
+  session::SessionSlice out;
+  const Row count{std::move(total)};
+  out.total = Cols{count}.Int(0);
+  out.sessions = SessionsWithDevices(rows);
+  if (out.sessions.empty()) {
+    return out;
+  }
+  // Every session of the page has the same identity: read it once.
+  ATRIUM_ASSIGN_OR_RETURN(auto owner, ReadIdentity(db, identity_id, false));
+  if (owner) {
+    for (auto& s : out.sessions) {
+      s.identity = *owner;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<session::Session>> ListSessionRows(Executor& db, session::ActiveFilter filter,
+                                                      Timestamp now,
+                                                      const session::SessionCursor& after,
+                                                      int64_t limit, bool with_identity) {
+  const Params params = {FilterMode(filter),     Bool(true), Nanos(now),
+                         Nanos(after.issued_at), after.id,   std::to_string(limit)};
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kListSessions, params));
+  std::vector<session::Session> out = SessionsWithDevices(rows);
+  if (!with_identity || out.empty()) {
+    return out;
+  }
+  // The page's identities in three queries, whatever the number of sessions.
+  std::map<std::string, identity::Identity> owners;
+  ATRIUM_ASSIGN_OR_RETURN(auto identities, db.Query(q::kListSessionIdentities, params));
+  for (const auto& row : identities) {
+    auto i = IdentityFromRow(Cols{row});
+    owners.emplace(i.id, std::move(i));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto verifiable, db.Query(q::kListSessionVerifiable, params));
+  for (const auto& row : verifiable) {
+    const Cols c{row};
+    if (auto it = owners.find(c.Text(8)); it != owners.end()) {
+      it->second.verifiable_addresses.push_back(VerifiableFromRow(c));
+    }
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto recovery, db.Query(q::kListSessionRecovery, params));
+  for (const auto& row : recovery) {
+    const Cols c{row};
+    if (auto it = owners.find(c.Text(5)); it != owners.end()) {
+      it->second.recovery_addresses.push_back(RecoveryFromRow(c));
+    }
+  }
+  for (auto& s : out) {
+    if (auto it = owners.find(s.identity_id); it != owners.end()) {
+      s.identity = it->second;
+    }
+  }
+  return out;
+}
+
+Result<bool> RevokeSessionOfIdentityRow(Executor& db, std::string_view identity_id,
+                                        std::string_view session_id) {
+  ATRIUM_ASSIGN_OR_RETURN(const int64_t changed, db.Execute(q::kRevokeSessionOfIdentity,
+                                                            {Bool(false), std::string(session_id),
+                                                             std::string(identity_id)}));
+  return changed > 0;
+}
+
+Result<bool> SetSessionExpiryRow(Executor& db, std::string_view session_id, Timestamp expires_at) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t changed,
+      db.Execute(q::kSetSessionExpiry, {Nanos(expires_at), std::string(session_id)}));
+  return changed > 0;
+}
+
+Result<int64_t> DeleteSessionsOfIdentityRows(Executor& db, std::string_view identity_id) {
+  return db.Execute(q::kDeleteSessionsOfIdentity, {std::string(identity_id)});
 }
 
 namespace {

@@ -71,6 +71,23 @@ Result<bool> RevokeSessionRow(Executor& db, std::string_view id);
 // active = false for every session of the identity except `keep`; rows matched.
 Result<int64_t> RevokeSessionsOfIdentityRows(Executor& db, std::string_view identity_id,
                                              std::string_view keep);
+// The session lists of session::SessionStore (ListSessionsOfIdentity, ListSessions).
+Result<session::SessionSlice> ListSessionsOfIdentityRows(Executor& db, std::string_view identity_id,
+                                                         std::string_view except,
+                                                         session::ActiveFilter filter,
+                                                         Timestamp now, int64_t offset,
+                                                         int64_t limit);
+Result<std::vector<session::Session>> ListSessionRows(Executor& db, session::ActiveFilter filter,
+                                                      Timestamp now,
+                                                      const session::SessionCursor& after,
+                                                      int64_t limit, bool with_identity);
+// active = false where the id and the identity match; whether a row matched.
+Result<bool> RevokeSessionOfIdentityRow(Executor& db, std::string_view identity_id,
+                                        std::string_view session_id);
+// expires_at only; whether a row matched.
+Result<bool> SetSessionExpiryRow(Executor& db, std::string_view session_id, Timestamp expires_at);
+// Deletes an identity's sessions (their devices go with them); rows deleted.
+Result<int64_t> DeleteSessionsOfIdentityRows(Executor& db, std::string_view identity_id);
 
 // Sign-in failure counters (login::AttemptStore).
 Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,

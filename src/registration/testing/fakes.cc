@@ -160,6 +160,115 @@ Result<int64_t> MemoryStore::RevokeSessionsOfIdentity(std::string_view identity_
   return n;
 }
 
+namespace {
+
+bool Keeps(session::ActiveFilter filter, const session::Session& s, Timestamp now) {
+  const bool active = s.active && s.expires_at >= now;
+  switch (filter) {
+    case session::ActiveFilter::kAny:
+      return true;
+    case session::ActiveFilter::kActive:
+      return active;
+    case session::ActiveFilter::kInactive:
+      return !active;
+  }
+  return true;
+}
+
+// Newest first, then by id: the order of the real stores.
+bool Newer(const session::Session& a, const session::Session& b) {
+  return a.issued_at != b.issued_at ? a.issued_at > b.issued_at : a.id < b.id;
+}
+
+// What a real store gives back: never the plain token, nor credentials.
+session::Session Stored(session::Session s) {
+  s.token.clear();
+  s.identity.credentials.clear();
+  return s;
+}
+
+}  // namespace
+
+Result<session::SessionSlice> MemoryStore::ListSessionsOfIdentity(std::string_view identity_id,
+                                                                  std::string_view except,
+                                                                  session::ActiveFilter filter,
+                                                                  Timestamp now, int64_t offset,
+                                                                  int64_t limit) {
+  std::lock_guard lock(mu_);
+  std::vector<session::Session> kept;
+  for (const auto& s : sessions_) {
+    if (s.identity_id == identity_id && s.id != except && Keeps(filter, s, now)) {
+      kept.push_back(Stored(s));
+    }
+  }
+  std::sort(kept.begin(), kept.end(), Newer);
+  session::SessionSlice out;
+  out.total = static_cast<int64_t>(kept.size());
+  for (int64_t i = offset; i < out.total && i < offset + limit; ++i) {
+    out.sessions.push_back(std::move(kept[static_cast<size_t>(i)]));
+  }
+  return out;
+}
+
+Result<std::vector<session::Session>> MemoryStore::ListSessions(session::ActiveFilter filter,
+                                                                Timestamp now,
+                                                                const session::SessionCursor& after,
+                                                                int64_t limit, bool with_identity) {
+  std::lock_guard lock(mu_);
+  std::vector<session::Session> kept;
+  for (const auto& s : sessions_) {
+    const bool beyond =
+        s.issued_at < after.issued_at || (s.issued_at == after.issued_at && s.id > after.id);
+    if (beyond && Keeps(filter, s, now)) {
+      kept.push_back(Stored(s));
+      if (!with_identity) {
+        kept.back().identity = identity::Identity{};
+      }
+    }
+  }
+  std::sort(kept.begin(), kept.end(), Newer);
+  if (static_cast<int64_t>(kept.size()) > limit) {
+    kept.resize(static_cast<size_t>(limit));
+  }
+  return kept;
+}
+
+Result<bool> MemoryStore::RevokeSessionOfIdentity(std::string_view identity_id,
+                                                  std::string_view session_id) {
+  std::lock_guard lock(mu_);
+  for (auto& s : sessions_) {
+    if (s.id == session_id && s.identity_id == identity_id) {
+      s.active = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<bool> MemoryStore::SetSessionExpiry(std::string_view session_id, Timestamp expires_at) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  for (auto& s : sessions_) {
+    if (s.id == session_id) {
+      s.expires_at = expires_at;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<int64_t> MemoryStore::DeleteSessionsOfIdentity(std::string_view identity_id) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  const auto n =
+      std::erase_if(sessions_, [&](const auto& s) { return s.identity_id == identity_id; });
+  return static_cast<int64_t>(n);
+}
+
 std::vector<identity::Identity> MemoryStore::Identities() const {
   std::lock_guard lock(mu_);
   return identities_;

@@ -41,6 +41,17 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   Result<bool> RevokeSession(std::string_view id) override;
   Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
                                            std::string_view keep) override;
+  Result<session::SessionSlice> ListSessionsOfIdentity(std::string_view identity_id,
+                                                       std::string_view except,
+                                                       session::ActiveFilter filter, Timestamp now,
+                                                       int64_t offset, int64_t limit) override;
+  Result<std::vector<session::Session>> ListSessions(session::ActiveFilter filter, Timestamp now,
+                                                     const session::SessionCursor& after,
+                                                     int64_t limit, bool with_identity) override;
+  Result<bool> RevokeSessionOfIdentity(std::string_view identity_id,
+                                       std::string_view session_id) override;
+  Result<bool> SetSessionExpiry(std::string_view session_id, Timestamp expires_at) override;
+  Result<int64_t> DeleteSessionsOfIdentity(std::string_view identity_id) override;
 
   // What was written (copies).
   std::vector<identity::Identity> Identities() const;

@@ -194,6 +194,10 @@ CREATE TABLE login_attempts (
   expires_at BIGINT NOT NULL);
 CREATE INDEX login_attempts_expires ON login_attempts(expires_at);
 )sql"},
+      // The keyset order of GET /admin/sessions (issued_at descending, then id).
+      {7, "session listing", R"sql(
+CREATE INDEX sessions_issued_at ON sessions(issued_at, id);
+)sql"},
   };
   return migrations;
 }
@@ -514,6 +518,38 @@ Result<int64_t> PgStore::RevokeSessionsOfIdentity(std::string_view identity_id,
     return OkStatus();
   }));
   return count;
+}
+
+Result<session::SessionSlice> PgStore::ListSessionsOfIdentity(std::string_view identity_id,
+                                                              std::string_view except,
+                                                              session::ActiveFilter filter,
+                                                              Timestamp now, int64_t offset,
+                                                              int64_t limit) {
+  return impl_->Read([&](Executor& db) {
+    return ListSessionsOfIdentityRows(db, identity_id, except, filter, now, offset, limit);
+  });
+}
+
+Result<std::vector<session::Session>> PgStore::ListSessions(session::ActiveFilter filter,
+                                                            Timestamp now,
+                                                            const session::SessionCursor& after,
+                                                            int64_t limit, bool with_identity) {
+  return impl_->Read(
+      [&](Executor& db) { return ListSessionRows(db, filter, now, after, limit, with_identity); });
+}
+
+Result<bool> PgStore::RevokeSessionOfIdentity(std::string_view identity_id,
+                                              std::string_view session_id) {
+  return impl_->Read(
+      [&](Executor& db) { return RevokeSessionOfIdentityRow(db, identity_id, session_id); });
+}
+
+Result<bool> PgStore::SetSessionExpiry(std::string_view session_id, Timestamp expires_at) {
+  return impl_->Read([&](Executor& db) { return SetSessionExpiryRow(db, session_id, expires_at); });
+}
+
+Result<int64_t> PgStore::DeleteSessionsOfIdentity(std::string_view identity_id) {
+  return impl_->Read([&](Executor& db) { return DeleteSessionsOfIdentityRows(db, identity_id); });
 }
 
 }  // namespace atrium::store

@@ -62,6 +62,17 @@ class PgStore final : public Database {
   Status ResetAttempts(std::string_view key) override;
   Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
                                            std::string_view keep) override;
+  Result<session::SessionSlice> ListSessionsOfIdentity(std::string_view identity_id,
+                                                       std::string_view except,
+                                                       session::ActiveFilter filter, Timestamp now,
+                                                       int64_t offset, int64_t limit) override;
+  Result<std::vector<session::Session>> ListSessions(session::ActiveFilter filter, Timestamp now,
+                                                     const session::SessionCursor& after,
+                                                     int64_t limit, bool with_identity) override;
+  Result<bool> RevokeSessionOfIdentity(std::string_view identity_id,
+                                       std::string_view session_id) override;
+  Result<bool> SetSessionExpiry(std::string_view session_id, Timestamp expires_at) override;
+  Result<int64_t> DeleteSessionsOfIdentity(std::string_view identity_id) override;
   Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
   Result<std::optional<identity::Identity>> FindByCredentialIdentifier(
       std::string_view type, std::string_view identifier) override;

@@ -136,6 +136,10 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_expires ON login_attempts(expires_at);
 )sql"},
+      // The keyset order of GET /admin/sessions (issued_at descending, then id).
+      {7, "session listing", R"sql(
+CREATE INDEX sessions_issued_at ON sessions(issued_at, id);
+)sql"},
   };
   return migrations;
 }

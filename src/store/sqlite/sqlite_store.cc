@@ -446,4 +446,50 @@ Result<int64_t> SqliteStore::RevokeSessionsOfIdentity(std::string_view identity_
   return count;
 }
 
+Result<session::SessionSlice> SqliteStore::ListSessionsOfIdentity(std::string_view identity_id,
+                                                                  std::string_view except,
+                                                                  session::ActiveFilter filter,
+                                                                  Timestamp now, int64_t offset,
+                                                                  int64_t limit) {
+  return impl_->Read([&](Executor& db) {
+    return ListSessionsOfIdentityRows(db, identity_id, except, filter, now, offset, limit);
+  });
+}
+
+Result<std::vector<session::Session>> SqliteStore::ListSessions(session::ActiveFilter filter,
+                                                                Timestamp now,
+                                                                const session::SessionCursor& after,
+                                                                int64_t limit, bool with_identity) {
+  return impl_->Read(
+      [&](Executor& db) { return ListSessionRows(db, filter, now, after, limit, with_identity); });
+}
+
+Result<bool> SqliteStore::RevokeSessionOfIdentity(std::string_view identity_id,
+                                                  std::string_view session_id) {
+  bool found = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionOfIdentityRow(db, identity_id, session_id));
+    return OkStatus();
+  }));
+  return found;
+}
+
+Result<bool> SqliteStore::SetSessionExpiry(std::string_view session_id, Timestamp expires_at) {
+  bool found = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(found, SetSessionExpiryRow(db, session_id, expires_at));
+    return OkStatus();
+  }));
+  return found;
+}
+
+Result<int64_t> SqliteStore::DeleteSessionsOfIdentity(std::string_view identity_id) {
+  int64_t deleted = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteSessionsOfIdentityRows(db, identity_id));
+    return OkStatus();
+  }));
+  return deleted;
+}
+
 }  // namespace atrium::store
