@@ -54,70 +54,35 @@ Result<std::string> SessionTokenOf(const http::Request& req) {
 }  // namespace
 
 http::Response PublicApi::InitLoginBrowser(const http::Request& req) const {
-  auto request = reader_.Read(req, true);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  if (!QueryIsValidUtf8(req)) {
-    return renderer_.Render(
-        req, *request,
-        flow::Reply::Forward(Error::InvalidArgument("The request URL contains invalid UTF-8.")));
-  }
-  return renderer_.Render(req, *request, d_.login.InitBrowser(*request, LoginParamsOf(req)));
+  return Init(req, true,
+              [&](const flow::Request& r) { return d_.login.InitBrowser(r, LoginParamsOf(req)); });
 }
 
 http::Response PublicApi::InitLoginApi(const http::Request& req) const {
-  auto request = reader_.Read(req, false);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  if (!QueryIsValidUtf8(req)) {
-    return renderer_.Error(req, Error::InvalidArgument("The request URL contains invalid UTF-8."));
-  }
-  return renderer_.Render(req, *request, d_.login.InitApi(*request, LoginParamsOf(req)));
+  return Init(req, false,
+              [&](const flow::Request& r) { return d_.login.InitApi(r, LoginParamsOf(req)); });
 }
 
 http::Response PublicApi::GetLoginFlow(const http::Request& req) const {
-  auto request = reader_.Read(req, true);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  return renderer_.Render(req, *request, d_.login.GetFlow(*request, StringQuery(req, "id")));
+  return Serve(req, true,
+               [&](const flow::Request& r) { return d_.login.GetFlow(r, StringQuery(req, "id")); });
 }
 
 http::Response PublicApi::SubmitLogin(const http::Request& req) const {
-  auto request = reader_.Read(req, false);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  login::SubmitParams params;
-  params.flow_id = StringQuery(req, "flow");
-  auto body = DecodeBody(req);
-  if (body.ok()) {
-    params.body = std::move(body).value();
-  } else {
-    params.body_error = std::move(body).error();
-  }
-  return renderer_.Render(req, *request, d_.login.Submit(*request, params));
+  return Serve(req, false,
+               [&](const flow::Request& r) { return d_.login.Submit(r, SubmitParamsOf(req)); });
 }
 
 http::Response PublicApi::CreateLogoutUrl(const http::Request& req) const {
-  auto request = reader_.Read(req, true);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  return renderer_.Render(
-      req, *request, d_.logout.CreateBrowserLogoutUrl(*request, StringQuery(req, "return_to")));
+  return Serve(req, true, [&](const flow::Request& r) {
+    return d_.logout.CreateBrowserLogoutUrl(r, StringQuery(req, "return_to"));
+  });
 }
 
 http::Response PublicApi::LogOutBrowser(const http::Request& req) const {
-  auto request = reader_.Read(req, true);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  return renderer_.Render(
-      req, *request,
-      d_.logout.LogOutBrowser(*request, StringQuery(req, "token"), StringQuery(req, "return_to")));
+  return Serve(req, true, [&](const flow::Request& r) {
+    return d_.logout.LogOutBrowser(r, StringQuery(req, "token"), StringQuery(req, "return_to"));
+  });
 }
 
 http::Response PublicApi::LogOutNative(const http::Request& req) const {

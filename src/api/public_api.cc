@@ -183,4 +183,23 @@ http::Response PublicApi::Ready(const http::Request& req) const {
   return JsonResponse(200, {{"status", "ok"}});
 }
 
+http::Response PublicApi::Serve(const http::Request& req, bool csrf_active,
+                                const Handle& handle) const {
+  auto request = reader_.Read(req, csrf_active);
+  if (!request.ok()) {
+    return renderer_.Error(req, request.error());
+  }
+  return renderer_.Render(req, *request, handle(*request));
+}
+
+http::Response PublicApi::Init(const http::Request& req, bool browser, const Handle& init) const {
+  return Serve(req, browser, [&](const flow::Request& request) {
+    if (!QueryIsValidUtf8(req)) {
+      Error e = Error::InvalidArgument("The request URL contains invalid UTF-8.");
+      return browser ? flow::Reply::Forward(std::move(e)) : flow::Reply::ErrorJson(std::move(e));
+    }
+    return init(request);
+  });
+}
+
 }  // namespace atrium::api

@@ -83,6 +83,13 @@ class PublicApi final {
   http::Response GetSchema(const http::Request& req) const;
   http::Response Ready(const http::Request& req) const;
 
+  // The steps every flow endpoint shares: read the request (`csrf_active` as for
+  // RequestReader::Read), hand it to `handle`, render the reply. Init endpoints first refuse a
+  // query that is not valid UTF-8 (browsers see the error page, API clients the envelope).
+  using Handle = std::function<flow::Reply(const flow::Request&)>;
+  http::Response Serve(const http::Request& req, bool csrf_active, const Handle& handle) const;
+  http::Response Init(const http::Request& req, bool browser, const Handle& init) const;
+
   PublicApiDeps d_;
   RequestReader reader_;
   Renderer renderer_;

@@ -21,51 +21,27 @@ registration::InitParams InitParamsOf(const http::Request& req) {
 }  // namespace
 
 http::Response PublicApi::InitBrowser(const http::Request& req) const {
-  auto request = reader_.Read(req, true);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  if (!QueryIsValidUtf8(req)) {
-    return renderer_.Render(
-        req, *request,
-        flow::Reply::Forward(Error::InvalidArgument("The request URL contains invalid UTF-8.")));
-  }
-  return renderer_.Render(req, *request, d_.registration.InitBrowser(*request, InitParamsOf(req)));
+  return Init(req, true, [&](const flow::Request& r) {
+    return d_.registration.InitBrowser(r, InitParamsOf(req));
+  });
 }
 
 http::Response PublicApi::InitApi(const http::Request& req) const {
-  auto request = reader_.Read(req, false);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  if (!QueryIsValidUtf8(req)) {
-    return renderer_.Error(req, Error::InvalidArgument("The request URL contains invalid UTF-8."));
-  }
-  return renderer_.Render(req, *request, d_.registration.InitApi(*request, InitParamsOf(req)));
+  return Init(req, false, [&](const flow::Request& r) {
+    return d_.registration.InitApi(r, InitParamsOf(req));
+  });
 }
 
 http::Response PublicApi::GetFlow(const http::Request& req) const {
-  auto request = reader_.Read(req, true);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  return renderer_.Render(req, *request, d_.registration.GetFlow(*request, StringQuery(req, "id")));
+  return Serve(req, true, [&](const flow::Request& r) {
+    return d_.registration.GetFlow(r, StringQuery(req, "id"));
+  });
 }
 
 http::Response PublicApi::Submit(const http::Request& req) const {
-  auto request = reader_.Read(req, false);
-  if (!request.ok()) {
-    return renderer_.Error(req, request.error());
-  }
-  registration::SubmitParams params;
-  params.flow_id = StringQuery(req, "flow");
-  auto body = DecodeBody(req);
-  if (body.ok()) {
-    params.body = std::move(body).value();
-  } else {
-    params.body_error = std::move(body).error();
-  }
-  return renderer_.Render(req, *request, d_.registration.Submit(*request, params));
+  return Serve(req, false, [&](const flow::Request& r) {
+    return d_.registration.Submit(r, SubmitParamsOf(req));
+  });
 }
 
 // GET|POST /self-service/methods/<method>/callback/<path>: a provider sends the browser back.

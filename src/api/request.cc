@@ -138,6 +138,18 @@ std::string StringQuery(const http::Request& req, std::string_view name) {
   return req.Query(name).value_or("");
 }
 
+flow::SubmitParams SubmitParamsOf(const http::Request& req) {
+  flow::SubmitParams params;
+  params.flow_id = StringQuery(req, "flow");
+  auto body = DecodeBody(req);
+  if (body.ok()) {
+    params.body = std::move(body).value();
+  } else {
+    params.body_error = std::move(body).error();
+  }
+  return params;
+}
+
 Result<flow::Body> DecodeBody(const http::Request& req) {
   if (req.method == "GET") {
     return Error::InvalidArgument(

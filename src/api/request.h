@@ -43,6 +43,9 @@ class RequestReader final {
 // value, depth-limited). Decoder errors are 400s without an id, with Kratos' texts.
 Result<flow::Body> DecodeBody(const http::Request& req);
 
+// The flow id of a submit (?flow=) and its decoded body, or the decoder's error.
+flow::SubmitParams SubmitParamsOf(const http::Request& req);
+
 // The request id for logs and error envelopes (X-Request-ID), "" when none was sent.
 std::string RequestId(const http::Request& req);
 

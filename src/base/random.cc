@@ -56,19 +56,6 @@ Error UuidError(std::string text) {
   return Error::InvalidArgument("").WithMessage(std::move(text));
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 }  // namespace
 
 Result<std::string> ParseUuid(std::string_view s) {

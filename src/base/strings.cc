@@ -84,6 +84,8 @@ std::optional<std::string> Decode(std::string_view in, std::string_view alphabet
   return out;
 }
 
+}  // namespace
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
@@ -96,8 +98,6 @@ int HexValue(char c) {
   }
   return -1;
 }
-
-}  // namespace
 
 std::string_view TrimSpace(std::string_view s) {
   const auto is_space = [](char c) {

@@ -18,6 +18,7 @@ std::string Base64UrlEncode(std::string_view bytes);             // URL alphabet
 std::optional<std::string> Base64Decode(std::string_view s);     // standard, padding required
 std::optional<std::string> Base64UrlDecode(std::string_view s);  // URL alphabet, padding optional
 std::string HexEncode(std::string_view bytes);                   // lowercase
+int HexValue(char c);  // 0-15 for a hex digit of either case, -1 otherwise
 
 // Percent-decoding as in application/x-www-form-urlencoded ('+' is a space when plus_is_space).
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);

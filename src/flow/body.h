@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "base/error.h"
 #include "base/json.h"
 #include "base/result.h"
 #include "identity/schema_registry.h"
@@ -24,6 +26,14 @@ struct Body {
   Format format = Format::kForm;
   std::vector<std::pair<std::string, std::string>> form;  // kForm: fields in order
   Json json;                                              // kJson: the parsed object
+};
+
+// What a submit endpoint hands to its flow's service.
+struct SubmitParams {
+  std::string flow_id;
+  // Set when the body could be decoded; otherwise `body_error` holds the decoder's 400 error.
+  std::optional<Body> body;
+  std::optional<Error> body_error;
 };
 
 // A method's body schema combined with one identity schema's traits, compiled once.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "base/strings.h"
 #include "base/time.h"
@@ -139,6 +140,13 @@ Error BrowserLocationChangeRequired(const std::string& url) {
                  "browser_location_change_required", "browser location change required");
   e.extra = {{"redirect_browser_to", url}};
   return e;
+}
+
+Reply AnswerRedirect(bool is_json, Redirect redirect) {
+  Reply reply = is_json ? Reply::ErrorJson(BrowserLocationChangeRequired(redirect.url))
+                        : Reply::Redirect(303, std::move(redirect.url));
+  reply.cookies = std::move(redirect.cookies);
+  return reply;
 }
 
 Error SessionAal1Required() {

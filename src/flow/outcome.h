@@ -9,6 +9,7 @@
 #include "base/cookie.h"
 #include "base/error.h"
 #include "flow/form.h"
+#include "flow/reply.h"
 
 namespace atrium::flow {
 
@@ -40,5 +41,8 @@ struct Failed {
 // Kratos' 422 for JSON clients that must send the browser elsewhere
 // (docs/wire/registration.md §17.6).
 Error BrowserLocationChangeRequired(const std::string& url);
+
+// The answer to a Redirect outcome: 422 for JSON requests, else 303; with its cookies.
+Reply AnswerRedirect(bool is_json, Redirect redirect);
 
 }  // namespace atrium::flow

@@ -13,6 +13,11 @@
 
 namespace atrium::flow {
 
+// Appends "flow=<id>" to a UI URL, keeping the URL's own query parameters.
+inline std::string WithFlowParam(const std::string& url, const std::string& id) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "flow=" + id;
+}
+
 struct Reply {
   enum class Kind {
     kJson,          // `status` with `body`

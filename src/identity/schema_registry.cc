@@ -115,4 +115,9 @@ const IdentitySchema* SchemaRegistry::Find(std::string_view id) const {
 
 const IdentitySchema& SchemaRegistry::Default() const { return *Find(default_id_); }
 
+const IdentitySchema& SchemaRegistry::FindOrDefault(std::string_view id) const {
+  const IdentitySchema* s = id.empty() ? nullptr : Find(id);
+  return s != nullptr ? *s : Default();
+}
+
 }  // namespace atrium::identity

@@ -39,6 +39,8 @@ class SchemaRegistry final {
 
   const IdentitySchema* Find(std::string_view id) const;
   const IdentitySchema& Default() const;
+  // The schema `id` names, or the default one when `id` is empty or unknown.
+  const IdentitySchema& FindOrDefault(std::string_view id) const;
   const std::vector<IdentitySchema>& All() const { return schemas_; }
 
  private:

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "flow/errors.h"
+#include "flow/fetch.h"
 #include "text/messages.h"
 #include "ui/sort.h"
 
@@ -17,10 +18,6 @@ bool ParseGoBool(std::string_view v) {
   return v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True";
 }
 
-std::string WithFlowParam(const std::string& url, const std::string& id) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "flow=" + id;
-}
-
 }  // namespace
 
 Service::Service(Dependencies deps)
@@ -28,16 +25,11 @@ Service::Service(Dependencies deps)
       return_to_(d_.config.selfservice.allowed_return_urls, d_.config.serve_public.base_url) {}
 
 const identity::IdentitySchema& Service::SchemaOf(const Flow& flow) const {
-  if (!flow.identity_schema.empty()) {
-    if (const auto* s = d_.schemas.Find(flow.identity_schema)) {
-      return *s;
-    }
-  }
-  return d_.schemas.Default();
+  return d_.schemas.FindOrDefault(flow.identity_schema);
 }
 
 std::string Service::UiUrl(const Flow& flow) const {
-  return WithFlowParam(d_.config.selfservice.login.ui_url, flow.id);
+  return flow::WithFlowParam(d_.config.selfservice.login.ui_url, flow.id);
 }
 
 bool Service::Build(Flow& flow, const identity::IdentitySchema& schema, FormStep step,
@@ -196,17 +188,8 @@ flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) 
   if (!loaded->has_value()) {
     return flow::Reply::ErrorJson(flow::FlowNotFound());
   }
-  const Flow& f = **loaded;
-  if (!f.IsApi()) {
-    if (auto s = d_.csrf.VerifyFetch(request.csrf, f.csrf_token, request.ajax); !s.ok()) {
-      return flow::Reply::ErrorJson(std::move(s).error());
-    }
-  }
-  if (f.IsExpired(d_.clock.Now())) {
-    return flow::Reply::ErrorJson(flow::ExpiredOnGet(
-        flow::Kind::kLogin, f.IsApi(), d_.config.serve_public.base_url, f.ReturnTo()));
-  }
-  return flow::Reply::JsonBody(200, f.ToJson());
+  return flow::AnswerFetch(request, **loaded, d_.csrf, d_.clock.Now(), flow::Kind::kLogin,
+                           d_.config.serve_public.base_url);
 }
 
 flow::Reply Service::HandleExpired(const flow::Request& request, const Flow& expired) const {

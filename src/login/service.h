@@ -34,12 +34,7 @@ struct InitParams {
   bool return_session_token_exchange_code = false;
 };
 
-struct SubmitParams {
-  std::string flow_id;
-  // Set when the body could be decoded; otherwise `body_error` holds the decoder's 400 error.
-  std::optional<flow::Body> body;
-  std::optional<Error> body_error;
-};
+using SubmitParams = flow::SubmitParams;
 
 // Everything the service uses; all references must outlive it.
 struct Dependencies {

@@ -113,11 +113,7 @@ flow::Reply Service::Finish(const flow::Request& request, SubmitContext& ctx,
     return FlowError(request, f, ctx.decoded, failed->error);
   }
   if (auto* redirect = std::get_if<Redirect>(&outcome)) {
-    flow::Reply reply =
-        request.is_json ? flow::Reply::ErrorJson(flow::BrowserLocationChangeRequired(redirect->url))
-                        : flow::Reply::Redirect(303, redirect->url);
-    reply.cookies = std::move(redirect->cookies);
-    return reply;
+    return flow::AnswerRedirect(request.is_json, std::move(*redirect));
   }
   // NextStep: the method showed its next screen (identifier first). Persisted unsorted and
   // answered by the kind of request, not of flow (§6.5).

@@ -5,30 +5,19 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "flow/errors.h"
+#include "flow/fetch.h"
 #include "text/messages.h"
 #include "ui/sort.h"
 
 namespace atrium::registration {
-namespace {
-
-// Appends "flow=<id>" to a UI URL, keeping the URL's own query parameters.
-std::string WithFlowParam(const std::string& url, const std::string& id) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "flow=" + id;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Service::Service(Dependencies deps)
     : d_(std::move(deps)),
       return_to_(d_.config.selfservice.allowed_return_urls, d_.config.serve_public.base_url) {}
 
 const identity::IdentitySchema& Service::SchemaOf(const Flow& flow) const {
-  if (!flow.identity_schema.empty()) {
-    if (const auto* s = d_.schemas.Find(flow.identity_schema)) {
-      return *s;
-    }
-  }
-  return d_.schemas.Default();
+  return d_.schemas.FindOrDefault(flow.identity_schema);
 }
 
 FormStep Service::StepOf() const {
@@ -36,7 +25,7 @@ FormStep Service::StepOf() const {
 }
 
 std::string Service::UiUrl(const Flow& flow) const {
-  return WithFlowParam(d_.config.selfservice.registration.ui_url, flow.id);
+  return flow::WithFlowParam(d_.config.selfservice.registration.ui_url, flow.id);
 }
 
 const Strategy* Service::Find(std::string_view method) const {
@@ -172,17 +161,8 @@ flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) 
   if (!loaded->has_value()) {
     return flow::Reply::ErrorJson(flow::FlowNotFound());
   }
-  const Flow& f = **loaded;
-  if (!f.IsApi()) {
-    if (auto s = d_.csrf.VerifyFetch(request.csrf, f.csrf_token, request.ajax); !s.ok()) {
-      return flow::Reply::ErrorJson(std::move(s).error());
-    }
-  }
-  if (f.IsExpired(d_.clock.Now())) {
-    return flow::Reply::ErrorJson(flow::ExpiredOnGet(
-        flow::Kind::kRegistration, f.IsApi(), d_.config.serve_public.base_url, f.ReturnTo()));
-  }
-  return flow::Reply::JsonBody(200, f.ToJson());
+  return flow::AnswerFetch(request, **loaded, d_.csrf, d_.clock.Now(), flow::Kind::kRegistration,
+                           d_.config.serve_public.base_url);
 }
 
 flow::Reply Service::HandleExpired(const flow::Request& request, const Flow& expired) const {
