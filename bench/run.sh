@@ -116,6 +116,12 @@ bench_backend() {
   echo "| $label | whoami | $a | $b | $c | >= 20,000 req/s |" >>"$WORK/rows"
   read -r a b c < <(run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
   echo "| $label | registrations, argon2id | $a | $b | $c | >= 85% of $ARGON_BOUND/s: $(pct "$a" "$ARGON_BOUND") |" >>"$WORK/rows"
+  # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
+  local login
+  login=$(curl -s "$BASE/self-service/login/api" | sed -E 's/^\{"id":"([^"]+)".*/\1/')
+  read -r a b c < <(BENCH_IDENTIFIER=token@example.com BENCH_PASSWORD=l3f9toh1uaf81n21-bench \
+    run_wrk -s bench/login.lua "$BASE/self-service/login?flow=$login")
+  echo "| $label | sign-ins, argon2id | $a | $b | $c | >= 85% of $ARGON_BOUND/s: $(pct "$a" "$ARGON_BOUND") |" >>"$WORK/rows"
   # whoami while registrations saturate the hashing pool.
   wrk -t1 -c16 -d"$((DURATION + 2))s" -s bench/register.lua \
     "$BASE/self-service/registration?flow=$flow" >/dev/null 2>&1 &

@@ -420,6 +420,9 @@ class Tree:
             return self.owner[stem + ".cc"]
         if ext != ".cc" and p.startswith("src/"):
             mods = self.folder_modules(os.path.dirname(p)[len("src/"):])
+            # A library of test helpers beside a module does not take the module's headers.
+            if len(mods) > 1:
+                mods = [m for m in mods if not m.testing]
             if len(mods) == 1:
                 return Owner("module", mods[0].name, stem.endswith("_test"))
         return None

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: clang-format, project lint, the
-# ASan+UBSan build with -Werror, and ctest (unit, contract, black-box and SDK tests).
+# ASan+UBSan build with -Werror, ctest (unit, contract, black-box and SDK tests) and a short
+# libFuzzer run of every fuzz target (clang-16 build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup-deps.sh --test
@@ -16,3 +17,5 @@ cmake --build --preset dev
 ATRIUM_TEST_PG_DSN=$(tools/pg.sh start)
 export ATRIUM_TEST_PG_DSN
 ctest --preset dev
+# Coverage-guided fuzzing (docs/fuzzing.md): the regression inputs, then 20 s per target.
+tools/fuzz.sh --short

@@ -29,6 +29,8 @@ std::string_view StandardMessage(ErrorCode code, int status) {
       return "The request body is too large";
     case 422:
       return "The request was well-formed but was unable to be followed due to semantic errors";
+    case 429:
+      return "Too many requests, please try again later";
     case 502:
       return "Upstream error";
     case 503:
@@ -60,6 +62,8 @@ int HttpStatus(ErrorCode code) {
       return 413;
     case ErrorCode::kUnprocessable:
       return 422;
+    case ErrorCode::kTooManyRequests:
+      return 429;
     case ErrorCode::kInternal:
     case ErrorCode::kMisconfigured:
       return 500;
@@ -101,6 +105,8 @@ std::string_view StatusText(int status) {
       return "Request Entity Too Large";
     case 422:
       return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
     case 500:
       return "Internal Server Error";
     case 502:
@@ -159,6 +165,9 @@ http::Response ErrorResponse(const Error& e, std::string_view request_id) {
   r.status = HttpStatus(e.code);
   r.SetHeader("Content-Type", "application/json");
   r.SetHeader("Ory-Error-Id", e.id);
+  if (e.retry_after_seconds > 0) {
+    r.SetHeader("Retry-After", std::to_string(e.retry_after_seconds));
+  }
   r.body = DumpJson(body) + "\n";
   return r;
 }

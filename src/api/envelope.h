@@ -1,5 +1,6 @@
 #pragma once
-// The herodot error envelope (spec §3.2) and the one mapping from ErrorCode to HTTP status.
+// The herodot error envelope (docs/wire/registration.md §3.2) and the one mapping from ErrorCode to
+// HTTP status.
 
 #include <string>
 #include <string_view>

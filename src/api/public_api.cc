@@ -28,6 +28,14 @@ void PublicApi::Register(http::Router& router) const {
   router.Add("POST", "/self-service/registration", bind(&PublicApi::Submit), Execution::kSlow);
   router.Add("GET", "/self-service/registration", bind(&PublicApi::Submit), Execution::kSlow);
   router.AddPrefix("GET", "/self-service/methods/", bind(&PublicApi::Callback), Execution::kSlow);
+  router.Add("GET", "/self-service/login/browser", bind(&PublicApi::InitLoginBrowser));
+  router.Add("GET", "/self-service/login/api", bind(&PublicApi::InitLoginApi));
+  router.Add("GET", "/self-service/login/flows", bind(&PublicApi::GetLoginFlow));
+  router.Add("POST", "/self-service/login", bind(&PublicApi::SubmitLogin), Execution::kSlow);
+  router.Add("GET", "/self-service/login", bind(&PublicApi::SubmitLogin), Execution::kSlow);
+  router.Add("GET", "/self-service/logout/browser", bind(&PublicApi::CreateLogoutUrl));
+  router.Add("GET", "/self-service/logout", bind(&PublicApi::LogOutBrowser));
+  router.Add("DELETE", "/self-service/logout/api", bind(&PublicApi::LogOutNative));
   router.AddPrefix("POST", "/self-service/methods/", bind(&PublicApi::Callback), Execution::kSlow);
   for (auto& script : d_.registration.Scripts()) {
     router.Add(
@@ -61,10 +69,15 @@ void PublicApi::RegisterAdmin(http::Router& router) const {
   };
   for (const char* path :
        {"/admin/self-service/registration/browser", "/admin/self-service/registration/api",
-        "/admin/self-service/registration/flows", "/admin/self-service/registration"}) {
+        "/admin/self-service/registration/flows", "/admin/self-service/registration",
+        "/admin/self-service/login/browser", "/admin/self-service/login/api",
+        "/admin/self-service/login/flows", "/admin/self-service/login",
+        "/admin/self-service/logout/browser", "/admin/self-service/logout"}) {
     router.Add("GET", path, redirect);
   }
   router.Add("POST", "/admin/self-service/registration", redirect);
+  router.Add("POST", "/admin/self-service/login", redirect);
+  router.Add("DELETE", "/admin/self-service/logout/api", redirect);
   router.Add("GET", "/health/alive", [](const http::Request&) {
     return JsonResponse(200, {{"status", "ok"}});
   });

@@ -1,5 +1,6 @@
 #pragma once
-// The public HTTP API and the admin port: self-service routes (registration), whoami, errors,
+// The public HTTP API and the admin port: self-service routes (registration, login, logout),
+// whoami, errors,
 // identity schemas and health. Translates HTTP into use-case calls and answers back; holds no
 // business rules.
 
@@ -15,7 +16,9 @@
 #include "flow/csrf.h"
 #include "flow/error_store.h"
 #include "http/http.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
+#include "login/logout.h"
+#include "login/service.h"
 #include "registration/service.h"
 #include "session/manager.h"
 
@@ -26,6 +29,8 @@ struct PublicApiDeps {
   const config::Config& config;
   const identity::SchemaRegistry& schemas;
   const registration::Service& registration;
+  const login::Service& login;
+  const login::Logout& logout;
   const session::Manager& sessions;
   const flow::CsrfGuard& csrf;
   flow::ErrorStore& errors;
@@ -49,6 +54,14 @@ class PublicApi final {
   http::Response GetFlow(const http::Request& req) const;
   http::Response Submit(const http::Request& req) const;
   http::Response Callback(const http::Request& req) const;
+  // Login and logout (login_routes.cc).
+  http::Response InitLoginBrowser(const http::Request& req) const;
+  http::Response InitLoginApi(const http::Request& req) const;
+  http::Response GetLoginFlow(const http::Request& req) const;
+  http::Response SubmitLogin(const http::Request& req) const;
+  http::Response CreateLogoutUrl(const http::Request& req) const;
+  http::Response LogOutBrowser(const http::Request& req) const;
+  http::Response LogOutNative(const http::Request& req) const;
   // Sessions, errors, schemas, scripts and health.
   http::Response WhoAmI(const http::Request& req) const;
   http::Response GetError(const http::Request& req) const;

@@ -50,7 +50,11 @@ http::Response Renderer::Render(const http::Request& req, const flow::Request& r
   http::Response res;
   switch (reply.kind) {
     case Kind::kJson:
-      res = JsonResponse(reply.status, reply.body);
+      if (reply.status == 204) {
+        res.status = 204;  // no content, no content type (Kratos' plain 204s)
+      } else {
+        res = JsonResponse(reply.status, reply.body);
+      }
       break;
     case Kind::kRedirect:
       res.status = reply.status;

@@ -18,15 +18,20 @@
 #include "hash/hasher.h"
 #include "http/http.h"
 #include "httpclient/client.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
+#include "login/logout.h"
+#include "login/service.h"
+#include "login/throttle.h"
 #include "pages/pages.h"
 #include "registration/service.h"
 #include "session/cookie.h"
 #include "session/manager.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "strategy/identifier_first/identifier_first.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/corpus.h"
+#include "strategy/password/login.h"
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
@@ -67,6 +72,7 @@ session::ManagerOptions SessionOptionsOf(const config::Config& c) {
   o.domain = sc.domain.empty() ? c.cookies.domain : sc.domain;
   o.secure = c.SessionCookieSecure();
   o.same_site = sc.same_site.empty() ? c.cookies.same_site : sc.same_site;
+  o.secrets = c.secrets.cookie;
   return o;
 }
 
@@ -129,6 +135,11 @@ struct Application::Parts {
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
+  // The login methods, in the order Kratos tries them.
+  std::vector<std::unique_ptr<login::Strategy>> login_methods;
+  std::unique_ptr<login::Throttle> throttle;
+  std::unique_ptr<login::Service> login;
+  std::unique_ptr<login::Logout> logout;
   std::unique_ptr<api::PublicApi> api;
   std::unique_ptr<pages::Pages> pages;
   std::unique_ptr<cleanup::Sweeper> sweeper;
@@ -138,6 +149,8 @@ struct Application::Parts {
 
 Application::Application(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Application::~Application() = default;
+
+const http::Router& Application::PublicRouter() const { return parts_->public_router; }
 
 Result<std::unique_ptr<Application>> Application::Create(config::Config config) {
   auto p = std::make_unique<Parts>();
@@ -204,10 +217,28 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->registration = std::make_unique<registration::Service>(
       registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
                                  std::move(methods), p->ids, p->clock});
+
+  // The login methods: one line each, in Kratos' order.
+  p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));
+  p->login_methods.push_back(std::make_unique<strategy::IdentifierFirst>(c));
+  std::vector<const login::Strategy*> login_methods;
+  for (const auto& m : p->login_methods) {
+    login_methods.push_back(m.get());
+  }
+  if (c.login_throttling.enabled) {
+    p->throttle = std::make_unique<login::StoreThrottle>(c.login_throttling, *p->store, p->clock);
+  } else {
+    p->throttle = std::make_unique<login::NoThrottle>();
+  }
+  p->login = std::make_unique<login::Service>(
+      login::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
+                          *p->throttle, std::move(login_methods), p->ids, p->clock});
+  p->logout = std::make_unique<login::Logout>(c, *p->sessions, *p->csrf);
+
   store::Database* db = p->store.get();
-  p->api = std::make_unique<api::PublicApi>(
-      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->sessions, *p->csrf, *p->store,
-                         p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
+      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->sessions, *p->csrf, *p->store,
+      p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);

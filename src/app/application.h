@@ -8,6 +8,10 @@
 #include "cleanup/sweeper.h"
 #include "config/config.h"
 
+namespace atrium::http {
+class Router;
+}  // namespace atrium::http
+
 namespace atrium::app {
 
 class Application final {
@@ -20,6 +24,10 @@ class Application final {
 
   // Serves until SIGINT/SIGTERM. Errors when a port cannot be bound.
   Status Serve();
+
+  // The public port's routes, for in-process clients such as the fuzz harness (tests/fuzz/):
+  // handlers found here answer exactly as over HTTP, without a socket. Valid while *this lives.
+  const http::Router& PublicRouter() const;
 
  private:
   struct Parts;

@@ -2,6 +2,7 @@
 // The one error type that crosses module boundaries. A closed set of codes; the HTTP layer maps
 // each code to a status with one exhaustive switch (api/envelope.cc).
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -18,6 +19,7 @@ enum class ErrorCode {
   kGone,             // 410
   kPayloadTooLarge,  // 413
   kUnprocessable,    // 422
+  kTooManyRequests,  // 429: throttled; Error::retry_after_seconds says for how long
   kInternal,         // 500
   kMisconfigured,    // 500 with message "Invalid configuration"
   kBadGateway,       // 502: an upstream answered improperly
@@ -29,11 +31,12 @@ enum class ErrorCode {
 // without loss. Only `code` and `reason` are mandatory; `id`, `message` and `details` are optional.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string reason;   // human readable cause (herodot "reason")
-  std::string id;       // stable error id, e.g. "security_csrf_violation"
-  std::string message;  // overrides the standard message for the status
-  Json details;         // null when absent; keys are emitted sorted
-  Json extra;           // extra top-level envelope keys (e.g. "use_flow_id"), or null
+  std::string reason;               // human readable cause (herodot "reason")
+  std::string id;                   // stable error id, e.g. "security_csrf_violation"
+  std::string message;              // overrides the standard message for the status
+  Json details;                     // null when absent; keys are emitted sorted
+  Json extra;                       // extra top-level envelope keys (e.g. "use_flow_id"), or null
+  int64_t retry_after_seconds = 0;  // 429/503: the Retry-After header when positive
 
   static Error InvalidArgument(std::string reason) {
     return Error{ErrorCode::kInvalidArgument, std::move(reason), {}, {}, {}, {}};

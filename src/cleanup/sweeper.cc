@@ -45,6 +45,11 @@ Result<Counts> Sweeper::RunOnce() {
   }
   ATRIUM_ASSIGN_OR_RETURN(counts.errors,
                           Drain(store::StaleKind::kErrors, now - options_.error_retention));
+  if (!Pause(options_.sleep_tables)) {
+    return counts;
+  }
+  ATRIUM_ASSIGN_OR_RETURN(counts.login_attempts,
+                          Drain(store::StaleKind::kLoginAttempts, now - options_.older_than));
   return counts;
 }
 
@@ -57,9 +62,11 @@ void Sweeper::Start() {
       const auto swept = RunOnce();
       if (!swept.ok()) {
         spdlog::warn("cleanup: {}", swept.error().reason);
-      } else if (swept->flows + swept->sessions + swept->errors > 0) {
-        spdlog::info("cleanup: deleted {} expired flows, {} expired sessions, {} old errors",
-                     swept->flows, swept->sessions, swept->errors);
+      } else if (swept->flows + swept->sessions + swept->errors + swept->login_attempts > 0) {
+        spdlog::info(
+            "cleanup: deleted {} expired flows, {} expired sessions, {} old errors, {} expired "
+            "sign-in failure counters",
+            swept->flows, swept->sessions, swept->errors, swept->login_attempts);
       }
     }
   });

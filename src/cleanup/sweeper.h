@@ -1,5 +1,6 @@
 #pragma once
-// Housekeeping: deletes expired flows and sessions and old error records in small batches, so
+// Housekeeping: deletes expired flows, sessions and sign-in failure counters and old error
+// records in small batches, so
 // that the tables do not grow without bound and sign-ups never wait behind a long delete. Used
 // by `atrium cleanup` (one sweep) and by `atrium serve` (a sweep every cleanup.interval).
 
@@ -19,6 +20,7 @@ struct Counts {
   int64_t flows = 0;
   int64_t sessions = 0;
   int64_t errors = 0;
+  int64_t login_attempts = 0;  // sign-in failure counters past their use
 };
 
 class Sweeper final {

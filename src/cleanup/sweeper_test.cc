@@ -61,12 +61,22 @@ TEST_F(SweeperTest, DeletesOnlyWhatIsStaleInBatches) {
   const std::string old_error = AddError(now - std::chrono::hours(25));
   const std::string new_error = AddError(now - std::chrono::hours(1));
 
+  ASSERT_TRUE(db_->RecordFailure("ip:stale", now - std::chrono::hours(2),
+                                 now - std::chrono::hours(3), now - std::chrono::seconds(1))
+                  .ok());
+  ASSERT_TRUE(
+      db_->RecordFailure("ip:live", now, now - std::chrono::hours(1), now + std::chrono::hours(1))
+          .ok());
+
   Sweeper sweeper(*db_, options_, clock_);
   const auto counts = sweeper.RunOnce();
   ASSERT_TRUE(counts.ok()) << counts.error().reason;
   EXPECT_EQ(counts->flows, 5) << "five rows over three batches of two";
   EXPECT_EQ(counts->sessions, 1);
   EXPECT_EQ(counts->errors, 1);
+  EXPECT_EQ(counts->login_attempts, 1);
+  EXPECT_FALSE(db_->GetAttempts("ip:stale")->has_value());
+  EXPECT_TRUE(db_->GetAttempts("ip:live")->has_value());
   for (const auto& id : expired_flows) {
     EXPECT_FALSE(db_->GetFlow(id)->has_value());
   }

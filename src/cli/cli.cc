@@ -117,9 +117,11 @@ int Run(int argc, char** argv) {
     if (!counts.ok()) {
       return Fail(counts.error());
     }
-    std::printf("deleted %lld expired flows, %lld expired sessions, %lld old error records\n",
-                static_cast<long long>(counts->flows), static_cast<long long>(counts->sessions),
-                static_cast<long long>(counts->errors));
+    std::printf(
+        "deleted %lld expired flows, %lld expired sessions, %lld old error records, %lld "
+        "expired sign-in failure counters\n",
+        static_cast<long long>(counts->flows), static_cast<long long>(counts->sessions),
+        static_cast<long long>(counts->errors), static_cast<long long>(counts->login_attempts));
     return 0;
   }
   auto config = Load(serve_config, dev);

@@ -105,6 +105,19 @@ Binding Dur(std::string path, Field field, bool allow_zero = false) {
           }};
 }
 
+// A duration that may stay unset.
+template <typename Field>
+Binding OptionalDur(std::string path, Field field) {
+  return {std::move(path), EnvKind::kString, [field](const Json& v, Config& c) {
+            Duration d{};
+            const std::string why = Dur("", [&d](Config&) -> Duration& { return d; }).apply(v, c);
+            if (why.empty()) {
+              field(c) = d;
+            }
+            return why;
+          }};
+}
+
 template <typename Field>
 Binding StringList(std::string path, Field field) {
   return {std::move(path), EnvKind::kStringList, [field](const Json& v, Config& c) {
@@ -262,6 +275,23 @@ void AddEndpoint(std::vector<Binding>& t, const std::string& side, ServeEndpoint
       String(base + "tls.key.base64", [e](Config& c) -> auto& { return (c.*e).tls.key.base64; }));
 }
 
+// Hooks and return URLs after login, globally and per method.
+void AddLoginAfter(std::vector<Binding>& t) {
+  const std::string after = "selfservice.flows.login.after.";
+  t.push_back(String(after + "default_browser_return_url",
+                     ATRIUM_FIELD(selfservice.login.after_default_browser_return_url)));
+  t.push_back(Hooks(after + "hooks", ATRIUM_FIELD(selfservice.login.after_hooks)));
+  for (const std::string m :
+       {"password", "oidc", "code", "webauthn", "passkey", "totp", "lookup_secret"}) {
+    t.push_back(String(after + m + ".default_browser_return_url", [m](Config& c) -> auto& {
+      return c.selfservice.login.after_methods[m].default_browser_return_url;
+    }));
+    t.push_back(Hooks(after + m + ".hooks", [m](Config& c) -> auto& {
+      return c.selfservice.login.after_methods[m].hooks;
+    }));
+  }
+}
+
 // Hooks and return URLs after registration, globally and per method.
 void AddRegistrationAfter(std::vector<Binding>& t) {
   const std::string after = "selfservice.flows.registration.after.";
@@ -302,6 +332,24 @@ std::vector<Binding> MakeTable() {
       Hooks("selfservice.flows.registration.before.hooks",
             ATRIUM_FIELD(selfservice.registration.before_hooks)),
       String("selfservice.flows.error.ui_url", ATRIUM_FIELD(selfservice.error_ui_url)),
+      String("selfservice.flows.login.ui_url", ATRIUM_FIELD(selfservice.login.ui_url)),
+      Dur("selfservice.flows.login.lifespan", ATRIUM_FIELD(selfservice.login.lifespan)),
+      String("selfservice.flows.login.style", ATRIUM_FIELD(selfservice.login.style),
+             {"unified", "identifier_first"}),
+      Hooks("selfservice.flows.login.before.hooks", ATRIUM_FIELD(selfservice.login.before_hooks)),
+      String("selfservice.flows.logout.after.default_browser_return_url",
+             ATRIUM_FIELD(selfservice.logout.after_default_browser_return_url)),
+      Boolean("security.account_enumeration.mitigate", ATRIUM_FIELD(account_enumeration_mitigate)),
+      OptionalDur("session.earliest_possible_extend",
+                  ATRIUM_FIELD(session.earliest_possible_extend)),
+      Boolean("atrium.login_throttling.enabled", ATRIUM_FIELD(login_throttling.enabled)),
+      Integer("atrium.login_throttling.max_failures_per_identifier",
+              ATRIUM_FIELD(login_throttling.max_failures_per_identifier), 1, 1000000),
+      Integer("atrium.login_throttling.max_failures_per_address",
+              ATRIUM_FIELD(login_throttling.max_failures_per_address), 1, 1000000),
+      Dur("atrium.login_throttling.window", ATRIUM_FIELD(login_throttling.window)),
+      Dur("atrium.login_throttling.lockout", ATRIUM_FIELD(login_throttling.lockout)),
+      Dur("atrium.login_throttling.max_lockout", ATRIUM_FIELD(login_throttling.max_lockout)),
       Boolean("selfservice.flows.verification.enabled",
               ATRIUM_FIELD(selfservice.verification.enabled)),
       String("selfservice.flows.verification.ui_url",
@@ -402,6 +450,7 @@ std::vector<Binding> MakeTable() {
   AddEndpoint(t, "public", &Config::serve_public);
   AddEndpoint(t, "admin", &Config::serve_admin);
   AddRegistrationAfter(t);
+  AddLoginAfter(t);
   return t;
 }
 
@@ -426,6 +475,9 @@ const std::vector<PendingFeature>& PendingFeatures() {
   return features;
 }
 
-bool HookImplemented(const std::string& name) { return name == "session"; }
+bool HookImplemented(const std::string& name) {
+  return name == "session" || name == "revoke_active_sessions" ||
+         name == "require_verified_address";
+}
 
 }  // namespace atrium::config

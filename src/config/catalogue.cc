@@ -31,6 +31,13 @@ atrium.breach_check object
 atrium.breach_check.corpus value
 atrium.breach_check.timeout value
 atrium.breach_check.cooldown value
+atrium.login_throttling object
+atrium.login_throttling.enabled value
+atrium.login_throttling.max_failures_per_identifier value
+atrium.login_throttling.max_failures_per_address value
+atrium.login_throttling.window value
+atrium.login_throttling.lockout value
+atrium.login_throttling.max_lockout value
 atrium.cleanup object
 atrium.cleanup.interval value
 atrium.cleanup.error_retention value

@@ -78,6 +78,30 @@ struct RegistrationFlow {
   bool OneStep() const { return enable_legacy_one_step || style == "unified"; }
 };
 
+struct LoginFlow {
+  std::string ui_url = "https://www.ory.com/kratos/docs/fallback/login";
+  Duration lifespan = std::chrono::hours(1);
+  std::string style = "unified";  // or "identifier_first"
+  std::vector<Hook> before_hooks;
+  std::string after_default_browser_return_url;
+  std::vector<Hook> after_hooks;
+  std::map<std::string, AfterMethod> after_methods;  // password, oidc, code, webauthn, passkey
+};
+
+struct LogoutFlow {
+  std::string after_default_browser_return_url;  // "" = selfservice.default_browser_return_url
+};
+
+// Atrium: brute-force resistance of sign-ins (Kratos has none).
+struct LoginThrottling {
+  bool enabled = true;
+  int max_failures_per_identifier = 5;  // within `window`, then locked for `lockout`
+  int max_failures_per_address = 100;   // per client address within `window`
+  Duration window = std::chrono::minutes(15);
+  Duration lockout = std::chrono::minutes(1);  // doubles with each further failure, up to max
+  Duration max_lockout = std::chrono::hours(1);
+};
+
 struct VerificationFlow {
   bool enabled = false;
   std::string ui_url = "https://www.ory.com/kratos/docs/fallback/verification";
@@ -117,6 +141,8 @@ struct SelfService {
   std::string default_browser_return_url;  // required (dev default: the built-in welcome page)
   std::vector<std::string> allowed_return_urls;
   RegistrationFlow registration;
+  LoginFlow login;
+  LogoutFlow logout;
   VerificationFlow verification;
   std::string error_ui_url = "https://www.ory.com/kratos/docs/fallback/error";
   Methods methods;
@@ -157,6 +183,8 @@ struct SessionCookie {
 
 struct Session {
   Duration lifespan = std::chrono::hours(24);
+  // An extend moves expires_at only when it is nearer than this (unset = lifespan).
+  std::optional<Duration> earliest_possible_extend;
   SessionCookie cookie;
 };
 
@@ -207,6 +235,8 @@ struct Config {
   Log log;
   OAuth2Provider oauth2_provider;
   Cleanup cleanup;
+  bool account_enumeration_mitigate = false;  // security.account_enumeration.mitigate
+  LoginThrottling login_throttling;
   // Threads serving HTTP (0 = number of cores) and the database/blocking worker pool size.
   int io_threads = 0;
   int worker_threads = 16;

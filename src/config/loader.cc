@@ -352,6 +352,14 @@ Status Finish(Config& c) {
   if (s.default_browser_return_url.empty()) {
     s.default_browser_return_url = pub + "ui/welcome";
   }
+  if (s.login.ui_url == LoginFlow{}.ui_url) {
+    s.login.ui_url = pub + "ui/login";
+  }
+  if (s.logout.after_default_browser_return_url.empty()) {
+    s.logout.after_default_browser_return_url = c.dev || s.login.ui_url == pub + "ui/login"
+                                                    ? pub + "ui/login"
+                                                    : s.default_browser_return_url;
+  }
   if (s.registration.ui_url == RegistrationFlow{}.ui_url) {
     s.registration.ui_url = pub + "ui/registration";
   }

@@ -400,7 +400,8 @@ TEST_F(LoaderTest, EnvironmentReachesEveryKratosKey) {
                                  {"UNRELATED_VARIABLE", "1"}});
   ASSERT_TRUE(c.ok()) << c.error().reason;
   EXPECT_TRUE(c->selfservice.methods.oidc_enabled);
-  EXPECT_TRUE(HasWarning(*c, "selfservice.flows.login: accepted but not implemented"));
+  EXPECT_EQ(c->selfservice.login.ui_url, "https://x/login");
+  EXPECT_TRUE(HasWarning(*c, "selfservice.methods.oidc.enabled: "));
   ASSERT_EQ(c->identity_schemas.size(), 1u);
   EXPECT_EQ(c->identity_schemas[0].id, "a");
 }

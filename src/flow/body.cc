@@ -166,12 +166,24 @@ Result<std::shared_ptr<const BodySchema>> BodySchema::Build(
       doc[key] = *it;
     }
   }
+  return Compile(std::move(doc), extra);
+}
+
+Result<std::shared_ptr<const BodySchema>> BodySchema::Plain(const Json& properties,
+                                                            const Json& extra) {
+  Json doc = Json::object();
+  doc["type"] = "object";
+  doc["properties"] = properties;
+  return Compile(std::move(doc), extra);
+}
+
+Result<std::shared_ptr<const BodySchema>> BodySchema::Compile(Json doc, const Json& extra) {
   if (extra.is_object()) {
     for (const auto& [k, v] : extra.items()) {
       doc[k] = v;
     }
   }
-  auto compiled = jsonschema::Schema::Compile(doc);
+  auto compiled = jsonschema::CompiledSchema::Compile(doc);
   if (!compiled.ok()) {
     return std::move(compiled).error();
   }

@@ -12,8 +12,9 @@
 
 #include "base/json.h"
 #include "base/result.h"
-#include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "identity/schema_registry.h"
+#include "jsonschema/compiled_schema.h"
+#include "jsonschema/paths.h"
 
 namespace atrium::flow {
 
@@ -32,13 +33,17 @@ class BodySchema final {
   // added from the identity schema. `extra` is merged into the root (if/then, required).
   static Result<std::shared_ptr<const BodySchema>> Build(const identity::IdentitySchema& identity,
                                                          const Json& properties, const Json& extra);
+  // A schema of the method's own fields only (login: no traits are submitted).
+  static Result<std::shared_ptr<const BodySchema>> Plain(const Json& properties, const Json& extra);
 
   // Converts the body to a document: known paths only, typed, object paths defaulted to {}.
   Json Decode(const Body& body) const;
   std::vector<jsonschema::ValidationError> Validate(const Json& document) const;
 
  private:
-  std::shared_ptr<const jsonschema::Schema> compiled_;
+  static Result<std::shared_ptr<const BodySchema>> Compile(Json doc, const Json& extra);
+
+  std::shared_ptr<const jsonschema::CompiledSchema> compiled_;
   std::vector<jsonschema::PathInfo> paths_;
 };
 

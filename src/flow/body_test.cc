@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 
 namespace atrium::flow {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// Persisted errors for the error UI ("error manager", spec §3.3).
+// Persisted errors for the error UI ("error manager", docs/wire/registration.md §3.3).
 
 #include <optional>
 #include <string>

@@ -1,10 +1,12 @@
 #include "flow/errors.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "base/strings.h"
 #include "base/time.h"
+#include "flow/outcome.h"
 
 namespace atrium::flow {
 namespace {
@@ -21,9 +23,12 @@ std::string Minutes(Duration d) {
 
 }  // namespace
 
-Error SessionAlreadyAvailable() {
+Error SessionAlreadyAvailable(Kind kind) {
   return Make(ErrorCode::kInvalidArgument,
-              "A valid session was detected and thus registration is not possible.",
+              kind == Kind::kLogin ? "A valid session was detected and thus login is not possible. "
+                                     "Did you forget to set `?refresh=true`?"
+                                   : "A valid session was detected and thus registration is not "
+                                     "possible.",
               "session_already_available", "you are already logged in");
 }
 
@@ -65,19 +70,19 @@ Error SchemaNotSelectable(std::string_view id) {
                                                " is not enabled for self-service flows.");
 }
 
-Error ExpiredOnGet(bool api, std::string_view public_base_url, std::string_view return_to) {
+Error ExpiredOnGet(Kind kind, bool api, std::string_view public_base_url,
+                   std::string_view return_to) {
+  const std::string name = kind == Kind::kLogin ? "login" : "registration";
   Json details;
   std::string reason;
   if (api) {
-    reason =
-        "The registration flow has expired. Call the registration flow init API endpoint to "
-        "initialize a new registration flow.";
-    details["api"] = std::string(public_base_url) + "self-service/registration/api";
+    reason = "The " + name + " flow has expired. Call the " + name +
+             " flow init API endpoint to initialize a new " + name + " flow.";
+    details["api"] = std::string(public_base_url) + "self-service/" + name + "/api";
   } else {
-    reason =
-        "The registration flow has expired. Redirect the user to the registration flow init "
-        "endpoint to initialize a new registration flow.";
-    std::string redirect = std::string(public_base_url) + "self-service/registration/browser";
+    reason = "The " + name + " flow has expired. Redirect the user to the " + name +
+             " flow init endpoint to initialize a new " + name + " flow.";
+    std::string redirect = std::string(public_base_url) + "self-service/" + name + "/browser";
     if (!return_to.empty()) {
       redirect += "?return_to=" + QueryEscape(return_to);
     }
@@ -126,6 +131,60 @@ Error LoginChallengeWithoutHydra() {
 
 Error LoginChallengeEmpty() {
   return Make(ErrorCode::kInvalidArgument, "the login_challenge parameter is present but empty");
+}
+
+Error BrowserLocationChangeRequired(const std::string& url) {
+  Error e = Make(ErrorCode::kUnprocessable,
+                 "In order to complete this flow please redirect the browser to: " + url,
+                 "browser_location_change_required", "browser location change required");
+  e.extra = {{"redirect_browser_to", url}};
+  return e;
+}
+
+Error SessionAal1Required() {
+  return Make(ErrorCode::kUnauthenticated,
+              "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
+              "session_aal1_required",
+              "aal2 and aal3 can only be requested if a session exists already");
+}
+
+Error AalUnparsable(std::string_view value) {
+  return Make(ErrorCode::kInvalidArgument,
+              "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, "
+              "aal2] but got " +
+                  std::string(value));
+}
+
+Error SessionInactive() {
+  return Make(ErrorCode::kUnauthenticated, "No active session was found in this request.",
+              "session_inactive", "request does not have a valid authentication session");
+}
+
+Error LogoutTokenMissing() {
+  return Make(ErrorCode::kInvalidArgument, "Please include a token in the URL query.");
+}
+
+Error LogoutTokenMismatch() {
+  return Make(ErrorCode::kForbidden,
+              "Unable to log out because the logout token in the URL query does not match the "
+              "session cookie.");
+}
+
+Error SessionTokenUnknown() {
+  return Make(ErrorCode::kForbidden,
+              "The provided Ory Session Token could not be found, is invalid, or otherwise "
+              "malformed.");
+}
+
+Error TooManyAttempts(Duration retry_after) {
+  const auto seconds =
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(retry_after).count());
+  Error e = Make(ErrorCode::kTooManyRequests,
+                 "Too many failed sign-in attempts. Please wait " + std::to_string(seconds) +
+                     " seconds and try again.",
+                 "self_service_login_throttled", "too many failed sign-in attempts");
+  e.retry_after_seconds = seconds;
+  return e;
 }
 
 }  // namespace atrium::flow

@@ -1,5 +1,6 @@
 #pragma once
-// The Kratos errors of self-service flows, with their exact ids, reasons and messages (spec §22).
+// The Kratos errors of self-service flows, with their exact ids, reasons and messages
+// (docs/wire/registration.md §22).
 
 #include <string>
 #include <string_view>
@@ -9,7 +10,10 @@
 
 namespace atrium::flow {
 
-Error SessionAlreadyAvailable();
+// Which self-service flow an error is about (its texts name it).
+enum class Kind { kRegistration, kLogin };
+
+Error SessionAlreadyAvailable(Kind kind = Kind::kRegistration);
 Error ReturnToForbidden(std::string_view url);
 Error ReturnToUnparsable(std::string_view why);
 Error RegistrationDisabled();
@@ -19,12 +23,21 @@ Error FlowParamMalformed();
 Error SchemaDoesNotExist(std::string_view id);
 Error SchemaNotSelectable(std::string_view id);
 // GET flow on an expired flow (no replacement): 410 with redirect details.
-Error ExpiredOnGet(bool api, std::string_view public_base_url, std::string_view return_to);
+Error ExpiredOnGet(Kind kind, bool api, std::string_view public_base_url,
+                   std::string_view return_to);
 // Submit on an expired flow: 410 with expired_at, since and use_flow_id beside the error.
 Error ExpiredOnSubmit(Timestamp expired_at, Timestamp now, std::string_view use_flow_id);
 Error ApiFlowWithOrigin();
 Error ApiFlowWithCookies();
 Error LoginChallengeWithoutHydra();
+// Login.
+Error SessionAal1Required();                  // 401: aal2 requested without a session
+Error AalUnparsable(std::string_view value);  // 400
+Error SessionInactive();                      // 401: logout without a session
+Error LogoutTokenMissing();                   // 400
+Error LogoutTokenMismatch();                  // 403
+Error SessionTokenUnknown();                  // 403: native logout of an unknown token
+Error TooManyAttempts(Duration retry_after);  // 429: throttled sign-ins
 Error LoginChallengeEmpty();
 
 }  // namespace atrium::flow

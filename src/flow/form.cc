@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "jsonschema/messages.h"
 #include "text/messages.h"
 
 namespace atrium::flow {
@@ -113,6 +114,16 @@ void CopyTraitsIntoNodes(ui::Container& container, const Json& traits) {
   for (const auto& [name, value] : Leaves(traits, "traits")) {
     container.SetValue(name, *value);
   }
+}
+
+std::optional<FieldMessage> ErrorAsMessage(const Error& error) {
+  if (error.code == ErrorCode::kInvalidArgument) {
+    return FieldMessage{"", text::Generic(error.reason)};
+  }
+  if (error.id == "identity_disabled") {
+    return FieldMessage{"", text::IdentityDisabled()};
+  }
+  return std::nullopt;
 }
 
 std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::ValidationError>& errors) {

@@ -1,5 +1,5 @@
 #pragma once
-// return_to validation against selfservice.allowed_return_urls (spec §13).
+// return_to validation against selfservice.allowed_return_urls (docs/wire/registration.md §13).
 
 #include <optional>
 #include <string>

@@ -63,6 +63,33 @@ TEST(BcryptHasher, RefusesMoreThan72Bytes) {
   EXPECT_EQ(hasher.Hash(std::string(73, 'x')).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Hasher, IsCurrentOnlyForItsOwnAlgorithmAndParameters) {
+  const Argon2idHasher argon2(FastArgon2());
+  const BcryptHasher bcrypt(4);
+  const std::string mine = *argon2.Hash("pw");
+  const std::string bcrypted = *bcrypt.Hash("pw");
+  EXPECT_TRUE(argon2.IsCurrent(mine));
+  EXPECT_FALSE(argon2.IsCurrent(bcrypted));
+  EXPECT_TRUE(bcrypt.IsCurrent(bcrypted));
+  EXPECT_FALSE(bcrypt.IsCurrent(mine));
+  EXPECT_FALSE(BcryptHasher(5).IsCurrent(bcrypted));  // another cost
+  EXPECT_FALSE(BcryptHasher(12).IsCurrent("$2a$120$x"));
+  EXPECT_TRUE(
+      BcryptHasher(12).IsCurrent("$2y$12$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"));
+  // Any other argon2 parameter, salt or key length is not current.
+  for (auto change :
+       {+[](Argon2Params& p) { p.memory_kib = 2048; }, +[](Argon2Params& p) { p.iterations = 2; },
+        +[](Argon2Params& p) { p.parallelism = 2; }, +[](Argon2Params& p) { p.salt_length = 32; },
+        +[](Argon2Params& p) { p.key_length = 16; }}) {
+    Argon2Params other = FastArgon2();
+    change(other);
+    EXPECT_FALSE(argon2.IsCurrent(*Argon2idHasher(other).Hash("pw")));
+    EXPECT_TRUE(Argon2idHasher(other).IsCurrent(*Argon2idHasher(other).Hash("pw")));
+  }
+  EXPECT_FALSE(argon2.IsCurrent("$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaA"));
+  EXPECT_FALSE(argon2.IsCurrent("$argon2id$v=19$m=1024,t=1,p=1$nodollar"));
+}
+
 TEST(VerifyPassword, AcceptsPublishedBcryptVectors) {
   // OpenBSD / John the Ripper test vectors.
   EXPECT_TRUE(
@@ -101,6 +128,7 @@ class CountingHasher final : public Hasher {
     --running_;
     return "h:" + std::string(password);
   }
+  bool IsCurrent(std::string_view) const override { return true; }
   int max() const { return max_; }
 
  private:

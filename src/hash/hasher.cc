@@ -72,6 +72,24 @@ Result<std::string> Argon2idHasher::Hash(std::string_view password) const {
   return encoded;
 }
 
+bool Argon2idHasher::IsCurrent(std::string_view encoded) const {
+  // "$argon2id$v=19$m=<m>,t=<t>,p=<p>$<salt>$<key>", salt and key unpadded base64.
+  const std::string prefix = "$argon2id$v=19$m=" + std::to_string(params_.memory_kib) +
+                             ",t=" + std::to_string(params_.iterations) +
+                             ",p=" + std::to_string(params_.parallelism) + "$";
+  if (!encoded.starts_with(prefix)) {
+    return false;
+  }
+  const std::string_view rest = encoded.substr(prefix.size());
+  const size_t dollar = rest.find('$');
+  if (dollar == std::string_view::npos) {
+    return false;
+  }
+  const auto decoded_len = [](size_t base64_len) { return base64_len * 3 / 4; };
+  return decoded_len(dollar) == params_.salt_length &&
+         decoded_len(rest.size() - dollar - 1) == params_.key_length;
+}
+
 Result<std::string> BcryptHasher::Hash(std::string_view password) const {
   if (password.size() > kBcryptMaxBytes) {
     return Error::InvalidArgument("bcrypt: passwords are limited to 72 bytes");
@@ -85,6 +103,16 @@ Result<std::string> BcryptHasher::Hash(std::string_view password) const {
   ATRIUM_ASSIGN_OR_RETURN(std::string hashed, Bcrypt(password, setting));
   hashed[2] = 'a';  // Kratos (Go) writes $2a$; the algorithm is identical.
   return hashed;
+}
+
+bool BcryptHasher::IsCurrent(std::string_view encoded) const {
+  // "$2a$<cost>$<53 characters>"; every $2x$ variant computes the same function.
+  if (encoded.size() < 7 || !(encoded.starts_with("$2a$") || encoded.starts_with("$2b$") ||
+                              encoded.starts_with("$2y$"))) {
+    return false;
+  }
+  const std::string cost = std::to_string(cost_);
+  return encoded.substr(4).starts_with((cost.size() == 1 ? "0" : "") + cost + "$");
 }
 
 Result<bool> VerifyPassword(std::string_view password, std::string_view encoded) {

@@ -44,12 +44,16 @@ class Hasher {
  public:
   virtual ~Hasher() = default;
   virtual Result<std::string> Hash(std::string_view password) const = 0;
+  // Whether `encoded` was made by this algorithm with these parameters; a stored hash that is
+  // not is re-hashed after the next successful sign-in.
+  virtual bool IsCurrent(std::string_view encoded) const = 0;
 };
 
 class Argon2idHasher final : public Hasher {
  public:
   explicit Argon2idHasher(Argon2Params params) : params_(params) {}
   Result<std::string> Hash(std::string_view password) const override;
+  bool IsCurrent(std::string_view encoded) const override;
 
  private:
   Argon2Params params_;
@@ -60,6 +64,7 @@ class BcryptHasher final : public Hasher {
   explicit BcryptHasher(int cost) : cost_(cost) {}
   // Passwords longer than 72 bytes are InvalidArgument (callers report 4000033 first).
   Result<std::string> Hash(std::string_view password) const override;
+  bool IsCurrent(std::string_view encoded) const override;
 
  private:
   int cost_;
@@ -84,6 +89,8 @@ class HashPool final {
   // Blocking: returns when the job has run on a pool thread.
   Result<std::string> Hash(std::string_view password);
   Result<bool> Verify(std::string_view password, std::string_view encoded);
+  // Hasher::IsCurrent of the pool's hasher (cheap: runs on the caller's thread).
+  bool IsCurrent(std::string_view encoded) const { return hasher_.IsCurrent(encoded); }
 
  private:
   void Submit(std::function<void()> job);

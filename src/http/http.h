@@ -158,7 +158,7 @@ class Server {
 // "application/json; charset=utf-8" -> "application/json" (lower-cased, trimmed).
 std::string MediaType(std::string_view content_type);
 
-// gddo NegotiateContentType exactly as spec §2.2.
+// gddo NegotiateContentType exactly as docs/wire/registration.md §2.2.
 std::string NegotiateContentType(std::optional<std::string_view> accept,
                                  const std::vector<std::string>& offers,
                                  const std::string& default_offer);

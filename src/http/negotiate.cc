@@ -1,4 +1,5 @@
-// Accept negotiation exactly as github.com/golang/gddo/httputil (spec §2.2), quirks included.
+// Accept negotiation exactly as github.com/golang/gddo/httputil (docs/wire/registration.md §2.2),
+// quirks included.
 #include "base/strings.h"
 #include "http/http.h"
 

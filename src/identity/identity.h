@@ -1,5 +1,5 @@
 #pragma once
-// The identity aggregate: traits, credentials and addresses (spec §20.1).
+// The identity aggregate: traits, credentials and addresses (docs/wire/registration.md §20.1).
 
 #include <map>
 #include <optional>

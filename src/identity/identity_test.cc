@@ -7,7 +7,7 @@
 #include "httpclient/client.h"
 #include "httpclient/test_server.h"
 #include "identity/normalize.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "identity/validator.h"
 
 namespace atrium::identity {

@@ -1,6 +1,6 @@
 #pragma once
-// Identifier normalization (spec §21). Atrium has no Unicode tables: it trims, lowercases ASCII
-// and passes other code points through, and formats "+..." phone numbers as E.164.
+// Identifier normalization (docs/wire/registration.md §21). Atrium has no Unicode tables: it trims,
+// lowercases ASCII and passes other code points through, and formats "+..." phone numbers as E.164.
 
 #include <optional>
 #include <string>

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/json.h"
 #include "base/result.h"
 #include "identity/identity.h"
 
@@ -20,6 +21,10 @@ class IdentityStore {
       std::string_view type, std::string_view identifier) = 0;
   // The identity owning a verifiable or recovery address with this normalized value, or nullopt.
   virtual Result<std::optional<Identity>> FindByAddress(std::string_view value) = 0;
+  // Replaces the config of an identity's credential of `type` (a password re-hashed after a
+  // sign-in). NotFound when the identity has no such credential.
+  virtual Status UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
+                                        const Json& config) = 0;
 };
 
 }  // namespace atrium::identity

@@ -26,9 +26,9 @@ void AddUnique(std::vector<std::string>& list, std::string value) {
   }
 }
 
-const jsonschema::Schema& EmailFormat() {
-  static const std::shared_ptr<const jsonschema::Schema> schema =
-      jsonschema::Schema::Compile(Json{{"type", "string"}, {"format", "email"}}).value();
+const jsonschema::CompiledSchema& EmailFormat() {
+  static const std::shared_ptr<const jsonschema::CompiledSchema> schema =
+      jsonschema::CompiledSchema::Compile(Json{{"type", "string"}, {"format", "email"}}).value();
   return *schema;
 }
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "identity/identity.h"
-#include "identity/schema.h"
-#include "jsonschema/schema.h"
+#include "identity/schema_registry.h"
+#include "jsonschema/compiled_schema.h"
 
 namespace atrium::identity {
 

@@ -1,14 +1,18 @@
 // Conformance with the draft-07 tests of Debian's json-schema-test-suite. Every file of the
 // required keywords runs; test groups that need a remote document are skipped by name, listed
-// below with the reason, and reported. The optional/ directory (formats, bignum, ...) is not run.
+// below with the reason, and reported. Of the optional/ directory only format/ runs (see
+// Draft7OptionalFormats); bignum, ecmascript-regex and the rest do not.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
 
 namespace atrium::jsonschema {
 namespace {
@@ -62,7 +66,7 @@ TEST_P(Draft7Suite, PassesEveryCase) {
   const auto groups = Json::parse(in);
   for (const auto& group : groups) {
     const std::string name = GetParam() + ": " + group["description"].get<std::string>();
-    auto schema = Schema::Compile(group["schema"]);
+    auto schema = CompiledSchema::Compile(group["schema"]);
     if (kRemoteRefGroups.count(name) && !schema.ok()) {
       Counts().skipped += static_cast<int>(group["tests"].size());
       std::printf("  skipped (remote $ref): %s\n", name.c_str());
@@ -84,37 +88,84 @@ TEST_P(Draft7Suite, PassesEveryCase) {
   }
 }
 
-// Informational only: how the implemented formats fare against optional/format. Atrium's
-// formats follow ory/jsonschema (Go), which disagrees with the suite on purpose in places, so
-// disagreements are printed, not failed.
-TEST(Draft7OptionalFormats, ReportsAgreement) {
+// optional/format: the formats Atrium implements (formats.cc) must agree with the suite, case by
+// case, except the disagreements listed here with their reason. The formats Atrium does not
+// implement pass every string, as unknown formats do, and are listed with the reason. Any change
+// either way (a regression, a fixed disagreement, a newly implemented format) fails the test
+// until the lists are updated.
+const std::map<std::string, std::string> kKnownFormatDisagreements = {
+    {"idn-email.json: validation of an internationalized e-mail addresses / a valid idn e-mail "
+     "(example@example.test in Hangul)",
+     "idn-email is checked as email, whose domain must be an ASCII hostname (ory/jsonschema has "
+     "no idn-email check: every string passes there)"},
+    {"iri.json: validation of IRIs / an invalid IRI based on IPv6",
+     "iri is checked as uri, as ory/jsonschema does with Go's url.Parse, which reads an "
+     "unbracketed IPv6 address as host:port"},
+};
+
+// Formats ory/jsonschema checks but Atrium does not (yet): Kratos refuses some strings that
+// Atrium accepts.
+constexpr const char* kNotInAtrium =
+    "checked by ory/jsonschema, not by Atrium: every string passes";
+const std::map<std::string, std::string> kUnimplementedFormats = {
+    {"idn-hostname", "checked by neither ory/jsonschema nor Atrium: every string passes"},
+    {"iri-reference", kNotInAtrium},
+    {"json-pointer", kNotInAtrium},
+    {"relative-json-pointer", kNotInAtrium},
+    {"time", kNotInAtrium},
+    {"uri-reference", kNotInAtrium},
+    {"uri-template", kNotInAtrium},
+};
+
+TEST(Draft7OptionalFormats, AgreeWithTheSuiteExceptKnownDisagreements) {
   const fs::path dir = kSuite / "optional" / "format";
-  if (!fs::exists(dir)) {
-    GTEST_SKIP() << "suite not installed";
+  ASSERT_TRUE(fs::exists(dir)) << "missing " << dir << " (apt-get install json-schema-test-suite)";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    files.push_back(entry.path());
   }
-  for (const char* format :
-       {"date-time", "date", "email", "hostname", "ipv4", "ipv6", "uri", "regex"}) {
-    std::ifstream in(dir / (std::string(format) + ".json"));
-    if (!in) {
-      continue;
+  std::sort(files.begin(), files.end());
+  std::set<std::string> disagreements;  // "file: group / test", implemented formats
+  std::set<std::string> unimplemented;  // formats seen that Atrium does not implement
+  int checked = 0;
+  for (const auto& file : files) {
+    const std::string format = file.stem().string();
+    const bool implemented = !kUnimplementedFormats.contains(format);
+    if (!implemented) {
+      unimplemented.insert(format);
     }
-    int agree = 0;
-    int total = 0;
+    std::ifstream in(file);
     for (const auto& group : Json::parse(in)) {
-      auto schema = Schema::Compile(group["schema"]);
-      ASSERT_TRUE(schema.ok()) << format;
+      auto schema = CompiledSchema::Compile(group["schema"]);
+      ASSERT_TRUE(schema.ok()) << file;
       for (const auto& t : group["tests"]) {
-        ++total;
-        if ((*schema)->Validate(t["data"]).empty() == t["valid"].get<bool>()) {
-          ++agree;
-        } else {
-          std::printf("  format %s differs: %s (%s)\n", format, t["data"].dump().c_str(),
-                      t["description"].get<std::string>().c_str());
+        ++checked;
+        const bool valid = (*schema)->Validate(t["data"]).empty();
+        if (!implemented) {
+          EXPECT_TRUE(valid) << format << " is not implemented, so every value should pass: "
+                             << t["data"].dump();
+          continue;
+        }
+        if (valid != t["valid"].get<bool>()) {
+          disagreements.insert(file.filename().string() + ": " +
+                               group["description"].get<std::string>() + " / " +
+                               t["description"].get<std::string>());
         }
       }
     }
-    std::printf("optional/format/%s: %d of %d cases agree\n", format, agree, total);
   }
+  std::set<std::string> known;
+  for (const auto& [name, reason] : kKnownFormatDisagreements) {
+    known.insert(name);
+  }
+  EXPECT_EQ(disagreements, known) << "update kKnownFormatDisagreements (with a reason) only if "
+                                     "the new behaviour is intended";
+  std::set<std::string> listed;
+  for (const auto& [format, reason] : kUnimplementedFormats) {
+    listed.insert(format);
+  }
+  EXPECT_EQ(unimplemented, listed) << "kUnimplementedFormats names a format the suite lacks";
+  EXPECT_GE(checked, 122) << "the suite's optional/format directory is incomplete";
 }
 
 std::vector<std::string> SuiteFiles() {

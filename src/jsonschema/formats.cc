@@ -1,3 +1,5 @@
+#include "jsonschema/formats.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "base/json.h"
 #include "base/strings.h"
-#include "jsonschema/internal.h"
 
 namespace atrium::jsonschema::internal {
 namespace {

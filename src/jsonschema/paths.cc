@@ -1,7 +1,7 @@
 // Schema paths as Kratos' form decoder and node generator see them (jsonschemax.ListPaths).
-#include <set>
+#include "jsonschema/paths.h"
 
-#include "jsonschema/schema.h"
+#include <set>
 
 namespace atrium::jsonschema {
 namespace {
@@ -59,6 +59,31 @@ class PathLister {
     return it != s.end() && it->is_string() ? it->get<std::string>() : "";
   }
 
+  // The path `name` of property schema `p` (local `$ref` already followed).
+  PathInfo Describe(const Json& p, const std::string& name, bool required) const {
+    PathInfo info;
+    info.name = name;
+    info.type = TypeOf(p);
+    if (info.type == "array") {
+      if (const auto items = p.find("items"); items != p.end()) {
+        if (const Json* item = Resolve(&*items); item != nullptr && item->is_object()) {
+          info.item_type = TypeOf(*item);
+        }
+      }
+    }
+    info.format = StringAt(p, "format");
+    info.pattern = StringAt(p, "pattern");
+    info.title = StringAt(p, "title");
+    info.required = required;
+    if (const auto e = p.find("enum"); e != p.end() && e->is_array()) {
+      info.enum_values = *e;
+    }
+    if (const auto x = p.find("ory.sh/kratos"); x != p.end()) {
+      info.extension = *x;
+    }
+    return info;
+  }
+
   // Visits the properties of `schema` (and of its composition branches) under `prefix`.
   void Walk(const Json& schema, const std::string& prefix, const std::set<std::string>& required,
             int depth) {
@@ -82,27 +107,7 @@ class PathLister {
         }
         const std::string full = prefix.empty() ? name : prefix + "." + name;
         if (seen_.insert(full).second) {
-          PathInfo info;
-          info.name = full;
-          info.type = TypeOf(*p);
-          if (info.type == "array") {
-            if (const auto items = p->find("items"); items != p->end()) {
-              if (const Json* item = Resolve(&*items); item != nullptr && item->is_object()) {
-                info.item_type = TypeOf(*item);
-              }
-            }
-          }
-          info.format = StringAt(*p, "format");
-          info.pattern = StringAt(*p, "pattern");
-          info.title = StringAt(*p, "title");
-          info.required = req.count(name) > 0;
-          if (const auto e = p->find("enum"); e != p->end() && e->is_array()) {
-            info.enum_values = *e;
-          }
-          if (const auto x = p->find("ory.sh/kratos"); x != p->end()) {
-            info.extension = *x;
-          }
-          paths_.push_back(std::move(info));
+          paths_.push_back(Describe(*p, full, req.count(name) > 0));
         }
         if (TypeOf(*p) == "object") {
           Walk(*p, full, {}, depth + 1);
@@ -128,9 +133,9 @@ class PathLister {
   std::set<std::string> seen_;
 };
 
-// Kratos' schema.GetKeysInOrder (spec §9.6): an object-typed node ("type" exactly "object")
-// contributes its properties in textual order, any other node is a leaf named by the dotted
-// path of its parents (dots inside keys escaped as "\."). `$ref`s are not followed.
+// Kratos' schema.GetKeysInOrder (docs/wire/registration.md §9.6): an object-typed node ("type"
+// exactly "object") contributes its properties in textual order, any other node is a leaf named by
+// the dotted path of its parents (dots inside keys escaped as "\."). `$ref`s are not followed.
 void LeafKeys(const Json& schema, std::vector<std::string>& parents, std::vector<std::string>& out,
               int depth) {
   const bool object = schema.is_object() && schema.contains("type") && schema["type"].is_string() &&

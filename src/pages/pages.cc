@@ -99,8 +99,7 @@ http::Response Pages::Registration(const http::Request& req) const {
       Call(AsApiCall(req, "/self-service/registration/flows", "id=" + QueryEscape(*flow_id)));
   const Json body = ParseBody(api);
   if (api.status == 200) {
-    return Html(200, RenderRegistration(body, lang, config_.selfservice.default_browser_return_url),
-                &api);
+    return Html(200, RenderRegistration(body, lang), &api);
   }
   const Json error = body.value("error", Json::object());
   if (api.status == 410 || api.status == 404) {

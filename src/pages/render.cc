@@ -208,6 +208,111 @@ Page Layout(const std::string& title, const std::string& content, Language lang)
   return page;
 }
 
+// What every node's template needs: id, name, label, flags, messages and value.
+data NodeData(const Json& node, size_t index, Language lang) {
+  const Json& a = node.value("attributes", Json::object());
+  const std::string node_type = Str(a, "node_type");
+  const std::string name = Str(a, "name");
+  data f;
+  f.set("id", DomId(node_type == "input" ? name : Str(a, "id"), index));
+  f.set("name", name);
+  f.set("type", Str(a, "type"));
+  f.set("label", LabelOf(node, lang));
+  f.set("required", a.value("required", false));
+  f.set("required_text", UiText("required", lang));
+  f.set("disabled", a.value("disabled", false));
+  SetIf(f, "autocomplete", Str(a, "autocomplete"));
+  SetIf(f, "pattern", Str(a, "pattern"));
+  f.set("nonce", "");
+  const Json messages = node.value("messages", Json::array());
+  const data message_list = MessageList(messages, lang);
+  f.set("has_messages", !message_list.list_value().empty());
+  f.set("messages", message_list);
+  f.set("invalid", HasError(messages));
+  const bool has_value = a.contains("value") && !a["value"].is_null();
+  f.set("has_value", has_value);
+  f.set("value", has_value ? Str(a, "value") : "");
+  return f;
+}
+
+// Marks what kind of field an input or other node renders as; false for kinds the page skips.
+bool AddKind(data& f, const Json& a, Language lang) {
+  const std::string node_type = Str(a, "node_type");
+  const bool has_value = a.contains("value") && !a["value"].is_null();
+  if (node_type == "input" && a.contains("options") && a["options"].is_array()) {
+    data options{data::type::list};
+    for (const auto& o : a["options"]) {
+      data option;
+      option.set("value", Str(o, "value"));
+      option.set("selected", has_value && Str(o, "value") == Str(a, "value"));
+      options.push_back(option);
+    }
+    f.set("options", options);
+    f.set("is_select", true);
+  } else if (node_type == "input" && Str(a, "type") == "checkbox") {
+    f.set("is_checkbox", true);
+    f.set("checked", has_value && a["value"] == true);
+  } else if (node_type == "input") {
+    f.set("is_input", true);
+  } else if (node_type == "text") {
+    f.set("is_text", true);
+    f.set("text", a.contains("text") ? Translate(a["text"], lang) : "");
+  } else if (node_type == "img") {
+    f.set("is_img", true);
+    f.set("src", Str(a, "src"));
+    f.set("width", Str(a, "width"));
+    f.set("height", Str(a, "height"));
+  } else if (node_type == "a") {
+    f.set("is_a", true);
+    f.set("href", Str(a, "href"));
+    f.set("label", a.contains("title") ? Translate(a["title"], lang) : Str(a, "href"));
+  } else if (node_type == "script") {
+    f.set("is_script", true);
+    f.set("src", Str(a, "src"));
+    f.set("async", a.value("async", false));
+    SetIf(f, "integrity", Str(a, "integrity"));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The form's nodes by where they go: hidden inputs, visible fields, and the buttons (whose
+// messages show below them).
+struct FormParts {
+  data hidden{data::type::list};
+  data fields{data::type::list};
+  data buttons{data::type::list};
+  data button_messages{data::type::list};
+  bool any = false;
+};
+
+FormParts Arrange(const Json& nodes, Language lang) {
+  FormParts out;
+  if (!nodes.is_array()) {
+    return out;
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Json& a = nodes[i].value("attributes", Json::object());
+    const bool input = Str(a, "node_type") == "input";
+    const std::string type = Str(a, "type");
+    data f = NodeData(nodes[i], i, lang);
+    out.any = true;
+    if (input && type == "hidden") {
+      out.hidden.push_back(f);
+    } else if (input && (type == "submit" || type == "button")) {
+      f.set("secondary", Str(a, "name") == "screen" && Str(a, "value") == "previous");
+      for (const auto& m : f.get("messages")->list_value()) {
+        out.button_messages.push_back(m);
+      }
+      out.buttons.push_back(f);
+    } else if (AddKind(f, a, lang)) {
+      out.fields.push_back(f);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Language LanguageFor(std::string_view accept_language) {
@@ -217,8 +322,7 @@ Language LanguageFor(std::string_view accept_language) {
   return first == "de" || first.starts_with("de-") ? Language::kGerman : Language::kEnglish;
 }
 
-Page RenderRegistration(const Json& flow, Language lang, std::string_view home) {
-  (void)home;
+Page RenderRegistration(const Json& flow, Language lang) {
   const Json& ui = flow["ui"];
   data d;
   data global = MessageList(ui.value("messages", Json::array()), lang);
@@ -226,101 +330,18 @@ Page RenderRegistration(const Json& flow, Language lang, std::string_view home) 
   d.set("global", global);
   d.set("action", Str(ui, "action"));
   d.set("method", Str(ui, "method").empty() ? "POST" : Str(ui, "method"));
-  data hidden{data::type::list};
-  data fields{data::type::list};
-  data buttons{data::type::list};
-  data button_messages{data::type::list};
-  const Json nodes = ui.value("nodes", Json());
-  bool any = false;
-  if (nodes.is_array()) {
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      const Json& n = nodes[i];
-      const Json& a = n.value("attributes", Json::object());
-      const std::string node_type = Str(a, "node_type");
-      const std::string name = Str(a, "name");
-      const std::string type = Str(a, "type");
-      any = true;
-      data f;
-      f.set("id", DomId(node_type == "input" ? name : Str(a, "id"), i));
-      f.set("name", name);
-      f.set("type", type);
-      f.set("label", LabelOf(n, lang));
-      f.set("required", a.value("required", false));
-      f.set("required_text", UiText("required", lang));
-      f.set("disabled", a.value("disabled", false));
-      SetIf(f, "autocomplete", Str(a, "autocomplete"));
-      SetIf(f, "pattern", Str(a, "pattern"));
-      f.set("nonce", "");
-      const Json messages = n.value("messages", Json::array());
-      data message_list = MessageList(messages, lang);
-      f.set("has_messages", !message_list.list_value().empty());
-      f.set("messages", message_list);
-      f.set("invalid", HasError(messages));
-      const bool has_value = a.contains("value") && !a["value"].is_null();
-      f.set("has_value", has_value);
-      f.set("value", has_value ? Str(a, "value") : "");
-      if (node_type == "input" && type == "hidden") {
-        hidden.push_back(f);
-        continue;
-      }
-      if (node_type == "input" && (type == "submit" || type == "button")) {
-        f.set("secondary", name == "screen" && Str(a, "value") == "previous");
-        buttons.push_back(f);
-        for (const auto& m : message_list.list_value()) {
-          button_messages.push_back(m);
-        }
-        continue;
-      }
-      if (node_type == "input" && a.contains("options") && a["options"].is_array()) {
-        data options{data::type::list};
-        for (const auto& o : a["options"]) {
-          data option;
-          option.set("value", Str(o, "value"));
-          option.set("selected", has_value && Str(o, "value") == Str(a, "value"));
-          options.push_back(option);
-        }
-        f.set("options", options);
-        f.set("is_select", true);
-      } else if (node_type == "input" && type == "checkbox") {
-        f.set("is_checkbox", true);
-        f.set("checked", has_value && a["value"] == true);
-      } else if (node_type == "input") {
-        f.set("is_input", true);
-      } else if (node_type == "text") {
-        f.set("is_text", true);
-        f.set("text", a.contains("text") ? Translate(a["text"], lang) : "");
-      } else if (node_type == "img") {
-        f.set("is_img", true);
-        f.set("src", Str(a, "src"));
-        f.set("width", Str(a, "width"));
-        f.set("height", Str(a, "height"));
-      } else if (node_type == "a") {
-        f.set("is_a", true);
-        f.set("href", Str(a, "href"));
-        f.set("label", a.contains("title") ? Translate(a["title"], lang) : Str(a, "href"));
-      } else if (node_type == "script") {
-        f.set("is_script", true);
-        f.set("src", Str(a, "src"));
-        f.set("async", a.value("async", false));
-        SetIf(f, "integrity", Str(a, "integrity"));
-      } else {
-        continue;
-      }
-      fields.push_back(f);
-    }
-  }
-  d.set("has_form", any);
-  d.set("hidden", hidden);
-  d.set("fields", fields);
-  d.set("buttons", buttons);
-  d.set("has_button_messages", !button_messages.list_value().empty());
-  d.set("button_messages", button_messages);
+  const FormParts form = Arrange(ui.value("nodes", Json()), lang);
+  d.set("has_form", form.any);
+  d.set("hidden", form.hidden);
+  d.set("fields", form.fields);
+  d.set("buttons", form.buttons);
+  d.set("has_button_messages", !form.button_messages.list_value().empty());
+  d.set("button_messages", form.button_messages);
   std::string content = Render(kRegistration, d);
   // The placeholder keeps browsers' own validation (required, type=email) on.
   const std::string marker = " novalidate-off";
   content.erase(content.find(marker), marker.size());
-  Page page = Layout(UiText("title.registration", lang), content, lang);
-  return page;
+  return Layout(UiText("title.registration", lang), content, lang);
 }
 
 Page RenderError(const Json& error, Language lang, std::string_view retry_url) {

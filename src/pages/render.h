@@ -19,7 +19,7 @@ struct Page {
 };
 
 // The registration form of a flow (the API's flow JSON).
-Page RenderRegistration(const Json& flow, Language lang, std::string_view home);
+Page RenderRegistration(const Json& flow, Language lang);
 // An error object (the value of "error" in an envelope or error container).
 Page RenderError(const Json& error, Language lang, std::string_view retry_url);
 // The signed-in identity and its session (the whoami JSON).

@@ -79,7 +79,7 @@ flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
     return FlowError(request, flow, Json(), return_url.error());
   }
   const session::Session s = d_.sessions.Issue(identity, std::string(method), request.device);
-  if (auto st = d_.registrations.CreateSession(s); !st.ok()) {
+  if (auto st = d_.sessions.Save(s); !st.ok()) {
     return flow::Reply::Forward(std::move(st).error());
   }
   return Success(request, flow, identity, &s, *return_url);

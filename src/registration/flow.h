@@ -1,5 +1,5 @@
 #pragma once
-// The registration flow object (Kratos registrationFlow, spec §8).
+// The registration flow object (Kratos registrationFlow, docs/wire/registration.md §8).
 
 #include <optional>
 #include <string>

@@ -66,12 +66,12 @@ void Service::Build(Flow& flow, const identity::IdentitySchema& schema, FormStep
       s->Populate(flow, schema, step);
     }
   }
-  ui::SortNodes(flow.ui.nodes, schema.leaf_keys);
+  ui::SortNodes(flow.ui.nodes, ui::RegistrationSortOrder(schema.leaf_keys));
 }
 
 void Service::RefreshForm(const flow::Request& request, Flow& flow) const {
   flow.ui.Upsert(flow::CsrfGuard::Node(flow.IsApi() ? std::string() : request.csrf.masked));
-  ui::SortNodes(flow.ui.nodes, SchemaOf(flow).leaf_keys);
+  ui::SortNodes(flow.ui.nodes, ui::RegistrationSortOrder(SchemaOf(flow).leaf_keys));
 }
 
 Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams& params,
@@ -179,8 +179,8 @@ flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) 
     }
   }
   if (f.IsExpired(d_.clock.Now())) {
-    return flow::Reply::ErrorJson(
-        flow::ExpiredOnGet(f.IsApi(), d_.config.serve_public.base_url, f.ReturnTo()));
+    return flow::Reply::ErrorJson(flow::ExpiredOnGet(
+        flow::Kind::kRegistration, f.IsApi(), d_.config.serve_public.base_url, f.ReturnTo()));
   }
   return flow::Reply::JsonBody(200, f.ToJson());
 }
@@ -194,7 +194,8 @@ flow::Reply Service::HandleExpired(const flow::Request& request, const Flow& exp
   const Timestamp now = d_.clock.Now();
   f.request_url = expired.request_url;
   f.identity_schema = expired.identity_schema;
-  f.ui.messages.push_back(text::FlowExpired(expired.expires_at, now - expired.expires_at));
+  f.ui.messages.push_back(text::FlowExpired(text::FlowKind::kRegistration, expired.expires_at,
+                                            now - expired.expires_at));
   if (auto s = d_.flows.UpdateFlow(f); !s.ok()) {
     return flow::Reply::Forward(std::move(s).error());
   }

@@ -14,7 +14,7 @@
 #include "flow/reply.h"
 #include "flow/request.h"
 #include "flow/return_to.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "registration/store.h"
 #include "registration/strategy.h"
 #include "session/manager.h"

@@ -30,9 +30,6 @@ class RegistrationStore {
   // Unavailable on database failure.
   virtual Status CreateIdentityWithSession(const identity::Identity& identity,
                                            const session::Session& session) = 0;
-  // Writes a session (with its devices) for an identity that exists already (a social sign-in
-  // of a registered subject). Unavailable on database failure.
-  virtual Status CreateSession(const session::Session& session) = 0;
 };
 
 }  // namespace atrium::registration

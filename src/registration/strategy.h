@@ -19,9 +19,10 @@
 #include "base/json.h"
 #include "flow/body.h"
 #include "flow/form.h"
+#include "flow/outcome.h"
 #include "flow/request.h"
 #include "identity/identity.h"
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 #include "registration/flow.h"
 
 namespace atrium::registration {
@@ -42,9 +43,14 @@ class FormBuilder {
 };
 
 // ---- outcomes ------------------------------------------------------------------------------
+// The shared ones (flow/outcome.h), and registration's own two.
 
-// The submission is addressed to another method.
-struct NotResponsible {};
+using flow::Failed;
+using flow::FormErrors;
+using flow::NextStep;
+using flow::NotResponsible;
+using flow::Redirect;
+
 // Create this identity (traits validated, the method's credential inside). The service assigns
 // ids and timestamps, runs the after-registration pipeline and writes everything at once.
 struct Created {
@@ -55,24 +61,7 @@ struct Created {
 struct SignIn {
   identity::Identity identity;
 };
-// Show the form again with these messages (the method copied the submitted values into it).
-struct FormErrors {
-  std::vector<flow::FieldMessage> messages;
-};
-// The form of this same flow changed (two-step's next screen, a one-time code was sent): the
-// service persists the flow and shows it.
-struct NextStep {};
-// Leave for an external page (a social provider); it comes back through Strategy::Resume. JSON
-// clients get 422 browser_location_change_required, browsers a 303.
-struct Redirect {
-  std::string url;
-  std::vector<SetCookie> cookies;  // e.g. a continuity cookie binding the flow to this browser
-};
-// A system error (CSRF violation, method disabled, upstream failure): rendered as an error, or as
-// a form message where it has one.
-struct Failed {
-  Error error;
-};
+
 using Outcome =
     std::variant<NotResponsible, Created, SignIn, FormErrors, NextStep, Redirect, Failed>;
 

@@ -14,18 +14,6 @@ flow::Reply ErrorFor(const flow::Request& request, Error e) {
                          : flow::Reply::Forward(std::move(e));
 }
 
-// Kratos' 422 for JSON clients that must send the browser elsewhere (§17.6).
-Error BrowserLocationChangeRequired(const std::string& url) {
-  Error e{ErrorCode::kUnprocessable,
-          "In order to complete this flow please redirect the browser to: " + url,
-          "browser_location_change_required",
-          "browser location change required",
-          {},
-          {}};
-  e.extra = {{"redirect_browser_to", url}};
-  return e;
-}
-
 }  // namespace
 
 flow::Reply Service::Submit(const flow::Request& request, const SubmitParams& params) const {
@@ -33,7 +21,12 @@ flow::Reply Service::Submit(const flow::Request& request, const SubmitParams& pa
     if (request.is_json) {
       return flow::Reply::ErrorJson(flow::SessionAlreadyAvailable());
     }
-    return flow::Reply::Redirect(302, d_.config.selfservice.default_browser_return_url);
+    // Only self-service URLs are accepted as the place to go here (docs/wire/registration.md
+    // §7.1 step 1).
+    const std::string return_to = flow::QueryParam(request.url, "return_to");
+    return flow::Reply::Redirect(302, return_to_.IsSelfServiceUrl(return_to)
+                                          ? return_to
+                                          : d_.config.selfservice.default_browser_return_url);
   }
   if (!IsUuid(params.flow_id)) {
     return ErrorFor(request, flow::FlowParamMalformed());
@@ -107,9 +100,9 @@ flow::Reply Service::Finish(const flow::Request& request, SubmitContext& ctx,
     return FlowError(request, f, ctx.decoded, failed->error);
   }
   if (auto* redirect = std::get_if<Redirect>(&outcome)) {
-    flow::Reply reply = request.is_json
-                            ? flow::Reply::ErrorJson(BrowserLocationChangeRequired(redirect->url))
-                            : flow::Reply::Redirect(303, redirect->url);
+    flow::Reply reply =
+        request.is_json ? flow::Reply::ErrorJson(flow::BrowserLocationChangeRequired(redirect->url))
+                        : flow::Reply::Redirect(303, redirect->url);
     reply.cookies = std::move(redirect->cookies);
     return reply;
   }
@@ -127,22 +120,25 @@ flow::Reply Service::FlowError(const flow::Request& request, Flow& flow, const J
                                const Error& error) const {
   if (error.code == ErrorCode::kConflict) {
     if (d_.config.selfservice.registration.login_hints && error.details.is_object()) {
+      // The hint names the existing account's credentials: how its owner can sign in (§18.4).
       const std::string hint = error.details.value("identifier", "");
-      const std::string type = error.details.value("type", "");
       std::vector<std::string> types;
-      if (!type.empty()) {
-        types.push_back(type);
+      if (const auto it = error.details.find("credential_types");
+          it != error.details.end() && it->is_array()) {
+        for (const auto& t : *it) {
+          if (t.is_string()) {
+            types.push_back(t.get<std::string>());
+          }
+        }
       }
       return FlowError(request, flow, decoded,
                        {flow::FieldMessage{"", text::DuplicateWithHints(hint, types, {})}});
     }
     return FlowError(request, flow, decoded, {flow::FieldMessage{"", text::DuplicateIdentifier()}});
   }
-  if (error.code == ErrorCode::kInvalidArgument && error.id.empty()) {
-    return FlowError(request, flow, decoded, {flow::FieldMessage{"", text::Generic(error.reason)}});
-  }
-  if (error.id == "identity_disabled") {
-    return FlowError(request, flow, decoded, {flow::FieldMessage{"", text::IdentityDisabled()}});
+  // Every 400 becomes a message on the form (§7.2 step 4), with or without an id.
+  if (auto message = flow::ErrorAsMessage(error)) {
+    return FlowError(request, flow, decoded, {std::move(*message)});
   }
   // Not a form message: forwarded (API flows always get the JSON envelope).
   return flow.IsApi() ? flow::Reply::ErrorJson(error) : flow::Reply::Forward(error);
@@ -164,7 +160,8 @@ flow::Reply Service::FlowError(const flow::Request& request, Flow& flow, const J
       flow.ui.AddNodeMessage(m.node, std::move(m.message));
     }
   }
-  ui::SortNodes(flow.ui.nodes, SchemaOf(flow).leaf_keys);  // a message may have added a node
+  ui::SortNodes(flow.ui.nodes, ui::RegistrationSortOrder(
+                                   SchemaOf(flow).leaf_keys));  // a message may have added a node
   flow.transient_payload = nullptr;  // not persisted, so absent from the re-read flow
   if (auto s = d_.flows.UpdateFlow(flow); !s.ok()) {
     return flow::Reply::Forward(std::move(s).error());

@@ -1,6 +1,6 @@
 #pragma once
 // The session cookie's value: the token and expiry sealed with secrets.cookie (AES-256-GCM), so
-// it cannot be read or forged by the client (spec §20.3).
+// it cannot be read or forged by the client (docs/wire/registration.md §20.3).
 
 #include <optional>
 #include <string>

@@ -1,6 +1,7 @@
 #include "session/manager.h"
 
 #include "base/time.h"
+#include "crypto/hash.h"
 
 namespace atrium::session {
 
@@ -40,11 +41,78 @@ Result<std::optional<Session>> Manager::Find(const Credentials& credentials) con
   if (!token) {
     return Out();
   }
-  ATRIUM_ASSIGN_OR_RETURN(auto found, store_.GetSessionByTokenDigest(TokenDigest(*token)));
+  ATRIUM_ASSIGN_OR_RETURN(auto found, FindByToken(*token));
   if (!found || !found->IsActive(clock_.Now())) {
     return Out();  // unknown, expired or revoked tokens count as "no session"
   }
   return found;
+}
+
+Result<std::optional<Session>> Manager::FindByToken(std::string_view token) const {
+  ATRIUM_ASSIGN_OR_RETURN(auto found, store_.GetSessionByTokenDigest(TokenDigest(token)));
+  if (found) {
+    found->token = std::string(token);  // for this request's answers only; never stored
+  }
+  return found;
+}
+
+Status Manager::Save(const Session& session) const { return store_.CreateSession(session); }
+
+Result<Session> Manager::Reauthenticate(Session session, std::string method, Device device) const {
+  const Timestamp now = TruncateToMicros(clock_.Now());
+  session.active = true;
+  session.authenticated_at = now;
+  session.issued_at = now;
+  session.expires_at = now + options_.lifespan;
+  session.authentication_methods.push_back({std::move(method), "aal1", now});
+  device.id = ids_.NewUuid();
+  session.devices.push_back(std::move(device));
+  ATRIUM_RETURN_IF_ERROR(store_.UpdateSession(session));
+  return session;
+}
+
+Result<bool> Manager::Revoke(std::string_view session_id) const {
+  return store_.RevokeSession(session_id);
+}
+
+Result<int64_t> Manager::RevokeOthers(std::string_view identity_id, std::string_view keep) const {
+  return store_.RevokeSessionsOfIdentity(identity_id, keep);
+}
+
+namespace {
+
+std::string LogoutTokenWith(std::string_view secret, std::string_view session_id) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const std::string mac =
+      crypto::HmacSha256(secret, "atrium logout token v1:" + std::string(session_id));
+  std::string out = "ory_lo_";
+  for (size_t i = 0; i < 32; ++i) {
+    out.push_back(kAlphabet[static_cast<unsigned char>(mac[i]) % kAlphabet.size()]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Manager::LogoutToken(const Session& session) const {
+  return LogoutTokenWith(options_.secrets.empty() ? std::string() : options_.secrets.front(),
+                         session.id);
+}
+
+bool Manager::IsLogoutToken(const Session& session, std::string_view token) const {
+  bool match = false;
+  for (const auto& secret : options_.secrets) {
+    match = crypto::ConstantTimeEquals(LogoutTokenWith(secret, session.id), token) || match;
+  }
+  return match;
+}
+
+SetCookie Manager::ClearedCookie() const {
+  SetCookie c = CookieFor(Session{});
+  c.value = "";
+  c.max_age = 0;  // "Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"
+  return c;
 }
 
 SetCookie Manager::CookieFor(const Session& session) const {

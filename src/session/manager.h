@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/cookie.h"
@@ -28,6 +29,8 @@ struct ManagerOptions {
   std::string domain;
   bool secure = true;
   std::string same_site = "Lax";  // used when secure; plain-HTTP cookies are always Lax
+  // Keys of logout tokens (secrets.cookie): the first derives them, every one verifies them.
+  std::vector<std::string> secrets;
 };
 
 // What a request presents as proof of a session, in Kratos' lookup order: the X-Session-Token
@@ -59,8 +62,32 @@ class Manager final {
   // cannot answer: that is never "no session".
   Result<std::optional<Session>> Find(const Credentials& credentials) const;
 
+  // Writes a session issued for an identity that exists already (a sign-in).
+  Status Save(const Session& session) const;
+
+  // A re-authentication of `session` by its own identity (refresh login): active again,
+  // authenticated now, a full lifespan from now, `method` appended to its methods, `device`
+  // added. Written, and returned with the token it was presented with.
+  Result<Session> Reauthenticate(Session session, std::string method, Device device) const;
+
+  // The session a token names, whatever its state (native logout); nullopt when unknown.
+  Result<std::optional<Session>> FindByToken(std::string_view token) const;
+
+  // Marks a session inactive (the row stays); false when there is no such session.
+  Result<bool> Revoke(std::string_view session_id) const;
+  // Every other session of an identity; how many were matched.
+  Result<int64_t> RevokeOthers(std::string_view identity_id, std::string_view keep) const;
+
+  // The logout token of a session: "ory_lo_" + 32 alphanumerics derived from the session id with
+  // the first secret, so it is stable for the session's life and nothing has to be stored.
+  std::string LogoutToken(const Session& session) const;
+  // Whether `token` is the session's logout token under any of the secrets (constant time).
+  bool IsLogoutToken(const Session& session, std::string_view token) const;
+
   // The session cookie carrying `session`'s token, sealed with secrets.cookie.
   SetCookie CookieFor(const Session& session) const;
+  // The session cookie, expired (sign-out).
+  SetCookie ClearedCookie() const;
 
   // The session JSON in Kratos' key order, as of now.
   Json ToJson(const Session& session) const;

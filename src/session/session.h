@@ -1,5 +1,6 @@
 #pragma once
-// Sessions (spec §20.2): issued after a registration, looked up by token for whoami.
+// Sessions (docs/wire/registration.md §20.2): issued after a registration, looked up by token for
+// whoami.
 
 #include <optional>
 #include <string>
@@ -62,9 +63,21 @@ std::optional<std::string> TokenFromRequest(std::optional<std::string_view> x_se
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
-  // The session with its identity and devices, or nullopt for an unknown digest (TokenDigest of
-  // the presented token). Unavailable when the store cannot answer.
+  // The session with its identity (without credentials) and devices, or nullopt for an unknown
+  // digest (TokenDigest of the presented token). Unavailable when the store cannot answer.
   virtual Result<std::optional<Session>> GetSessionByTokenDigest(std::string_view digest) = 0;
+  // The same by session id.
+  virtual Result<std::optional<Session>> GetSession(std::string_view id) = 0;
+  // Writes a new session with its devices for an existing identity.
+  virtual Status CreateSession(const Session& session) = 0;
+  // Writes what a re-authentication changes: active, aal, authentication methods,
+  // authenticated_at, expires_at; devices not stored yet are added. NotFound for an unknown id.
+  virtual Status UpdateSession(const Session& session) = 0;
+  // Marks a session inactive (the row stays). False when no such session exists.
+  virtual Result<bool> RevokeSession(std::string_view id) = 0;
+  // Marks every active session of an identity inactive except `keep` ("" = none); how many.
+  virtual Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
+                                                   std::string_view keep) = 0;
 };
 
 }  // namespace atrium::session

@@ -143,6 +143,43 @@ TEST_P(StoreContract, FlowsRoundTripAndUpdate) {
   EXPECT_EQ(store_.flows->UpdateFlow(unknown).error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StoreContract, SignInFailuresCountUpAndStartOver) {
+  login::AttemptStore& attempts = *store_.database;
+  const std::string key = "identifier:" + Unique("ann");
+  EXPECT_FALSE(attempts.GetAttempts(key)->has_value());
+  ASSERT_TRUE(attempts.RecordFailure(key, T(100), T(0), T(1000)).ok());
+  ASSERT_TRUE(attempts.RecordFailure(key, T(200), T(50), T(1000)).ok());
+  auto got = attempts.GetAttempts(key);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->failures, 2);
+  EXPECT_EQ((*got)->last_failure, T(200));
+  // The last failure is older than the restart point: the count starts over.
+  ASSERT_TRUE(attempts.RecordFailure(key, T(900), T(300), T(2000)).ok());
+  got = attempts.GetAttempts(key);
+  EXPECT_EQ((*got)->failures, 1);
+  EXPECT_EQ((*got)->last_failure, T(900));
+  ASSERT_TRUE(attempts.ResetAttempts(key).ok());
+  EXPECT_FALSE(attempts.GetAttempts(key)->has_value());
+}
+
+// Instances behind a balancer record failures of one key at once: none may be lost.
+TEST_P(StoreContract, ConcurrentFailuresAreAllCounted) {
+  login::AttemptStore& attempts = *store_.database;
+  const std::string key = "ip:" + NewUuid();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_TRUE(attempts.RecordFailure(key, T(100 + i), T(0), T(1000)).ok());
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ((*attempts.GetAttempts(key))->failures, 40);
+}
+
 TEST_P(StoreContract, ErrorsRoundTrip) {
   flow::ErrorContainer e{NewUuid(), Json::parse(R"({"id":"x","code":403})"), T(1), T(2)};
   ASSERT_TRUE(store_.errors->CreateError(e).ok());

@@ -9,15 +9,19 @@
 #include "base/result.h"
 #include "flow/error_store.h"
 #include "identity/store.h"
+#include "login/store.h"
+#include "login/throttle.h"
 #include "registration/store.h"
 #include "session/session.h"
 
 namespace atrium::store {
 
-enum class StaleKind { kFlows, kSessions, kErrors };
+enum class StaleKind { kFlows, kSessions, kErrors, kLoginAttempts };
 
 class Database : public registration::FlowStore,
                  public registration::RegistrationStore,
+                 public login::FlowStore,
+                 public login::AttemptStore,
                  public identity::IdentityStore,
                  public session::SessionStore,
                  public flow::ErrorStore {
@@ -35,8 +39,8 @@ class Database : public registration::FlowStore,
                                                 const std::function<std::string()>& make) = 0;
 
   // Housekeeping: deletes at most `limit` rows that are stale at `cutoff`, in one short
-  // transaction, and returns how many went. Flows and sessions are stale when they expired
-  // before `cutoff`, error records when they were created before it.
+  // transaction, and returns how many went. Flows, sessions and sign-in failure counters are
+  // stale when they expired before `cutoff`, error records when they were created before it.
   virtual Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) = 0;
 };
 

@@ -55,21 +55,48 @@ constexpr const char* kOwnerOfIdentifier =
 constexpr const char* kOwnerOfAddress =
     "SELECT identity_id FROM identity_verifiable_addresses WHERE value = $1 UNION ALL "
     "SELECT identity_id FROM identity_recovery_addresses WHERE value = $1 LIMIT 1";
+constexpr const char* kUpdateCredentialConfig =
+    "UPDATE identity_credentials SET config = $1, updated_at = $2 WHERE identity_id = $3 AND "
+    "type = $4";
 constexpr const char* kCredentialTypes =
     "SELECT type FROM identity_credentials WHERE identity_id = $1 ORDER BY type";
 constexpr const char* kSelectSession =
     "SELECT id, token_digest, identity_id, active, aal, authentication_methods, issued_at, "
     "authenticated_at, expires_at FROM sessions WHERE token_digest = $1";
+constexpr const char* kSelectSessionById =
+    "SELECT id, token_digest, identity_id, active, aal, authentication_methods, issued_at, "
+    "authenticated_at, expires_at FROM sessions WHERE id = $1";
+// A re-authentication: what changes (issued_at stays, as in Kratos, where it is not written).
+constexpr const char* kUpdateSession =
+    "UPDATE sessions SET active = $1, aal = $2, authentication_methods = $3, "
+    "authenticated_at = $4, expires_at = $5 WHERE id = $6";
+constexpr const char* kInsertDeviceIfNew =
+    "INSERT INTO session_devices (id, session_id, ip_address, user_agent, location, position) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
+constexpr const char* kRevokeSession = "UPDATE sessions SET active = $1 WHERE id = $2";
+constexpr const char* kRevokeSessionsOfIdentity =
+    "UPDATE sessions SET active = $1 WHERE identity_id = $2 AND id <> $3";
 constexpr const char* kSelectDevices =
     "SELECT id, ip_address, user_agent, location FROM session_devices WHERE session_id = $1 "
     "ORDER BY position";
-constexpr const char* kInsertFlow =
+// Each kind of self-service flow has a table of the same shape: the flow as JSON plus what the
+// queries need.
+struct FlowTable {
+  const char* insert;
+  const char* select;
+  const char* update;
+};
+constexpr FlowTable kRegistrationFlows{
     "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6)";
-constexpr const char* kSelectFlow = "SELECT data FROM selfservice_registration_flows WHERE id = $1";
-constexpr const char* kUpdateFlow =
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    "SELECT data FROM selfservice_registration_flows WHERE id = $1",
     "UPDATE selfservice_registration_flows SET expires_at = $1, data = $2, updated_at = $3 "
-    "WHERE id = $4";
+    "WHERE id = $4"};
+constexpr FlowTable kLoginFlows{
+    "INSERT INTO selfservice_login_flows (id, type, expires_at, data, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6)",
+    "SELECT data FROM selfservice_login_flows WHERE id = $1",
+    "UPDATE selfservice_login_flows SET expires_at = $1, data = $2, updated_at = $3 WHERE id = $4"};
 constexpr const char* kInsertError =
     "INSERT INTO selfservice_errors (id, error, created_at, updated_at) VALUES ($1, $2, $3, $4)";
 constexpr const char* kSelectError =
@@ -78,11 +105,25 @@ constexpr const char* kInsertSecret =
     "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 constexpr const char* kSelectSecret = "SELECT value FROM secrets WHERE name = $1";
 // Batched deletes: a bounded subquery keeps each transaction short, so sign-ups never wait long.
-constexpr const char* kDeleteStaleFlows =
+constexpr const char* kDeleteStaleFlows[] = {
     "DELETE FROM selfservice_registration_flows WHERE id IN (SELECT id FROM "
-    "selfservice_registration_flows WHERE expires_at < $1 LIMIT $2)";
+    "selfservice_registration_flows WHERE expires_at < $1 LIMIT $2)",
+    "DELETE FROM selfservice_login_flows WHERE id IN (SELECT id FROM selfservice_login_flows "
+    "WHERE expires_at < $1 LIMIT $2)"};
 constexpr const char* kDeleteStaleSessions =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
+constexpr const char* kDeleteStaleAttempts =
+    "DELETE FROM login_attempts WHERE attempt_key IN (SELECT attempt_key FROM login_attempts "
+    "WHERE expires_at < $1 LIMIT $2)";
+constexpr const char* kSelectAttempts =
+    "SELECT failures, last_failure FROM login_attempts WHERE attempt_key = $1";
+// One statement, so that concurrent failures on several instances never lose a count.
+constexpr const char* kRecordFailure =
+    "INSERT INTO login_attempts (attempt_key, failures, last_failure, expires_at) "
+    "VALUES ($1, 1, $2, $3) ON CONFLICT (attempt_key) DO UPDATE SET "
+    "failures = CASE WHEN login_attempts.last_failure < $4 THEN 1 "
+    "ELSE login_attempts.failures + 1 END, last_failure = $2, expires_at = $3";
+constexpr const char* kDeleteAttempts = "DELETE FROM login_attempts WHERE attempt_key = $1";
 constexpr const char* kDeleteStaleErrors =
     "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM selfservice_errors WHERE "
     "created_at < $1 LIMIT $2)";
@@ -161,6 +202,16 @@ Result<std::optional<std::string>> FirstValue(Executor& db, const char* sql, con
   return rows[0][0];
 }
 
+Json MethodsJson(const session::Session& s) {
+  Json methods = Json::array();
+  for (const auto& m : s.authentication_methods) {
+    methods.push_back({{"method", m.method},
+                       {"aal", m.aal},
+                       {"completed_at", m.completed_at.time_since_epoch().count()}});
+  }
+  return methods;
+}
+
 }  // namespace
 
 Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
@@ -203,15 +254,9 @@ Status InsertIdentityWithSession(Executor& db, const identity::Identity& id,
 }
 
 Status InsertSession(Executor& db, const session::Session& s) {
-  Json methods = Json::array();
-  for (const auto& m : s.authentication_methods) {
-    methods.push_back({{"method", m.method},
-                       {"aal", m.aal},
-                       {"completed_at", m.completed_at.time_since_epoch().count()}});
-  }
   ATRIUM_RETURN_IF_ERROR(
       Run(db, q::kInsertSession,
-          {s.id, s.token_digest, s.identity_id, Bool(s.active), s.aal, DumpJson(methods),
+          {s.id, s.token_digest, s.identity_id, Bool(s.active), s.aal, DumpJson(MethodsJson(s)),
            Nanos(s.issued_at), Nanos(s.authenticated_at), Nanos(s.expires_at)}));
   for (size_t i = 0; i < s.devices.size(); ++i) {
     const auto& d = s.devices[i];
@@ -328,6 +373,19 @@ Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
   return LoadIdentity(db, *owner);
 }
 
+Status UpdateCredentialConfigRow(Executor& db, std::string_view identity_id, std::string_view type,
+                                 const Json& config) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t changed,
+      db.Execute(q::kUpdateCredentialConfig,
+                 {DumpJson(config), Now(), std::string(identity_id), std::string(type)}));
+  if (changed == 0) {
+    return Error::NotFound("identity " + std::string(identity_id) + " has no " + std::string(type) +
+                           " credential");
+  }
+  return OkStatus();
+}
+
 Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
                                                                 std::string_view value) {
   ATRIUM_ASSIGN_OR_RETURN(auto owner, FirstValue(db, q::kOwnerOfAddress, {std::string(value)}));
@@ -337,10 +395,14 @@ Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
   return LoadIdentity(db, *owner);
 }
 
-Result<std::optional<session::Session>> LoadSessionByTokenDigest(Executor& db,
-                                                                 std::string_view digest) {
+namespace {
+
+// The session a query by one key selects, with its devices and its identity (without
+// credentials, which never leave the server through a session).
+Result<std::optional<session::Session>> ReadSession(Executor& db, const char* sql,
+                                                    std::string_view key) {
   using Out = std::optional<session::Session>;
-  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectSession, {std::string(digest)}));
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {std::string(key)}));
   if (rows.empty()) {
     return Out();
   }
@@ -382,32 +444,122 @@ Result<std::optional<session::Session>> LoadSessionByTokenDigest(Executor& db,
   return Out(std::move(s));
 }
 
-Status InsertFlow(Executor& db, const registration::Flow& f) {
-  const std::string now = Now();
-  return Run(db, q::kInsertFlow,
-             {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at), DumpJson(f.ToStorageJson()),
-              now, now});
+}  // namespace
+
+Result<std::optional<session::Session>> LoadSessionByTokenDigest(Executor& db,
+                                                                 std::string_view digest) {
+  return ReadSession(db, q::kSelectSession, digest);
 }
 
-Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id) {
-  using Out = std::optional<registration::Flow>;
-  ATRIUM_ASSIGN_OR_RETURN(auto data, FirstValue(db, q::kSelectFlow, {std::string(id)}));
+Result<std::optional<session::Session>> LoadSession(Executor& db, std::string_view id) {
+  return ReadSession(db, q::kSelectSessionById, id);
+}
+
+Status UpdateSessionRow(Executor& db, const session::Session& s) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t changed,
+      db.Execute(q::kUpdateSession, {Bool(s.active), s.aal, DumpJson(MethodsJson(s)),
+                                     Nanos(s.authenticated_at), Nanos(s.expires_at), s.id}));
+  if (changed == 0) {
+    return Error::NotFound("session " + s.id + " does not exist");
+  }
+  for (size_t i = 0; i < s.devices.size(); ++i) {
+    const auto& d = s.devices[i];
+    ATRIUM_RETURN_IF_ERROR(
+        Run(db, q::kInsertDeviceIfNew,
+            {d.id, s.id, d.ip_address, d.user_agent, d.location, std::to_string(i)}));
+  }
+  return OkStatus();
+}
+
+Result<bool> RevokeSessionRow(Executor& db, std::string_view id) {
+  ATRIUM_ASSIGN_OR_RETURN(const int64_t changed,
+                          db.Execute(q::kRevokeSession, {Bool(false), std::string(id)}));
+  return changed > 0;
+}
+
+Result<int64_t> RevokeSessionsOfIdentityRows(Executor& db, std::string_view identity_id,
+                                             std::string_view keep) {
+  return db.Execute(q::kRevokeSessionsOfIdentity,
+                    {Bool(false), std::string(identity_id), std::string(keep)});
+}
+
+namespace {
+
+Status InsertFlowRow(Executor& db, const q::FlowTable& table, const std::string& id, bool api,
+                     Timestamp expires_at, const Json& data) {
+  const std::string now = Now();
+  return Run(db, table.insert,
+             {id, api ? "api" : "browser", Nanos(expires_at), DumpJson(data), now, now});
+}
+
+template <typename F>
+Result<std::optional<F>> LoadFlowRow(Executor& db, const q::FlowTable& table, std::string_view id) {
+  using Out = std::optional<F>;
+  ATRIUM_ASSIGN_OR_RETURN(auto data, FirstValue(db, table.select, {std::string(id)}));
   if (!data) {
     return Out();
   }
   ATRIUM_ASSIGN_OR_RETURN(const Json parsed, ParseJson(*data, kStoredJson));
-  ATRIUM_ASSIGN_OR_RETURN(auto flow, registration::Flow::FromStorageJson(parsed));
+  ATRIUM_ASSIGN_OR_RETURN(auto flow, F::FromStorageJson(parsed));
   return Out(std::move(flow));
 }
 
-Status UpdateFlowRow(Executor& db, const registration::Flow& f) {
-  ATRIUM_ASSIGN_OR_RETURN(
-      const int64_t changed,
-      db.Execute(q::kUpdateFlow, {Nanos(f.expires_at), DumpJson(f.ToStorageJson()), Now(), f.id}));
+Status UpdateFlowData(Executor& db, const q::FlowTable& table, const std::string& id,
+                      Timestamp expires_at, const Json& data) {
+  ATRIUM_ASSIGN_OR_RETURN(const int64_t changed,
+                          db.Execute(table.update, {Nanos(expires_at), DumpJson(data), Now(), id}));
   if (changed == 0) {
-    return Error::NotFound("flow " + f.id + " does not exist");
+    return Error::NotFound("flow " + id + " does not exist");
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status InsertFlow(Executor& db, const registration::Flow& f) {
+  return InsertFlowRow(db, q::kRegistrationFlows, f.id, f.IsApi(), f.expires_at, f.ToStorageJson());
+}
+
+Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id) {
+  return LoadFlowRow<registration::Flow>(db, q::kRegistrationFlows, id);
+}
+
+Status UpdateFlowRow(Executor& db, const registration::Flow& f) {
+  return UpdateFlowData(db, q::kRegistrationFlows, f.id, f.expires_at, f.ToStorageJson());
+}
+
+Status InsertFlow(Executor& db, const login::Flow& f) {
+  return InsertFlowRow(db, q::kLoginFlows, f.id, f.IsApi(), f.expires_at, f.ToStorageJson());
+}
+
+Result<std::optional<login::Flow>> LoadLoginFlow(Executor& db, std::string_view id) {
+  return LoadFlowRow<login::Flow>(db, q::kLoginFlows, id);
+}
+
+Status UpdateFlowRow(Executor& db, const login::Flow& f) {
+  return UpdateFlowData(db, q::kLoginFlows, f.id, f.expires_at, f.ToStorageJson());
+}
+
+Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
+                                                                 std::string_view key) {
+  using Out = std::optional<login::AttemptStore::Counter>;
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectAttempts, {std::string(key)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  const Cols r{rows[0]};
+  return Out(login::AttemptStore::Counter{r.Int(0), r.Time(1)});
+}
+
+Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
+                        Timestamp expires_at) {
+  return Run(db, q::kRecordFailure,
+             {std::string(key), Nanos(now), Nanos(expires_at), Nanos(restart_before)});
+}
+
+Status DeleteAttemptsRow(Executor& db, std::string_view key) {
+  return Run(db, q::kDeleteAttempts, {std::string(key)});
 }
 
 Status InsertError(Executor& db, const flow::ErrorContainer& e) {
@@ -428,14 +580,23 @@ Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_
 Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, int limit) {
   const char* sql = nullptr;
   switch (kind) {
-    case StaleKind::kFlows:
-      sql = q::kDeleteStaleFlows;
-      break;
+    case StaleKind::kFlows: {
+      int64_t total = 0;
+      for (const char* table : q::kDeleteStaleFlows) {
+        ATRIUM_ASSIGN_OR_RETURN(const int64_t n,
+                                db.Execute(table, {Nanos(cutoff), std::to_string(limit)}));
+        total += n;
+      }
+      return total;
+    }
     case StaleKind::kSessions:
       sql = q::kDeleteStaleSessions;
       break;
     case StaleKind::kErrors:
       sql = q::kDeleteStaleErrors;
+      break;
+    case StaleKind::kLoginAttempts:
+      sql = q::kDeleteStaleAttempts;
       break;
   }
   return db.Execute(sql, {Nanos(cutoff), std::to_string(limit)});

@@ -12,6 +12,8 @@
 #include "base/result.h"
 #include "flow/error_store.h"
 #include "identity/identity.h"
+#include "login/flow.h"
+#include "login/throttle.h"
 #include "registration/flow.h"
 #include "session/session.h"
 #include "store/database.h"
@@ -53,14 +55,34 @@ Result<std::optional<identity::Identity>> LoadIdentity(Executor& db, std::string
 Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
                                                                    std::string_view type,
                                                                    std::string_view identifier);
+Status UpdateCredentialConfigRow(Executor& db, std::string_view identity_id, std::string_view type,
+                                 const Json& config);
 Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
                                                                 std::string_view value);
 // The session with its devices and identity; the identity comes without credentials, which
 // never leave the server through a session.
 Result<std::optional<session::Session>> LoadSessionByTokenDigest(Executor& db,
                                                                  std::string_view digest);
+Result<std::optional<session::Session>> LoadSession(Executor& db, std::string_view id);
+// What a re-authentication changes (session::SessionStore::UpdateSession); NotFound if absent.
+Status UpdateSessionRow(Executor& db, const session::Session& session);
+// active = false; whether a row matched.
+Result<bool> RevokeSessionRow(Executor& db, std::string_view id);
+// active = false for every session of the identity except `keep`; rows matched.
+Result<int64_t> RevokeSessionsOfIdentityRows(Executor& db, std::string_view identity_id,
+                                             std::string_view keep);
+
+// Sign-in failure counters (login::AttemptStore).
+Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
+                                                                 std::string_view key);
+Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
+                        Timestamp expires_at);
+Status DeleteAttemptsRow(Executor& db, std::string_view key);
 
 Status InsertFlow(Executor& db, const registration::Flow& flow);
+Status InsertFlow(Executor& db, const login::Flow& flow);
+Result<std::optional<login::Flow>> LoadLoginFlow(Executor& db, std::string_view id);
+Status UpdateFlowRow(Executor& db, const login::Flow& flow);
 Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id);
 // NotFound when no such flow exists.
 Status UpdateFlowRow(Executor& db, const registration::Flow& flow);

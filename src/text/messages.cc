@@ -185,7 +185,7 @@ Message IdentityDisabled() {
   return Err(4010011, "This account has been disabled. Please contact support for assistance.");
 }
 
-Message FlowExpired(Timestamp expired_at, Duration ago) {
+Message FlowExpired(FlowKind kind, Timestamp expired_at, Duration ago) {
   const double minutes = std::chrono::duration<double>(ago).count() / 60.0;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", minutes);
@@ -193,10 +193,46 @@ Message FlowExpired(Timestamp expired_at, Duration ago) {
   ctx["expired_at"] = FormatRfc3339(expired_at);
   ctx["expired_at_unix"] =
       std::chrono::duration_cast<std::chrono::seconds>(expired_at.time_since_epoch()).count();
-  return Err(
-      4040001,
-      "The registration flow expired " + std::string(buf) + " minutes ago, please try again.",
-      std::move(ctx));
+  const bool login = kind == FlowKind::kLogin;
+  return Err(login ? 4010001 : 4040001,
+             std::string(login ? "The login" : "The registration") + " flow expired " + buf +
+                 " minutes ago, please try again.",
+             std::move(ctx));
+}
+
+Message SignIn() { return Info(1010001, "Sign in"); }
+
+Message ConfirmItIsYou() {
+  return Info(1010003, "Please confirm this action by verifying that it is you.");
+}
+
+Message CompleteSecondFactor() {
+  return Info(1010004, "Please complete the second authentication challenge.");
+}
+
+Message SignInWithPassword() { return Info(1010022, "Sign in with password"); }
+
+Message IdentifierLabelFallback() { return Info(1070004, "ID"); }
+
+Message Continue() { return Info(1070009, "Continue"); }
+
+Message InvalidCredentials() {
+  return Err(4000006,
+             "The provided credentials are invalid, check for spelling mistakes in your password "
+             "or username, email address, or phone number.");
+}
+
+Message AddressNotVerified() {
+  return Err(4000010, "Account not active yet. Did you forget to verify your email address?");
+}
+
+Message NoLoginMethod() {
+  return Err(4000037, "This account does not exist or has no login method configured.");
+}
+
+Message NoLoginStrategy() {
+  return Err(4010002,
+             "Could not find a strategy to log you in with. Did you fill out the form correctly?");
 }
 
 }  // namespace atrium::text

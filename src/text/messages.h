@@ -1,6 +1,6 @@
 #pragma once
-// The registration message catalogue (Kratos text ids, spec §23). Every constructor returns the
-// English text; ids are literals and never renumbered.
+// The message catalogue (Kratos text ids, docs/wire/registration.md §23, docs/wire/login.md §17).
+// Every constructor returns the English text; ids are literals and never renumbered.
 
 #include <cstdint>
 #include <string>
@@ -34,6 +34,20 @@ Message PasswordTooShort(int64_t min, int64_t actual);                       // 
 Message PasswordBreached(int64_t breaches);                                  // 4000034
 Message NoStrategy();                                                        // 4010003
 Message IdentityDisabled();                                                  // 4010011
-Message FlowExpired(Timestamp expired_at, Duration ago);                     // 4040001
+// The registration (4040001) or login (4010001) flow expired `ago`.
+enum class FlowKind { kRegistration, kLogin };
+Message FlowExpired(FlowKind kind, Timestamp expired_at, Duration ago);
+
+// Login.
+Message SignIn();                   // 1010001
+Message ConfirmItIsYou();           // 1010003
+Message CompleteSecondFactor();     // 1010004
+Message SignInWithPassword();       // 1010022
+Message IdentifierLabelFallback();  // 1070004 "ID"
+Message Continue();                 // 1070009
+Message InvalidCredentials();       // 4000006
+Message AddressNotVerified();       // 4000010
+Message NoLoginMethod();            // 4000037
+Message NoLoginStrategy();          // 4010002
 
 }  // namespace atrium::text

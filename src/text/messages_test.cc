@@ -16,7 +16,7 @@ TEST(Messages, SerializeInKratosKeyOrder) {
 
 TEST(Messages, ExpiredFlowFormatsMinutesWithTwoDecimals) {
   const auto at = *ParseRfc3339("2026-08-01T11:34:56Z");
-  const Message m = FlowExpired(at, std::chrono::seconds(90));
+  const Message m = FlowExpired(FlowKind::kRegistration, at, std::chrono::seconds(90));
   EXPECT_EQ(m.text, "The registration flow expired 1.50 minutes ago, please try again.");
   EXPECT_EQ(m.context["expired_at_unix"], 1785584096);
 }

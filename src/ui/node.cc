@@ -1,5 +1,7 @@
 #include "ui/node.h"
 
+#include <utility>
+
 namespace atrium::ui {
 namespace {
 
@@ -233,8 +235,8 @@ std::optional<Container> Container::FromJson(const Json& j) {
   return c;
 }
 
-Node* Container::Find(std::string_view name) {
-  for (auto& n : nodes) {
+const Node* Container::Find(std::string_view name) const {
+  for (const auto& n : nodes) {
     if (n.Id() == name) {
       return &n;
     }
@@ -242,13 +244,21 @@ Node* Container::Find(std::string_view name) {
   return nullptr;
 }
 
-Node* Container::Find(std::string_view name, std::string_view group) {
-  for (auto& n : nodes) {
+const Node* Container::Find(std::string_view name, std::string_view group) const {
+  for (const auto& n : nodes) {
     if (n.Id() == name && n.group == group) {
       return &n;
     }
   }
   return nullptr;
+}
+
+Node* Container::Find(std::string_view name) {
+  return const_cast<Node*>(std::as_const(*this).Find(name));  // NOLINT: same object, non-const
+}
+
+Node* Container::Find(std::string_view name, std::string_view group) {
+  return const_cast<Node*>(std::as_const(*this).Find(name, group));  // NOLINT: as above
 }
 
 void Container::Upsert(Node node) {

@@ -1,6 +1,7 @@
 #pragma once
-// UI nodes and the container of a self-service flow (Kratos uiContainer / uiNode, spec §9).
-// Serialization keeps Kratos' exact key order; the same JSON is used for persistence.
+// UI nodes and the container of a self-service flow (Kratos uiContainer / uiNode,
+// docs/wire/registration.md §9). Serialization keeps Kratos' exact key order; the same JSON is used
+// for persistence.
 
 #include <optional>
 #include <string>
@@ -14,7 +15,7 @@ namespace atrium::ui {
 
 enum class NodeType { kInput, kText, kImg, kA, kScript, kDiv };
 
-// Attributes of an input node, in serialization order (spec §9.3).
+// Attributes of an input node, in serialization order (docs/wire/registration.md §9.3).
 struct InputAttributes {
   std::string name;
   std::string type;       // text, password, number, checkbox, hidden, email, tel, submit, ...
@@ -57,6 +58,8 @@ struct Container {
 
   Node* Find(std::string_view name);
   Node* Find(std::string_view name, std::string_view group);
+  const Node* Find(std::string_view name) const;
+  const Node* Find(std::string_view name, std::string_view group) const;
   // Replaces the first node with the same Id() or appends it.
   void Upsert(Node node);
   void Remove(std::string_view name, std::string_view group);

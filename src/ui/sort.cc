@@ -146,11 +146,9 @@ class GoStableSort final {
   Less less_;
 };
 
-int GroupRank(const std::string& group) {
-  static constexpr std::array<std::string_view, 9> kOrder = {
-      "oidc", "saml", "default", "webauthn", "passkey", "code", "password", "captcha", "profile"};
-  for (size_t i = 0; i < kOrder.size(); ++i) {
-    if (kOrder[i] == group) {
+int GroupRank(const std::vector<std::string>& order, const std::string& group) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == group) {
       return static_cast<int>(i);
     }
   }
@@ -184,23 +182,37 @@ std::string GoValueString(const Json& v) {
 
 }  // namespace
 
-void SortNodes(std::vector<Node>& nodes, const std::vector<std::string>& schema_keys) {
-  std::vector<std::string> keys_in_order;
-  keys_in_order.reserve(schema_keys.size() + 5);
-  keys_in_order.emplace_back("csrf_token");
+SortOrder RegistrationSortOrder(const std::vector<std::string>& schema_keys) {
+  SortOrder order;
+  order.groups = {"oidc", "saml",     "default", "webauthn", "passkey",
+                  "code", "password", "captcha", "profile"};
+  auto& keys = order.keys;
+  keys.reserve(schema_keys.size() + 5);
+  keys.emplace_back("csrf_token");
   if (!schema_keys.empty()) {
-    keys_in_order.push_back(schema_keys.front());
+    keys.push_back(schema_keys.front());
   }
-  keys_in_order.emplace_back("password");
+  keys.emplace_back("password");
   for (size_t i = 1; i < schema_keys.size(); ++i) {
-    keys_in_order.push_back(schema_keys[i]);
+    keys.push_back(schema_keys[i]);
   }
-  keys_in_order.emplace_back("webauthn_remove");
-  keys_in_order.emplace_back("webauthn_register_displayname");
-  keys_in_order.emplace_back("webauthn_register");
+  keys.emplace_back("webauthn_remove");
+  keys.emplace_back("webauthn_register_displayname");
+  keys.emplace_back("webauthn_register");
+  return order;
+}
 
-  GoStableSort by_group(nodes, [&nodes](size_t i, size_t j) {
-    return GroupRank(nodes[i].group) < GroupRank(nodes[j].group);
+const SortOrder& LoginSortOrder() {
+  static const SortOrder order{
+      {"oidc", "default", "webauthn", "passkey", "code", "password", "totp", "lookup_secret"},
+      {"csrf_token", "identifier", "password"}};
+  return order;
+}
+
+void SortNodes(std::vector<Node>& nodes, const SortOrder& order) {
+  const auto& keys_in_order = order.keys;
+  GoStableSort by_group(nodes, [&nodes, &order](size_t i, size_t j) {
+    return GroupRank(order.groups, nodes[i].group) < GroupRank(order.groups, nodes[j].group);
   });
   by_group.Run();
 

@@ -1,5 +1,6 @@
 // The built-in UI in a real browser: Debian's Chromium driven by playwright-core, against the
-// real server. Screenshots for the README land in docs/screenshots/.
+// real server. Screenshots land in build/screenshots/ (tools/screenshots.sh writes the README's
+// into docs/screenshots/ instead).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startAtrium } from '../lib/harness.mjs';
 
-const SHOTS = path.resolve('../docs/screenshots');
+const SHOTS = path.resolve(process.env.ATRIUM_SCREENSHOTS ?? '../build/screenshots');
+mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'l3f9toh1uaf81n21';
 const SESSION_HOOK = { hooks: [{ hook: 'session' }] };
 let browser;

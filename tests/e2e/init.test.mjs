@@ -1,4 +1,4 @@
-// Spec §4, §5, §6, §12 (without sessions), §13, §15, §16: creating and fetching flows as the
+// docs/wire/registration.md §4, §5, §6, §12 (without sessions), §13, §15, §16: creating and fetching flows as the
 // three client kinds (api, spa, classic browser).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Spec §7.3 password rows, §17.2 (password strategy and policy), §18 (session hook, responses),
+// docs/wire/registration.md §7.3 password rows, §17.2 (password strategy and policy), §18 (session hook, responses),
 // §18.4 duplicates, §12 existing sessions, §20 sessions and whoami.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

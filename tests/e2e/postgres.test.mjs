@@ -91,6 +91,29 @@ describe('two instances on one database', () => {
   });
 });
 
+describe('sign-in throttling across instances', () => {
+  test('failures spread over both instances add up: the sixth attempt is 429 on either', async () => {
+    const email = `throttled-${process.pid}@example.com`;
+    const reg = (await api(one.base).get('self-service/registration/api')).json;
+    assert.equal(
+      (await api(one.base).post(`self-service/registration?flow=${reg.id}`, { json: { method: 'password', password: PASSWORD, traits: { email } } })).status,
+      200,
+    );
+    const attempt = async (srv, password) => {
+      const flow = (await api(srv.base).get('self-service/login/api')).json;
+      return api(srv.base).post(`self-service/login?flow=${flow.id}`, { json: { method: 'password', identifier: email, password } });
+    };
+    // Five failures (the default limit per identifier), alternating and partly concurrent.
+    const failures = await Promise.all([one, two, one, two, one].map((s) => attempt(s, 'wrong-password')));
+    assert.deepEqual(failures.map((r) => r.status), [400, 400, 400, 400, 400]);
+    for (const srv of [one, two]) {
+      const refused = await attempt(srv, PASSWORD);
+      assert.equal(refused.status, 429, refused.text);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    }
+  });
+});
+
 describe('database faults', () => {
   test('PostgreSQL down: fast 503 envelopes without internals and not ready; back: recovers without a restart', async () => {
     // A session issued before the outage: whoami must not call it invalid while the store is down.

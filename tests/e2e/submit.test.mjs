@@ -1,4 +1,4 @@
-// Spec §7 (submit) without a credential method: the profile step of two-step registration,
+// docs/wire/registration.md §7 (submit) without a credential method: the profile step of two-step registration,
 // validation errors, CSRF on submit, API-flow browser enforcement, expiry, disabled, not found.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -83,7 +83,8 @@ export function httpsGet(url, { ca, timeout = 5000 } = {}) {
   });
 }
 
-// Starts atrium. `config` is deep-merged over a minimal test configuration.
+// Starts atrium. `config` (an object, or a function of {publicPort, adminPort, base}) is
+// deep-merged over a minimal test configuration.
 // `https: {ca}`: the caller configures TLS on the public listener (serve.public.tls); the public
 // base URL becomes https:// and readiness is checked over HTTPS trusting `ca` (a PEM string).
 export async function startAtrium({ config = {}, dev = true, env = {}, args = [], builtinUi = false, https = null } = {}) {
@@ -115,7 +116,8 @@ export async function startAtrium({ config = {}, dev = true, env = {}, args = []
     delete defaults.selfservice.flows;
     defaults.selfservice.allowed_return_urls = [base];
   }
-  const merged = deepMerge(defaults, config);
+  // `config` may be a function of the chosen ports, for settings that must name them.
+  const merged = deepMerge(defaults, typeof config === 'function' ? config({ publicPort, adminPort, base }) : config);
   const file = path.join(dir, 'atrium.yml');
   writeFileSync(file, JSON.stringify(merged, null, 2)); // JSON is valid YAML
   if (!dev) {

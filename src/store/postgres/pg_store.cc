@@ -180,6 +180,20 @@ CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at BIG
 ALTER TABLE sessions RENAME COLUMN token TO token_digest;
 UPDATE sessions SET token_digest = encode(sha256(convert_to(token_digest, 'UTF8')), 'hex');
 )sql"},
+      {5, "login flows", R"sql(
+CREATE TABLE selfservice_login_flows (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, expires_at BIGINT NOT NULL, data TEXT NOT NULL,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE INDEX selfservice_login_flows_expires ON selfservice_login_flows(expires_at);
+CREATE INDEX sessions_identity ON sessions(identity_id);
+)sql"},
+      // Sign-in failure counters of the login throttle (Atrium only).
+      {6, "login attempts", R"sql(
+CREATE TABLE login_attempts (
+  attempt_key TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_failure BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL);
+CREATE INDEX login_attempts_expires ON login_attempts(expires_at);
+)sql"},
   };
   return migrations;
 }
@@ -441,6 +455,65 @@ Result<int64_t> PgStore::DeleteStale(StaleKind kind, Timestamp cutoff, int limit
 
 Status PgStore::CreateSession(const session::Session& session) {
   return impl_->Transaction([&](PgExecutor& db) { return InsertSession(db, session); });
+}
+
+Status PgStore::CreateLoginFlow(const login::Flow& flow) {
+  return impl_->Read([&](Executor& db) { return InsertFlow(db, flow); });
+}
+
+Result<std::optional<login::Flow>> PgStore::GetLoginFlow(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadLoginFlow(db, id); });
+}
+
+Status PgStore::UpdateLoginFlow(const login::Flow& flow) {
+  return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
+}
+
+Status PgStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
+                                       const Json& config) {
+  return impl_->Read(
+      [&](Executor& db) { return UpdateCredentialConfigRow(db, identity_id, type, config); });
+}
+
+Result<std::optional<session::Session>> PgStore::GetSession(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadSession(db, id); });
+}
+
+Status PgStore::UpdateSession(const session::Session& session) {
+  return impl_->Transaction([&](PgExecutor& db) { return UpdateSessionRow(db, session); });
+}
+
+Result<std::optional<login::AttemptStore::Counter>> PgStore::GetAttempts(std::string_view key) {
+  return impl_->Read([&](Executor& db) { return LoadAttempts(db, key); });
+}
+
+Status PgStore::RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                              Timestamp expires_at) {
+  return impl_->Read(
+      [&](Executor& db) { return RecordFailureRow(db, key, now, restart_before, expires_at); });
+}
+
+Status PgStore::ResetAttempts(std::string_view key) {
+  return impl_->Read([&](Executor& db) { return DeleteAttemptsRow(db, key); });
+}
+
+Result<bool> PgStore::RevokeSession(std::string_view id) {
+  bool found = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Read([&](Executor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionRow(db, id));
+    return OkStatus();
+  }));
+  return found;
+}
+
+Result<int64_t> PgStore::RevokeSessionsOfIdentity(std::string_view identity_id,
+                                                  std::string_view keep) {
+  int64_t count = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Read([&](Executor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(count, RevokeSessionsOfIdentityRows(db, identity_id, keep));
+    return OkStatus();
+  }));
+  return count;
 }
 
 }  // namespace atrium::store

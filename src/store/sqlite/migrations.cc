@@ -114,6 +114,28 @@ CREATE TABLE secrets (
 ALTER TABLE sessions RENAME COLUMN token TO token_digest;
 UPDATE sessions SET token_digest = atrium_sha256_hex(token_digest);
 )sql"},
+      {5, "login flows", R"sql(
+CREATE TABLE selfservice_login_flows (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX selfservice_login_flows_expires ON selfservice_login_flows(expires_at);
+CREATE INDEX sessions_identity ON sessions(identity_id);
+)sql"},
+      // Sign-in failure counters of the login throttle (Atrium only).
+      {6, "login attempts", R"sql(
+CREATE TABLE login_attempts (
+  attempt_key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX login_attempts_expires ON login_attempts(expires_at);
+)sql"},
   };
   return migrations;
 }

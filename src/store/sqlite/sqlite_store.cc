@@ -385,4 +385,65 @@ Status SqliteStore::CreateSession(const session::Session& session) {
   return impl_->Write([&](Executor& db, Conn&) { return InsertSession(db, session); });
 }
 
+Status SqliteStore::CreateLoginFlow(const login::Flow& flow) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertFlow(db, flow); });
+}
+
+Result<std::optional<login::Flow>> SqliteStore::GetLoginFlow(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadLoginFlow(db, id); });
+}
+
+Status SqliteStore::UpdateLoginFlow(const login::Flow& flow) {
+  return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
+}
+
+Status SqliteStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
+                                           const Json& config) {
+  return impl_->Write([&](Executor& db, Conn&) {
+    return UpdateCredentialConfigRow(db, identity_id, type, config);
+  });
+}
+
+Result<std::optional<session::Session>> SqliteStore::GetSession(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadSession(db, id); });
+}
+
+Status SqliteStore::UpdateSession(const session::Session& session) {
+  return impl_->Write([&](Executor& db, Conn&) { return UpdateSessionRow(db, session); });
+}
+
+Result<std::optional<login::AttemptStore::Counter>> SqliteStore::GetAttempts(std::string_view key) {
+  return impl_->Read([&](Executor& db) { return LoadAttempts(db, key); });
+}
+
+Status SqliteStore::RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                                  Timestamp expires_at) {
+  return impl_->Write([&](Executor& db, Conn&) {
+    return RecordFailureRow(db, key, now, restart_before, expires_at);
+  });
+}
+
+Status SqliteStore::ResetAttempts(std::string_view key) {
+  return impl_->Write([&](Executor& db, Conn&) { return DeleteAttemptsRow(db, key); });
+}
+
+Result<bool> SqliteStore::RevokeSession(std::string_view id) {
+  bool found = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionRow(db, id));
+    return OkStatus();
+  }));
+  return found;
+}
+
+Result<int64_t> SqliteStore::RevokeSessionsOfIdentity(std::string_view identity_id,
+                                                      std::string_view keep) {
+  int64_t count = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(count, RevokeSessionsOfIdentityRows(db, identity_id, keep));
+    return OkStatus();
+  }));
+  return count;
+}
+
 }  // namespace atrium::store

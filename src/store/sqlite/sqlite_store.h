@@ -37,6 +37,24 @@ class SqliteStore final : public Database {
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
   Status CreateSession(const session::Session& session) override;
+  // login::FlowStore
+  Status CreateLoginFlow(const login::Flow& flow) override;
+  Result<std::optional<login::Flow>> GetLoginFlow(std::string_view id) override;
+  Status UpdateLoginFlow(const login::Flow& flow) override;
+  // identity::IdentityStore (writes)
+  Status UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
+                                const Json& config) override;
+  // session::SessionStore (beyond the lookup by digest)
+  Result<std::optional<session::Session>> GetSession(std::string_view id) override;
+  Status UpdateSession(const session::Session& session) override;
+  Result<bool> RevokeSession(std::string_view id) override;
+  // login::AttemptStore
+  Result<std::optional<Counter>> GetAttempts(std::string_view key) override;
+  Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                       Timestamp expires_at) override;
+  Status ResetAttempts(std::string_view key) override;
+  Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
+                                           std::string_view keep) override;
   // identity::IdentityStore
   Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
   Result<std::optional<identity::Identity>> FindByCredentialIdentifier(

@@ -1,5 +1,6 @@
 #pragma once
-// The password policy of spec §17.2.1: minimum length, identifier similarity, breach check.
+// The password policy of docs/wire/registration.md §17.2.1: minimum length, identifier similarity,
+// breach check.
 
 #include <cstddef>
 #include <optional>

@@ -1,5 +1,6 @@
 #pragma once
-// Shared between the translation units of the jsonschema module; not part of its interface.
+// Formats and Go-compatible printing of values, shared by the validator and the UI messages;
+// internal to the jsonschema module (implemented in formats.cc).
 
 #include <string>
 #include <string_view>

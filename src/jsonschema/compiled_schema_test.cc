@@ -1,14 +1,12 @@
-#include "jsonschema/schema.h"
-
-#include <map>
+#include "jsonschema/compiled_schema.h"
 
 #include <gtest/gtest.h>
 
 namespace atrium::jsonschema {
 namespace {
 
-std::shared_ptr<const Schema> Compile(const char* text) {
-  auto s = Schema::Compile(Json::parse(text));
+std::shared_ptr<const CompiledSchema> Compile(const char* text) {
+  auto s = CompiledSchema::Compile(Json::parse(text));
   EXPECT_TRUE(s.ok()) << s.error().reason;
   return s.ok() ? *s : nullptr;
 }
@@ -27,13 +25,7 @@ ValidationError OneError(const char* schema, const char* instance) {
 
 bool Valid(const char* schema, const char* instance) { return Errors(schema, instance).empty(); }
 
-std::string Ui(const ValidationError& e) {
-  const auto m = ToUiMessage(e);
-  EXPECT_EQ(m.type, text::MessageType::kError);
-  return std::to_string(m.id) + " " + m.text + " " + m.context.dump();
-}
-
-TEST(Schema, ReportsEveryErrorInDocumentOrderWithPointerKeywordAndParams) {
+TEST(CompiledSchema, ReportsEveryErrorInDocumentOrderWithPointerKeywordAndParams) {
   const auto s = Compile(R"({
     "type": "object",
     "properties": {
@@ -71,7 +63,7 @@ TEST(Schema, ReportsEveryErrorInDocumentOrderWithPointerKeywordAndParams) {
   EXPECT_EQ(errors[4].params, Json({{"expected", "integer"}, {"actual", "number"}}));
 }
 
-TEST(Schema, MessagesAndParamsUseKratosWording) {
+TEST(CompiledSchema, MessagesAndParamsUseKratosWording) {
   auto e = OneError(R"({"maxLength": 5})", R"("abcdefg")");
   EXPECT_EQ(e.message, "length must be <= 5, but got 7");
   EXPECT_EQ(e.params, Json({{"limit", 5}, {"actual", 7}}));
@@ -126,7 +118,7 @@ TEST(Schema, MessagesAndParamsUseKratosWording) {
             "valid against schemas at indexes 0 and 1");
 }
 
-TEST(Schema, PointersEscapeAndCompositeErrorsFlatten) {
+TEST(CompiledSchema, PointersEscapeAndCompositeErrorsFlatten) {
   auto e = OneError(R"({"properties": {"a/b~c": {"type": "string"}}})", R"({"a/b~c": 1})");
   EXPECT_EQ(e.instance_pointer, "/a~1b~0c");
   e = OneError(R"({"items": {"type": "string"}})", R"(["a", 1])");
@@ -144,7 +136,7 @@ TEST(Schema, PointersEscapeAndCompositeErrorsFlatten) {
       "maxLength");
 }
 
-TEST(Schema, TreatsIntegralNumbersAsIntegers) {
+TEST(CompiledSchema, TreatsIntegralNumbersAsIntegers) {
   EXPECT_TRUE(Valid(R"({"type": "integer"})", "1.0"));
   EXPECT_TRUE(Valid(R"({"type": "integer"})", "-7"));
   EXPECT_FALSE(Valid(R"({"type": "integer"})", "1.5"));
@@ -153,7 +145,7 @@ TEST(Schema, TreatsIntegralNumbersAsIntegers) {
   EXPECT_TRUE(Valid(R"({"multipleOf": 0.01})", "19.99"));
 }
 
-TEST(Schema, ValidatesFormats) {
+TEST(CompiledSchema, ValidatesFormats) {
   const auto ok = [](const char* format, const char* value) {
     return Valid((std::string(R"({"format": ")") + format + "\"}").c_str(),
                  Json(value).dump().c_str());
@@ -204,7 +196,7 @@ TEST(Schema, ValidatesFormats) {
   EXPECT_TRUE(Valid(R"({"format": "email"})", "42"));
 }
 
-TEST(Schema, ResolvesLocalReferencesIncludingRecursion) {
+TEST(CompiledSchema, ResolvesLocalReferencesIncludingRecursion) {
   const auto s = Compile(R"({
     "definitions": {"node": {"type": "object", "properties": {"next": {"$ref": "#/definitions/node"},
                                                              "v": {"type": "number"}}}},
@@ -229,43 +221,78 @@ TEST(Schema, ResolvesLocalReferencesIncludingRecursion) {
   EXPECT_FALSE(Valid("false", "1"));
 }
 
-TEST(Schema, RefusesRemoteReferencesAndBadKeywords) {
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"$ref": "http://example.com/x.json"})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"$ref": "other.json#/a"})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"pattern": "("})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"patternProperties": {"(": {}}})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"minLength": -1})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"type": 5})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"properties": {"a": 5}})")).ok());
-  EXPECT_FALSE(Schema::Compile(Json::parse(R"({"$ref": "#/definitions/missing"})")).ok());
-  const auto bad = Schema::Compile(Json::parse(R"({"properties": {"a": {"maxLength": "x"}}})"));
+TEST(CompiledSchema, RefusesRemoteReferencesAndBadKeywords) {
+  EXPECT_FALSE(
+      CompiledSchema::Compile(Json::parse(R"({"$ref": "http://example.com/x.json"})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"$ref": "other.json#/a"})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"pattern": "("})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"patternProperties": {"(": {}}})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"minLength": -1})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"type": 5})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"properties": {"a": 5}})")).ok());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(R"({"$ref": "#/definitions/missing"})")).ok());
+  const auto bad =
+      CompiledSchema::Compile(Json::parse(R"({"properties": {"a": {"maxLength": "x"}}})"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().reason.find("/properties/a/maxLength"), std::string::npos)
       << bad.error().reason;
 }
 
-TEST(Schema, SurvivesDeepInstancesAndSchemas) {
-  Json deep = Json::array();
-  for (int i = 0; i < 10000; ++i) {
-    Json outer = Json::array();
-    outer.push_back(std::move(deep));
-    deep = std::move(outer);
+// A value `levels` deep, built in code: [[[...]]] or {"a": {"a": ...}}. ParseJson refuses such
+// documents beyond 64 levels, but the validator must not rely on the parser for its bound.
+Json Nested(int levels, bool objects) {
+  Json value = objects ? Json::object() : Json::array();
+  for (int i = 0; i < levels; ++i) {
+    Json outer = objects ? Json::object() : Json::array();
+    if (objects) {
+      outer["a"] = std::move(value);
+    } else {
+      outer.push_back(std::move(value));
+    }
+    value = std::move(outer);
   }
-  const auto s = Compile(R"({"items": {"$ref": "#"}})");
-  const auto errors = s->Validate(deep);
+  return value;
+}
+
+// The pointer of the value `levels` below the root of Nested(): "/0/0/..." or "/a/a/...".
+std::string NestedPointer(int levels, bool objects) {
+  std::string pointer;
+  for (int i = 0; i < levels; ++i) {
+    pointer += objects ? "/a" : "/0";
+  }
+  return pointer;
+}
+
+TEST(CompiledSchema, StopsWithADepthErrorOnA10000DeepInstanceBuiltInCode) {
+  const Json deep_array = Nested(10000, false);
+  const Json deep_object = Nested(10000, true);
+  struct Case {
+    const char* schema;
+    const Json& instance;
+    bool objects;
+  };
+  for (const auto& c : {Case{R"({"items": {"$ref": "#"}})", deep_array, false},
+                        Case{R"({"allOf": [{"items": {"$ref": "#"}}]})", deep_array, false},
+                        Case{R"({"additionalProperties": {"$ref": "#"}})", deep_object, true},
+                        Case{R"({"properties": {"a": {"$ref": "#"}}})", deep_object, true}}) {
+    const auto errors = Compile(c.schema)->Validate(c.instance);
+    ASSERT_EQ(errors.size(), 1u) << c.schema;
+    EXPECT_EQ(errors[0].keyword, "depth") << c.schema;
+    EXPECT_EQ(errors[0].message, "the document is nested deeper than 256 levels");
+    EXPECT_EQ(errors[0].instance_pointer, NestedPointer(257, c.objects)) << c.schema;
+  }
+  EXPECT_TRUE(Compile(R"({"type": "array"})")->Validate(deep_array).empty());  // no recursion
+  // Keywords that compare whole values stop at the same depth instead of recursing further.
+  Json twins = Json::array();
+  twins.push_back(Nested(10000, false));
+  twins.push_back(Nested(10000, false));
+  const auto errors = Compile(R"({"uniqueItems": true})")->Validate(twins);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].keyword, "depth");
-  EXPECT_TRUE(Compile(R"({"type": "array"})")->Validate(deep).empty());  // no recursion needed
-  // Deep objects too, through additionalProperties.
-  Json deep_object = Json::object();
-  for (int i = 0; i < 1000; ++i) {
-    Json outer = Json::object();
-    outer["a"] = std::move(deep_object);
-    deep_object = std::move(outer);
-  }
-  const auto o = Compile(R"({"additionalProperties": {"$ref": "#"}})");
-  ASSERT_EQ(o->Validate(deep_object).size(), 1u);
-  // Schemas nested deeper than 256 levels are refused.
+  EXPECT_EQ(errors[0].instance_pointer, "");
+}
+
+TEST(CompiledSchema, RefusesSchemasNestedDeeperThan256Levels) {
   std::string nested;
   for (int i = 0; i < 300; ++i) {
     nested += R"({"not":)";
@@ -274,17 +301,58 @@ TEST(Schema, SurvivesDeepInstancesAndSchemas) {
   for (int i = 0; i < 300; ++i) {
     nested += "}";
   }
-  EXPECT_FALSE(Schema::Compile(Json::parse(nested)).ok());
-  // A $ref cycle without any instance progress terminates.
-  const auto loop =
-      Schema::Compile(Json::parse(R"({"definitions": {"a": {"$ref": "#/definitions/b"},
-      "b": {"$ref": "#/definitions/a"}}, "$ref": "#/definitions/a"})"));
-  if (loop.ok()) {
-    EXPECT_FALSE((*loop)->Validate(Json(1)).empty());
+  EXPECT_FALSE(CompiledSchema::Compile(Json::parse(nested)).ok());
+}
+
+// A schema that reaches itself through $ref without consuming any of the instance would recurse
+// forever: whichever keyword closes the loop, validation ends with one "$ref" error.
+TEST(CompiledSchema, StopsRefLoopsThatConsumeNoInstance) {
+  struct Case {
+    const char* schema;
+    const char* pointer;  // where the loop turns
+  };
+  for (const auto& c : {
+           Case{R"({"$ref": "#"})", ""},
+           Case{R"({"definitions": {"a": {"$ref": "#/definitions/b"},
+                                    "b": {"$ref": "#/definitions/a"}},
+                    "$ref": "#/definitions/a"})",
+                ""},
+           Case{R"({"allOf": [{"$ref": "#"}]})", ""},
+           Case{R"({"anyOf": [{"type": "string"}, {"$ref": "#"}]})", ""},
+           Case{R"({"oneOf": [{"$ref": "#"}]})", ""},
+           Case{R"({"not": {"$ref": "#"}})", ""},
+           Case{R"({"if": {"$ref": "#"}, "then": {}})", ""},
+           Case{R"({"dependencies": {"a": {"$ref": "#"}}})", ""},
+           Case{R"({"properties": {"a": {"$ref": "#/definitions/x"}},
+                    "definitions": {"x": {"not": {"$ref": "#/definitions/x"}}}})",
+                "/a"},
+       }) {
+    std::vector<std::string> visited;
+    const ExtensionVisitor visitor = [&](const std::string& ptr, const Json&, const Json&) {
+      visited.push_back(ptr);
+    };
+    const auto errors = Compile(c.schema)->Validate(Json::parse(R"({"a": {"a": 1}})"), &visitor);
+    ASSERT_EQ(errors.size(), 1u) << c.schema;
+    EXPECT_EQ(errors[0].keyword, "$ref") << c.schema;
+    EXPECT_EQ(errors[0].message, "$ref recursion limit exceeded") << c.schema;
+    EXPECT_EQ(errors[0].instance_pointer, c.pointer) << c.schema;
+    EXPECT_TRUE(visited.empty()) << c.schema;
   }
 }
 
-TEST(Schema, VisitsTheKratosExtensionOfValidValuesInDocumentOrder) {
+// propertyNames checks each key as a string value; the visitor sees that string.
+TEST(CompiledSchema, VisitsTheExtensionOfPropertyNamesWithTheKey) {
+  const auto s =
+      Compile(R"({"propertyNames": {"type": "string", "ory.sh/kratos": {"key": true}}})");
+  std::vector<std::string> visited;
+  const ExtensionVisitor visitor = [&](const std::string& ptr, const Json&, const Json& value) {
+    visited.push_back(ptr + "=" + value.get<std::string>());
+  };
+  EXPECT_TRUE(s->Validate(Json::parse(R"({"b": 1, "a": 2})"), &visitor).empty());
+  EXPECT_EQ(visited, (std::vector<std::string>{"=a", "=b"}));
+}
+
+TEST(CompiledSchema, VisitsTheKratosExtensionOfValidValuesInDocumentOrder) {
   const auto s = Compile(R"({
     "definitions": {"mail": {"type": "string", "format": "email",
                              "ory.sh/kratos": {"verification": {"via": "email"}}}},
@@ -317,7 +385,7 @@ TEST(Schema, VisitsTheKratosExtensionOfValidValuesInDocumentOrder) {
             (std::vector<std::string>{"/traits={}:root", "/traits/email=a@b.co:credentials"}));
 }
 
-TEST(Schema, DoesNotVisitExtensionsOfFailedBranches) {
+TEST(CompiledSchema, DoesNotVisitExtensionsOfFailedBranches) {
   const auto s = Compile(R"({"anyOf": [
       {"type": "string", "maxLength": 1, "ory.sh/kratos": {"branch": 0}},
       {"type": "string", "ory.sh/kratos": {"branch": 1}}]})");
@@ -328,117 +396,5 @@ TEST(Schema, DoesNotVisitExtensionsOfFailedBranches) {
   EXPECT_TRUE(s->Validate(Json("long"), &visitor).empty());
   EXPECT_EQ(branches, std::vector<int>{1});
 }
-
-TEST(ListPaths, FollowsDocumentOrderReferencesAndBranches) {
-  const auto doc = Json::parse(R"({
-    "definitions": {"name": {"type": "object", "properties": {"last": {"type": "string"}, "first": {"type": "string"}}}},
-    "type": "object",
-    "properties": {"traits": {"type": "object", "required": ["email"], "properties": {
-      "email": {"type": "string", "format": "email", "title": "E-Mail",
-                "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}},
-      "name": {"$ref": "#/definitions/name"},
-      "tags": {"type": "array", "items": {"type": "string"}},
-      "plan": {"type": ["string", "null"], "enum": ["a", "b"], "pattern": "^[ab]$"}
-    }, "allOf": [{"properties": {"age": {"type": "integer"}, "email": {"type": "number"}}}]}}
-  })");
-  const auto paths = ListPaths(doc);
-  std::vector<std::string> names;
-  for (const auto& p : paths) {
-    names.push_back(p.name + ":" + p.type);
-  }
-  EXPECT_EQ(names, (std::vector<std::string>{"traits:object", "traits.email:string",
-                                             "traits.name:object", "traits.name.last:string",
-                                             "traits.name.first:string", "traits.tags:array",
-                                             "traits.plan:string", "traits.age:integer"}));
-  EXPECT_FALSE(paths[0].required);
-  EXPECT_TRUE(paths[1].required);
-  EXPECT_EQ(paths[1].title, "E-Mail");
-  EXPECT_EQ(paths[1].format, "email");
-  EXPECT_EQ(paths[1].extension,
-            Json::parse(R"({"credentials": {"password": {"identifier": true}}})"));
-  EXPECT_TRUE(paths[2].extension.is_null());
-  EXPECT_EQ(paths[5].item_type, "string");
-  EXPECT_EQ(paths[6].enum_values, Json::array({"a", "b"}));
-  EXPECT_EQ(paths[6].pattern, "^[ab]$");
-  EXPECT_TRUE(paths[5].enum_values.is_null());
-}
-
-TEST(DocumentOrderLeafKeys, FollowsKratosKeyPositions) {
-  const auto doc = Json::parse(R"({
-    "definitions": {"name": {"type": "object", "properties": {"first": {"type": "string"}}}},
-    "type": "object",
-    "properties": {"traits": {"type": "object", "properties": {
-      "email": {"type": "string"},
-      "name": {"$ref": "#/definitions/name"},
-      "address": {"type": "object", "properties": {"zip": {"type": "string"}, "city": {}}},
-      "a.b": {"type": "string"},
-      "mixed": {"type": ["object", "null"], "properties": {"x": {}}}
-    }, "allOf": [{"properties": {"age": {"type": "integer"}}}]}}
-  })");
-  EXPECT_EQ(DocumentOrderLeafKeys(doc),
-            (std::vector<std::string>{"traits.email", "traits.name", "traits.address.zip",
-                                      "traits.address.city", "traits.a\\.b", "traits.mixed"}));
-  EXPECT_TRUE(DocumentOrderLeafKeys(Json::parse(R"({"type": "object"})")).empty());
-}
-
-TEST(ToUiMessage, MapsEveryKeywordToItsKratosMessage) {
-  const auto ui = [](const char* schema, const char* instance) {
-    return Ui(OneError(schema, instance));
-  };
-  EXPECT_EQ(ui(R"({"required": ["r"]})", "{}"),
-            R"(4000002 Property r is missing. {"property":"r"})");
-  EXPECT_EQ(ui(R"({"minLength": 8})", R"("abc")"),
-            R"(4000003 length must be >= 8, but got 3 {"actual_length":3,"min_length":8})");
-  EXPECT_EQ(ui(R"({"maxLength": 2})", R"("abc")"),
-            R"(4000017 length must be <= 2, but got 3 {"actual_length":3,"max_length":2})");
-  EXPECT_EQ(ui(R"({"pattern": "^a\"b"})", R"("x")"),
-            R"(4000004 does not match pattern "^a\"b" {"pattern":"^a\"b"})");
-  EXPECT_EQ(ui(R"({"minimum": 5})", "3"),
-            R"(4000018 must be >= 5 but found 3 {"actual":3,"minimum":5})");
-  EXPECT_EQ(ui(R"({"exclusiveMinimum": 5})", "5.0"),
-            R"(4000019 must be > 5 but found 5 {"actual":5,"minimum":5})");
-  EXPECT_EQ(ui(R"({"maximum": 1.5})", "2.25"),
-            R"(4000020 must be <= 1.5 but found 2.25 {"actual":2.25,"maximum":1.5})");
-  EXPECT_EQ(ui(R"({"exclusiveMaximum": 5})", "1000000"),
-            R"(4000021 must be < 5 but found 1e+06 {"actual":1000000,"maximum":5})");
-  EXPECT_EQ(ui(R"({"multipleOf": 3})", "7"), R"(4000022 7 not multipleOf 3 {"actual":7,"base":3})");
-  EXPECT_EQ(
-      ui(R"({"maxItems": 1})", "[1, 2]"),
-      R"(4000023 maximum 1 items allowed, but found 2 items {"actual_items":2,"max_items":1})");
-  EXPECT_EQ(
-      ui(R"({"minItems": 3})", "[1, 2]"),
-      R"(4000024 minimum 3 items allowed, but found 2 items {"actual_items":2,"min_items":3})");
-  EXPECT_EQ(ui(R"({"uniqueItems": true})", "[1, 2, 1]"),
-            R"(4000025 items at index 0 and 2 are equal {"index_a":0,"index_b":2})");
-  EXPECT_EQ(
-      ui(R"({"type": "string"})", "1"),
-      R"(4000026 expected string, but got number {"actual_type":"number","allowed_types":["string"]})");
-  EXPECT_EQ(
-      ui(R"({"type": ["string", "null"]})", "{}"),
-      R"(4000026 expected string or null, but got object {"actual_type":"object","allowed_types":["string","null"]})");
-  EXPECT_EQ(ui(R"({"const": "x"})", R"("y")"),
-            R"(4000029 must be equal to constant "x" {"expected":"\"x\""})");
-  EXPECT_EQ(ui(R"({"const": {"a": 1}})", "{}"), "4000030 const failed null");
-  EXPECT_EQ(ui(R"({"format": "email"})", R"("x")"),
-            R"(4000040 Enter a valid email address {"value":"x"})");
-  EXPECT_EQ(ui(R"({"format": "tel"})", R"("1")"),
-            R"(4000041 Enter a valid phone number {"value":"1"})");
-  EXPECT_EQ(ui(R"({"format": "uri"})", R"("y")"),
-            R"(4000001 "y" is not valid "uri" {"reason":"\"y\" is not valid \"uri\""})");
-  EXPECT_EQ(
-      ui(R"({"enum": ["a", "b"]})", R"("z")"),
-      R"(4000001 value must be one of "a", "b" {"reason":"value must be one of \"a\", \"b\""})");
-  EXPECT_EQ(
-      ui(R"({"additionalProperties": false})", R"({"x": 1})"),
-      R"(4000001 additionalProperties "x" not allowed {"reason":"additionalProperties \"x\" not allowed"})");
-  // Errors built by other modules (e.g. the identity validator) map the same way.
-  ValidationError e{"/traits/email",
-                    "format",
-                    R"("a" is not valid "email")",
-                    {{"format", "email"}, {"value", "a"}}};
-  EXPECT_EQ(ToUiMessage(e).id, 4000040);
-  EXPECT_EQ(ToUiMessage(ValidationError{"", "required", "", Json()}).id, 4000002);
-}
-
 }  // namespace
 }  // namespace atrium::jsonschema

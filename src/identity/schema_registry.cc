@@ -1,4 +1,4 @@
-#include "identity/schema.h"
+#include "identity/schema_registry.h"
 
 #include <chrono>
 #include <fstream>
@@ -83,7 +83,7 @@ Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Load(
     if (!document.is_object()) {
       return fail("not a JSON object");
     }
-    auto compiled = jsonschema::Schema::Compile(document);
+    auto compiled = jsonschema::CompiledSchema::Compile(document);
     if (!compiled.ok()) {
       return fail(compiled.error().reason);
     }

@@ -1,6 +1,6 @@
 #pragma once
 // Identity schemas: loaded once at start-up from file://, base64:// or http(s):// URLs, compiled,
-// and indexed by id (spec §16, §21).
+// and indexed by id (docs/wire/registration.md §16, §21).
 
 #include <memory>
 #include <string>
@@ -10,7 +10,8 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "config/config.h"
-#include "jsonschema/schema.h"
+#include "jsonschema/compiled_schema.h"
+#include "jsonschema/paths.h"
 
 namespace atrium::httpclient {
 class Client;
@@ -23,7 +24,7 @@ struct IdentitySchema {
   std::string url;
   bool selfservice_selectable = false;
   Json document;  // as written, key order preserved
-  std::shared_ptr<const jsonschema::Schema> compiled;
+  std::shared_ptr<const jsonschema::CompiledSchema> compiled;
   std::vector<jsonschema::PathInfo> paths;  // every path, "traits.email", ...
   std::vector<std::string> leaf_keys;       // document-order leaf keys for node sorting
 };

@@ -1,0 +1,318 @@
+#include "registration/testing/fakes.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "base/time.h"
+#include "flow/errors.h"
+
+namespace atrium::registration::testing {
+namespace {
+
+Error Down() { return Error::Unavailable("the test store is down"); }
+
+// The Conflict the real stores answer: who owns the value, and which credentials it has.
+Error ConflictOn(const identity::Identity& owner, const std::string& type,
+                 const std::string& value) {
+  Json types = Json::array();
+  for (const auto& [t, c] : owner.credentials) {
+    types.push_back(t);
+  }
+  return Error::Conflict("an account with the same identifier exists already")
+      .WithDetails({{"credential_types", types}, {"identifier", value}, {"type", type}});
+}
+
+}  // namespace
+
+Status MemoryStore::CreateFlow(const Flow& flow) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  flows_[flow.id] = flow;
+  return OkStatus();
+}
+
+Result<std::optional<Flow>> MemoryStore::GetFlow(std::string_view id) {
+  std::lock_guard lock(mu_);
+  const auto it = flows_.find(std::string(id));
+  if (it == flows_.end()) {
+    return std::optional<Flow>();
+  }
+  // What a real store gives back: the persisted part only (as it round-trips through storage).
+  ATRIUM_ASSIGN_OR_RETURN(Flow f, Flow::FromStorageJson(it->second.ToStorageJson()));
+  return std::optional<Flow>(std::move(f));
+}
+
+Status MemoryStore::UpdateFlow(const Flow& flow) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  if (!flows_.contains(flow.id)) {
+    return Error::NotFound("flow " + flow.id + " does not exist");
+  }
+  flows_[flow.id] = flow;
+  return OkStatus();
+}
+
+Status MemoryStore::CreateIdentityWithSession(const identity::Identity& identity,
+                                              const session::Session& session) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  for (const auto& other : identities_) {
+    for (const auto& [type, credential] : identity.credentials) {
+      const auto theirs = other.credentials.find(type);
+      for (const auto& id : credential.identifiers) {
+        if (theirs != other.credentials.end() &&
+            std::count(theirs->second.identifiers.begin(), theirs->second.identifiers.end(), id) >
+                0) {
+          return ConflictOn(other, type, id);
+        }
+      }
+    }
+    for (const auto& a : identity.verifiable_addresses) {
+      for (const auto& b : other.verifiable_addresses) {
+        if (a.value == b.value && a.via == b.via) {
+          return ConflictOn(other, a.via, a.value);
+        }
+      }
+    }
+  }
+  identities_.push_back(identity);
+  sessions_.push_back(session);
+  return OkStatus();
+}
+
+Status MemoryStore::CreateSession(const session::Session& session) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  sessions_.push_back(session);
+  return OkStatus();
+}
+
+Result<std::optional<session::Session>> MemoryStore::GetSessionByTokenDigest(
+    std::string_view digest) {
+  std::lock_guard lock(mu_);
+  for (const auto& s : sessions_) {
+    if (s.token_digest == digest) {
+      session::Session out = s;
+      out.token.clear();  // stores keep the digest only
+      return std::optional<session::Session>(std::move(out));
+    }
+  }
+  return std::optional<session::Session>();
+}
+
+Result<std::optional<session::Session>> MemoryStore::GetSession(std::string_view id) {
+  std::lock_guard lock(mu_);
+  for (const auto& s : sessions_) {
+    if (s.id == id) {
+      session::Session out = s;
+      out.token.clear();
+      return std::optional<session::Session>(std::move(out));
+    }
+  }
+  return std::optional<session::Session>();
+}
+
+Status MemoryStore::UpdateSession(const session::Session& session) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  for (auto& s : sessions_) {
+    if (s.id == session.id) {
+      const std::string token = s.token;
+      s = session;
+      s.token = token;
+      return OkStatus();
+    }
+  }
+  return Error::NotFound("no such session");
+}
+
+Result<bool> MemoryStore::RevokeSession(std::string_view id) {
+  std::lock_guard lock(mu_);
+  for (auto& s : sessions_) {
+    if (s.id == id) {
+      s.active = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<int64_t> MemoryStore::RevokeSessionsOfIdentity(std::string_view identity_id,
+                                                      std::string_view keep) {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (auto& s : sessions_) {
+    if (s.identity_id == identity_id && s.id != keep) {
+      s.active = false;
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::vector<identity::Identity> MemoryStore::Identities() const {
+  std::lock_guard lock(mu_);
+  return identities_;
+}
+
+std::vector<session::Session> MemoryStore::Sessions() const {
+  std::lock_guard lock(mu_);
+  return sessions_;
+}
+
+size_t MemoryStore::FlowCount() const {
+  std::lock_guard lock(mu_);
+  return flows_.size();
+}
+
+void ScriptedStrategy::Populate(Flow& flow, const identity::IdentitySchema& schema,
+                                FormStep) const {
+  if (trait_inputs) {
+    for (auto& n : flow::TraitNodes(schema, "default")) {
+      flow.ui.Upsert(std::move(n));
+    }
+  }
+  ui::Node submit = ui::Node::Input("method", "submit", id_);
+  submit.input.value = id_;
+  flow.ui.Remove("method", id_);
+  flow.ui.nodes.push_back(std::move(submit));
+}
+
+Outcome ScriptedStrategy::Register(SubmitContext& ctx) const {
+  if (flow::PeekField(ctx.body, "method") != id_) {
+    return NotResponsible{};
+  }
+  ++registers;
+  return answer ? answer(ctx) : Outcome(NotResponsible{});
+}
+
+std::optional<std::string> ScriptedStrategy::FlowOfCallback(const CallbackRequest& callback) const {
+  for (const auto& [k, v] : callback.params) {
+    if (k == "state") {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+Outcome ScriptedStrategy::Resume(SubmitContext& ctx, const CallbackRequest&) const {
+  return answer ? answer(ctx) : Outcome(Failed{flow::MethodDisabled()});
+}
+
+const std::string& EmailSchema() {
+  static const std::string schema = R"({
+  "$id": "https://atrium.test/email.schema.json",
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "properties": {
+    "traits": {
+      "type": "object",
+      "properties": {
+        "email": {
+          "type": "string", "format": "email", "title": "E-Mail",
+          "ory.sh/kratos": {
+            "credentials": {"password": {"identifier": true}, "code": {"identifier": true}},
+            "verification": {"via": "email"},
+            "recovery": {"via": "email"}
+          }
+        },
+        "name": {"type": "string", "title": "Name"}
+      },
+      "required": ["email"],
+      "additionalProperties": false
+    }
+  }
+})";
+  return schema;
+}
+
+Harness::Harness() : clock(*ParseRfc3339("2026-01-01T00:00:00Z")) {
+  config.serve_public.base_url = "http://127.0.0.1:4433/";
+  config.serve_public.configured_base_url = config.serve_public.base_url;
+  config.selfservice.default_browser_return_url = "http://127.0.0.1:4455/welcome";
+  config.selfservice.allowed_return_urls = {"http://127.0.0.1:4455/"};
+  config.selfservice.registration.ui_url = "http://127.0.0.1:4455/registration";
+  config.selfservice.registration.style = "unified";
+  config.selfservice.error_ui_url = "http://127.0.0.1:4455/error";
+  config.secrets.cookie = {"a-test-cookie-secret-of-32-chars!"};
+  config.identity_schemas = {{"default", "base64://" + Base64Encode(EmailSchema()), false}};
+  auto loaded = identity::SchemaRegistry::Load(config.identity_schemas, "default");
+  schemas = std::move(loaded).value();
+}
+
+void Harness::Build(std::vector<const Strategy*> methods) {
+  csrf_ = std::make_unique<flow::CsrfGuard>(
+      flow::CsrfOptions{config.serve_public.configured_base_url, "/", "", false, "Lax"});
+  csrf_cookie_ = *csrf_->Read(std::nullopt, false, true).issued;
+  cookies_ = std::make_unique<session::CookieCodec>(config.secrets.cookie);
+  session::ManagerOptions options;
+  options.lifespan = config.session.lifespan;
+  options.public_base_url = config.serve_public.base_url;
+  options.secure = false;
+  sessions_ = std::make_unique<session::Manager>(options, store, *cookies_, ids, clock);
+  service_ = std::make_unique<Service>(Dependencies{config, *schemas, store, store, *sessions_,
+                                                    *csrf_, std::move(methods), ids, clock});
+}
+
+flow::Request Harness::Api() const {
+  flow::Request r;
+  r.url = config.serve_public.base_url + "self-service/registration/api";
+  r.is_json = true;
+  r.accepts_json = true;
+  r.device.ip_address = "127.0.0.1";
+  return r;
+}
+
+flow::Request Harness::Spa() const {
+  flow::Request r = Browser();
+  r.is_json = true;
+  r.accepts_json = true;
+  r.json_content_type = true;
+  return r;
+}
+
+flow::Request Harness::Browser() const {
+  flow::Request r;
+  r.url = config.serve_public.base_url + "self-service/registration/browser";
+  r.csrf = csrf_->Read(csrf_cookie_, true, false);
+  r.has_non_cloudflare_cookie = true;
+  r.device.ip_address = "127.0.0.1";
+  return r;
+}
+
+std::string Harness::CsrfToken() const { return csrf_->Read(csrf_cookie_, true, false).masked; }
+
+Flow Harness::NewFlow(const flow::Request& request) {
+  const bool api = !request.csrf.has_cookie_header;
+  const flow::Reply created =
+      api ? service_->InitApi(request, InitParams{}) : service_->InitBrowser(request, InitParams{});
+  std::string id;
+  if (created.kind == flow::Reply::Kind::kJson) {
+    id = created.body.value("id", "");
+  } else {
+    id = created.location.substr(created.location.find("flow=") + 5);
+  }
+  return **store.GetFlow(id);
+}
+
+flow::Reply Harness::Submit(const flow::Request& request, const std::string& flow_id,
+                            std::vector<std::pair<std::string, std::string>> form) {
+  SubmitParams params;
+  params.flow_id = flow_id;
+  flow::Body body;
+  body.form = std::move(form);
+  params.body = std::move(body);
+  return service_->Submit(request, params);
+}
+
+}  // namespace atrium::registration::testing
