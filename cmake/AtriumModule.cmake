@@ -1,8 +1,7 @@
 # atrium_module(<name> SOURCES ... DEPS ... [TESTS ...] [TEST_DEPS ...])
 #
 # Declares the static library atrium_<name> (includes relative to src/). TESTS are the unit
-# test sources that sit beside the code; they build into atrium_<name>_test, labelled `unit` and
-# `module:<name>` (the tsan test preset selects the concurrency tests by that label).
+# test sources that sit beside the code; they build into atrium_<name>_test, labelled `unit`.
 #
 # These calls are the one table of the dependency rule (ARCHITECTURE.md), which
 # tools/deprule.py (run by tools/lint.sh) reads and checks every quoted #include of src/ against:
@@ -27,7 +26,7 @@ function(atrium_module name)
     target_link_libraries(atrium_${name}_test PRIVATE atrium_${name} ${M_TEST_DEPS}
                           GTest::gtest_main GTest::gmock atrium_warnings)
     gtest_discover_tests(atrium_${name}_test DISCOVERY_MODE PRE_TEST
-                         PROPERTIES LABELS "unit;module:${name}" ENVIRONMENT "ATRIUM_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+                         PROPERTIES LABELS unit ENVIRONMENT "ATRIUM_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endif()
 endfunction()
 
