@@ -338,7 +338,7 @@ Status Finish(Config& c) {
     }
   }
   if (c.secrets.cookie.empty() && !c.dev) {
-    missing.push_back("secrets.cookie");
+    missing.emplace_back("secrets.cookie");
   }
   if (!missing.empty()) {
     std::string list;
@@ -409,7 +409,7 @@ std::map<std::string, std::string> EnvironmentFromProcess() {
       continue;
     }
     std::string name(entry.substr(0, eq));
-    if (PathsByEnvName().count(name) > 0) {
+    if (PathsByEnvName().contains(name)) {
       env.emplace(std::move(name), entry.substr(eq + 1));
     }
   }

@@ -68,7 +68,7 @@ std::vector<std::pair<std::string, const Json*>> Leaves(const Json& value, std::
     // Pushed in reverse, so that the members come off the stack in document order.
     const size_t first = pending.size();
     for (const auto& [k, v] : node->items()) {
-      pending.emplace_back(path + "." + k, &v);
+      pending.emplace_back(std::string(path).append(".").append(k), &v);
     }
     std::reverse(pending.begin() + static_cast<std::ptrdiff_t>(first), pending.end());
   }
