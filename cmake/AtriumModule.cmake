@@ -19,8 +19,7 @@ function(atrium_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS;TESTS;TEST_DEPS" ${ARGN})
   add_library(atrium_${name} STATIC ${M_SOURCES})
   target_include_directories(atrium_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(atrium_${name} PUBLIC ${M_DEPS} PRIVATE atrium_warnings
-                        atrium_conversion_warnings)
+  target_link_libraries(atrium_${name} PUBLIC ${M_DEPS} PRIVATE atrium_warnings)
   if(ATRIUM_BUILD_TESTS AND M_TESTS)
     add_executable(atrium_${name}_test ${M_TESTS})
     target_link_libraries(atrium_${name}_test PRIVATE atrium_${name} ${M_TEST_DEPS}
