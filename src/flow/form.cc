@@ -132,7 +132,11 @@ std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::Validati
     std::string node = PointerToNodeName(e.instance_pointer);
     if (e.keyword == "required") {
       const std::string property = e.params.value("property", "");
-      node = node.empty() ? property : node + "." + property;
+      if (node.empty()) {
+        node = property;
+      } else {
+        node.append(".").append(property);
+      }
     }
     out.push_back(FieldMessage{std::move(node), jsonschema::ToUiMessage(e)});
   }
