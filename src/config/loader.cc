@@ -326,7 +326,11 @@ Status Finish(Config& c) {
 
   std::vector<std::string> missing;
   if (c.dsn.empty()) {
-    c.dev ? void(c.dsn = "sqlite://atrium.db") : missing.emplace_back("dsn");
+    if (c.dev) {
+      c.dsn = "sqlite://atrium.db";
+    } else {
+      missing.emplace_back("dsn");
+    }
   }
   if (c.identity_schemas.empty()) {
     if (c.dev) {
