@@ -12,7 +12,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
-    clang-format-16 libgtest-dev libgmock-dev json-schema-test-suite sqlite3 wrk nghttp2-client chromium
+    clang-format-16 clang-tidy-16 libgtest-dev libgmock-dev json-schema-test-suite sqlite3 wrk
+    nghttp2-client chromium
     nodejs npm postgresql-15 clang-16 libfuzzer-16-dev libclang-rt-16-dev
   )
 fi

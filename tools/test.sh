@@ -13,9 +13,15 @@ tools/format.sh --check
 tools/lint.sh
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 cmake --preset dev >/dev/null
+tools/tidy.sh
 cmake --build --preset dev
 ATRIUM_TEST_PG_DSN=$(tools/pg.sh start)
 export ATRIUM_TEST_PG_DSN
 ctest --preset dev
 # Coverage-guided fuzzing (docs/fuzzing.md): the regression inputs, then 20 s per target.
 tools/fuzz.sh --short
+# ThreadSanitizer: only the test binaries that run threads (hash pool, LRU cache, store pools and
+# their concurrent contract tests, HTTP server, cleanup sweeper, HTTP client).
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan
+ctest --preset tsan

@@ -45,7 +45,7 @@ http::Response Renderer::Forward(const http::Request& req, const atrium::Error& 
 }
 
 http::Response Renderer::Render(const http::Request& req, const flow::Request& request,
-                                flow::Reply reply) const {
+                                const flow::Reply& reply) const {
   using Kind = flow::Reply::Kind;
   http::Response res;
   switch (reply.kind) {

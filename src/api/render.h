@@ -23,7 +23,7 @@ class Renderer final {
   // The HTTP response for `reply`; a CSRF cookie the request was issued (request.csrf.issued)
   // is set too.
   http::Response Render(const http::Request& req, const flow::Request& request,
-                        flow::Reply reply) const;
+                        const flow::Reply& reply) const;
 
   // An error as the JSON envelope, with the self-service headers.
   http::Response Error(const http::Request& req, const atrium::Error& error) const;

@@ -58,8 +58,10 @@ TEST(LruCache, EvictsTheLeastRecentlyUsedEntryWhenFull) {
 TEST(LruCache, StaysBoundedUnderConcurrentUse) {
   ManualClock clock(Timestamp(std::chrono::hours(1000)));
   LruCache<int, std::string> cache(64, minutes(10), clock);
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&cache, t] {
       for (int i = 0; i < 2000; ++i) {
         const int key = (i * 7 + t) % 500;

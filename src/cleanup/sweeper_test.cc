@@ -51,8 +51,10 @@ class SweeperTest : public ::testing::Test {
 
 TEST_F(SweeperTest, DeletesOnlyWhatIsStaleInBatches) {
   const Timestamp now = clock_.Now();
+  constexpr int kExpiredFlows = 5;
   std::vector<std::string> expired_flows;
-  for (int i = 0; i < 5; ++i) {
+  expired_flows.reserve(kExpiredFlows);
+  for (int i = 0; i < kExpiredFlows; ++i) {
     expired_flows.push_back(AddFlow(now - std::chrono::minutes(i + 1)));
   }
   const std::string live_flow = AddFlow(now + std::chrono::minutes(5));

@@ -110,7 +110,7 @@ template <typename Field>
 Binding OptionalDur(std::string path, Field field) {
   return {std::move(path), EnvKind::kString, [field](const Json& v, Config& c) {
             Duration d{};
-            const std::string why = Dur("", [&d](Config&) -> Duration& { return d; }).apply(v, c);
+            std::string why = Dur("", [&d](Config&) -> Duration& { return d; }).apply(v, c);
             if (why.empty()) {
               field(c) = d;
             }
@@ -164,7 +164,7 @@ Binding Hooks(std::string path, Field field) {
                 return std::to_string(i) + ": expected {hook: <name>, config: {...}}";
               }
               const std::string hook = name->get<std::string>();
-              if (KnownHooks().count(hook) == 0) {
+              if (!KnownHooks().contains(hook)) {
                 return std::to_string(i) + ".hook: unknown hook " + GoQuote(hook);
               }
               hooks.push_back(Hook{hook, h.value("config", Json())});

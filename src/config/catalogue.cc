@@ -107,7 +107,7 @@ const Shape* Catalogue::Find(std::string_view pattern) const {
 
 void Catalogue::Check(const Json& document, std::vector<std::string>& errors) const {
   if (!document.is_object()) {
-    errors.push_back("the configuration must be a mapping");
+    errors.emplace_back("the configuration must be a mapping");
     return;
   }
   // The root lists the top-level keys only.
@@ -155,8 +155,9 @@ void Catalogue::CheckNode(const Json& node, std::string& pattern, const std::str
         return fail("a mapping");
       }
       for (const auto& [key, value] : node.items()) {
-        const std::string child = path + "." + key;
-        pattern += "." + key;
+        std::string child = path;
+        child.append(".").append(key);
+        pattern.append(".").append(key);
         if (Find(pattern) == nullptr) {
           pattern.resize(base);
           pattern += ".*";

@@ -237,7 +237,7 @@ void ApplyBindings(const Json& root, Config& c, std::vector<std::string>& errors
   }
   for (const auto& s : c.secrets.cookie) {
     if (s.size() < 16) {
-      errors.push_back("secrets.cookie: every secret must be at least 16 characters long");
+      errors.emplace_back("secrets.cookie: every secret must be at least 16 characters long");
       break;
     }
   }
@@ -249,7 +249,7 @@ void ApplyBindings(const Json& root, Config& c, std::vector<std::string>& errors
 bool Silent(const std::string& path) {
   static const std::set<std::string> keys = {"version",  "dev",         "help",         "config",
                                              "revision", "sqa-opt-out", "watch-courier"};
-  return keys.count(path) > 0;
+  return keys.contains(path);
 }
 
 // Warns once per key that is set but read by nothing: the shallowest such key of each subtree.
@@ -326,7 +326,11 @@ Status Finish(Config& c) {
 
   std::vector<std::string> missing;
   if (c.dsn.empty()) {
-    c.dev ? void(c.dsn = "sqlite://atrium.db") : missing.push_back("dsn");
+    if (c.dev) {
+      c.dsn = "sqlite://atrium.db";
+    } else {
+      missing.emplace_back("dsn");
+    }
   }
   if (c.identity_schemas.empty()) {
     if (c.dev) {
@@ -334,11 +338,11 @@ Status Finish(Config& c) {
           IdentitySchemaRef{"default", "base64://" + Base64Encode(BuiltinIdentitySchema()), false});
       c.identity_default_schema_id = "default";
     } else {
-      missing.push_back("identity.schemas");
+      missing.emplace_back("identity.schemas");
     }
   }
   if (c.secrets.cookie.empty() && !c.dev) {
-    missing.push_back("secrets.cookie");
+    missing.emplace_back("secrets.cookie");
   }
   if (!missing.empty()) {
     std::string list;
@@ -410,7 +414,7 @@ std::map<std::string, std::string> EnvironmentFromProcess() {
       continue;
     }
     std::string name(entry.substr(0, eq));
-    if (PathsByEnvName().count(name) > 0) {
+    if (PathsByEnvName().contains(name)) {
       env.emplace(std::move(name), entry.substr(eq + 1));
     }
   }

@@ -24,7 +24,7 @@ unsigned char* Bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s
 
 }  // namespace
 
-Aead::Aead(std::vector<std::string> secrets) {
+Aead::Aead(const std::vector<std::string>& secrets) {
   ATRIUM_CHECK(!secrets.empty(), "Aead needs at least one secret");
   for (const auto& s : secrets) {
     keys_.push_back(Sha256(s));

@@ -15,7 +15,7 @@ namespace atrium::crypto {
 class Aead final {
  public:
   // `secrets` must not be empty.
-  explicit Aead(std::vector<std::string> secrets);
+  explicit Aead(const std::vector<std::string>& secrets);
 
   std::string Seal(std::string_view plaintext, std::string_view associated_data) const;
   // InvalidArgument for malformed, tampered or foreign values.

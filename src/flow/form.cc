@@ -68,7 +68,7 @@ std::vector<std::pair<std::string, const Json*>> Leaves(const Json& value, std::
     // Pushed in reverse, so that the members come off the stack in document order.
     const size_t first = pending.size();
     for (const auto& [k, v] : node->items()) {
-      pending.emplace_back(path + "." + k, &v);
+      pending.emplace_back(std::string(path).append(".").append(k), &v);
     }
     std::reverse(pending.begin() + static_cast<std::ptrdiff_t>(first), pending.end());
   }
@@ -132,7 +132,11 @@ std::vector<FieldMessage> ToFieldMessages(const std::vector<jsonschema::Validati
     std::string node = PointerToNodeName(e.instance_pointer);
     if (e.keyword == "required") {
       const std::string property = e.params.value("property", "");
-      node = node.empty() ? property : node + "." + property;
+      if (node.empty()) {
+        node = property;
+      } else {
+        node.append(".").append(property);
+      }
     }
     out.push_back(FieldMessage{std::move(node), jsonschema::ToUiMessage(e)});
   }

@@ -140,9 +140,11 @@ TEST(HashPool, BoundsConcurrencyAndServesEveryCaller) {
   CountingHasher hasher;
   {
     HashPool pool(hasher, 2, 4);
+    constexpr int kCallers = 64;
     std::vector<std::thread> callers;
+    callers.reserve(kCallers);
     std::atomic<int> correct{0};
-    for (int i = 0; i < 64; ++i) {
+    for (int i = 0; i < kCallers; ++i) {
       callers.emplace_back([&, i] {
         const auto r = pool.Hash(std::to_string(i));
         if (r.ok() && *r == "h:" + std::to_string(i)) {
@@ -153,7 +155,7 @@ TEST(HashPool, BoundsConcurrencyAndServesEveryCaller) {
     for (auto& t : callers) {
       t.join();
     }
-    EXPECT_EQ(correct, 64);
+    EXPECT_EQ(correct, kCallers);
   }
   EXPECT_LE(hasher.max(), 2);
   EXPECT_GE(hasher.max(), 1);

@@ -21,9 +21,9 @@ Pairs ParseQueryLenient(std::string_view query) {
       continue;
     }
     const size_t eq = part.find('=');
-    const auto key = PercentDecode(part.substr(0, eq), true);
-    const auto value = eq == std::string_view::npos ? std::optional<std::string>("")
-                                                    : PercentDecode(part.substr(eq + 1), true);
+    auto key = PercentDecode(part.substr(0, eq), true);
+    auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                              : PercentDecode(part.substr(eq + 1), true);
     if (key && value) {
       out.emplace_back(std::move(*key), std::move(*value));
     }

@@ -84,9 +84,11 @@ TEST_F(ClientTest, ConcurrentCallsStayCorrect) {
   TestServer server(Behaviour::kAnswer, 0, [](const TestRequest& req) {
     return TestResponse{200, "", req.target, false};
   });
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> good{0};
-  for (int t = 0; t < 4; ++t) {
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
         const std::string path = "/" + std::to_string(t) + "/" + std::to_string(i);

@@ -26,7 +26,7 @@ std::optional<std::string> NormalizePhoneE164(std::string_view value) {
 }
 
 std::string NormalizeIdentifierGracefully(std::string_view value) {
-  const std::string lowered = AsciiLower(TrimSpace(value));
+  std::string lowered = AsciiLower(TrimSpace(value));
   if (auto phone = NormalizePhoneE164(lowered)) {
     return *phone;
   }

@@ -262,7 +262,7 @@ std::string GoFloat(double d) {
   } else if (exp < 0) {
     out = "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
   } else {
-    const auto int_digits = static_cast<size_t>(exp + 1);
+    const size_t int_digits = static_cast<size_t>(exp) + 1;  // exp >= 0 here
     if (digits.size() <= int_digits) {
       out = digits + std::string(int_digits - digits.size(), '0');
     } else {

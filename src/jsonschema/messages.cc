@@ -45,7 +45,7 @@ std::string Str(const Json& params, const char* key) {
 text::Message Generic(const std::string& reason) {
   Json ctx;
   ctx["reason"] = reason;
-  return UiError(4000001, reason, std::move(ctx));
+  return UiError(4000001, reason, ctx);
 }
 
 // ---- shared shapes --------------------------------------------------------------------------
@@ -60,7 +60,7 @@ text::Message Length(const Json& p, bool min) {
   return UiError(min ? 4000003 : 4000017,
                  std::string("length must be ") + (min ? ">= " : "<= ") + std::to_string(limit) +
                      ", but got " + std::to_string(actual),
-                 std::move(ctx));
+                 ctx);
 }
 
 // minimum, exclusiveMinimum, maximum, exclusiveMaximum: `op` in the text, `key` in the context.
@@ -72,7 +72,7 @@ text::Message Bound(const Json& p, int64_t id, const char* op, const char* key) 
   ctx[key] = GoFloatJson(limit);
   return UiError(
       id, std::string("must be ") + op + " " + GoFloat(limit) + " but found " + GoFloat(actual),
-      std::move(ctx));
+      ctx);
 }
 
 // minItems / maxItems.
@@ -85,7 +85,7 @@ text::Message Items(const Json& p, bool max) {
   return UiError(max ? 4000023 : 4000024,
                  std::string(max ? "maximum " : "minimum ") + std::to_string(limit) +
                      " items allowed, but found " + std::to_string(actual) + " items",
-                 std::move(ctx));
+                 ctx);
 }
 
 // ---- one translator per keyword -------------------------------------------------------------
@@ -96,7 +96,7 @@ Translation Required(const ValidationError&, const Json& p) {
   const std::string property = Str(p, "property");
   Json ctx;
   ctx["property"] = property;
-  return UiError(4000002, "Property " + property + " is missing.", std::move(ctx));
+  return UiError(4000002, "Property " + property + " is missing.", ctx);
 }
 
 Translation MinLength(const ValidationError&, const Json& p) { return Length(p, true); }
@@ -106,7 +106,7 @@ Translation Pattern(const ValidationError&, const Json& p) {
   const std::string pattern = Str(p, "pattern");
   Json ctx;
   ctx["pattern"] = pattern;
-  return UiError(4000004, "does not match pattern " + GoQuote(pattern), std::move(ctx));
+  return UiError(4000004, "does not match pattern " + GoQuote(pattern), ctx);
 }
 
 Translation Minimum(const ValidationError&, const Json& p) {
@@ -128,7 +128,7 @@ Translation MultipleOf(const ValidationError&, const Json& p) {
   Json ctx;
   ctx["actual"] = GoFloatJson(actual);
   ctx["base"] = GoFloatJson(base);
-  return UiError(4000022, GoFloat(actual) + " not multipleOf " + GoFloat(base), std::move(ctx));
+  return UiError(4000022, GoFloat(actual) + " not multipleOf " + GoFloat(base), ctx);
 }
 
 Translation MaxItems(const ValidationError&, const Json& p) { return Items(p, true); }
@@ -142,7 +142,7 @@ Translation UniqueItems(const ValidationError&, const Json& p) {
   ctx["index_b"] = b;
   return UiError(4000025,
                  "items at index " + std::to_string(a) + " and " + std::to_string(b) + " are equal",
-                 std::move(ctx));
+                 ctx);
 }
 
 // "expected" is one type name or an array of them; non-strings are ignored.
@@ -167,7 +167,7 @@ Translation Type(const ValidationError&, const Json& p) {
   Json ctx;
   ctx["actual_type"] = actual;
   ctx["allowed_types"] = std::move(allowed);
-  return UiError(4000026, "expected " + joined + ", but got " + actual, std::move(ctx));
+  return UiError(4000026, "expected " + joined + ", but got " + actual, ctx);
 }
 
 // Kratos reads the expected value back from the validator text ("value must be \"x\"").
@@ -179,7 +179,7 @@ Translation Const(const ValidationError& e, const Json&) {
   const std::string expected = e.message.substr(kPrefix.size());
   Json ctx;
   ctx["expected"] = expected;
-  return UiError(4000029, "must be equal to constant " + expected, std::move(ctx));
+  return UiError(4000029, "must be equal to constant " + expected, ctx);
 }
 
 // Only email and tel have messages of their own.
@@ -190,8 +190,8 @@ Translation Format(const ValidationError&, const Json& p) {
   }
   Json ctx;
   ctx["value"] = Str(p, "value");
-  return format == "tel" ? UiError(4000041, "Enter a valid phone number", std::move(ctx))
-                         : UiError(4000040, "Enter a valid email address", std::move(ctx));
+  return format == "tel" ? UiError(4000041, "Enter a valid phone number", ctx)
+                         : UiError(4000040, "Enter a valid email address", ctx);
 }
 
 struct Translator {

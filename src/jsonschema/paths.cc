@@ -105,9 +105,10 @@ class PathLister {
         if (p == nullptr || !p->is_object()) {
           continue;
         }
-        const std::string full = prefix.empty() ? name : prefix + "." + name;
+        const std::string full =
+            prefix.empty() ? name : std::string(prefix).append(".").append(name);
         if (seen_.insert(full).second) {
-          paths_.push_back(Describe(*p, full, req.count(name) > 0));
+          paths_.push_back(Describe(*p, full, req.contains(name)));
         }
         if (TypeOf(*p) == "object") {
           Walk(*p, full, {}, depth + 1);

@@ -19,6 +19,7 @@ TEST(ListPaths, FollowsDocumentOrderReferencesAndBranches) {
   })");
   const auto paths = ListPaths(doc);
   std::vector<std::string> names;
+  names.reserve(paths.size());
   for (const auto& p : paths) {
     names.push_back(p.name + ":" + p.type);
   }

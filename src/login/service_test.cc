@@ -142,7 +142,7 @@ class LoginServiceTest : public ::testing::Test {
     return r;
   }
 
-  Flow NewFlow(const flow::Request& r, InitParams params = {}) {
+  Flow NewFlow(const flow::Request& r, const InitParams& params = {}) {
     const bool api = !r.csrf.has_cookie_header;
     flow::Reply created = api ? service_->InitApi(r, params) : service_->InitBrowser(r, params);
     std::string id = created.kind == flow::Reply::Kind::kJson

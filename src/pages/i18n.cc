@@ -98,7 +98,7 @@ std::string Fill(std::string text, const Json& context) {
 }  // namespace
 
 std::string Translate(const Json& message, Language lang) {
-  const std::string english = message.value("text", "");
+  std::string english = message.value("text", "");
   if (lang != Language::kGerman) {
     return english;
   }

@@ -471,7 +471,7 @@ TEST_F(ServiceTest, FlowsCarryTheMethodsNodesAndTheCsrfTokenOfBrowsersOnly) {
   EXPECT_EQ(api.expires_at, h_.clock.Now() + h_.config.selfservice.registration.lifespan);
   const Flow browser = h_.NewFlow(h_.Browser());
   EXPECT_EQ(browser.ui.Find("csrf_token")->input.value.get<std::string>().size(), 88u);
-  EXPECT_EQ(browser.csrf_token, browser.ui.Find("csrf_token")->input.value);
+  EXPECT_EQ(browser.csrf_token, browser.ui.Find("csrf_token")->input.value.get<std::string>());
 }
 
 TEST_F(ServiceTest, GetFlowChecksTheBrowsersCookieAndExpiry) {

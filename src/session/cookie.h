@@ -14,7 +14,7 @@ namespace atrium::session {
 
 class CookieCodec final {
  public:
-  explicit CookieCodec(std::vector<std::string> secrets) : aead_(std::move(secrets)) {}
+  explicit CookieCodec(const std::vector<std::string>& secrets) : aead_(secrets) {}
 
   std::string Encode(std::string_view token, Timestamp expires_at) const;
   // The token, or nullopt when the value was tampered with, sealed with an unknown secret or

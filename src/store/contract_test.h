@@ -21,12 +21,12 @@ namespace atrium::store::contract {
 // The interfaces of one backend instance; `owner` keeps it alive.
 struct StoreUnderTest {
   std::shared_ptr<void> owner;
-  registration::FlowStore* flows;
-  registration::RegistrationStore* registrations;
-  identity::IdentityStore* identities;
-  session::SessionStore* sessions;
-  flow::ErrorStore* errors;
-  store::Database* database;
+  registration::FlowStore* flows = nullptr;
+  registration::RegistrationStore* registrations = nullptr;
+  identity::IdentityStore* identities = nullptr;
+  session::SessionStore* sessions = nullptr;
+  flow::ErrorStore* errors = nullptr;
+  store::Database* database = nullptr;
 };
 
 using StoreFactory = std::function<StoreUnderTest()>;
@@ -166,8 +166,10 @@ TEST_P(StoreContract, SignInFailuresCountUpAndStartOver) {
 TEST_P(StoreContract, ConcurrentFailuresAreAllCounted) {
   login::AttemptStore& attempts = *store_.database;
   const std::string key = "ip:" + NewUuid();
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
         EXPECT_TRUE(attempts.RecordFailure(key, T(100 + i), T(0), T(1000)).ok());
@@ -279,6 +281,7 @@ TEST_P(StoreContract, ConcurrentRegistrationsWithSharedIdentifiers) {
   std::atomic<int> other{0};
   const std::string run = NewUuid().substr(0, 8);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {

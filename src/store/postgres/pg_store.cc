@@ -32,7 +32,7 @@ class Conn {
 
   PGconn* get() const { return c_; }
   bool Healthy() const { return PQstatus(c_) == CONNECTION_OK; }
-  bool Prepared(const std::string& name) const { return prepared_.count(name) > 0; }
+  bool Prepared(const std::string& name) const { return prepared_.contains(name); }
   void MarkPrepared(std::string name) { prepared_.insert(std::move(name)); }
 
  private:
@@ -337,7 +337,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
         options.acquire_timeout = std::chrono::milliseconds(std::max(1, std::atoi(value.c_str())));
         continue;
       }
-      if (PopParams().count(key)) {
+      if (PopParams().contains(key)) {
         continue;
       }
       has_connect_timeout = has_connect_timeout || key == "connect_timeout";
@@ -350,7 +350,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
   kept.push_back("options=-c%20statement_timeout%3D" +
                  std::to_string(options.statement_timeout.count()) +
                  "%20-c%20client_min_messages%3Dwarning");
-  kept.push_back("application_name=atrium");
+  kept.emplace_back("application_name=atrium");
   std::string conninfo = base + "?";
   for (size_t i = 0; i < kept.size(); ++i) {
     conninfo += (i ? "&" : "") + kept[i];

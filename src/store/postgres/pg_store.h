@@ -78,7 +78,7 @@ class PgStore final : public Database {
       std::string_view type, std::string_view identifier) override;
   Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
   Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
-  Status CreateError(const flow::ErrorContainer& container) override;
+  Status CreateError(const flow::ErrorContainer& e) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
 
  private:

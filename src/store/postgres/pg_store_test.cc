@@ -34,9 +34,11 @@ TEST(PgStore, MigratesConcurrentlyAndIdempotently) {
   if (Dsn() == nullptr) {
     GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
   }
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> ok{0};
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&] {
       auto s = PgStore::Open(Dsn(), PgOptions{});
       if (s.ok() && (*s)->Migrate().ok()) {

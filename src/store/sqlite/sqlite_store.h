@@ -74,7 +74,7 @@ class SqliteStore final : public Database {
   // session::SessionStore
   Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
   // flow::ErrorStore
-  Status CreateError(const flow::ErrorContainer& container) override;
+  Status CreateError(const flow::ErrorContainer& e) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
 
  private:

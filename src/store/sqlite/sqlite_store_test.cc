@@ -56,7 +56,7 @@ const char* const kRegistrationTables[] = {"identities",
                                            "sessions",
                                            "session_devices"};
 
-contract::StoreUnderTest Wrap(std::shared_ptr<SqliteStore> s) {
+contract::StoreUnderTest Wrap(const std::shared_ptr<SqliteStore>& s) {
   return contract::StoreUnderTest{s, s.get(), s.get(), s.get(), s.get(), s.get(), s.get()};
 }
 
@@ -198,8 +198,10 @@ TEST(SqliteStore, APoolOfOneServesManyThreads) {
   auto s = SqliteStore::Open("sqlite://" + TempDb(), 1);
   ASSERT_TRUE(s.ok() && (*s)->Migrate().ok());
   std::atomic<int> failures{0};
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20; ++i) {
         const auto secret = (*s)->GetOrCreateSecret("shared", [t] { return std::to_string(t); });
@@ -228,8 +230,10 @@ TEST(SqliteStore, TwoStoresOnOneFileSerializeRegistrations) {
   std::atomic<int> created{0};
   std::atomic<int> conflicts{0};
   std::atomic<int> other{0};
+  constexpr int kThreads = 6;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 6; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       SqliteStore& store = t % 2 == 0 ? **a : **b;
       for (int i = 0; i < 10; ++i) {

@@ -67,8 +67,8 @@ std::string Sha1HexUpper(std::string_view data) {
   return hex;
 }
 
-HibpBreachChecker::HibpBreachChecker(std::string host, httpclient::Client& http, const Clock& clock,
-                                     HibpOptions options)
+HibpBreachChecker::HibpBreachChecker(const std::string& host, httpclient::Client& http,
+                                     const Clock& clock, HibpOptions options)
     : base_url_(host.starts_with("http://") || host.starts_with("https://") ? host
                                                                             : "https://" + host),
       options_(options),

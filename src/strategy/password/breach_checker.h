@@ -43,7 +43,7 @@ class HibpBreachChecker final : public BreachChecker {
  public:
   // `host` is "api.pwnedpasswords.com" (https is implied) or carries a scheme,
   // "http://127.0.0.1:8080". `http` and `clock` must outlive the checker.
-  HibpBreachChecker(std::string host, httpclient::Client& http, const Clock& clock,
+  HibpBreachChecker(const std::string& host, httpclient::Client& http, const Clock& clock,
                     HibpOptions options = {});
 
   // Cached ranges answer without network. Otherwise one GET /range/<prefix> within the budget;
