@@ -280,7 +280,7 @@ void Container::RemoveGroup(std::string_view group) {
   std::erase_if(nodes, [&](const Node& n) { return n.group == group; });
 }
 
-void Container::SetValue(std::string_view name, Json value) {
+void Container::SetValue(std::string_view name, const Json& value) {
   for (auto& n : nodes) {
     if (n.type == NodeType::kInput && n.input.name == name) {
       n.input.value = value;

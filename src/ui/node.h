@@ -65,7 +65,7 @@ struct Container {
   void Remove(std::string_view name, std::string_view group);
   void RemoveGroup(std::string_view group);
   // Sets the value of every input node with this name.
-  void SetValue(std::string_view name, Json value);
+  void SetValue(std::string_view name, const Json& value);
   // Clears global and per-node messages (values are kept).
   void ResetMessages();
   // Attaches a message to the node `name`, creating a text input in group "default" if absent.
