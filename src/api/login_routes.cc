@@ -22,8 +22,7 @@ login::InitParams LoginParamsOf(const http::Request& req) {
 // The session token of a native logout body (§14.3), or the 400 Kratos answers.
 Result<std::string> SessionTokenOf(const http::Request& req) {
   const std::string content_type(req.Header("Content-Type").value_or(""));
-  const std::string media(TrimSpace(content_type.substr(0, content_type.find(';'))));
-  if (!EqualsIgnoreCase(media, "application/json")) {
+  if (http::MediaType(content_type) != "application/json") {
     return Error::InvalidArgument("HTTP DELETE Request used unknown HTTP Header \"Content-Type: " +
                                   content_type + "\", only [application/json] are supported.");
   }
@@ -31,7 +30,7 @@ Result<std::string> SessionTokenOf(const http::Request& req) {
     return Error::InvalidArgument(
         "Unable to decode HTTP Request Body because its HTTP Header \"Content-Length\" is zero.");
   }
-  auto parsed = ParseJson(req.body, JsonLimits{.max_depth = 64});
+  auto parsed = ParseJson(req.body, kBodyJsonLimits);
   if (!parsed.ok()) {
     return Error::InvalidArgument("Unable to decode JSON payload: " + parsed.error().reason);
   }

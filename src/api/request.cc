@@ -6,8 +6,6 @@
 namespace atrium::api {
 namespace {
 
-constexpr size_t kMaxJsonDepth = 64;
-
 // Kratos' IsJSONRequest and its "accepts JSON" negotiation (docs/wire/registration.md §2.2).
 const std::vector<std::string> kJsonRequestOffers = {"text/html", "text/*", "*/*",
                                                      "application/json"};
@@ -167,7 +165,7 @@ Result<flow::Body> DecodeBody(const http::Request& req) {
     // Kratos decodes the first JSON value of the body and ignores what follows it.
     Json parsed;
     JsonError error;
-    if (!ParseFirstJsonValue(req.body, JsonLimits{.max_depth = kMaxJsonDepth}, parsed, error)) {
+    if (!ParseFirstJsonValue(req.body, kBodyJsonLimits, parsed, error)) {
       return Error::InvalidArgument(error.fault == JsonFault::kTooDeep
                                         ? "Unable to decode form as JSON: " + error.reason + "."
                                         : "Unable to decode form as JSON.");

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/ip.h"
+#include "base/json.h"
 #include "base/result.h"
 #include "flow/body.h"
 #include "flow/csrf.h"
@@ -42,6 +43,9 @@ class RequestReader final {
 // The submit body (docs/wire/registration.md §7.4, §10.1): form, multipart or JSON (the first
 // value, depth-limited). Decoder errors are 400s without an id, with Kratos' texts.
 Result<flow::Body> DecodeBody(const http::Request& req);
+
+// Limits of every JSON request body (nesting as Kratos' decoder allows).
+inline constexpr JsonLimits kBodyJsonLimits{.max_depth = 64};
 
 // The flow id of a submit (?flow=) and its decoded body, or the decoder's error.
 flow::SubmitParams SubmitParamsOf(const http::Request& req);

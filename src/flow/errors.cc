@@ -134,6 +134,20 @@ Error LoginChallengeEmpty() {
   return Make(ErrorCode::kInvalidArgument, "the login_challenge parameter is present but empty");
 }
 
+Status CheckLoginChallenge(const std::optional<std::string>& challenge,
+                           std::string_view oauth2_provider_url) {
+  if (!challenge) {
+    return OkStatus();
+  }
+  if (oauth2_provider_url.empty()) {
+    return LoginChallengeWithoutHydra();
+  }
+  if (challenge->empty()) {
+    return LoginChallengeEmpty();
+  }
+  return OkStatus();
+}
+
 Error BrowserLocationChangeRequired(const std::string& url) {
   Error e = Make(ErrorCode::kUnprocessable,
                  "In order to complete this flow please redirect the browser to: " + url,

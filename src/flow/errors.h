@@ -2,11 +2,13 @@
 // The Kratos errors of self-service flows, with their exact ids, reasons and messages
 // (docs/wire/registration.md §22).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/result.h"
 
 namespace atrium::flow {
 
@@ -39,5 +41,8 @@ Error LogoutTokenMismatch();                  // 403
 Error SessionTokenUnknown();                  // 403: native logout of an unknown token
 Error TooManyAttempts(Duration retry_after);  // 429: throttled sign-ins
 Error LoginChallengeEmpty();
+// Both at once, as every flow's init checks ?login_challenge= (nullopt: not sent).
+Status CheckLoginChallenge(const std::optional<std::string>& challenge,
+                           std::string_view oauth2_provider_url);
 
 }  // namespace atrium::flow

@@ -13,6 +13,18 @@
 
 namespace atrium::flow {
 
+// A flow as stored: its public JSON without what only its first answer carries (transient
+// payload, session token exchange code, return_to), plus the CSRF token and internal context.
+inline Json StorageJson(Json public_json, const std::string& csrf_token,
+                        const Json& internal_context) {
+  public_json.erase("transient_payload");
+  public_json.erase("session_token_exchange_code");
+  public_json.erase("return_to");
+  public_json["csrf_token"] = csrf_token;
+  public_json["internal_context"] = internal_context;
+  return public_json;
+}
+
 // Appends "flow=<id>" to a UI URL, keeping the URL's own query parameters.
 inline std::string WithFlowParam(const std::string& url, const std::string& id) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "flow=" + id;

@@ -68,14 +68,7 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
     ATRIUM_RETURN_IF_ERROR(
         return_to_.Resolve(params.return_to, c.selfservice.default_browser_return_url));
   }
-  if (params.login_challenge) {
-    if (c.oauth2_provider.url.empty()) {
-      return flow::LoginChallengeWithoutHydra();
-    }
-    if (params.login_challenge->empty()) {
-      return flow::LoginChallengeEmpty();
-    }
-  }
+  ATRIUM_RETURN_IF_ERROR(flow::CheckLoginChallenge(params.login_challenge, c.oauth2_provider.url));
   bool refresh = ParseGoBool(params.refresh);
   const std::string aal = params.aal.empty() ? "aal1" : AsciiLower(params.aal);
   if (aal == "aal1") {

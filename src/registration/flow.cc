@@ -1,6 +1,7 @@
 #include "registration/flow.h"
 
 #include "base/time.h"
+#include "flow/reply.h"
 #include "flow/return_to.h"
 
 namespace atrium::registration {
@@ -47,13 +48,7 @@ Json Flow::ToJson() const {
 }
 
 Json Flow::ToStorageJson() const {
-  Json j = ToJson();
-  j.erase("transient_payload");
-  j.erase("session_token_exchange_code");
-  j.erase("return_to");
-  j["csrf_token"] = csrf_token;
-  j["internal_context"] = internal_context;
-  return j;
+  return flow::StorageJson(ToJson(), csrf_token, internal_context);
 }
 
 Result<Flow> Flow::FromStorageJson(const Json& j) {

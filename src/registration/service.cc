@@ -71,14 +71,7 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
     ATRIUM_RETURN_IF_ERROR(
         return_to_.Resolve(params.return_to, c.selfservice.default_browser_return_url));
   }
-  if (params.login_challenge) {
-    if (c.oauth2_provider.url.empty()) {
-      return flow::LoginChallengeWithoutHydra();
-    }
-    if (params.login_challenge->empty()) {
-      return flow::LoginChallengeEmpty();
-    }
-  }
+  ATRIUM_RETURN_IF_ERROR(flow::CheckLoginChallenge(params.login_challenge, c.oauth2_provider.url));
   if (!params.identity_schema.empty() && params.identity_schema != c.identity_default_schema_id) {
     const auto* s = d_.schemas.Find(params.identity_schema);
     if (s == nullptr) {
