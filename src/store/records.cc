@@ -188,6 +188,11 @@ constexpr const char* kDeleteAttempts = "DELETE FROM login_attempts WHERE attemp
 constexpr const char* kDeleteStaleErrors =
     "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM selfservice_errors WHERE "
     "created_at < $1 LIMIT $2)";
+constexpr const char* kInsertCourierMessage =
+    "INSERT INTO courier_messages (id, type, status, recipient, subject, body, html_body, "
+    "template_type, template_data, send_count, next_attempt_at, lease_owner, lease_expires_at, "
+    "last_error, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, $12, $13, $14)";
 }  // namespace q
 
 // Documents we stored ourselves; the limits only guard against a tampered database.
@@ -326,6 +331,16 @@ Status InsertSession(Executor& db, const session::Session& s) {
             {d.id, s.id, d.ip_address, d.user_agent, d.location, std::to_string(i)}));
   }
   return OkStatus();
+}
+
+Status InsertCourierMessage(Executor& db, const courier::Message& m) {
+  return Run(
+      db, q::kInsertCourierMessage,
+      {m.id, std::string(courier::ToString(m.type)), std::string(courier::ToString(m.status)),
+       m.recipient, m.subject, m.body, m.html_body, m.template_type,
+       DumpJson(m.template_data.is_null() ? Json::object() : m.template_data),
+       std::to_string(m.send_count), Nanos(m.next_attempt_at), m.last_error, Nanos(m.created_at),
+       Nanos(m.updated_at)});
 }
 
 Result<Json> ConflictDetails(Executor& db, const ConflictingValue& c) {

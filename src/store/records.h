@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "courier/message.h"
 #include "flow/error_store.h"
 #include "identity/identity.h"
 #include "login/flow.h"
@@ -46,6 +47,9 @@ struct ConflictingValue {
 // inside a transaction. On a unique violation returns Conflict and fills `conflict`.
 Status InsertIdentityWithSession(Executor& db, const identity::Identity& identity,
                                  const session::Session& session, ConflictingValue* conflict);
+// Queues a courier message (status, send_count and timestamps as given). Call inside the
+// transaction that writes what the message carries, so that both are stored or neither.
+Status InsertCourierMessage(Executor& db, const courier::Message& message);
 // Inserts a session with its devices. Call inside a transaction.
 Status InsertSession(Executor& db, const session::Session& session);
 // {"credential_types": [...of the owning identity], "identifier": value, "type": type}.

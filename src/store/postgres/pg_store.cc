@@ -198,6 +198,17 @@ CREATE INDEX login_attempts_expires ON login_attempts(expires_at);
       {7, "session listing", R"sql(
 CREATE INDEX sessions_issued_at ON sessions(issued_at, id);
 )sql"},
+      // The courier's durable outbox (see the SQLite migration 8).
+      {8, "courier messages", R"sql(
+CREATE TABLE courier_messages (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL, recipient TEXT NOT NULL,
+  subject TEXT NOT NULL, body TEXT NOT NULL, html_body TEXT NOT NULL,
+  template_type TEXT NOT NULL, template_data TEXT NOT NULL, send_count INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL, lease_owner TEXT, lease_expires_at BIGINT,
+  last_error TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE INDEX courier_messages_due ON courier_messages(status, next_attempt_at);
+CREATE INDEX courier_messages_created ON courier_messages(created_at, id);
+)sql"},
   };
   return migrations;
 }

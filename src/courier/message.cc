@@ -1,0 +1,41 @@
+#include "courier/message.h"
+
+namespace atrium::courier {
+
+std::string_view ToString(MessageType type) { return type == MessageType::kSms ? "sms" : "email"; }
+
+std::string_view ToString(MessageStatus status) {
+  switch (status) {
+    case MessageStatus::kQueued:
+      return "queued";
+    case MessageStatus::kProcessing:
+      return "processing";
+    case MessageStatus::kSent:
+      return "sent";
+    case MessageStatus::kAbandoned:
+      return "abandoned";
+  }
+  return "queued";
+}
+
+std::optional<MessageType> ParseMessageType(std::string_view s) {
+  if (s == "email") {
+    return MessageType::kEmail;
+  }
+  if (s == "sms") {
+    return MessageType::kSms;
+  }
+  return std::nullopt;
+}
+
+std::optional<MessageStatus> ParseMessageStatus(std::string_view s) {
+  for (auto status : {MessageStatus::kQueued, MessageStatus::kProcessing, MessageStatus::kSent,
+                      MessageStatus::kAbandoned}) {
+    if (ToString(status) == s) {
+      return status;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace atrium::courier
