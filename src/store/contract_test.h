@@ -12,6 +12,7 @@
 #include "base/random.h"
 #include "flow/error_store.h"
 #include "identity/store.h"
+#include "otp/codes.h"
 #include "registration/store.h"
 #include "session/session.h"
 #include "store/database.h"
@@ -510,6 +511,63 @@ TEST_P(StoreContract, SessionsAreRevokedExtendedAndDeletedOnlyWhereTheyMatch) {
   EXPECT_TRUE(store_.sessions->GetSession(b1.id)->has_value());
   EXPECT_TRUE(store_.identities->GetIdentity(ann.id)->has_value()) << "the identity stays";
   EXPECT_EQ(*store_.sessions->DeleteSessionsOfIdentity(ann.id), 0);
+}
+
+TEST_P(StoreContract, CodesAreIssuedWithTheirMessagesUsedOnceAndRetiredByNewerOnes) {
+  otp::CodeStore& codes = *store_.database;
+  const std::string flow_id = NewUuid();
+  const std::string address = Unique("code");
+  auto code = [&](const std::string& digest) {
+    otp::Code c;
+    c.id = NewUuid();
+    c.flow_id = flow_id;
+    c.purpose = otp::Purpose::kRegistration;
+    c.address = address;
+    c.via = "email";
+    c.digest = digest;
+    c.expires_at = T(100);
+    c.created_at = T(10);
+    return c;
+  };
+  courier::Message m;
+  m.id = NewUuid();
+  m.recipient = address;
+  m.subject = "Use code 123456";
+  m.body = "123456";
+  m.template_type = "registration_code_valid";
+  m.created_at = m.updated_at = m.next_attempt_at = T(10);
+  const std::vector<otp::Code> first = {code("d1")};
+  ASSERT_TRUE(codes.IssueCodes(flow_id, otp::Purpose::kRegistration, first, {&m, 1}).ok());
+  auto active = codes.ActiveCodes(flow_id, otp::Purpose::kRegistration);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1U);
+  EXPECT_EQ(active->at(0).digest, "d1");
+  EXPECT_EQ(active->at(0).address, address);
+  EXPECT_EQ(active->at(0).expires_at, T(100));
+  EXPECT_TRUE(codes.ActiveCodes(flow_id, otp::Purpose::kVerification)->empty())
+      << "purposes never mix";
+
+  // A message id that exists already fails the whole issue: the new code is not stored either.
+  const std::vector<otp::Code> clash = {code("d-clash")};
+  EXPECT_FALSE(codes.IssueCodes(flow_id, otp::Purpose::kRegistration, clash, {&m, 1}).ok());
+  active = codes.ActiveCodes(flow_id, otp::Purpose::kRegistration);
+  ASSERT_EQ(active->size(), 1U);
+  EXPECT_EQ(active->at(0).digest, "d1") << "nothing of the failed issue was kept";
+
+  courier::Message m2 = m;
+  m2.id = NewUuid();
+  const std::vector<otp::Code> second = {code("d2")};
+  ASSERT_TRUE(codes.IssueCodes(flow_id, otp::Purpose::kRegistration, second, {&m2, 1}).ok());
+  active = codes.ActiveCodes(flow_id, otp::Purpose::kRegistration);
+  ASSERT_EQ(active->size(), 1U);
+  EXPECT_EQ(active->at(0).digest, "d2") << "a resend retires the earlier code";
+  EXPECT_EQ(*codes.CountCodesToAddress(address, T(0)), 2) << "retired codes still count";
+  EXPECT_EQ(*codes.CountCodesToAddress(address, T(11)), 0);
+  EXPECT_EQ(*codes.CountCodesOfFlow(flow_id, T(0)), 2);
+
+  EXPECT_TRUE(*codes.UseCode(active->at(0).id, T(20)));
+  EXPECT_FALSE(*codes.UseCode(active->at(0).id, T(21))) << "single use";
+  EXPECT_TRUE(codes.ActiveCodes(flow_id, otp::Purpose::kRegistration)->empty());
 }
 
 }  // namespace atrium::store::contract

@@ -11,6 +11,7 @@
 #include "identity/store.h"
 #include "login/store.h"
 #include "login/throttle.h"
+#include "otp/codes.h"
 #include "registration/store.h"
 #include "session/session.h"
 
@@ -24,7 +25,8 @@ class Database : public registration::FlowStore,
                  public login::AttemptStore,
                  public identity::IdentityStore,
                  public session::SessionStore,
-                 public flow::ErrorStore {
+                 public flow::ErrorStore,
+                 public otp::CodeStore {
  public:
   ~Database() override = default;
 

@@ -193,6 +193,21 @@ constexpr const char* kInsertCourierMessage =
     "template_type, template_data, send_count, next_attempt_at, lease_owner, lease_expires_at, "
     "last_error, created_at, updated_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, $12, $13, $14)";
+constexpr const char* kRetireCodes =
+    "UPDATE one_time_codes SET retired = $1 WHERE flow_id = $2 AND purpose = $3";
+constexpr const char* kInsertCode =
+    "INSERT INTO one_time_codes (id, flow_id, purpose, address, via, digest, expires_at, "
+    "used_at, retired, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)";
+constexpr const char* kSelectActiveCodes =
+    "SELECT id, address, via, digest, expires_at, created_at FROM one_time_codes "
+    "WHERE flow_id = $1 AND purpose = $2 AND retired = $3 AND used_at IS NULL ORDER BY created_at, "
+    "id";
+constexpr const char* kUseCode =
+    "UPDATE one_time_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
+constexpr const char* kCountCodesToAddress =
+    "SELECT COUNT(*) FROM one_time_codes WHERE address = $1 AND created_at >= $2";
+constexpr const char* kCountCodesOfFlow =
+    "SELECT COUNT(*) FROM one_time_codes WHERE flow_id = $1 AND created_at >= $2";
 }  // namespace q
 
 // Documents we stored ourselves; the limits only guard against a tampered database.
@@ -341,6 +356,66 @@ Status InsertCourierMessage(Executor& db, const courier::Message& m) {
        DumpJson(m.template_data.is_null() ? Json::object() : m.template_data),
        std::to_string(m.send_count), Nanos(m.next_attempt_at), m.last_error, Nanos(m.created_at),
        Nanos(m.updated_at)});
+}
+
+Status IssueCodeRows(Executor& db, std::string_view flow_id, otp::Purpose purpose,
+                     std::span<const otp::Code> codes, std::span<const courier::Message> messages) {
+  const std::string purpose_name(otp::ToString(purpose));
+  ATRIUM_RETURN_IF_ERROR(
+      Run(db, q::kRetireCodes, {Bool(true), std::string(flow_id), purpose_name}));
+  for (const otp::Code& c : codes) {
+    ATRIUM_RETURN_IF_ERROR(Run(db, q::kInsertCode,
+                               {c.id, std::string(flow_id), purpose_name, c.address, c.via,
+                                c.digest, Nanos(c.expires_at), Bool(false), Nanos(c.created_at)}));
+  }
+  for (const courier::Message& m : messages) {
+    ATRIUM_RETURN_IF_ERROR(InsertCourierMessage(db, m));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<otp::Code>> LoadActiveCodes(Executor& db, std::string_view flow_id,
+                                               otp::Purpose purpose) {
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectActiveCodes,
+                                              {std::string(flow_id),
+                                               std::string(otp::ToString(purpose)), Bool(false)}));
+  std::vector<otp::Code> codes;
+  codes.reserve(rows.size());
+  for (const Row& row : rows) {
+    const Cols r{row};
+    otp::Code c;
+    c.id = r.Text(0);
+    c.flow_id = std::string(flow_id);
+    c.purpose = purpose;
+    c.address = r.Text(1);
+    c.via = r.Text(2);
+    c.digest = r.Text(3);
+    c.expires_at = r.Time(4);
+    c.created_at = r.Time(5);
+    codes.push_back(std::move(c));
+  }
+  return codes;
+}
+
+Result<bool> UseCodeRow(Executor& db, std::string_view code_id, Timestamp now) {
+  ATRIUM_ASSIGN_OR_RETURN(auto changed,
+                          db.Execute(q::kUseCode, {Nanos(now), std::string(code_id)}));
+  return changed == 1;
+}
+
+namespace {
+Result<int64_t> Count(Executor& db, const char* sql, std::string_view key, Timestamp since) {
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {std::string(key), Nanos(since)}));
+  return rows.empty() ? int64_t{0} : Cols{rows[0]}.Int(0);
+}
+}  // namespace
+
+Result<int64_t> CountCodesToAddressRows(Executor& db, std::string_view address, Timestamp since) {
+  return Count(db, q::kCountCodesToAddress, address, since);
+}
+
+Result<int64_t> CountCodesOfFlowRows(Executor& db, std::string_view flow_id, Timestamp since) {
+  return Count(db, q::kCountCodesOfFlow, flow_id, since);
 }
 
 Result<Json> ConflictDetails(Executor& db, const ConflictingValue& c) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "identity/identity.h"
 #include "login/flow.h"
 #include "login/throttle.h"
+#include "otp/codes.h"
 #include "registration/flow.h"
 #include "session/session.h"
 #include "store/database.h"
@@ -99,6 +101,17 @@ Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
 Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
                         Timestamp expires_at);
 Status DeleteAttemptsRow(Executor& db, std::string_view key);
+
+// One-time codes (otp::CodeStore). IssueCodeRows retires the earlier codes of the flow and
+// purpose, then inserts `codes` and queues `messages`: call inside one transaction.
+Status IssueCodeRows(Executor& db, std::string_view flow_id, otp::Purpose purpose,
+                     std::span<const otp::Code> codes, std::span<const courier::Message> messages);
+Result<std::vector<otp::Code>> LoadActiveCodes(Executor& db, std::string_view flow_id,
+                                               otp::Purpose purpose);
+// Whether this call marked the code used (false: used already, or unknown).
+Result<bool> UseCodeRow(Executor& db, std::string_view code_id, Timestamp now);
+Result<int64_t> CountCodesToAddressRows(Executor& db, std::string_view address, Timestamp since);
+Result<int64_t> CountCodesOfFlowRows(Executor& db, std::string_view flow_id, Timestamp since);
 
 Status InsertFlow(Executor& db, const registration::Flow& flow);
 Status InsertFlow(Executor& db, const login::Flow& flow);

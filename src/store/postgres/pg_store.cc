@@ -209,6 +209,20 @@ CREATE TABLE courier_messages (
 CREATE INDEX courier_messages_due ON courier_messages(status, next_attempt_at);
 CREATE INDEX courier_messages_created ON courier_messages(created_at, id);
 )sql"},
+      // One-time codes and verification flows (see the SQLite migration 9).
+      {9, "one-time codes and verification flows", R"sql(
+CREATE TABLE one_time_codes (
+  id TEXT PRIMARY KEY, flow_id TEXT NOT NULL, purpose TEXT NOT NULL, address TEXT NOT NULL,
+  via TEXT NOT NULL, digest TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT,
+  retired BOOLEAN NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX one_time_codes_flow ON one_time_codes(flow_id, purpose);
+CREATE INDEX one_time_codes_address ON one_time_codes(address, created_at);
+CREATE INDEX one_time_codes_expires ON one_time_codes(expires_at);
+CREATE TABLE selfservice_verification_flows (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, expires_at BIGINT NOT NULL, data TEXT NOT NULL,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE INDEX selfservice_verification_flows_expires ON selfservice_verification_flows(expires_at);
+)sql"},
   };
   return migrations;
 }
@@ -506,6 +520,35 @@ Status PgStore::RecordFailure(std::string_view key, Timestamp now, Timestamp res
                               Timestamp expires_at) {
   return impl_->Read(
       [&](Executor& db) { return RecordFailureRow(db, key, now, restart_before, expires_at); });
+}
+
+Status PgStore::IssueCodes(std::string_view flow_id, otp::Purpose purpose,
+                           std::span<const otp::Code> codes,
+                           std::span<const courier::Message> messages) {
+  return impl_->Transaction(
+      [&](PgExecutor& db) { return IssueCodeRows(db, flow_id, purpose, codes, messages); });
+}
+
+Result<std::vector<otp::Code>> PgStore::ActiveCodes(std::string_view flow_id,
+                                                    otp::Purpose purpose) {
+  return impl_->Read([&](Executor& db) { return LoadActiveCodes(db, flow_id, purpose); });
+}
+
+Result<bool> PgStore::UseCode(std::string_view code_id, Timestamp now) {
+  bool used = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Read([&](Executor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(used, UseCodeRow(db, code_id, now));
+    return OkStatus();
+  }));
+  return used;
+}
+
+Result<int64_t> PgStore::CountCodesToAddress(std::string_view address, Timestamp since) {
+  return impl_->Read([&](Executor& db) { return CountCodesToAddressRows(db, address, since); });
+}
+
+Result<int64_t> PgStore::CountCodesOfFlow(std::string_view flow_id, Timestamp since) {
+  return impl_->Read([&](Executor& db) { return CountCodesOfFlowRows(db, flow_id, since); });
 }
 
 Status PgStore::ResetAttempts(std::string_view key) {

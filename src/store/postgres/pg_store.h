@@ -78,6 +78,15 @@ class PgStore final : public Database {
       std::string_view type, std::string_view identifier) override;
   Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
   Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
+  // otp::CodeStore
+  Status IssueCodes(std::string_view flow_id, otp::Purpose purpose,
+                    std::span<const otp::Code> codes,
+                    std::span<const courier::Message> messages) override;
+  Result<std::vector<otp::Code>> ActiveCodes(std::string_view flow_id,
+                                             otp::Purpose purpose) override;
+  Result<bool> UseCode(std::string_view code_id, Timestamp now) override;
+  Result<int64_t> CountCodesToAddress(std::string_view address, Timestamp since) override;
+  Result<int64_t> CountCodesOfFlow(std::string_view flow_id, Timestamp since) override;
   Status CreateError(const flow::ErrorContainer& e) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
 

@@ -164,6 +164,34 @@ CREATE TABLE courier_messages (
 CREATE INDEX courier_messages_due ON courier_messages(status, next_attempt_at);
 CREATE INDEX courier_messages_created ON courier_messages(created_at, id);
 )sql"},
+      // One-time codes (kept as keyed digests only) and verification flows. A code is retired
+      // (not deleted) when a newer one replaces it, so that sends per address stay countable.
+      {9, "one-time codes and verification flows", R"sql(
+CREATE TABLE one_time_codes (
+  id TEXT PRIMARY KEY,
+  flow_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  address TEXT NOT NULL,
+  via TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  retired INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX one_time_codes_flow ON one_time_codes(flow_id, purpose);
+CREATE INDEX one_time_codes_address ON one_time_codes(address, created_at);
+CREATE INDEX one_time_codes_expires ON one_time_codes(expires_at);
+CREATE TABLE selfservice_verification_flows (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX selfservice_verification_flows_expires ON selfservice_verification_flows(expires_at);
+)sql"},
   };
   return migrations;
 }

@@ -423,6 +423,35 @@ Status SqliteStore::RecordFailure(std::string_view key, Timestamp now, Timestamp
   });
 }
 
+Status SqliteStore::IssueCodes(std::string_view flow_id, otp::Purpose purpose,
+                               std::span<const otp::Code> codes,
+                               std::span<const courier::Message> messages) {
+  return impl_->Write(
+      [&](Executor& db, Conn&) { return IssueCodeRows(db, flow_id, purpose, codes, messages); });
+}
+
+Result<std::vector<otp::Code>> SqliteStore::ActiveCodes(std::string_view flow_id,
+                                                        otp::Purpose purpose) {
+  return impl_->Read([&](Executor& db) { return LoadActiveCodes(db, flow_id, purpose); });
+}
+
+Result<bool> SqliteStore::UseCode(std::string_view code_id, Timestamp now) {
+  bool used = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(used, UseCodeRow(db, code_id, now));
+    return OkStatus();
+  }));
+  return used;
+}
+
+Result<int64_t> SqliteStore::CountCodesToAddress(std::string_view address, Timestamp since) {
+  return impl_->Read([&](Executor& db) { return CountCodesToAddressRows(db, address, since); });
+}
+
+Result<int64_t> SqliteStore::CountCodesOfFlow(std::string_view flow_id, Timestamp since) {
+  return impl_->Read([&](Executor& db) { return CountCodesOfFlowRows(db, flow_id, since); });
+}
+
 Status SqliteStore::ResetAttempts(std::string_view key) {
   return impl_->Write([&](Executor& db, Conn&) { return DeleteAttemptsRow(db, key); });
 }
