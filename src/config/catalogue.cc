@@ -38,6 +38,10 @@ atrium.login_throttling.max_failures_per_address value
 atrium.login_throttling.window value
 atrium.login_throttling.lockout value
 atrium.login_throttling.max_lockout value
+atrium.code_send_limits object
+atrium.code_send_limits.per_address value
+atrium.code_send_limits.per_flow value
+atrium.code_send_limits.window value
 atrium.cleanup object
 atrium.cleanup.interval value
 atrium.cleanup.error_retention value
