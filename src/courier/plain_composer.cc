@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "base/json.h"
+
 namespace atrium::courier {
 namespace {
 
@@ -10,7 +12,7 @@ std::string Field(const Json& data, const char* key) {
   if (it == data.end()) {
     return "";
   }
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return it->is_string() ? it->get<std::string>() : DumpJson(*it);
 }
 
 }  // namespace
