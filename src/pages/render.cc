@@ -318,7 +318,10 @@ FormParts Arrange(const Json& nodes, Language lang) {
     if (input && type == "hidden") {
       out.hidden.push_back(f);
     } else if (input && (type == "submit" || type == "button")) {
-      f.set("secondary", Str(a, "name") == "screen" && Str(a, "value") == "previous");
+      // "Back" and "Resend code" leave the form's fields as they are: they must not be blocked
+      // by a required field (the one-time code) the user has not filled in.
+      const std::string name = Str(a, "name");
+      f.set("secondary", name == "screen" || name == "resend");
       for (const auto& m : f.get("messages")->list_value()) {
         out.button_messages.push_back(m);
       }
