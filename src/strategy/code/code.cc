@@ -123,7 +123,7 @@ int SubmitCount(const registration::Flow& flow) {
 }  // namespace
 
 CodeStrategy::CodeStrategy(CodeDeps deps)
-    : d_(std::move(deps)), body_schemas_(BodyProperties(), Json()) {}
+    : d_(deps), body_schemas_(BodyProperties(), Json()) {}
 
 bool CodeStrategy::Enabled() const {
   const auto& code = d_.config.selfservice.methods.code;
