@@ -182,6 +182,28 @@ TEST(RenderRegistration, TheCodeFormLetsResendAndBackPassTheEmptyCodeField) {
   EXPECT_TRUE(Has(german, "Registrierungscode"));
 }
 
+TEST(RenderRegistration, AMethodsButtonDoesNotWaitForAnotherMethodsRequiredField) {
+  const std::string password =
+      R"({"type":"input","group":"password","attributes":{"name":"password","type":"password",)"
+      R"("required":true,"disabled":false,"node_type":"input"},"messages":[],"meta":{}})";
+  const std::string send_code =
+      R"({"type":"input","group":"code","attributes":{"name":"method","type":"submit",)"
+      R"("value":"code","disabled":false,"node_type":"input"},"messages":[],)"
+      R"("meta":{"label":{"id":1040006,"text":"Send sign up code","type":"info"}}})";
+  const std::string sign_up =
+      R"({"type":"input","group":"password","attributes":{"name":"method","type":"submit",)"
+      R"("value":"password","disabled":false,"node_type":"input"},"messages":[],)"
+      R"("meta":{"label":{"id":1040001,"text":"Sign up","type":"info"}}})";
+  const Json flow = Parse(R"({"ui":{"action":"/a","method":"POST","nodes":[)" + std::string(kCsrf) +
+                          "," + password + "," + send_code + "," + sign_up + "]}}");
+  const std::string html = RenderRegistration(flow, Language::kEnglish, {}).html;
+  EXPECT_TRUE(Has(
+      html,
+      R"(<button type="submit" name="method" value="code" formnovalidate>Send sign up code</button>)"));
+  EXPECT_TRUE(Has(html, R"(<button type="submit" name="method" value="password">Sign up</button>)"))
+      << "the password button still checks the password field";
+}
+
 TEST(RenderRegistration, WithoutNodesRendersNoForm) {
   const std::string html =
       RenderRegistration(Parse(R"({"ui":{"action":"/a","nodes":[]}})"), Language::kEnglish, {})
