@@ -236,6 +236,33 @@ TEST_F(CodeTest, SpaClientsGetTheFlowAndThenTheSession) {
   EXPECT_FALSE(done.cookies.empty()) << "the session cookie";
 }
 
+TEST_F(CodeTest, TheRequestNotTheFlowTypeDecidesBetweenJsonAndRedirect) {
+  flow::Request form_post = h_.Api();
+  form_post.is_json = false;
+  form_post.accepts_json = false;
+  const auto f = h_.NewFlow(h_.Api());
+  const flow::Reply sent =
+      h_.Submit(form_post, f.id, {{"method", "code"}, {"traits.email", "ann@example.com"}});
+  EXPECT_EQ(sent.status, 303) << "an API flow posted as a form is redirected (§26 item 16)";
+  EXPECT_EQ((*h_.store.GetFlow(f.id))->state, "sent_email");
+}
+
+TEST_F(CodeTest, SmsIdentifiersGetNoCode) {
+  h_.config.identity_schemas = {
+      {"default", "base64://" + Base64Encode(R"({"type": "object", "properties": {"traits": {
+          "type": "object", "properties": {"phone": {"type": "string", "format": "tel",
+            "ory.sh/kratos": {"credentials": {"code": {"identifier": true, "via": "sms"}}}}}}}})"),
+       false}};
+  h_.schemas =
+      std::move(identity::SchemaRegistry::Load(h_.config.identity_schemas, "default")).value();
+  Rebuild();
+  const auto f = h_.NewFlow(h_.Api());
+  const flow::Reply reply =
+      h_.Submit(h_.Api(), f.id, {{"method", "code"}, {"traits.phone", "+49 151 2345678"}});
+  EXPECT_EQ(GlobalMessage(reply), 4000009) << "no SMS sender yet";
+  EXPECT_TRUE(codes_.Messages().empty());
+}
+
 TEST_F(CodeTest, TwoStepRegistrationOffersTheCodeOnTheCredentialScreenAndComesBack) {
   TwoStep();
   const auto f = h_.NewFlow(h_.Api());
