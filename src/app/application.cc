@@ -241,8 +241,9 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
-  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(strategy::CodeDeps{
-      c, *p->store, *p->otp_digester, *p->composer, p->doorbell.get(), p->ids, p->clock}));
+  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
+      strategy::CodeDeps{c, *p->store, *p->store, *p->otp_digester, *p->composer, p->doorbell.get(),
+                         p->ids, p->clock}));
 
   std::vector<const registration::Strategy*> methods;
   for (const auto& m : p->methods) {

@@ -236,6 +236,20 @@ describe('refusals (nothing is created)', () => {
     assert.equal(identitiesWith(unified, addr), 0);
   });
 
+  test('guesses sent at once all count: twenty in parallel, then the right code is refused', async () => {
+    const addr = email();
+    const { c, flow } = await apiSend(unified, addr);
+    const code = latestCode(dbFile(unified), addr);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers = await Promise.all(Array.from({ length: 20 }, () => apiVerify(api(unified.base), flow.id, addr, wrong)));
+    assert.ok(answers.every((r) => r.status === 400));
+    const checked = answers.filter((r) => r.json.ui.messages[0].id === 4040003).length;
+    assert.ok(checked >= 1 && checked <= 5, `${checked} guesses were checked, at most 5 may be`);
+    const r = await apiVerify(c, flow.id, addr, code);
+    assert.equal(r.json.ui.messages[0].id, 4000001);
+    assert.equal(identitiesWith(unified, addr), 0);
+  });
+
   test('an expired code is invalid', async () => {
     const addr = email();
     const { c, flow, sent } = await apiSend(shortLived, addr);

@@ -21,8 +21,10 @@ constexpr std::string_view kChooseMethod = "choose_method";
 constexpr std::string_view kSentEmail = "sent_email";
 constexpr std::string_view kPassedChallenge = "passed_challenge";
 
-// Where a flow counts the codes submitted to it (its internal context is stored with it).
-constexpr const char* kSubmitCount = "code_submit_count";
+// The key under which the codes submitted to a flow are counted.
+std::string SubmissionsKey(std::string_view flow_id) {
+  return "code_submissions:" + std::string(flow_id);
+}
 
 // The fields of a code submission (§10.2) besides the traits.
 Json BodyProperties() {
@@ -111,19 +113,9 @@ registration::FormErrors Global(text::Message m) {
   return registration::FormErrors{{flow::FieldMessage{"", std::move(m)}}};
 }
 
-int SubmitCount(const registration::Flow& flow) {
-  const Json& context = flow.internal_context;
-  if (!context.is_object()) {
-    return 0;
-  }
-  const auto it = context.find(kSubmitCount);
-  return it != context.end() && it->is_number_integer() ? it->get<int>() : 0;
-}
-
 }  // namespace
 
-CodeStrategy::CodeStrategy(CodeDeps deps)
-    : d_(deps), body_schemas_(BodyProperties(), Json()) {}
+CodeStrategy::CodeStrategy(CodeDeps deps) : d_(deps), body_schemas_(BodyProperties(), Json()) {}
 
 bool CodeStrategy::Enabled() const {
   const auto& code = d_.config.selfservice.methods.code;
@@ -177,6 +169,16 @@ Outcome CodeStrategy::Register(registration::SubmitContext& ctx) const {
     return Global(text::NoStrategy());
   }
   return registration::Failed{Error::Internal("Unexpected flow state: " + flow.state)};
+}
+
+Result<int64_t> CodeStrategy::CountSubmission(const registration::Flow& flow) const {
+  const std::string key = SubmissionsKey(flow.id);
+  // Never restarted; the row goes with the flow (the sweeper deletes it after the flow expired).
+  ATRIUM_RETURN_IF_ERROR(
+      d_.submissions.RecordFailure(key, d_.clock.Now(), Timestamp{}, flow.expires_at));
+  // Read after the increment: concurrent submissions can only make the count higher, never lower.
+  ATRIUM_ASSIGN_OR_RETURN(const auto counter, d_.submissions.GetAttempts(key));
+  return counter ? counter->failures : 1;
 }
 
 Result<std::optional<Error>> CodeStrategy::CheckSendLimits(
@@ -295,11 +297,13 @@ Outcome CodeStrategy::Verify(registration::SubmitContext& ctx) const {
     return Global(text::TraitsMismatch());
   }
 
-  // Counted before the code is looked at, and stored with the flow whatever the answer, so that
-  // guessing ends after max_submissions tries (a new code does not reset it, as in Kratos).
-  const int submits = SubmitCount(flow) + 1;
-  flow.internal_context[kSubmitCount] = submits;
-  if (submits > d_.config.selfservice.methods.code.max_submissions) {
+  // Counted before the code is looked at, whatever the answer, so that guessing ends after
+  // max_submissions tries (a new code does not reset it, as in Kratos).
+  auto submits = CountSubmission(flow);
+  if (!submits.ok()) {
+    return registration::Failed{std::move(submits).error()};
+  }
+  if (*submits > d_.config.selfservice.methods.code.max_submissions) {
     return registration::Failed{Error::InvalidArgument(
         "The request was submitted too often. Please request another code.")};
   }

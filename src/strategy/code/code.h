@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "courier/composer.h"
 #include "flow/body.h"
+#include "login/throttle.h"
 #include "otp/codes.h"
 #include "registration/strategy.h"
 
@@ -23,6 +24,9 @@ namespace atrium::strategy {
 struct CodeDeps {
   const config::Config& config;
   otp::CodeStore& codes;
+  // Counts the codes submitted to each flow, in one statement per submission, so that
+  // concurrent guesses all count (the sign-in throttle's counters, keyed by flow).
+  login::AttemptStore& submissions;
   const otp::Digester& digester;
   const courier::Composer& composer;
   courier::Doorbell* doorbell;  // rung after codes were queued; may be null (no sender here)
@@ -46,6 +50,8 @@ class CodeStrategy final : public registration::Strategy {
   registration::Outcome Send(registration::SubmitContext& ctx) const;
   // sent_email: checks the code and creates the identity.
   registration::Outcome Verify(registration::SubmitContext& ctx) const;
+  // How many codes were submitted to the flow, this one included.
+  Result<int64_t> CountSubmission(const registration::Flow& flow) const;
   // Nullopt when another code may go to these addresses for this flow, else the 429.
   Result<std::optional<Error>> CheckSendLimits(std::string_view flow_id,
                                                const std::vector<std::string>& addresses,

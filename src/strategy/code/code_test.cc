@@ -2,6 +2,8 @@
 // resending, both registration styles, the limits, and every refusal (§17.3).
 #include "strategy/code/code.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
@@ -23,6 +25,30 @@ class CountingDoorbell final : public courier::Doorbell {
   int rings = 0;
 };
 
+// The submission counters (login::AttemptStore), in memory.
+class MemoryAttempts final : public login::AttemptStore {
+ public:
+  Result<std::optional<Counter>> GetAttempts(std::string_view key) override {
+    const auto it = counters.find(std::string(key));
+    return it == counters.end() ? std::optional<Counter>() : std::optional<Counter>(it->second);
+  }
+  Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                       Timestamp expires_at) override {
+    Counter& c = counters[std::string(key)];
+    c.failures = c.failures > 0 && c.last_failure >= restart_before ? c.failures + 1 : 1;
+    c.last_failure = now;
+    expiries[std::string(key)] = expires_at;
+    return OkStatus();
+  }
+  Status ResetAttempts(std::string_view key) override {
+    counters.erase(std::string(key));
+    return OkStatus();
+  }
+
+  std::map<std::string, Counter> counters;
+  std::map<std::string, Timestamp> expiries;
+};
+
 class CodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +59,7 @@ class CodeTest : public ::testing::Test {
   void Rebuild() {
     profile_ = std::make_unique<ProfileStrategy>(h_.config);
     code_ = std::make_unique<CodeStrategy>(
-        CodeDeps{h_.config, codes_, digester_, composer_, &doorbell_, h_.ids, h_.clock});
+        CodeDeps{h_.config, codes_, attempts_, digester_, composer_, &doorbell_, h_.ids, h_.clock});
     h_.Build({profile_.get(), &password_, code_.get()});
   }
   void TwoStep() {
@@ -101,6 +127,7 @@ class CodeTest : public ::testing::Test {
 
   Harness h_;
   MemoryCodeStore codes_;
+  MemoryAttempts attempts_;
   otp::Digester digester_{"a-test-otp-secret"};
   courier::PlainComposer composer_;
   CountingDoorbell doorbell_;
@@ -354,6 +381,9 @@ TEST_F(CodeTest, AWrongCodeIsInvalidAndGuessingEndsAfterMaxSubmissions) {
   EXPECT_EQ(blocked.body["ui"]["messages"][0]["text"],
             "The request was submitted too often. Please request another code.");
   EXPECT_TRUE(h_.store.Identities().empty()) << "not even the right code gets through";
+  EXPECT_EQ(attempts_.counters.at("code_submissions:" + id).failures, 6);
+  EXPECT_EQ(attempts_.expiries.at("code_submissions:" + id), (*h_.store.GetFlow(id))->expires_at)
+      << "the counter goes with the flow";
 
   // A new code does not reset the count (Kratos).
   ASSERT_EQ(h_.Submit(h_.Api(), id,
