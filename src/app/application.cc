@@ -14,6 +14,9 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "cleanup/sweeper.h"
+#include "courier/composer.h"
+#include "courier/plain_composer.h"
+#include "crypto/hash.h"
 #include "flow/csrf.h"
 #include "hash/hasher.h"
 #include "http/http.h"
@@ -22,6 +25,7 @@
 #include "login/logout.h"
 #include "login/service.h"
 #include "login/throttle.h"
+#include "otp/codes.h"
 #include "pages/pages.h"
 #include "registration/service.h"
 #include "session/cookie.h"
@@ -29,6 +33,7 @@
 #include "session/manager.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "strategy/code/code.h"
 #include "strategy/identifier_first/identifier_first.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/corpus.h"
@@ -116,6 +121,21 @@ Result<std::unique_ptr<strategy::password::BreachChecker>> MakeBreachChecker(
           c.selfservice.methods.password.haveibeenpwned_host, http, clock, options));
 }
 
+// The key of one-time code digests: derived from the first `secrets.default`, else the first
+// `secrets.cookie` (which dev mode keeps in the database), so that it is never the key of
+// anything else.
+std::string OtpKey(const config::Config& c) {
+  const std::string& secret =
+      c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front();
+  return crypto::HmacSha256(secret, "atrium/otp");
+}
+
+// Until the courier's sender lands there is nobody in this process to wake.
+class SilentDoorbell final : public courier::Doorbell {
+ public:
+  void Ring() override {}
+};
+
 }  // namespace
 
 struct Application::Parts {
@@ -134,6 +154,9 @@ struct Application::Parts {
   std::unique_ptr<flow::CsrfGuard> csrf;
   std::unique_ptr<session::Manager> sessions;
   std::unique_ptr<session::Management> session_management;
+  std::unique_ptr<otp::Digester> otp_digester;
+  std::unique_ptr<courier::Composer> composer;
+  std::unique_ptr<courier::Doorbell> doorbell;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
@@ -211,9 +234,16 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
       session::ManagementOptions{c.session.lifespan, c.session.earliest_possible_extend}, *p->store,
       p->clock);
 
+  p->otp_digester = std::make_unique<otp::Digester>(OtpKey(c));
+  p->composer = std::make_unique<courier::PlainComposer>();
+  p->doorbell = std::make_unique<SilentDoorbell>();
+
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
+  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
+      strategy::CodeDeps{c, *p->store, *p->store, *p->otp_digester, *p->composer, p->doorbell.get(),
+                         p->ids, p->clock}));
 
   std::vector<const registration::Strategy*> methods;
   for (const auto& m : p->methods) {

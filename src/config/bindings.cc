@@ -475,7 +475,6 @@ const std::vector<PendingFeature>& PendingFeatures() {
       {"selfservice.methods.oidc.enabled", true, "the oidc method (social sign-in)"},
       {"selfservice.methods.webauthn.enabled", true, "the webauthn method"},
       {"selfservice.methods.passkey.enabled", true, "the passkey method"},
-      {"selfservice.methods.code.passwordless_enabled", true, "sign-up by one-time code"},
       {"selfservice.flows.verification.enabled", true, "the verification flow"},
       {"oauth2_provider.url", nullptr, "the Hydra integration (login_challenge)"},
   };

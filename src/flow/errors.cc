@@ -209,4 +209,15 @@ Error TooManyAttempts(Duration retry_after) {
   return e;
 }
 
+Error TooManyCodes(Duration retry_after) {
+  const auto seconds =
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(retry_after).count());
+  Error e = Make(ErrorCode::kTooManyRequests,
+                 "Too many codes were sent. Please wait " + std::to_string(seconds) +
+                     " seconds and try again.",
+                 "self_service_code_throttled", "too many one-time codes were sent");
+  e.retry_after_seconds = seconds;
+  return e;
+}
+
 }  // namespace atrium::flow

@@ -40,6 +40,7 @@ Error LogoutTokenMissing();                   // 400
 Error LogoutTokenMismatch();                  // 403
 Error SessionTokenUnknown();                  // 403: native logout of an unknown token
 Error TooManyAttempts(Duration retry_after);  // 429: throttled sign-ins
+Error TooManyCodes(Duration retry_after);     // 429: one-time codes sent too often (Atrium)
 Error LoginChallengeEmpty();
 // Both at once, as every flow's init checks ?login_challenge= (nullopt: not sent).
 Status CheckLoginChallenge(const std::optional<std::string>& challenge,

@@ -23,7 +23,11 @@ struct FormErrors {
 
 // The form of this same flow changed (two-step's next screen, a one-time code was sent): the
 // service persists the flow and shows it.
-struct NextStep {};
+struct NextStep {
+  // The method laid the form out itself and it is shown unsorted (Kratos sorts the "code sent"
+  // screen only at the next error, docs/wire/registration.md §17.3).
+  bool keep_node_order = false;
+};
 
 // Leave for an external page (a social provider); it comes back through a callback. JSON clients
 // get 422 browser_location_change_required, browsers a 303.

@@ -106,6 +106,44 @@ TEST(ValidateTraits, ReportsMissingRequiredTrait) {
   EXPECT_EQ(v.errors[0].keyword, "required");
 }
 
+TEST(ValidateTraits, CodeAddressesAreNormalizedDeduplicatedAndSorted) {
+  constexpr char kCodeSchema[] = R"({
+    "type": "object",
+    "properties": {"traits": {"type": "object", "properties": {
+      "work": {"type": "string", "ory.sh/kratos": {"credentials": {"code": {"identifier": true, "via": "email"}}}},
+      "home": {"type": "string", "ory.sh/kratos": {"credentials": {"code": {"identifier": true, "via": "email"}}}},
+      "phone": {"type": "string", "ory.sh/kratos": {"credentials": {"code": {"identifier": true, "via": "sms"}}}},
+      "handle": {"type": "string", "format": "no-validate",
+                 "ory.sh/kratos": {"credentials": {"code": {"identifier": true, "via": "email"}}}}
+    }}}
+  })";
+  config::IdentitySchemaRef ref{"code", "base64://" + Base64Encode(kCodeSchema), false};
+  auto registry = SchemaRegistry::Load({ref}, "code");
+  ASSERT_TRUE(registry.ok()) << registry.error().reason;
+  Identity id;
+  id.traits = {{"work", " Zed@Example.com "},
+               {"home", "ann@example.com"},
+               {"phone", "+49 151 2345678"},
+               {"handle", " Someone "}};
+  const auto v = ValidateTraits((*registry)->Default(), id);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v.extracted.code_addresses, (std::vector<CodeAddress>{{"sms", "+491512345678"},
+                                                                  {"email", "ann@example.com"},
+                                                                  {"email", "someone"},
+                                                                  {"email", "zed@example.com"}}))
+      << "a trait with another format is normalized gracefully, not refused";
+
+  id.traits = {{"work", "ann@example.com"}, {"home", "ANN@example.com"}};
+  EXPECT_EQ(ValidateTraits((*registry)->Default(), id).extracted.code_addresses,
+            (std::vector<CodeAddress>{{"email", "ann@example.com"}}));
+
+  id.traits = {{"work", "not an address"}, {"phone", "0151"}};
+  const auto bad = ValidateTraits((*registry)->Default(), id);
+  ASSERT_EQ(bad.errors.size(), 2u) << "an address that does not normalize is refused";
+  EXPECT_EQ(bad.errors[0].instance_pointer, "/traits/work");
+  EXPECT_EQ(bad.errors[1].instance_pointer, "/traits/phone");
+}
+
 TEST(Identity, PublicJsonHasKratosKeysInOrder) {
   Identity id;
   id.id = "3d1f6f8e-2c43-4b0b-9a62-5a8f4a6c9b10";

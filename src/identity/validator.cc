@@ -1,6 +1,7 @@
 #include "identity/validator.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "base/strings.h"
 #include "identity/normalize.h"
@@ -18,6 +19,7 @@ struct Address {
 struct Marked {
   std::vector<Address> verification;
   std::vector<Address> recovery;
+  std::vector<Address> code;  // credentials.code.identifier
 };
 
 void AddUnique(std::vector<std::string>& list, std::string value) {
@@ -70,11 +72,7 @@ void Visit(const Json& ext, const std::string& pointer, const std::string& raw,
       AddUnique(extracted.webauthn_identifiers, NormalizeIdentifierGracefully(raw));
     }
     if (flag("code", "identifier")) {
-      const std::string via = creds->at("code").value("via", "email");
-      const auto normalized = via == "sms" ? NormalizePhoneE164(raw) : NormalizeEmailStrict(raw);
-      if (normalized) {
-        extracted.code_addresses.emplace_back(via, *normalized);
-      }
+      marked.code.push_back(Address{creds->at("code").value("via", "email"), raw, pointer});
     }
   }
   const auto mark = [&](const char* key, std::vector<Address>& out) {
@@ -139,6 +137,34 @@ std::vector<VerifiableAddress> Verifiable(const std::vector<Address>& marked,
   return out;
 }
 
+// The code addresses, normalized like Kratos' credentials extension: sms as E.164, email
+// strictly unless the trait declares another format (then gracefully); an address that does not
+// normalize is a validation error. De-duplicated and sorted by address, then via.
+std::vector<CodeAddress> CodeAddresses(const IdentitySchema& schema,
+                                       const std::vector<Address>& marked,
+                                       std::vector<jsonschema::ValidationError>& errors) {
+  std::vector<CodeAddress> out;
+  for (const auto& a : marked) {
+    std::optional<std::string> normalized;
+    const std::string format = FormatAt(schema, a.pointer);
+    if (a.via == "email" && !format.empty() && format != "email") {
+      normalized = NormalizeIdentifierGracefully(a.value);
+    } else {
+      normalized = a.via == "sms" ? NormalizePhoneE164(a.value) : NormalizeEmailStrict(a.value);
+    }
+    if (!normalized) {
+      errors.push_back(FormatError(a.pointer, a.via == "sms" ? "tel" : "email", a.value));
+      continue;
+    }
+    out.push_back(CodeAddress{a.via, std::move(*normalized)});
+  }
+  std::sort(out.begin(), out.end(), [](const CodeAddress& x, const CodeAddress& y) {
+    return x.address != y.address ? x.address < y.address : x.via < y.via;
+  });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<RecoveryAddress> Recoverable(const std::vector<Address>& marked) {
   std::vector<RecoveryAddress> out;
   for (const auto& a : marked) {
@@ -173,6 +199,7 @@ TraitsValidation ValidateTraits(const IdentitySchema& schema, Identity& identity
   }
   Normalize(schema, marked.verification, result.errors);
   Normalize(schema, marked.recovery, result.errors);
+  result.extracted.code_addresses = CodeAddresses(schema, marked.code, result.errors);
   if (!result.errors.empty()) {
     return result;
   }

@@ -11,10 +11,17 @@
 
 namespace atrium::identity {
 
+// An address one-time codes go to (`credentials.code.identifier`, docs/wire/registration.md §21).
+struct CodeAddress {
+  std::string via;      // "email" or "sms"
+  std::string address;  // normalized
+  bool operator==(const CodeAddress&) const = default;
+};
+
 struct Extracted {
   std::vector<std::string> password_identifiers;  // normalized, de-duplicated, in document order
   std::vector<std::string> webauthn_identifiers;
-  std::vector<std::pair<std::string, std::string>> code_addresses;  // (via, address)
+  std::vector<CodeAddress> code_addresses;  // de-duplicated, sorted by address, then via
 };
 
 struct TraitsValidation {

@@ -16,11 +16,17 @@ const std::map<int64_t, std::string>& German() {
       {1010022, "Mit Passwort anmelden"},
       {1040001, "Registrieren"},
       {1040002, "Mit {provider} registrieren"},
+      {1040005,
+       "Wir haben einen Code an die angegebene(n) Adresse(n) gesendet. Falls keine Nachricht "
+       "ankommt, prüfe die Schreibweise der Adresse und registriere dich erneut."},
+      {1040006, "Registrierungscode senden"},
       {1040008, "Zurück"},
       {1040009, "Bitte wähle aus, wie du dich anmelden möchtest."},
       {1070001, "Passwort"},
       {1070004, "Kennung"},
+      {1070008, "Code erneut senden"},
       {1070009, "Weiter"},
+      {1070012, "Registrierungscode"},
       {4000001, "{reason}"},
       {4000002, "Die Angabe {property} fehlt."},
       {4000003, "Muss mindestens {min_length} Zeichen lang sein, ist aber {actual_length}."},
@@ -41,6 +47,7 @@ const std::map<int64_t, std::string>& German() {
       {4000033,
        "Das Passwort darf höchstens {max_length} Zeichen lang sein, ist aber {actual_length}."},
       {4000034, "Das Passwort ist in Datenlecks aufgetaucht und darf nicht mehr verwendet werden."},
+      {4000036, "Die Angaben stimmen nicht mit denen überein, an die der Code gesendet wurde."},
       {4000037, "Dieses Konto existiert nicht oder hat keine Anmeldemethode."},
       {4000040, "Bitte gib eine gültige E-Mail-Adresse ein."},
       {4000041, "Bitte gib eine gültige Telefonnummer ein."},
@@ -49,6 +56,7 @@ const std::map<int64_t, std::string>& German() {
       {4010003, "Registrierung nicht möglich. Hast du das Formular richtig ausgefüllt?"},
       {4010011, "Dieses Konto wurde deaktiviert. Bitte wende dich an den Support."},
       {4040001, "Der Registrierungsvorgang ist abgelaufen, bitte versuche es erneut."},
+      {4040003, "Der Registrierungscode ist ungültig oder wurde bereits verwendet."},
   };
   return texts;
 }

@@ -150,6 +150,60 @@ TEST(RenderRegistration, LinksToSignIn) {
           R"(Already have an account? <a href="http://x/self-service/login/browser">Sign in</a>)"));
 }
 
+TEST(RenderRegistration, TheCodeFormLetsResendAndBackPassTheEmptyCodeField) {
+  const auto button = [](const char* name, const char* value, const char* group, int id,
+                         const char* text) {
+    return R"({"type":"input","group":")" + std::string(group) + R"(","attributes":{"name":")" +
+           name + R"(","type":"submit","value":")" + value +
+           R"(","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":)" +
+           std::to_string(id) + R"(,"text":")" + text + R"(","type":"info"}}})";
+  };
+  const std::string code =
+      R"({"type":"input","group":"code","attributes":{"name":"code","type":"text","required":true,)"
+      R"("autocomplete":"one-time-code","disabled":false,"node_type":"input"},"messages":[],)"
+      R"("meta":{"label":{"id":1070012,"text":"Registration code","type":"info"}}})";
+  const Json flow =
+      Parse(R"({"ui":{"action":"/a","method":"POST","nodes":[)" + std::string(kCsrf) + "," + code +
+            "," + button("method", "code", "code", 1070009, "Continue") + "," +
+            button("resend", "code", "code", 1070008, "Resend code") + "," +
+            button("screen", "credential-selection", "profile", 1040008, "Back") +
+            R"(],"messages":[{"id":1040005,"text":"A code has been sent.","type":"info"}]}})");
+  const std::string html = RenderRegistration(flow, Language::kEnglish, {}).html;
+  EXPECT_TRUE(Has(html, R"(autocomplete="one-time-code")"));
+  EXPECT_TRUE(Has(html, R"(<button type="submit" name="method" value="code">Continue</button>)"));
+  EXPECT_TRUE(Has(
+      html,
+      R"(<button type="submit" name="resend" value="code" class="secondary" formnovalidate>Resend code</button>)"));
+  EXPECT_TRUE(Has(
+      html,
+      R"(<button type="submit" name="screen" value="credential-selection" class="secondary" formnovalidate>Back</button>)"));
+  const std::string german = RenderRegistration(flow, Language::kGerman, {}).html;
+  EXPECT_TRUE(Has(german, "Code erneut senden"));
+  EXPECT_TRUE(Has(german, "Registrierungscode"));
+}
+
+TEST(RenderRegistration, AMethodsButtonDoesNotWaitForAnotherMethodsRequiredField) {
+  const std::string password =
+      R"({"type":"input","group":"password","attributes":{"name":"password","type":"password",)"
+      R"("required":true,"disabled":false,"node_type":"input"},"messages":[],"meta":{}})";
+  const std::string send_code =
+      R"({"type":"input","group":"code","attributes":{"name":"method","type":"submit",)"
+      R"("value":"code","disabled":false,"node_type":"input"},"messages":[],)"
+      R"("meta":{"label":{"id":1040006,"text":"Send sign up code","type":"info"}}})";
+  const std::string sign_up =
+      R"({"type":"input","group":"password","attributes":{"name":"method","type":"submit",)"
+      R"("value":"password","disabled":false,"node_type":"input"},"messages":[],)"
+      R"("meta":{"label":{"id":1040001,"text":"Sign up","type":"info"}}})";
+  const Json flow = Parse(R"({"ui":{"action":"/a","method":"POST","nodes":[)" + std::string(kCsrf) +
+                          "," + password + "," + send_code + "," + sign_up + "]}}");
+  const std::string html = RenderRegistration(flow, Language::kEnglish, {}).html;
+  EXPECT_TRUE(Has(
+      html,
+      R"(<button type="submit" name="method" value="code" formnovalidate>Send sign up code</button>)"));
+  EXPECT_TRUE(Has(html, R"(<button type="submit" name="method" value="password">Sign up</button>)"))
+      << "the password button still checks the password field";
+}
+
 TEST(RenderRegistration, WithoutNodesRendersNoForm) {
   const std::string html =
       RenderRegistration(Parse(R"({"ui":{"action":"/a","nodes":[]}})"), Language::kEnglish, {})

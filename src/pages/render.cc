@@ -1,6 +1,9 @@
 // The only translation unit that includes kainjow/mustache (a heavy header).
 #include "pages/render.h"
 
+#include <algorithm>
+#include <set>
+
 #include <kainjow/mustache.hpp>
 
 #include "base/json.h"
@@ -106,7 +109,7 @@ constexpr char kFlowForm[] =
 {{/is_script}}
 {{/fields}}
 {{#has_button_messages}}<div class="messages" role="alert">{{#button_messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/button_messages}}</div>{{/has_button_messages}}
-<div class="actions">{{#buttons}}<button type="submit" name="{{name}}" value="{{value}}"{{#secondary}} class="secondary" formnovalidate{{/secondary}}{{#disabled}} disabled{{/disabled}}>{{label}}</button>{{/buttons}}</div>
+<div class="actions">{{#buttons}}<button type="submit" name="{{name}}" value="{{value}}"{{#secondary}} class="secondary"{{/secondary}}{{#novalidate}} formnovalidate{{/novalidate}}{{#disabled}} disabled{{/disabled}}>{{label}}</button>{{/buttons}}</div>
 </form>{{/has_form}}
 {{#switch_url}}<p class="muted switch" id="switch-flow">{{switch_question}} <a href="{{switch_url}}">{{switch_text}}</a></p>{{/switch_url}}
 )html";
@@ -304,11 +307,26 @@ struct FormParts {
   bool any = false;
 };
 
+// The groups of the required inputs a user sees (the traits are in "default").
+std::set<std::string> GroupsWithRequiredFields(const Json& nodes) {
+  std::set<std::string> groups;
+  for (const auto& n : nodes) {
+    const Json& a = n.value("attributes", Json::object());
+    const std::string type = Str(a, "type");
+    if (Str(a, "node_type") == "input" && Flag(a, "required") && type != "hidden" &&
+        type != "submit" && type != "button") {
+      groups.insert(n.value("group", ""));
+    }
+  }
+  return groups;
+}
+
 FormParts Arrange(const Json& nodes, Language lang) {
   FormParts out;
   if (!nodes.is_array()) {
     return out;
   }
+  const std::set<std::string> required_in = GroupsWithRequiredFields(nodes);
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Json& a = nodes[i].value("attributes", Json::object());
     const bool input = Str(a, "node_type") == "input";
@@ -318,7 +336,17 @@ FormParts Arrange(const Json& nodes, Language lang) {
     if (input && type == "hidden") {
       out.hidden.push_back(f);
     } else if (input && (type == "submit" || type == "button")) {
-      f.set("secondary", Str(a, "name") == "screen" && Str(a, "value") == "previous");
+      // "Back" and "Resend code" leave the form's fields as they are, and one method's button
+      // must not wait for another method's required field (the password when a code is asked
+      // for): those skip the browser's validation (the server validates every submission).
+      const std::string name = Str(a, "name");
+      const std::string group = nodes[i].value("group", "");
+      const bool secondary = name == "screen" || name == "resend";
+      const bool foreign_required =
+          std::any_of(required_in.begin(), required_in.end(),
+                      [&](const std::string& g) { return g != "default" && g != group; });
+      f.set("secondary", secondary);
+      f.set("novalidate", secondary || foreign_required);
       for (const auto& m : f.get("messages")->list_value()) {
         out.button_messages.push_back(m);
       }

@@ -58,9 +58,11 @@ void Service::Build(Flow& flow, const identity::IdentitySchema& schema, FormStep
   ui::SortNodes(flow.ui.nodes, ui::RegistrationSortOrder(schema.leaf_keys));
 }
 
-void Service::RefreshForm(const flow::Request& request, Flow& flow) const {
+void Service::RefreshForm(const flow::Request& request, Flow& flow, bool keep_order) const {
   flow.ui.Upsert(flow::CsrfGuard::Node(flow.IsApi() ? std::string() : request.csrf.masked));
-  ui::SortNodes(flow.ui.nodes, ui::RegistrationSortOrder(SchemaOf(flow).leaf_keys));
+  if (!keep_order) {
+    ui::SortNodes(flow.ui.nodes, ui::RegistrationSortOrder(SchemaOf(flow).leaf_keys));
+  }
 }
 
 Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams& params,

@@ -84,8 +84,8 @@ class Service final : public FormBuilder {
   flow::Reply Success(const flow::Request& request, const Flow& flow,
                       const identity::Identity& identity, const session::Session* session,
                       const std::string& return_url) const;
-  // The flow with the request's masked CSRF token in its form, sorted.
-  void RefreshForm(const flow::Request& request, Flow& flow) const;
+  // The flow with the request's masked CSRF token in its form, sorted unless `keep_order`.
+  void RefreshForm(const flow::Request& request, Flow& flow, bool keep_order = false) const;
   const identity::IdentitySchema& SchemaOf(const Flow& flow) const;
   FormStep StepOf() const;
   bool HasSessionHook(std::string_view method) const;

@@ -103,8 +103,8 @@ flow::Reply Service::Finish(const flow::Request& request, SubmitContext& ctx,
     return flow::AnswerRedirect(request.is_json, std::move(*redirect));
   }
   // NextStep: the method changed the form (two-step screens, a code was sent). JSON requests get
-  // the flow with 400, browsers are sent to the form (§17.1).
-  RefreshForm(request, f);
+  // the flow with 400, browsers are sent to the form (§17.1, §17.3).
+  RefreshForm(request, f, std::get<NextStep>(outcome).keep_node_order);
   if (auto st = d_.flows.UpdateFlow(f); !st.ok()) {
     return flow::Reply::Forward(std::move(st).error());
   }

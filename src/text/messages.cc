@@ -200,6 +200,28 @@ Message FlowExpired(FlowKind kind, Timestamp expired_at, Duration ago) {
              std::move(ctx));
 }
 
+Message RegistrationCodeSent() {
+  return Info(1040005,
+              "A code has been sent to the address(es) you provided. If you have not received a "
+              "message, check the spelling of the address and retry the registration.");
+}
+
+Message SendSignUpCode() { return Info(1040006, "Send sign up code"); }
+
+Message ResendCode() { return Info(1070008, "Resend code"); }
+
+Message RegistrationCodeLabel() { return Info(1070012, "Registration code"); }
+
+Message TraitsMismatch() {
+  return Err(4000036,
+             "The provided traits do not match the traits previously associated with this flow.");
+}
+
+Message RegistrationCodeInvalid() {
+  return Err(4040003,
+             "The registration code is invalid or has already been used. Please try again.");
+}
+
 Message SignIn() { return Info(1010001, "Sign in"); }
 
 Message ConfirmItIsYou() {

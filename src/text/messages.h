@@ -20,6 +20,14 @@ Message ChooseCredential();                                                     
 Message PasswordLabel();                                                            // 1070001
 Message TraitLabel(std::string_view title, std::string_view name);                  // 1070002
 
+// Sign-up by one-time code (docs/wire/registration.md §17.3).
+Message RegistrationCodeSent();     // 1040005
+Message SendSignUpCode();           // 1040006
+Message ResendCode();               // 1070008
+Message RegistrationCodeLabel();    // 1070012
+Message TraitsMismatch();           // 4000036
+Message RegistrationCodeInvalid();  // 4040003
+
 // Errors.
 Message Generic(std::string_view reason);     // 4000001
 Message Required(std::string_view property);  // 4000002

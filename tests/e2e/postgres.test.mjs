@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, csrfOf, spa, startAtrium } from '../lib/harness.mjs';
+import { EMAIL_SCHEMA, api, base64Schema, csrfOf, spa, startAtrium } from '../lib/harness.mjs';
 
 const DSN = process.env.ATRIUM_TEST_PG_DSN;
 const PG = path.resolve('../tools/pg.sh');
@@ -13,12 +13,23 @@ const PASSWORD = 'l3f9toh1uaf81n21';
 let one;
 let two;
 
+// The test schema with the e-mail address as a code identifier too (sign-up by code).
+const CODE_SCHEMA = structuredClone(EMAIL_SCHEMA);
+CODE_SCHEMA.properties.traits.properties.email['ory.sh/kratos'].credentials = {
+  password: { identifier: true },
+  code: { identifier: true, via: 'email' },
+};
+
 function config(database) {
   return {
     // One public URL for both, as behind a load balancer: same CSRF cookie name, same links.
     serve: { public: { base_url: 'http://lb.atrium.test/' } },
     dsn: `${DSN.replace(/\/postgres\?/, `/${database}?`)}&statement_timeout=2000&acquire_timeout=2000&connect_timeout=2`,
-    selfservice: { flows: { registration: { style: 'unified', after: { password: { hooks: [{ hook: 'session' }] } } } } },
+    identity: { schemas: [{ id: 'default', url: base64Schema(CODE_SCHEMA) }] },
+    selfservice: {
+      flows: { registration: { style: 'unified', after: { password: { hooks: [{ hook: 'session' }] } } } },
+      methods: { code: { passwordless_enabled: true } },
+    },
   };
 }
 
@@ -111,6 +122,41 @@ describe('sign-in throttling across instances', () => {
       assert.equal(refused.status, 429, refused.text);
       assert.ok(Number(refused.headers.get('retry-after')) >= 1);
     }
+  });
+});
+
+describe('sign-up by code across instances', () => {
+  // The code of the newest message queued to `address`, read from the shared outbox.
+  const codeSentTo = (address) => {
+    const db = one.config.dsn.split('&statement_timeout')[0];
+    const body = execFileSync('psql', [db, '-tAc', `SELECT body FROM courier_messages WHERE recipient = '${address}' ORDER BY created_at DESC LIMIT 1`], { encoding: 'utf8' });
+    return /\b(\d{6})\b/.exec(body)[1];
+  };
+  const verify = (srv, id, email, code) => api(srv.base).post(`self-service/registration?flow=${id}`, { json: { method: 'code', code, traits: { email } } });
+
+  test('the code sent by one instance is entered on the other', async () => {
+    const email = `code-${process.pid}@example.com`;
+    const flow = (await api(one.base).get('self-service/registration/api')).json;
+    const sent = await api(one.base).post(`self-service/registration?flow=${flow.id}`, { json: { method: 'code', traits: { email } } });
+    assert.equal(sent.status, 400, sent.text);
+    assert.equal(sent.json.state, 'sent_email');
+    const done = await verify(two, flow.id, email, codeSentTo(email));
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.json.identity.verifiable_addresses[0].verified, true);
+    const replay = await verify(one, flow.id, email, codeSentTo(email));
+    assert.equal(replay.json.ui.messages[0].id, 4040003, 'used once, whichever instance sees it again');
+  });
+
+  test('guesses spread over both instances count together', async () => {
+    const email = `code-guess-${process.pid}@example.com`;
+    const flow = (await api(two.base).get('self-service/registration/api')).json;
+    assert.equal((await api(two.base).post(`self-service/registration?flow=${flow.id}`, { json: { method: 'code', traits: { email } } })).status, 400);
+    const code = codeSentTo(email);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const answers = await Promise.all([one, two, one, two, one, two, one, two].map((srv) => verify(srv, flow.id, email, wrong)));
+    const checked = answers.filter((r) => r.json.ui.messages[0].id === 4040003).length;
+    assert.ok(checked >= 1 && checked <= 5, `${checked} guesses were checked, at most 5 may be`);
+    assert.equal((await verify(one, flow.id, email, code)).json.ui.messages[0].id, 4000001);
   });
 });
 

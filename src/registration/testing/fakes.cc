@@ -284,6 +284,71 @@ size_t MemoryStore::FlowCount() const {
   return flows_.size();
 }
 
+Status MemoryCodeStore::IssueCodes(std::string_view flow_id, otp::Purpose purpose,
+                                   std::span<const otp::Code> codes,
+                                   std::span<const courier::Message> messages) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  for (auto& row : codes_) {
+    if (row.code.flow_id == flow_id && row.code.purpose == purpose) {
+      row.retired = true;
+    }
+  }
+  for (const auto& c : codes) {
+    codes_.push_back(Row{c, false});
+  }
+  messages_.insert(messages_.end(), messages.begin(), messages.end());
+  return OkStatus();
+}
+
+Result<std::vector<otp::Code>> MemoryCodeStore::ActiveCodes(std::string_view flow_id,
+                                                            otp::Purpose purpose) {
+  std::lock_guard lock(mu_);
+  std::vector<otp::Code> out;
+  for (const auto& row : codes_) {
+    if (row.code.flow_id == flow_id && row.code.purpose == purpose && !row.retired &&
+        !row.code.used_at) {
+      out.push_back(row.code);
+    }
+  }
+  return out;
+}
+
+Result<bool> MemoryCodeStore::UseCode(std::string_view code_id, Timestamp now) {
+  std::lock_guard lock(mu_);
+  if (fail_writes) {
+    return Down();
+  }
+  for (auto& row : codes_) {
+    if (row.code.id == code_id && !row.code.used_at) {
+      row.code.used_at = now;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<int64_t> MemoryCodeStore::CountCodesToAddress(std::string_view address, Timestamp since) {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(std::count_if(codes_.begin(), codes_.end(), [&](const Row& row) {
+    return row.code.address == address && row.code.created_at >= since;
+  }));
+}
+
+Result<int64_t> MemoryCodeStore::CountCodesOfFlow(std::string_view flow_id, Timestamp since) {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(std::count_if(codes_.begin(), codes_.end(), [&](const Row& row) {
+    return row.code.flow_id == flow_id && row.code.created_at >= since;
+  }));
+}
+
+std::vector<courier::Message> MemoryCodeStore::Messages() const {
+  std::lock_guard lock(mu_);
+  return messages_;
+}
+
 void ScriptedStrategy::Populate(Flow& flow, const identity::IdentitySchema& schema,
                                 FormStep) const {
   if (trait_inputs) {

@@ -15,8 +15,10 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "config/config.h"
+#include "courier/message.h"
 #include "flow/csrf.h"
 #include "identity/schema_registry.h"
+#include "otp/codes.h"
 #include "registration/service.h"
 #include "registration/store.h"
 #include "session/cookie.h"
@@ -65,6 +67,35 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   std::map<std::string, Flow> flows_;
   std::vector<identity::Identity> identities_;
   std::vector<session::Session> sessions_;
+};
+
+// One-time codes and the courier messages queued with them (otp::CodeStore), in memory, with
+// the real stores' semantics: issuing retires the flow's earlier codes, a code is used once.
+// `fail_writes` makes IssueCodes and UseCode Unavailable.
+class MemoryCodeStore final : public otp::CodeStore {
+ public:
+  Status IssueCodes(std::string_view flow_id, otp::Purpose purpose,
+                    std::span<const otp::Code> codes,
+                    std::span<const courier::Message> messages) override;
+  Result<std::vector<otp::Code>> ActiveCodes(std::string_view flow_id,
+                                             otp::Purpose purpose) override;
+  Result<bool> UseCode(std::string_view code_id, Timestamp now) override;
+  Result<int64_t> CountCodesToAddress(std::string_view address, Timestamp since) override;
+  Result<int64_t> CountCodesOfFlow(std::string_view flow_id, Timestamp since) override;
+
+  // Every message queued so far, oldest first (copies).
+  std::vector<courier::Message> Messages() const;
+
+  bool fail_writes = false;
+
+ private:
+  struct Row {
+    otp::Code code;
+    bool retired = false;
+  };
+  mutable std::mutex mu_;
+  std::vector<Row> codes_;
+  std::vector<courier::Message> messages_;
 };
 
 // A method whose answer the test scripts: responsible for bodies with method=<id>, it answers
