@@ -14,6 +14,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "cleanup/sweeper.h"
+#include "courier/plain_composer.h"
 #include "flow/csrf.h"
 #include "hash/hasher.h"
 #include "http/http.h"
@@ -22,6 +23,7 @@
 #include "login/logout.h"
 #include "login/service.h"
 #include "login/throttle.h"
+#include "otp/codes.h"
 #include "pages/pages.h"
 #include "registration/service.h"
 #include "session/cookie.h"
@@ -36,6 +38,8 @@
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
+#include "verification/hooks.h"
+#include "verification/service.h"
 
 namespace atrium::app {
 namespace {
@@ -134,6 +138,12 @@ struct Application::Parts {
   std::unique_ptr<flow::CsrfGuard> csrf;
   std::unique_ptr<session::Manager> sessions;
   std::unique_ptr<session::Management> session_management;
+  std::unique_ptr<otp::Digester> codes;  // one-time code digests (verification, later sign-in)
+  // The stop-gap message renderer until the courier's template engine lands.
+  std::unique_ptr<courier::Composer> composer;
+  std::unique_ptr<verification::Service> verification;
+  // The post-registration hooks Atrium implements (§18 step 7).
+  std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
@@ -211,6 +221,22 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
       session::ManagementOptions{c.session.lifespan, c.session.earliest_possible_extend}, *p->store,
       p->clock);
 
+  // One-time codes are keyed with a key derived from the first default secret (else the first
+  // cookie secret), never with the secret itself.
+  p->codes = std::make_unique<otp::Digester>(otp::DeriveKey(
+      c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front()));
+  p->composer = std::make_unique<courier::PlainComposer>();
+  p->verification = std::make_unique<verification::Service>(
+      verification::Dependencies{c, *p->store, *p->store, *p->store, *p->store, *p->codes,
+                                 *p->composer, nullptr, *p->csrf, p->ids, p->clock});
+  p->registration_hooks.push_back(
+      std::make_unique<verification::VerificationHook>(*p->verification, *p->csrf));
+  p->registration_hooks.push_back(std::make_unique<verification::ShowVerificationUiHook>());
+  std::vector<const registration::PostPersistHook*> hooks;
+  for (const auto& h : p->registration_hooks) {
+    hooks.push_back(h.get());
+  }
+
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
@@ -221,7 +247,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   }
   p->registration = std::make_unique<registration::Service>(
       registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
-                                 std::move(methods), p->ids, p->clock});
+                                 std::move(methods), p->ids, p->clock, std::move(hooks)});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));
@@ -241,9 +267,10 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->logout = std::make_unique<login::Logout>(c, *p->sessions, *p->csrf);
 
   store::Database* db = p->store.get();
-  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
-      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->sessions, *p->session_management,
-      *p->csrf, *p->store, p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+  p->api = std::make_unique<api::PublicApi>(
+      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->login, *p->logout, *p->verification,
+                         *p->sessions, *p->session_management, *p->csrf, *p->store, p->ids,
+                         p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);

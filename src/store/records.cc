@@ -158,6 +158,20 @@ constexpr FlowTable kLoginFlows{
     "VALUES ($1, $2, $3, $4, $5, $6)",
     "SELECT data FROM selfservice_login_flows WHERE id = $1",
     "UPDATE selfservice_login_flows SET expires_at = $1, data = $2, updated_at = $3 WHERE id = $4"};
+constexpr FlowTable kVerificationFlows{
+    "INSERT INTO selfservice_verification_flows (id, type, expires_at, data, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    "SELECT data FROM selfservice_verification_flows WHERE id = $1",
+    "UPDATE selfservice_verification_flows SET expires_at = $1, data = $2, updated_at = $3 "
+    "WHERE id = $4"};
+constexpr const char* kSelectVerifiableByValue =
+    "SELECT id, value, verified, via, status, verified_at, created_at, updated_at, identity_id "
+    "FROM identity_verifiable_addresses WHERE via = $1 AND value = $2";
+constexpr const char* kMarkAddressSent =
+    "UPDATE identity_verifiable_addresses SET status = 'sent', updated_at = $1 WHERE id = $2";
+constexpr const char* kMarkAddressVerified =
+    "UPDATE identity_verifiable_addresses SET verified = $1, status = 'completed', "
+    "verified_at = $2, updated_at = $2 WHERE id = $3";
 constexpr const char* kInsertError =
     "INSERT INTO selfservice_errors (id, error, created_at, updated_at) VALUES ($1, $2, $3, $4)";
 constexpr const char* kSelectError =
@@ -170,7 +184,9 @@ constexpr const char* kDeleteStaleFlows[] = {
     "DELETE FROM selfservice_registration_flows WHERE id IN (SELECT id FROM "
     "selfservice_registration_flows WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM selfservice_login_flows WHERE id IN (SELECT id FROM selfservice_login_flows "
-    "WHERE expires_at < $1 LIMIT $2)"};
+    "WHERE expires_at < $1 LIMIT $2)",
+    "DELETE FROM selfservice_verification_flows WHERE id IN (SELECT id FROM "
+    "selfservice_verification_flows WHERE expires_at < $1 LIMIT $2)"};
 constexpr const char* kDeleteStaleSessions =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
 constexpr const char* kDeleteStaleAttempts =
@@ -827,6 +843,50 @@ Result<std::optional<login::Flow>> LoadLoginFlow(Executor& db, std::string_view 
 
 Status UpdateFlowRow(Executor& db, const login::Flow& f) {
   return UpdateFlowData(db, q::kLoginFlows, f.id, f.expires_at, f.ToStorageJson());
+}
+
+Status InsertFlow(Executor& db, const verification::Flow& f) {
+  return InsertFlowRow(db, q::kVerificationFlows, f.id, f.IsApi(), f.expires_at, f.ToStorageJson());
+}
+
+Result<std::optional<verification::Flow>> LoadVerificationFlow(Executor& db, std::string_view id) {
+  return LoadFlowRow<verification::Flow>(db, q::kVerificationFlows, id);
+}
+
+Status UpdateFlowRow(Executor& db, const verification::Flow& f) {
+  return UpdateFlowData(db, q::kVerificationFlows, f.id, f.expires_at, f.ToStorageJson());
+}
+
+Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor& db,
+                                                                        std::string_view via,
+                                                                        std::string_view value) {
+  using Out = std::optional<verification::OwnedAddress>;
+  ATRIUM_ASSIGN_OR_RETURN(
+      auto rows, db.Query(q::kSelectVerifiableByValue, {std::string(via), std::string(value)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  const Cols c{rows.front()};
+  return Out(verification::OwnedAddress{c.Text(8), VerifiableFromRow(c)});
+}
+
+Status MarkAddressSentRow(Executor& db, std::string_view address_id, Timestamp now) {
+  ATRIUM_ASSIGN_OR_RETURN(const int64_t changed,
+                          db.Execute(q::kMarkAddressSent, {Nanos(now), std::string(address_id)}));
+  if (changed == 0) {
+    return Error::NotFound("verifiable address " + std::string(address_id) + " does not exist");
+  }
+  return OkStatus();
+}
+
+Status MarkAddressVerifiedRow(Executor& db, std::string_view address_id, Timestamp now) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t changed,
+      db.Execute(q::kMarkAddressVerified, {Bool(true), Nanos(now), std::string(address_id)}));
+  if (changed == 0) {
+    return Error::NotFound("verifiable address " + std::string(address_id) + " does not exist");
+  }
+  return OkStatus();
 }
 
 Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,

@@ -498,6 +498,31 @@ Status PgStore::UpdateLoginFlow(const login::Flow& flow) {
   return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
 }
 
+Status PgStore::CreateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Read([&](Executor& db) { return InsertFlow(db, flow); });
+}
+
+Result<std::optional<verification::Flow>> PgStore::GetVerificationFlow(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadVerificationFlow(db, id); });
+}
+
+Status PgStore::UpdateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
+}
+
+Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress(
+    std::string_view via, std::string_view value) {
+  return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
+}
+
+Status PgStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
+  return impl_->Read([&](Executor& db) { return MarkAddressSentRow(db, address_id, now); });
+}
+
+Status PgStore::MarkAddressVerified(std::string_view address_id, Timestamp now) {
+  return impl_->Read([&](Executor& db) { return MarkAddressVerifiedRow(db, address_id, now); });
+}
+
 Status PgStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
                                        const Json& config) {
   return impl_->Read(

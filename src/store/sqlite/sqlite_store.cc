@@ -397,6 +397,32 @@ Status SqliteStore::UpdateLoginFlow(const login::Flow& flow) {
   return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
 }
 
+Status SqliteStore::CreateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertFlow(db, flow); });
+}
+
+Result<std::optional<verification::Flow>> SqliteStore::GetVerificationFlow(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadVerificationFlow(db, id); });
+}
+
+Status SqliteStore::UpdateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
+}
+
+Result<std::optional<verification::OwnedAddress>> SqliteStore::FindVerifiableAddress(
+    std::string_view via, std::string_view value) {
+  return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
+}
+
+Status SqliteStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
+  return impl_->Write([&](Executor& db, Conn&) { return MarkAddressSentRow(db, address_id, now); });
+}
+
+Status SqliteStore::MarkAddressVerified(std::string_view address_id, Timestamp now) {
+  return impl_->Write(
+      [&](Executor& db, Conn&) { return MarkAddressVerifiedRow(db, address_id, now); });
+}
+
 Status SqliteStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
                                            const Json& config) {
   return impl_->Write([&](Executor& db, Conn&) {
