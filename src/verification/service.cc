@@ -76,7 +76,7 @@ struct Service::Body {
 };
 
 Service::Service(Dependencies deps)
-    : d_(std::move(deps)),
+    : d_(deps),
       return_to_(d_.config.selfservice.allowed_return_urls, d_.config.serve_public.base_url) {}
 
 std::string Service::UiUrl(const Flow& flow) const {
