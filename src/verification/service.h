@@ -93,7 +93,8 @@ class Service final {
   flow::Reply FillCode(Flow& flow, const std::string& code) const;
   flow::Reply SendCode(const flow::Request& request, Flow& flow, const Body& body) const;
   flow::Reply UseCode(const flow::Request& request, Flow& flow, const std::string& code) const;
-  // Queues a code for `owned` in `flow` (one transaction: code and message).
+  // Queues a code to `address` of `identity` for `flow` (code and message in one transaction)
+  // and marks the address "sent".
   Status IssueCode(const Flow& flow, const identity::Identity& identity,
                    const identity::VerifiableAddress& address) const;
   // The flow as the answer: browsers go to the UI, everyone else gets the JSON with `status`.
