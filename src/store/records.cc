@@ -857,6 +857,15 @@ Status UpdateFlowRow(Executor& db, const verification::Flow& f) {
   return UpdateFlowData(db, q::kVerificationFlows, f.id, f.expires_at, f.ToStorageJson());
 }
 
+Result<int64_t> CountCodeSubmissionRow(Executor& db, std::string_view flow_id, Timestamp now,
+                                       Timestamp expires_at) {
+  const std::string key = "verification_code:" + std::string(flow_id);
+  // A counter never starts over: restart only before the beginning of time.
+  ATRIUM_RETURN_IF_ERROR(RecordFailureRow(db, key, now, Timestamp::min(), expires_at));
+  ATRIUM_ASSIGN_OR_RETURN(auto counter, LoadAttempts(db, key));
+  return counter ? counter->failures : int64_t{0};
+}
+
 Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor& db,
                                                                         std::string_view via,
                                                                         std::string_view value) {

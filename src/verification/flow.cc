@@ -41,7 +41,6 @@ Json Flow::ToStorageJson() const {
   Json j = flow::StorageJson(ToJson(), csrf_token, Json::object());
   j["created_at"] = FormatRfc3339(created_at);
   j["updated_at"] = FormatRfc3339(updated_at);
-  j["internal_context"]["code_submissions"] = code_submissions;
   j["internal_context"]["code_sends"] = code_sends;
   return j;
 }
@@ -75,7 +74,6 @@ Result<Flow> Flow::FromStorageJson(const Json& j) {
   f.state = StringOr(j, "state");
   f.csrf_token = StringOr(j, "csrf_token");
   if (const auto ctx = j.find("internal_context"); ctx != j.end() && ctx->is_object()) {
-    f.code_submissions = ctx->value("code_submissions", 0);
     f.code_sends = ctx->value("code_sends", 0);
   }
   return f;

@@ -32,8 +32,7 @@ struct Flow {
   std::string csrf_token;  // the masked token of the creating request ("" for API flows)
   Timestamp created_at;
   Timestamp updated_at;
-  int code_submissions = 0;  // codes submitted so far (bounded by code.max_submissions)
-  int code_sends = 0;        // codes requested so far (bounded by code_send_limits.per_flow)
+  int code_sends = 0;  // codes requested so far (bounded by code_send_limits.per_flow)
 
   bool IsApi() const { return type == FlowType::kApi; }
   bool IsExpired(Timestamp now) const { return expires_at < now; }

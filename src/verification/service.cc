@@ -494,11 +494,11 @@ std::string Service::ContinueUrl(const Flow& flow) const {
 
 flow::Reply Service::UseCode(const flow::Request& request, Flow& f, const std::string& code) const {
   const Timestamp now = d_.clock.Now();
-  ++f.code_submissions;
-  if (auto s = Save(f); !s.ok()) {
-    return flow::Reply::Forward(std::move(s).error());
+  auto submissions = d_.flows.CountCodeSubmission(f.id, TruncateToMicros(now), f.expires_at);
+  if (!submissions.ok()) {
+    return flow::Reply::Forward(std::move(submissions).error());
   }
-  if (f.code_submissions > d_.config.selfservice.methods.code.max_submissions) {
+  if (*submissions > d_.config.selfservice.methods.code.max_submissions) {
     const std::string reason = "The request was submitted too often. Please request another code.";
     return Retry(request, f, text::Generic(reason), "An error occured, please retry the flow.");
   }

@@ -190,6 +190,20 @@ describe('the code', () => {
     assert.equal(addressRow(srv, email).verified, 0);
   });
 
+  test('parallel guesses cannot slip past max_submissions', async () => {
+    const email = unique('parallel');
+    const item = verificationItem(await registerApi(srv, email));
+    const code = latestCode(dbFile(srv), email);
+    const guesses = Array.from({ length: 20 }, (_, i) => String((Number(code) + 1 + i) % 1000000).padStart(6, '0'));
+    const answers = await Promise.all(guesses.map((g) => submitCode(api(srv.base), srv, item.flow.id, g)));
+    const counted = answers.filter((r) => r.status === 200).length;
+    assert.equal(counted, 5, answers.map((r) => r.status).join(','));
+    assert.ok(answers.every((r) => r.status === 200 || r.status === 410));
+    const late = await submitCode(api(srv.base), srv, item.flow.id, code);
+    assert.equal(late.status, 410, 'the right code comes too late');
+    assert.equal(addressRow(srv, email).verified, 0);
+  });
+
   test('an unknown address is answered like a known one and gets nothing', async () => {
     const c = api(srv.base);
     const flow = (await c.get('self-service/verification/api')).json;

@@ -510,6 +510,16 @@ Status PgStore::UpdateVerificationFlow(const verification::Flow& flow) {
   return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
 }
 
+Result<int64_t> PgStore::CountCodeSubmission(std::string_view flow_id, Timestamp now,
+                                             Timestamp expires_at) {
+  int64_t count = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(count, CountCodeSubmissionRow(db, flow_id, now, expires_at));
+    return OkStatus();
+  }));
+  return count;
+}
+
 Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress(
     std::string_view via, std::string_view value) {
   return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
