@@ -938,10 +938,14 @@ Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, 
   const char* sql = nullptr;
   switch (kind) {
     case StaleKind::kFlows: {
+      // At most `limit` over all flow tables: each table gets what the ones before left.
       int64_t total = 0;
       for (const char* table : q::kDeleteStaleFlows) {
+        if (total >= limit) {
+          break;
+        }
         ATRIUM_ASSIGN_OR_RETURN(const int64_t n,
-                                db.Execute(table, {Nanos(cutoff), std::to_string(limit)}));
+                                db.Execute(table, {Nanos(cutoff), std::to_string(limit - total)}));
         total += n;
       }
       return total;
