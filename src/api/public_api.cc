@@ -37,6 +37,12 @@ void PublicApi::Register(http::Router& router) const {
   router.Add("GET", "/self-service/logout", bind(&PublicApi::LogOutBrowser));
   router.Add("DELETE", "/self-service/logout/api", bind(&PublicApi::LogOutNative));
   router.AddPrefix("POST", "/self-service/methods/", bind(&PublicApi::Callback), Execution::kSlow);
+  router.Add("GET", "/self-service/verification/browser",
+             bind(&PublicApi::InitVerificationBrowser));
+  router.Add("GET", "/self-service/verification/api", bind(&PublicApi::InitVerificationApi));
+  router.Add("GET", "/self-service/verification/flows", bind(&PublicApi::GetVerificationFlow));
+  router.Add("POST", "/self-service/verification", bind(&PublicApi::SubmitVerification));
+  router.Add("GET", "/self-service/verification", bind(&PublicApi::SubmitVerification));
   for (auto& script : d_.registration.Scripts()) {
     router.Add(
         "GET", script.path,
@@ -92,11 +98,14 @@ void PublicApi::RegisterAdmin(http::Router& router) const {
         "/admin/self-service/registration/flows", "/admin/self-service/registration",
         "/admin/self-service/login/browser", "/admin/self-service/login/api",
         "/admin/self-service/login/flows", "/admin/self-service/login",
-        "/admin/self-service/logout/browser", "/admin/self-service/logout"}) {
+        "/admin/self-service/logout/browser", "/admin/self-service/logout",
+        "/admin/self-service/verification/browser", "/admin/self-service/verification/api",
+        "/admin/self-service/verification/flows", "/admin/self-service/verification"}) {
     router.Add("GET", path, redirect);
   }
   router.Add("POST", "/admin/self-service/registration", redirect);
   router.Add("POST", "/admin/self-service/login", redirect);
+  router.Add("POST", "/admin/self-service/verification", redirect);
   router.Add("DELETE", "/admin/self-service/logout/api", redirect);
   router.Add("GET", "/health/alive", [](const http::Request&) {
     return JsonResponse(200, {{"status", "ok"}});

@@ -1,7 +1,7 @@
 #pragma once
-// The public HTTP API and the admin port: self-service routes (registration, login, logout),
-// whoami, session management, errors, identity schemas and health. Translates HTTP into
-// use-case calls and answers back; holds no business rules.
+// The public HTTP API and the admin port: self-service routes (registration, login, logout,
+// verification), whoami, session management, errors, identity schemas and health. Translates HTTP
+// into use-case calls and answers back; holds no business rules.
 
 #include <functional>
 #include <string>
@@ -21,6 +21,7 @@
 #include "registration/service.h"
 #include "session/management.h"
 #include "session/manager.h"
+#include "verification/service.h"
 
 namespace atrium::api {
 
@@ -31,6 +32,7 @@ struct PublicApiDeps {
   const registration::Service& registration;
   const login::Service& login;
   const login::Logout& logout;
+  const verification::Service& verification;
   const session::Manager& sessions;
   const session::Management& session_management;
   const flow::CsrfGuard& csrf;
@@ -64,6 +66,11 @@ class PublicApi final {
   http::Response CreateLogoutUrl(const http::Request& req) const;
   http::Response LogOutBrowser(const http::Request& req) const;
   http::Response LogOutNative(const http::Request& req) const;
+  // Verification (verification_routes.cc).
+  http::Response InitVerificationBrowser(const http::Request& req) const;
+  http::Response InitVerificationApi(const http::Request& req) const;
+  http::Response GetVerificationFlow(const http::Request& req) const;
+  http::Response SubmitVerification(const http::Request& req) const;
   // Session management (session_routes.cc): the caller's own sessions on the public port...
   http::Response ListMySessions(const http::Request& req) const;
   http::Response RevokeMyOtherSessions(const http::Request& req) const;

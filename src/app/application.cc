@@ -16,7 +16,6 @@
 #include "cleanup/sweeper.h"
 #include "courier/composer.h"
 #include "courier/plain_composer.h"
-#include "crypto/hash.h"
 #include "flow/csrf.h"
 #include "hash/hasher.h"
 #include "http/http.h"
@@ -41,6 +40,8 @@
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
+#include "verification/hooks.h"
+#include "verification/service.h"
 
 namespace atrium::app {
 namespace {
@@ -124,12 +125,6 @@ Result<std::unique_ptr<strategy::password::BreachChecker>> MakeBreachChecker(
 // The key of one-time code digests: derived from the first `secrets.default`, else the first
 // `secrets.cookie` (which dev mode keeps in the database), so that it is never the key of
 // anything else.
-std::string OtpKey(const config::Config& c) {
-  const std::string& secret =
-      c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front();
-  return crypto::HmacSha256(secret, "atrium/otp");
-}
-
 // Until the courier's sender lands there is nobody in this process to wake.
 class SilentDoorbell final : public courier::Doorbell {
  public:
@@ -154,9 +149,14 @@ struct Application::Parts {
   std::unique_ptr<flow::CsrfGuard> csrf;
   std::unique_ptr<session::Manager> sessions;
   std::unique_ptr<session::Management> session_management;
-  std::unique_ptr<otp::Digester> otp_digester;
+  // One-time code digests (sign-up, verification), keyed by otp::DeriveKey.
+  std::unique_ptr<otp::Digester> codes;
+  // The stop-gap message renderer until the courier's template engine lands.
   std::unique_ptr<courier::Composer> composer;
   std::unique_ptr<courier::Doorbell> doorbell;
+  std::unique_ptr<verification::Service> verification;
+  // The post-registration hooks Atrium implements (§18 step 7).
+  std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
@@ -234,16 +234,28 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
       session::ManagementOptions{c.session.lifespan, c.session.earliest_possible_extend}, *p->store,
       p->clock);
 
-  p->otp_digester = std::make_unique<otp::Digester>(OtpKey(c));
+  // One-time codes are keyed with a key derived from the first default secret (else the first
+  // cookie secret), never with the secret itself.
+  p->codes = std::make_unique<otp::Digester>(otp::DeriveKey(
+      c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front()));
   p->composer = std::make_unique<courier::PlainComposer>();
   p->doorbell = std::make_unique<SilentDoorbell>();
+  p->verification = std::make_unique<verification::Service>(
+      verification::Dependencies{c, *p->store, *p->store, *p->store, *p->store, *p->codes,
+                                 *p->composer, p->doorbell.get(), *p->csrf, p->ids, p->clock});
+  p->registration_hooks.push_back(
+      std::make_unique<verification::VerificationHook>(*p->verification, *p->csrf));
+  p->registration_hooks.push_back(std::make_unique<verification::ShowVerificationUiHook>());
+  std::vector<const registration::PostPersistHook*> hooks;
+  for (const auto& h : p->registration_hooks) {
+    hooks.push_back(h.get());
+  }
 
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
-  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
-      strategy::CodeDeps{c, *p->store, *p->store, *p->otp_digester, *p->composer, p->doorbell.get(),
-                         p->ids, p->clock}));
+  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(strategy::CodeDeps{
+      c, *p->store, *p->store, *p->codes, *p->composer, p->doorbell.get(), p->ids, p->clock}));
 
   std::vector<const registration::Strategy*> methods;
   for (const auto& m : p->methods) {
@@ -251,7 +263,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   }
   p->registration = std::make_unique<registration::Service>(
       registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
-                                 std::move(methods), p->ids, p->clock});
+                                 std::move(methods), p->ids, p->clock, std::move(hooks)});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));
@@ -271,9 +283,10 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->logout = std::make_unique<login::Logout>(c, *p->sessions, *p->csrf);
 
   store::Database* db = p->store.get();
-  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
-      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->sessions, *p->session_management,
-      *p->csrf, *p->store, p->ids, p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+  p->api = std::make_unique<api::PublicApi>(
+      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->login, *p->logout, *p->verification,
+                         *p->sessions, *p->session_management, *p->csrf, *p->store, p->ids,
+                         p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
   p->api->Register(p->public_router);
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);

@@ -364,6 +364,8 @@ std::vector<Binding> MakeTable() {
           ATRIUM_FIELD(selfservice.verification.lifespan)),
       String("selfservice.flows.verification.use", ATRIUM_FIELD(selfservice.verification.use),
              {"code", "link"}),
+      String("selfservice.flows.verification.after.default_browser_return_url",
+             ATRIUM_FIELD(selfservice.verification.after_default_browser_return_url)),
       // Methods.
       Boolean("selfservice.methods.password.enabled",
               ATRIUM_FIELD(selfservice.methods.password.enabled)),
@@ -475,7 +477,6 @@ const std::vector<PendingFeature>& PendingFeatures() {
       {"selfservice.methods.oidc.enabled", true, "the oidc method (social sign-in)"},
       {"selfservice.methods.webauthn.enabled", true, "the webauthn method"},
       {"selfservice.methods.passkey.enabled", true, "the passkey method"},
-      {"selfservice.flows.verification.enabled", true, "the verification flow"},
       {"oauth2_provider.url", nullptr, "the Hydra integration (login_challenge)"},
   };
   return features;
@@ -483,7 +484,7 @@ const std::vector<PendingFeature>& PendingFeatures() {
 
 bool HookImplemented(const std::string& name) {
   return name == "session" || name == "revoke_active_sessions" ||
-         name == "require_verified_address";
+         name == "require_verified_address" || name == "show_verification_ui";
 }
 
 }  // namespace atrium::config

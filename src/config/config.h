@@ -107,6 +107,7 @@ struct VerificationFlow {
   std::string ui_url = "https://www.ory.com/kratos/docs/fallback/verification";
   Duration lifespan = std::chrono::hours(1);
   std::string use = "code";
+  std::string after_default_browser_return_url;  // "" = selfservice.default_browser_return_url
 };
 
 struct PasswordMethod {

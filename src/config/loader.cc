@@ -368,6 +368,9 @@ Status Finish(Config& c) {
   if (s.registration.ui_url == RegistrationFlow{}.ui_url) {
     s.registration.ui_url = pub + "ui/registration";
   }
+  if (s.verification.ui_url == VerificationFlow{}.ui_url) {
+    s.verification.ui_url = pub + "ui/verification";
+  }
   if (s.error_ui_url == SelfService{}.error_ui_url) {
     s.error_ui_url = pub + "ui/error";
   }

@@ -131,6 +131,12 @@ SetCookie CsrfGuard::Cookie(std::string value) const {
 
 SetCookie CsrfGuard::RotatedCookie() const { return Cookie(NewToken()); }
 
+CsrfGuard::Rotation CsrfGuard::Rotate() const {
+  std::string token = NewToken();
+  std::string masked = Mask(token);
+  return Rotation{Cookie(std::move(token)), std::move(masked)};
+}
+
 Error CsrfGuard::ViolationError(CsrfViolation violation, bool ajax) {
   const std::string ajax_hint =
       "We detected an AJAX call, please ensure that CORS is enabled and configured correctly, and "

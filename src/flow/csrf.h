@@ -59,6 +59,13 @@ class CsrfGuard final {
   // Set-Cookie for a token value, and for a brand-new token (after sign-in, Kratos rotates it).
   SetCookie Cookie(std::string value) const;
   SetCookie RotatedCookie() const;
+  // A brand-new token: its cookie and a masked form for a flow created in the same response (a
+  // verification flow started after sign-up, docs/wire/verification.md §9).
+  struct Rotation {
+    SetCookie cookie;
+    std::string masked;
+  };
+  Rotation Rotate() const;
 
   static Error ViolationError(CsrfViolation violation, bool ajax);
 

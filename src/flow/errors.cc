@@ -73,7 +73,12 @@ Error SchemaNotSelectable(std::string_view id) {
 
 Error ExpiredOnGet(Kind kind, bool api, std::string_view public_base_url,
                    std::string_view return_to) {
-  const std::string name = kind == Kind::kLogin ? "login" : "registration";
+  std::string name = "registration";
+  if (kind == Kind::kLogin) {
+    name = "login";
+  } else if (kind == Kind::kVerification) {
+    name = "verification";
+  }
   Json details;
   std::string reason;
   if (api) {
@@ -206,6 +211,23 @@ Error TooManyAttempts(Duration retry_after) {
                      " seconds and try again.",
                  "self_service_login_throttled", "too many failed sign-in attempts");
   e.retry_after_seconds = seconds;
+  return e;
+}
+
+Error VerificationDisabled() {
+  return Make(ErrorCode::kInvalidArgument, "Verification is not allowed because it was disabled.");
+}
+
+Error VerificationFlowNotFound() {
+  return Make(ErrorCode::kNotFound,
+              "The verification request could not be found. Please restart the flow.", "",
+              "Unable to locate the resource");
+}
+
+Error FlowReplaced(std::string_view reason, std::string_view use_flow_id) {
+  Error e = Make(ErrorCode::kGone, std::string(reason), "self_service_flow_replaced",
+                 "self-service flow replaced");
+  e.extra["use_flow_id"] = use_flow_id;
   return e;
 }
 

@@ -13,7 +13,7 @@
 namespace atrium::flow {
 
 // Which self-service flow an error is about (its texts name it).
-enum class Kind { kRegistration, kLogin };
+enum class Kind { kRegistration, kLogin, kVerification };
 
 Error SessionAlreadyAvailable(Kind kind = Kind::kRegistration);
 Error ReturnToForbidden(std::string_view url);
@@ -42,6 +42,11 @@ Error SessionTokenUnknown();                  // 403: native logout of an unknow
 Error TooManyAttempts(Duration retry_after);  // 429: throttled sign-ins
 Error TooManyCodes(Duration retry_after);     // 429: one-time codes sent too often (Atrium)
 Error LoginChallengeEmpty();
+// Verification (docs/wire/verification.md §8).
+Error VerificationDisabled();      // 400, forwarded to the error UI for browsers
+Error VerificationFlowNotFound();  // 404 on submit
+// 410 self_service_flow_replaced: use the new flow `use_flow_id`, which carries the message.
+Error FlowReplaced(std::string_view reason, std::string_view use_flow_id);
 // Both at once, as every flow's init checks ?login_challenge= (nullopt: not sent).
 Status CheckLoginChallenge(const std::optional<std::string>& challenge,
                            std::string_view oauth2_provider_url);

@@ -20,6 +20,8 @@ std::string_view ToString(Purpose purpose) {
   return "registration";
 }
 
+std::string DeriveKey(std::string_view secret) { return crypto::HmacSha256(secret, "atrium/otp"); }
+
 std::string NewCode() {
   // 4 random bytes give a value below 2^32; values at or above the largest multiple of 10^6 are
   // drawn again, so that every code is equally likely.

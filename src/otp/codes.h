@@ -32,6 +32,11 @@ struct Code {
   std::optional<Timestamp> used_at;
 };
 
+// The key of the code digests, derived from a configured secret (the first of secrets.default,
+// else of secrets.cookie): HMAC-SHA256(secret, "atrium/otp"), so that the digests never share a
+// key with cookies. Every flow that issues codes keys its Digester with this.
+std::string DeriveKey(std::string_view secret);
+
 // Six decimal digits, uniformly distributed (rejection sampling over CSPRNG bytes).
 std::string NewCode();
 

@@ -42,6 +42,20 @@ TEST(NewCode, IsSixDigitsAndVaries) {
   }
 }
 
+TEST(DeriveKey, IsHmacOfTheSecretUnderAFixedLabel) {
+  // HMAC-SHA256("secret", "atrium/otp"), computed independently (Python hmac).
+  const std::string key = DeriveKey("secret");
+  ASSERT_EQ(key.size(), 32U);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char ch : key) {
+    hex += kHex[ch >> 4];
+    hex += kHex[ch & 15];
+  }
+  EXPECT_EQ(hex, "37818b6e85b6edab4fad45c5d43ba144c31c85b34c5e9b0da89ab0727e21b201");
+  EXPECT_NE(DeriveKey("other"), key);
+}
+
 TEST(Digester, BindsTheCodeToPurposeFlowAndAddress) {
   const Digester d("secret");
   const std::string base = d.Digest(Purpose::kRegistration, "f", "a@b.c", "123456");

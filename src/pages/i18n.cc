@@ -24,9 +24,16 @@ const std::map<int64_t, std::string>& German() {
       {1040009, "Bitte wähle aus, wie du dich anmelden möchtest."},
       {1070001, "Passwort"},
       {1070004, "Kennung"},
+      {1070007, "E-Mail"},
       {1070008, "Code erneut senden"},
       {1070009, "Weiter"},
+      {1070011, "Bestätigungscode"},
       {1070012, "Registrierungscode"},
+      {1080002, "Du hast deine E-Mail-Adresse erfolgreich bestätigt."},
+      {1080003,
+       "Eine E-Mail mit einem Bestätigungscode wurde an die angegebene Adresse gesendet. Falls "
+       "keine E-Mail ankommt, prüfe die Schreibweise der Adresse und verwende die Adresse, mit der "
+       "du dich registriert hast."},
       {4000001, "{reason}"},
       {4000002, "Die Angabe {property} fehlt."},
       {4000003, "Muss mindestens {min_length} Zeichen lang sein, ist aber {actual_length}."},
@@ -54,9 +61,17 @@ const std::map<int64_t, std::string>& German() {
       {4010001, "Der Anmeldevorgang ist abgelaufen, bitte versuche es erneut."},
       {4010002, "Anmeldung nicht möglich. Hast du das Formular richtig ausgefüllt?"},
       {4010003, "Registrierung nicht möglich. Hast du das Formular richtig ausgefüllt?"},
+      {4010006, "Bestätigung nicht möglich. Hast du das Formular richtig ausgefüllt?"},
       {4010011, "Dieses Konto wurde deaktiviert. Bitte wende dich an den Support."},
       {4040001, "Der Registrierungsvorgang ist abgelaufen, bitte versuche es erneut."},
       {4040003, "Der Registrierungscode ist ungültig oder wurde bereits verwendet."},
+      {4070002,
+       "Die Anfrage wurde bereits erfolgreich abgeschlossen und kann nicht wiederholt "
+       "werden."},
+      {4070005, "Der Bestätigungsvorgang ist abgelaufen, bitte versuche es erneut."},
+      {4070006,
+       "Der Bestätigungscode ist ungültig oder wurde bereits verwendet. Bitte versuche "
+       "es erneut."},
   };
   return texts;
 }
@@ -66,6 +81,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& Chrome() {
       {"title.registration", {"Create your account", "Konto erstellen"}},
       {"title.error", {"Something went wrong", "Etwas ist schiefgelaufen"}},
       {"title.login", {"Sign in", "Anmelden"}},
+      {"title.verification", {"Verify your account", "Konto bestätigen"}},
       {"title.refresh", {"Confirm it's you", "Bestätige, dass du es bist"}},
       {"title.welcome", {"Welcome", "Willkommen"}},
       {"error.retry", {"Start over", "Neu beginnen"}},

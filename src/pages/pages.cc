@@ -84,6 +84,7 @@ http::Response Pages::Call(const http::Request& request) const {
 void Pages::Register(http::Router& router) const {
   router.Add("GET", "/ui/registration", [this](const http::Request& r) { return Registration(r); });
   router.Add("GET", "/ui/login", [this](const http::Request& r) { return Login(r); });
+  router.Add("GET", "/ui/verification", [this](const http::Request& r) { return Verification(r); });
   router.Add("GET", "/ui/error", [this](const http::Request& r) { return ErrorPage(r); });
   router.Add("GET", "/ui/welcome", [this](const http::Request& r) { return Welcome(r); });
   router.Add(
@@ -141,6 +142,11 @@ http::Response Pages::Login(const http::Request& req) const {
     return RenderLogin(flow, lang,
                        FlowLinks{InitUrl("registration", return_to), InitUrl("login", return_to)});
   });
+}
+
+http::Response Pages::Verification(const http::Request& req) const {
+  return FlowPage(req, "verification",
+                  [](const Json& flow, Language lang) { return RenderVerification(flow, lang); });
 }
 
 http::Response Pages::ErrorPage(const http::Request& req) const {

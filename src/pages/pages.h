@@ -1,5 +1,6 @@
 #pragma once
-// The built-in HTML pages under /ui/ (registration, login, error, welcome). They are a client of
+// The built-in HTML pages under /ui/ (registration, login, verification, error,
+// welcome). They are a client of
 // the public API: each page calls, in-process, the route an external UI would call over HTTP and
 // renders the JSON it gets back. So the pages can never do something an API client cannot.
 
@@ -24,6 +25,7 @@ class Pages final {
 
   http::Response Registration(const http::Request& req) const;
   http::Response Login(const http::Request& req) const;
+  http::Response Verification(const http::Request& req) const;
   http::Response ErrorPage(const http::Request& req) const;
   http::Response Welcome(const http::Request& req) const;
 

@@ -441,6 +441,10 @@ Page RenderLogin(const Json& flow, Language lang, const FlowLinks& links) {
                 RenderFlowForm(flow, lang, chrome), lang);
 }
 
+Page RenderVerification(const Json& flow, Language lang) {
+  return Layout(UiText("title.verification", lang), RenderFlowForm(flow, lang, FlowChrome{}), lang);
+}
+
 Page RenderError(const Json& error, Language lang, std::string_view retry_url) {
   data d;
   d.set("message", Str(error, "message"));

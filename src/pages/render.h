@@ -30,6 +30,8 @@ Page RenderRegistration(const Json& flow, Language lang, const FlowLinks& links)
 // The login form of a flow: first factor (unified or identifier-first, either screen) or a
 // refresh ("confirm it's you") flow.
 Page RenderLogin(const Json& flow, Language lang, const FlowLinks& links);
+// The verification form of a flow: the address, then the code, then the Continue link.
+Page RenderVerification(const Json& flow, Language lang);
 // An error object (the value of "error" in an envelope or error container).
 Page RenderError(const Json& error, Language lang, std::string_view retry_url);
 // The signed-in identity and its session (the whoami JSON), with a sign-out link to

@@ -22,6 +22,38 @@ bool Service::HasSessionHook(std::string_view method) const {
   return std::any_of(reg.after_hooks.begin(), reg.after_hooks.end(), is_session);
 }
 
+std::vector<const PostPersistHook*> Service::HooksOf(std::string_view method) const {
+  const auto& reg = d_.config.selfservice.registration;
+  const std::vector<config::Hook>* configured = &reg.after_hooks;
+  if (const auto it = reg.after_methods.find(std::string(method));
+      it != reg.after_methods.end() && !it->second.hooks.empty()) {
+    configured = &it->second.hooks;
+  }
+  const auto find = [this](std::string_view name) -> const PostPersistHook* {
+    for (const PostPersistHook* h : d_.hooks) {
+      if (h->Name() == name) {
+        return h;
+      }
+    }
+    return nullptr;  // not implemented: warned about when the configuration was loaded
+  };
+  std::vector<const PostPersistHook*> out;
+  if (d_.config.selfservice.verification.enabled) {
+    if (const PostPersistHook* h = find("verification")) {
+      out.push_back(h);
+    }
+  }
+  for (const config::Hook& h : *configured) {
+    if (h.hook == "session" || h.hook == "verification") {
+      continue;  // the session is handed out last; verification is built in
+    }
+    if (const PostPersistHook* found = find(h.hook)) {
+      out.push_back(found);
+    }
+  }
+  return out;
+}
+
 std::string Service::ReturnUrlDefault(std::string_view method) const {
   const auto& reg = d_.config.selfservice.registration;
   if (const auto it = reg.after_methods.find(std::string(method));
@@ -65,7 +97,14 @@ flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
   if (auto st = d_.registrations.CreateIdentityWithSession(identity, s); !st.ok()) {
     return FlowError(request, flow, ctx.decoded, st.error());
   }
-  return Success(request, flow, identity, HasSessionHook(method) ? &s : nullptr, *return_url);
+  HookEffects effects;
+  for (const PostPersistHook* hook : HooksOf(method)) {
+    if (auto st = hook->Run(request, flow, identity, effects); !st.ok()) {
+      return FlowError(request, flow, ctx.decoded, st.error());
+    }
+  }
+  return Success(request, flow, identity, HasSessionHook(method) ? &s : nullptr, *return_url,
+                 std::move(effects));
 }
 
 flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
@@ -82,17 +121,21 @@ flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
   if (auto st = d_.sessions.Save(s); !st.ok()) {
     return flow::Reply::Forward(std::move(st).error());
   }
-  return Success(request, flow, identity, &s, *return_url);
+  return Success(request, flow, identity, &s, *return_url, HookEffects{});
 }
 
 flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
                              const identity::Identity& identity, const session::Session* session,
-                             const std::string& return_url) const {
+                             const std::string& return_url, HookEffects effects) const {
   const std::string& base = d_.config.serve_public.base_url;
+  // §19: redirect_browser_to (SPA), the hooks' items, set_ory_session_token (API).
   Json continue_with = Json::array();
   if (!flow.IsApi() && request.is_json) {
     continue_with.push_back(
         {{"action", "redirect_browser_to"}, {"redirect_browser_to", return_url}});
+  }
+  for (auto& item : effects.continue_with) {
+    continue_with.push_back(std::move(item));
   }
   if (flow.IsApi()) {
     Json body;
@@ -116,12 +159,17 @@ flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
     body["continue_with"] = continue_with.empty() ? Json() : continue_with;
     reply = flow::Reply::JsonBody(200, std::move(body));
   } else {
-    reply = flow::Reply::Redirect(303, return_url);
+    reply = flow::Reply::Redirect(
+        303, effects.browser_redirect.empty() ? return_url : effects.browser_redirect);
   }
+  reply.cookies = std::move(effects.cookies);
   if (session != nullptr) {
-    // Signing in rotates the CSRF token (nosurf after authentication).
+    // Signing in rotates the CSRF token (nosurf after authentication), unless a hook already did
+    // for a flow it created with the new token.
     reply.cookies.push_back(d_.sessions.CookieFor(*session));
-    reply.cookies.push_back(d_.csrf.RotatedCookie());
+    if (!effects.csrf_rotated) {
+      reply.cookies.push_back(d_.csrf.RotatedCookie());
+    }
   }
   return reply;
 }

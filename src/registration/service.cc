@@ -73,6 +73,12 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
     ATRIUM_RETURN_IF_ERROR(
         return_to_.Resolve(params.return_to, c.selfservice.default_browser_return_url));
   }
+  // Atrium: so is the URL a verification flow started after sign-up will continue to
+  // (docs/compat.md; Kratos only checks it when the verification succeeds).
+  if (!params.after_verification_return_to.empty()) {
+    ATRIUM_RETURN_IF_ERROR(return_to_.Resolve(params.after_verification_return_to,
+                                              c.selfservice.default_browser_return_url));
+  }
   ATRIUM_RETURN_IF_ERROR(flow::CheckLoginChallenge(params.login_challenge, c.oauth2_provider.url));
   if (!params.identity_schema.empty() && params.identity_schema != c.identity_default_schema_id) {
     const auto* s = d_.schemas.Find(params.identity_schema);

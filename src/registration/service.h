@@ -15,6 +15,7 @@
 #include "flow/request.h"
 #include "flow/return_to.h"
 #include "identity/schema_registry.h"
+#include "registration/hook.h"
 #include "registration/store.h"
 #include "registration/strategy.h"
 #include "session/manager.h"
@@ -45,6 +46,8 @@ struct Dependencies {
   std::vector<const Strategy*> strategies;
   IdGenerator& ids;
   const Clock& clock;
+  // The post-persist hooks Atrium implements, looked up by name (§18 step 7).
+  std::vector<const PostPersistHook*> hooks;
 };
 
 class Service final : public FormBuilder {
@@ -83,7 +86,9 @@ class Service final : public FormBuilder {
                              const identity::Identity& identity) const;
   flow::Reply Success(const flow::Request& request, const Flow& flow,
                       const identity::Identity& identity, const session::Session* session,
-                      const std::string& return_url) const;
+                      const std::string& return_url, HookEffects effects) const;
+  // The post-persist hooks for `method` in the order they run (§18 step 7), `session` excluded.
+  std::vector<const PostPersistHook*> HooksOf(std::string_view method) const;
   // The flow with the request's masked CSRF token in its form, sorted unless `keep_order`.
   void RefreshForm(const flow::Request& request, Flow& flow, bool keep_order = false) const;
   const identity::IdentitySchema& SchemaOf(const Flow& flow) const;

@@ -492,5 +492,126 @@ TEST_F(ServiceTest, DisabledRegistrationCreatesNoFlows) {
   EXPECT_EQ(h_.store.FlowCount(), 0u);
 }
 
+// ---- post-persist hooks (§18 step 7) ------------------------------------------------------
+
+// Records that it ran (into a shared log), and adds what the test tells it to.
+class RecordingHook final : public PostPersistHook {
+ public:
+  RecordingHook(std::string name, std::vector<std::string>& log)
+      : name_(std::move(name)), log_(log) {}
+  std::string_view Name() const override { return name_; }
+  Status Run(const flow::Request&, Flow& flow, identity::Identity& identity,
+             HookEffects& effects) const override {
+    log_.push_back(name_);
+    if (fail) {
+      return Error::Unavailable("hook " + name_ + " failed");
+    }
+    flow.internal_context["ran_" + name_] = identity.id;
+    if (!item.empty()) {
+      effects.continue_with.push_back({{"action", item}});
+    }
+    if (!redirect.empty()) {
+      effects.browser_redirect = redirect;
+    }
+    if (rotate) {
+      SetCookie cookie;
+      cookie.name = "csrf_token_by_hook";
+      effects.cookies.push_back(std::move(cookie));
+      effects.csrf_rotated = true;
+    }
+    return OkStatus();
+  }
+  std::string item;
+  std::string redirect;
+  bool rotate = false;
+  bool fail = false;
+
+ private:
+  std::string name_;
+  std::vector<std::string>& log_;
+};
+
+class HookTest : public ServiceTest {
+ protected:
+  void RebuildWithHooks() { h_.Build({&profile_, &password_}, {&show_, &verify_}); }
+  std::vector<std::string> log_;
+  RecordingHook verify_{"verification", log_};
+  RecordingHook show_{"show_verification_ui", log_};
+};
+
+TEST_F(HookTest, VerificationRunsFirstOnlyWhenEnabledAndSessionIsHandedOutLast) {
+  h_.config.selfservice.registration.after_methods["password"].hooks = {
+      {"session", nullptr}, {"show_verification_ui", nullptr}, {"not_implemented", nullptr}};
+  show_.item = "show_verification_ui";
+  RebuildWithHooks();
+  flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  ASSERT_EQ(reply.status, 200) << reply.error.reason;
+  EXPECT_EQ(log_, (std::vector<std::string>{"show_verification_ui"})) << "verification disabled";
+  ASSERT_EQ(reply.body["continue_with"].size(), 2u);
+  EXPECT_EQ(reply.body["continue_with"][0]["action"], "show_verification_ui");
+  EXPECT_EQ(reply.body["continue_with"][1]["action"], "set_ory_session_token")
+      << "the session comes last, wherever it is listed";
+
+  log_.clear();
+  h_.config.selfservice.verification.enabled = true;
+  password_.answer = [](SubmitContext&) -> Outcome { return Created{NewIdentity("bob@x.org")}; };
+  RebuildWithHooks();
+  reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  ASSERT_EQ(reply.status, 200) << reply.error.reason;
+  EXPECT_EQ(log_, (std::vector<std::string>{"verification", "show_verification_ui"}));
+}
+
+TEST_F(HookTest, SpaItemsFollowRedirectBrowserToAndAHookRotationReplacesTheSessionOne) {
+  h_.config.selfservice.verification.enabled = true;
+  SessionHook();
+  h_.config.selfservice.registration.after_methods["password"].hooks.push_back(
+      {"show_verification_ui", nullptr});
+  show_.item = "show_verification_ui";
+  verify_.rotate = true;
+  RebuildWithHooks();
+  const flow::Reply reply = SubmitPassword(h_.Spa(), h_.NewFlow(h_.Spa()));
+  ASSERT_EQ(reply.status, 200) << reply.error.reason;
+  ASSERT_EQ(reply.body["continue_with"].size(), 2u);
+  EXPECT_EQ(reply.body["continue_with"][0]["action"], "redirect_browser_to");
+  EXPECT_EQ(reply.body["continue_with"][1]["action"], "show_verification_ui");
+  std::vector<std::string> names;
+  for (const auto& c : reply.cookies) {
+    names.push_back(c.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"csrf_token_by_hook", "ory_kratos_session"}))
+      << "one CSRF cookie: the one the hook's flow is bound to";
+}
+
+TEST_F(HookTest, ABrowserGoesWhereAHookSendsIt) {
+  SessionHook();
+  h_.config.selfservice.registration.after_methods["password"].hooks.push_back(
+      {"show_verification_ui", nullptr});
+  show_.redirect = "http://127.0.0.1:4455/verification?flow=x";
+  RebuildWithHooks();
+  const flow::Reply reply = SubmitPassword(h_.Browser(), h_.NewFlow(h_.Browser()));
+  ASSERT_EQ(reply.kind, flow::Reply::Kind::kRedirect);
+  EXPECT_EQ(reply.location, "http://127.0.0.1:4455/verification?flow=x");
+}
+
+TEST_F(HookTest, AFailingHookIsAFlowErrorAndTheIdentityStays) {
+  h_.config.selfservice.verification.enabled = true;
+  verify_.fail = true;
+  RebuildWithHooks();
+  const flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  EXPECT_EQ(reply.kind, flow::Reply::Kind::kError);
+  EXPECT_EQ(reply.error.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(h_.store.Identities().size(), 1u);
+}
+
+TEST_F(HookTest, AForbiddenAfterVerificationReturnToIsRefusedAtInit) {
+  InitParams params;
+  params.after_verification_return_to = "https://evil.example/";
+  const flow::Reply refused = h_.service().InitApi(h_.Api(), params);
+  EXPECT_EQ(refused.kind, flow::Reply::Kind::kError);
+  EXPECT_EQ(refused.error.id, "self_service_flow_return_to_forbidden");
+  params.after_verification_return_to = "http://127.0.0.1:4455/verified";
+  EXPECT_EQ(h_.service().InitApi(h_.Api(), params).status, 200);
+}
+
 }  // namespace
 }  // namespace atrium::registration

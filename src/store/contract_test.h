@@ -2,9 +2,12 @@
 // The store contract: one suite that every backend (SQLite, PostgreSQL) must pass. A backend
 // test instantiates it with a factory that returns a fresh, migrated store.
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <numeric>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 #include "registration/store.h"
 #include "session/session.h"
 #include "store/database.h"
+#include "verification/flow.h"
 
 namespace atrium::store::contract {
 
@@ -181,6 +185,32 @@ TEST_P(StoreContract, ConcurrentFailuresAreAllCounted) {
     t.join();
   }
   EXPECT_EQ((*attempts.GetAttempts(key))->failures, 40);
+}
+
+TEST_P(StoreContract, ConcurrentCodeSubmissionsEachGetTheirOwnCount) {
+  const std::string flow_id = NewUuid();
+  constexpr int kThreads = 4;
+  std::mutex mu;
+  std::vector<int64_t> seen;
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        const auto n = store_.database->CountCodeSubmission(flow_id, T(100 + i), T(1000));
+        ASSERT_TRUE(n.ok());
+        const std::lock_guard lock(mu);
+        seen.push_back(*n);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<int64_t> expected(kThreads * 10);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(seen, expected) << "no two submissions see the same count";
 }
 
 TEST_P(StoreContract, ErrorsRoundTrip) {
@@ -568,6 +598,63 @@ TEST_P(StoreContract, CodesAreIssuedWithTheirMessagesUsedOnceAndRetiredByNewerOn
   EXPECT_TRUE(*codes.UseCode(active->at(0).id, T(20)));
   EXPECT_FALSE(*codes.UseCode(active->at(0).id, T(21))) << "single use";
   EXPECT_TRUE(codes.ActiveCodes(flow_id, otp::Purpose::kRegistration)->empty());
+}
+
+TEST_P(StoreContract, VerificationFlowsRoundTripAndAddressesAreMarkedSentThenVerified) {
+  store::Database& db = *store_.database;
+  verification::Flow f;
+  f.id = NewUuid();
+  f.type = verification::FlowType::kBrowser;
+  f.issued_at = f.created_at = f.updated_at = T(1);
+  f.expires_at = T(100);
+  f.request_url = "http://x/self-service/verification/browser?return_to=http%3A%2F%2Fx%2Fdone";
+  f.active = "code";
+  f.csrf_token = "masked";
+  f.ui.action = "http://x/self-service/verification?flow=" + f.id;
+  ASSERT_TRUE(db.CreateVerificationFlow(f).ok());
+  auto got = db.GetVerificationFlow(f.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->ToJson(), f.ToJson());
+  EXPECT_EQ((*got)->csrf_token, "masked");
+  f.state = "sent_email";
+  f.code_sends = 2;
+  ASSERT_TRUE(db.UpdateVerificationFlow(f).ok());
+  got = db.GetVerificationFlow(f.id);
+  EXPECT_EQ((*got)->state, "sent_email");
+  EXPECT_EQ((*got)->code_sends, 2);
+  EXPECT_FALSE(db.GetVerificationFlow(NewUuid())->has_value());
+  EXPECT_EQ(*db.CountCodeSubmission(f.id, T(2), f.expires_at), 1);
+  EXPECT_EQ(*db.CountCodeSubmission(f.id, T(3), f.expires_at), 2);
+  EXPECT_EQ(*db.CountCodeSubmission(NewUuid(), T(3), f.expires_at), 1) << "per flow";
+  verification::Flow unknown = f;
+  unknown.id = NewUuid();
+  EXPECT_EQ(db.UpdateVerificationFlow(unknown).error().code, ErrorCode::kNotFound);
+
+  const std::string ann = Unique("verify");
+  const auto id = NewIdentity(ann);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(id, NewSession(id)).ok());
+  auto owned = db.FindVerifiableAddress("email", ann);
+  ASSERT_TRUE(owned.ok() && owned->has_value());
+  EXPECT_EQ((*owned)->identity_id, id.id);
+  EXPECT_EQ((*owned)->address.id, id.verifiable_addresses[0].id);
+  EXPECT_FALSE(db.FindVerifiableAddress("sms", ann)->has_value()) << "per channel";
+  EXPECT_FALSE(db.FindVerifiableAddress("email", Unique("nobody"))->has_value());
+
+  const std::string address_id = (*owned)->address.id;
+  ASSERT_TRUE(db.MarkAddressSent(address_id, T(50)).ok());
+  auto a = (*db.FindVerifiableAddress("email", ann))->address;
+  EXPECT_EQ(a.status, "sent");
+  EXPECT_FALSE(a.verified);
+  EXPECT_EQ(a.updated_at, T(50));
+  ASSERT_TRUE(db.MarkAddressVerified(address_id, T(60)).ok());
+  a = (*db.FindVerifiableAddress("email", ann))->address;
+  EXPECT_EQ(a.status, "completed");
+  EXPECT_TRUE(a.verified);
+  EXPECT_EQ(a.verified_at, T(60));
+  EXPECT_EQ(a.updated_at, T(60));
+  EXPECT_EQ((*store_.identities->GetIdentity(id.id))->verifiable_addresses[0].status, "completed");
+  EXPECT_EQ(db.MarkAddressSent(NewUuid(), T(70)).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(db.MarkAddressVerified(NewUuid(), T(70)).error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace atrium::store::contract

@@ -14,6 +14,7 @@
 #include "otp/codes.h"
 #include "registration/store.h"
 #include "session/session.h"
+#include "verification/store.h"
 
 namespace atrium::store {
 
@@ -26,7 +27,9 @@ class Database : public registration::FlowStore,
                  public identity::IdentityStore,
                  public session::SessionStore,
                  public flow::ErrorStore,
-                 public otp::CodeStore {
+                 public otp::CodeStore,
+                 public verification::FlowStore,
+                 public verification::AddressStore {
  public:
   ~Database() override = default;
 

@@ -20,6 +20,8 @@
 #include "registration/flow.h"
 #include "session/session.h"
 #include "store/database.h"
+#include "verification/flow.h"
+#include "verification/store.h"
 
 namespace atrium::store {
 
@@ -120,6 +122,21 @@ Status UpdateFlowRow(Executor& db, const login::Flow& flow);
 Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id);
 // NotFound when no such flow exists.
 Status UpdateFlowRow(Executor& db, const registration::Flow& flow);
+
+Status InsertFlow(Executor& db, const verification::Flow& flow);
+Result<std::optional<verification::Flow>> LoadVerificationFlow(Executor& db, std::string_view id);
+Status UpdateFlowRow(Executor& db, const verification::Flow& flow);
+// verification::FlowStore::CountCodeSubmission: a counter in the sign-in failure counters' table
+// (one atomic upsert) under "verification_code:<flow id>", incremented, then read. Call inside one
+// transaction.
+Result<int64_t> CountCodeSubmissionRow(Executor& db, std::string_view flow_id, Timestamp now,
+                                       Timestamp expires_at);
+// Verifiable addresses (verification::AddressStore); the updates return NotFound for unknown ids.
+Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor& db,
+                                                                        std::string_view via,
+                                                                        std::string_view value);
+Status MarkAddressSentRow(Executor& db, std::string_view address_id, Timestamp now);
+Status MarkAddressVerifiedRow(Executor& db, std::string_view address_id, Timestamp now);
 
 Status InsertError(Executor& db, const flow::ErrorContainer& error);
 Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id);

@@ -193,11 +193,16 @@ Message FlowExpired(FlowKind kind, Timestamp expired_at, Duration ago) {
   ctx["expired_at"] = FormatRfc3339(expired_at);
   ctx["expired_at_unix"] =
       std::chrono::duration_cast<std::chrono::seconds>(expired_at.time_since_epoch()).count();
-  const bool login = kind == FlowKind::kLogin;
-  return Err(login ? 4010001 : 4040001,
-             std::string(login ? "The login" : "The registration") + " flow expired " + buf +
-                 " minutes ago, please try again.",
-             std::move(ctx));
+  int64_t id = 4040001;
+  std::string name = "The registration";
+  if (kind == FlowKind::kLogin) {
+    id = 4010001;
+    name = "The login";
+  } else if (kind == FlowKind::kVerification) {
+    id = 4070005;
+    name = "The verification";
+  }
+  return Err(id, name + " flow expired " + buf + " minutes ago, please try again.", std::move(ctx));
 }
 
 Message RegistrationCodeSent() {
@@ -255,6 +260,39 @@ Message NoLoginMethod() {
 Message NoLoginStrategy() {
   return Err(4010002,
              "Could not find a strategy to log you in with. Did you fill out the form correctly?");
+}
+
+Message EmailLabel() { return Info(1070007, "Email"); }
+
+Message ResendCode() { return Info(1070008, "Resend code"); }
+
+Message VerificationCodeLabel() { return Info(1070011, "Verification code"); }
+
+Message VerificationSuccessful() {
+  return Message{1080002, "You successfully verified your email address.", MessageType::kSuccess,
+                 nullptr};
+}
+
+Message VerificationEmailWithCodeSent() {
+  return Info(1080003,
+              "An email containing a verification code has been sent to the email address you "
+              "provided. If you have not received an email, check the spelling of the address and "
+              "make sure to use the address you registered with.");
+}
+
+Message VerificationRetrySuccess() {
+  return Err(4070002, "The request was already completed successfully and can not be retried.");
+}
+
+Message VerificationCodeInvalidOrUsed() {
+  return Err(4070006,
+             "The verification code is invalid or has already been used. Please try again.");
+}
+
+Message NoVerificationStrategy() {
+  return Err(4010006,
+             "Could not find a strategy to verify your account with. Did you fill out the form "
+             "correctly?");
 }
 
 }  // namespace atrium::text

@@ -42,8 +42,8 @@ Message PasswordTooShort(int64_t min, int64_t actual);                       // 
 Message PasswordBreached(int64_t breaches);                                  // 4000034
 Message NoStrategy();                                                        // 4010003
 Message IdentityDisabled();                                                  // 4010011
-// The registration (4040001) or login (4010001) flow expired `ago`.
-enum class FlowKind { kRegistration, kLogin };
+// The registration (4040001), login (4010001) or verification (4070005) flow expired `ago`.
+enum class FlowKind { kRegistration, kLogin, kVerification };
 Message FlowExpired(FlowKind kind, Timestamp expired_at, Duration ago);
 
 // Login.
@@ -57,5 +57,15 @@ Message InvalidCredentials();       // 4000006
 Message AddressNotVerified();       // 4000010
 Message NoLoginMethod();            // 4000037
 Message NoLoginStrategy();          // 4010002
+
+// Verification (docs/wire/verification.md §7).
+Message EmailLabel();                     // 1070007
+Message ResendCode();                     // 1070008
+Message VerificationCodeLabel();          // 1070011
+Message VerificationSuccessful();         // 1080002 (success)
+Message VerificationEmailWithCodeSent();  // 1080003
+Message VerificationRetrySuccess();       // 4070002
+Message VerificationCodeInvalidOrUsed();  // 4070006
+Message NoVerificationStrategy();         // 4010006
 
 }  // namespace atrium::text

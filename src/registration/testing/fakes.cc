@@ -424,7 +424,8 @@ Harness::Harness() : clock(*ParseRfc3339("2026-01-01T00:00:00Z")) {
   schemas = std::move(loaded).value();
 }
 
-void Harness::Build(std::vector<const Strategy*> methods) {
+void Harness::Build(std::vector<const Strategy*> methods,
+                    std::vector<const PostPersistHook*> hooks) {
   csrf_ = std::make_unique<flow::CsrfGuard>(
       flow::CsrfOptions{config.serve_public.configured_base_url, "/", "", false, "Lax"});
   csrf_cookie_ = *csrf_->Read(std::nullopt, false, true).issued;
@@ -434,8 +435,9 @@ void Harness::Build(std::vector<const Strategy*> methods) {
   options.public_base_url = config.serve_public.base_url;
   options.secure = false;
   sessions_ = std::make_unique<session::Manager>(options, store, *cookies_, ids, clock);
-  service_ = std::make_unique<Service>(Dependencies{config, *schemas, store, store, *sessions_,
-                                                    *csrf_, std::move(methods), ids, clock});
+  service_ =
+      std::make_unique<Service>(Dependencies{config, *schemas, store, store, *sessions_, *csrf_,
+                                             std::move(methods), ids, clock, std::move(hooks)});
 }
 
 flow::Request Harness::Api() const {

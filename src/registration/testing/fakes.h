@@ -132,9 +132,11 @@ const std::string& EmailSchema();
 class Harness {
  public:
   Harness();
-  // (Re)builds the service over `methods` (borrowed) with the current config.
-  void Build(std::vector<const Strategy*> methods);
+  // (Re)builds the service over `methods` and post-persist `hooks` (borrowed) with the current
+  // config.
+  void Build(std::vector<const Strategy*> methods, std::vector<const PostPersistHook*> hooks = {});
   Service& service() { return *service_; }
+  const flow::CsrfGuard& csrf() const { return *csrf_; }
 
   // Requests of the three client kinds. Browser requests carry a valid CSRF cookie.
   flow::Request Api() const;

@@ -498,6 +498,41 @@ Status PgStore::UpdateLoginFlow(const login::Flow& flow) {
   return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
 }
 
+Status PgStore::CreateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Read([&](Executor& db) { return InsertFlow(db, flow); });
+}
+
+Result<std::optional<verification::Flow>> PgStore::GetVerificationFlow(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadVerificationFlow(db, id); });
+}
+
+Status PgStore::UpdateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
+}
+
+Result<int64_t> PgStore::CountCodeSubmission(std::string_view flow_id, Timestamp now,
+                                             Timestamp expires_at) {
+  int64_t count = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(count, CountCodeSubmissionRow(db, flow_id, now, expires_at));
+    return OkStatus();
+  }));
+  return count;
+}
+
+Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress(
+    std::string_view via, std::string_view value) {
+  return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
+}
+
+Status PgStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
+  return impl_->Read([&](Executor& db) { return MarkAddressSentRow(db, address_id, now); });
+}
+
+Status PgStore::MarkAddressVerified(std::string_view address_id, Timestamp now) {
+  return impl_->Read([&](Executor& db) { return MarkAddressVerifiedRow(db, address_id, now); });
+}
+
 Status PgStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
                                        const Json& config) {
   return impl_->Read(

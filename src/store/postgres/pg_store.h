@@ -48,6 +48,17 @@ class PgStore final : public Database {
   Status CreateLoginFlow(const login::Flow& flow) override;
   Result<std::optional<login::Flow>> GetLoginFlow(std::string_view id) override;
   Status UpdateLoginFlow(const login::Flow& flow) override;
+  // verification::FlowStore
+  Status CreateVerificationFlow(const verification::Flow& flow) override;
+  Result<std::optional<verification::Flow>> GetVerificationFlow(std::string_view id) override;
+  Status UpdateVerificationFlow(const verification::Flow& flow) override;
+  Result<int64_t> CountCodeSubmission(std::string_view flow_id, Timestamp now,
+                                      Timestamp expires_at) override;
+  // verification::AddressStore
+  Result<std::optional<verification::OwnedAddress>> FindVerifiableAddress(
+      std::string_view via, std::string_view value) override;
+  Status MarkAddressSent(std::string_view address_id, Timestamp now) override;
+  Status MarkAddressVerified(std::string_view address_id, Timestamp now) override;
   // identity::IdentityStore (writes)
   Status UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
                                 const Json& config) override;

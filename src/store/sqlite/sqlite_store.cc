@@ -397,6 +397,42 @@ Status SqliteStore::UpdateLoginFlow(const login::Flow& flow) {
   return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
 }
 
+Status SqliteStore::CreateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertFlow(db, flow); });
+}
+
+Result<std::optional<verification::Flow>> SqliteStore::GetVerificationFlow(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadVerificationFlow(db, id); });
+}
+
+Status SqliteStore::UpdateVerificationFlow(const verification::Flow& flow) {
+  return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
+}
+
+Result<int64_t> SqliteStore::CountCodeSubmission(std::string_view flow_id, Timestamp now,
+                                                 Timestamp expires_at) {
+  int64_t count = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(count, CountCodeSubmissionRow(db, flow_id, now, expires_at));
+    return OkStatus();
+  }));
+  return count;
+}
+
+Result<std::optional<verification::OwnedAddress>> SqliteStore::FindVerifiableAddress(
+    std::string_view via, std::string_view value) {
+  return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
+}
+
+Status SqliteStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
+  return impl_->Write([&](Executor& db, Conn&) { return MarkAddressSentRow(db, address_id, now); });
+}
+
+Status SqliteStore::MarkAddressVerified(std::string_view address_id, Timestamp now) {
+  return impl_->Write(
+      [&](Executor& db, Conn&) { return MarkAddressVerifiedRow(db, address_id, now); });
+}
+
 Status SqliteStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
                                            const Json& config) {
   return impl_->Write([&](Executor& db, Conn&) {
