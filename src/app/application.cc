@@ -8,7 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/courier_routes.h"
 #include "api/public_api.h"
+#include "app/courier.h"
 #include "base/ids.h"
 #include "base/ip.h"
 #include "base/random.h"
@@ -145,6 +147,8 @@ struct Application::Parts {
   std::unique_ptr<api::PublicApi> api;
   std::unique_ptr<pages::Pages> pages;
   std::unique_ptr<cleanup::Sweeper> sweeper;
+  std::unique_ptr<Courier> courier;
+  std::unique_ptr<api::CourierAdmin> courier_admin;
   http::Router public_router;
   http::Router admin_router;
 };
@@ -187,6 +191,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   ATRIUM_ASSIGN_OR_RETURN(
       p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id,
                                                  p->http.get()));
+  ATRIUM_ASSIGN_OR_RETURN(p->courier, Courier::Create(c, *p->store, p->clock));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
   const config::Argon2& argon2 = c.hashers.argon2;
   p->hasher = hash::MakeHasher({.algorithm = c.hashers.algorithm,
@@ -248,6 +253,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);
   p->api->RegisterAdmin(p->admin_router);
+  p->courier_admin = std::make_unique<api::CourierAdmin>(*p->store, c);
+  p->courier_admin->Register(p->admin_router);
   p->sweeper = std::make_unique<cleanup::Sweeper>(*p->store, c.cleanup, p->clock);
   return std::unique_ptr<Application>(new Application(std::move(p)));
 }
@@ -346,7 +353,9 @@ Status Application::Serve() {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   parts_->sweeper->Start();
+  parts_->courier->Start();
   server.Run();
+  parts_->courier->Stop();
   parts_->sweeper->Stop();
   g_server = nullptr;
   spdlog::info("atrium stopped");
@@ -363,6 +372,41 @@ Result<cleanup::Counts> Cleanup(const config::Config& config) {
   SystemClock clock;
   cleanup::Sweeper sweeper(*store, config.cleanup, clock);
   return sweeper.RunOnce();
+}
+
+Status WatchCourier(const config::Config& config) {
+  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
+  ATRIUM_ASSIGN_OR_RETURN(auto store, OpenDatabase(config.dsn, 2));
+  if (config.dev || config.dsn == "memory") {
+    ATRIUM_RETURN_IF_ERROR(store->Migrate());
+  } else {
+    ATRIUM_ASSIGN_OR_RETURN(const int pending, store->PendingMigrations());
+    if (pending > 0) {
+      return Error::InvalidArgument(std::to_string(pending) +
+                                    " database migrations are pending: run `atrium migrate`");
+    }
+  }
+  SystemClock clock;
+  ATRIUM_ASSIGN_OR_RETURN(auto courier, Courier::Create(config, *store, clock));
+  if (!courier->CanDeliver()) {
+    return Error::InvalidArgument("courier: nothing to watch without a delivery configuration");
+  }
+  // SIGINT and SIGTERM are taken by a thread that stops the sender; blocked everywhere else.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread waiter([&signals, &courier] {
+    int received = 0;
+    sigwait(&signals, &received);
+    courier->Stop();
+  });
+  spdlog::info("atrium courier watching the outbox");
+  courier->RunInForeground();
+  waiter.join();
+  spdlog::info("atrium courier stopped");
+  return OkStatus();
 }
 
 Result<int> Migrate(const config::Config& config) {

@@ -401,14 +401,16 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(HasWarning(*all, "ciphers: accepted but not implemented"));
   EXPECT_TRUE(HasWarning(*all, "selfservice.flows.settings: accepted but not implemented"));
-  EXPECT_TRUE(HasWarning(*all, "courier: accepted but not implemented"));
   EXPECT_TRUE(HasWarning(*all, "selfservice.methods.passkey.enabled: the passkey method"));
   EXPECT_TRUE(HasWarning(*all, "after.password.hooks.1: the show_verification_ui hook"));
   EXPECT_FALSE(HasWarning(*all, "version"));
   EXPECT_FALSE(HasWarning(*all, "after.password.hooks.0"));
   EXPECT_EQ(std::count_if(all->warnings.begin(), all->warnings.end(),
                           [](const std::string& w) { return w.starts_with("courier"); }),
-            1);
+            0)
+      << "the courier is implemented";
+  EXPECT_EQ(all->courier.smtp.connection_uri,
+            "smtps://test:test@mailslurper:1025/?skip_ssl_verify=true");
   const auto oidc = Load(kQuickstartOidc);
   ASSERT_TRUE(oidc.ok());
   EXPECT_TRUE(HasWarning(*oidc, "selfservice.methods.oidc.enabled: the oidc method"));

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "courier/outbox.h"
 #include "flow/error_store.h"
 #include "identity/store.h"
 #include "login/store.h"
@@ -24,7 +25,8 @@ class Database : public registration::FlowStore,
                  public login::AttemptStore,
                  public identity::IdentityStore,
                  public session::SessionStore,
-                 public flow::ErrorStore {
+                 public flow::ErrorStore,
+                 public courier::Outbox {
  public:
   ~Database() override = default;
 

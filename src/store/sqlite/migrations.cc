@@ -164,6 +164,19 @@ CREATE TABLE courier_messages (
 CREATE INDEX courier_messages_due ON courier_messages(status, next_attempt_at);
 CREATE INDEX courier_messages_created ON courier_messages(created_at, id);
 )sql"},
+      // The delivery attempts of each message (GET /admin/courier/messages/{id} "dispatches"),
+      // and the index that finds expired leases.
+      {10, "courier dispatches", R"sql(
+CREATE TABLE courier_message_dispatches (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES courier_messages(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches(message_id, created_at);
+CREATE INDEX courier_messages_lease ON courier_messages(status, lease_expires_at);
+)sql"},
   };
   return migrations;
 }
