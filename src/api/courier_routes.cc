@@ -17,6 +17,11 @@ constexpr int kMaxPageSize = 1000;
 constexpr std::string_view kRedacted = "<redacted-unless-dev-mode>";
 constexpr std::string_view kMessagesPath = "/admin/courier/messages";
 
+// Kratos' answer for an unknown message (sqlcon.ErrNoRows).
+Error MessageNotFound() {
+  return Error::NotFound("").WithMessage("Unable to locate the resource");
+}
+
 // Page tokens are opaque to clients: base64url of "<created_at nanos>/<id>".
 std::string TokenOf(const courier::Message& m) {
   return Base64UrlEncode(std::to_string(m.created_at.time_since_epoch().count()) + "/" + m.id);
@@ -168,7 +173,7 @@ http::Response CourierAdmin::Get(const http::Request& req) const {
     raw.remove_suffix(1);
   }
   if (raw.empty() || raw.find('/') != std::string_view::npos) {
-    return ErrorResponse(Error::NotFound(""), "");
+    return ErrorResponse(Error::NotFound(""), "");  // the router's 404: no such route
   }
   auto id = ParseUuid(raw);
   if (!id.ok()) {
@@ -179,7 +184,7 @@ http::Response CourierAdmin::Get(const http::Request& req) const {
     return ErrorResponse(m.error(), "");
   }
   if (!m->has_value()) {
-    return ErrorResponse(Error::NotFound(""), "");
+    return ErrorResponse(MessageNotFound(), "");
   }
   return JsonResponse(200, MessageJson(**m, !config_.dev));
 }

@@ -191,7 +191,8 @@ describe('courier over SMTP (SQLite)', () => {
 });
 
 test('after kill -9 with messages queued, a restart delivers every message exactly once', async () => {
-  const sink = await startSmtpSink({ mode: 'down' });
+  const sink = await startSmtpSink();
+  await sink.setMode('down');
   const first = await startAtrium({ config: courierConfig(sink) });
   const db = dbOf(first);
   const recipients = Array.from({ length: 10 }, () => unique('crash'));
@@ -219,13 +220,13 @@ test('two instances on one PostgreSQL deliver 50 queued messages exactly once', 
   const database = `atrium_courier_${process.pid}`;
   await execSql(DSN, `DROP DATABASE IF EXISTS ${database}`);
   await execSql(DSN, `CREATE DATABASE ${database}`);
-  const dsn = `${DSN.replace(/\/postgres\?/, `/${database}?`)}&statement_timeout=2000&acquire_timeout=2000`;
-  const config = { ...courierConfig(sink), dsn };
+  const psql = DSN.replace(/\/postgres\?/, `/${database}?`);
+  const config = { ...courierConfig(sink), dsn: `${psql}&statement_timeout=2000&acquire_timeout=2000` };
   const one = await startAtrium({ dev: false, config });
   const two = await startAtrium({ dev: false, config });
   try {
     const recipients = Array.from({ length: 50 }, (_, i) => `pg-${i}-${process.pid}@example.com`);
-    await queue(dsn, recipients);
+    await queue(psql, recipients);
     for (const to of recipients) await sink.waitFor(to, { timeoutMs: 20000 });
     await sleep(1000);
     for (const to of recipients) assert.equal(sink.to(to).length, 1, to);
