@@ -18,9 +18,7 @@ constexpr std::string_view kRedacted = "<redacted-unless-dev-mode>";
 constexpr std::string_view kMessagesPath = "/admin/courier/messages";
 
 // Kratos' answer for an unknown message (sqlcon.ErrNoRows).
-Error MessageNotFound() {
-  return Error::NotFound("").WithMessage("Unable to locate the resource");
-}
+Error MessageNotFound() { return Error::NotFound("").WithMessage("Unable to locate the resource"); }
 
 // Page tokens are opaque to clients: base64url of "<created_at nanos>/<id>".
 std::string TokenOf(const courier::Message& m) {
@@ -160,8 +158,8 @@ http::Response CourierAdmin::List(const http::Request& req) const {
   const std::string size_text = std::to_string(*size);
   std::string link = LinkTo(req, {{"page_size", size_text}, {"page_token", ""}}, "first");
   if (more) {
-    link += "," + LinkTo(req, {{"page_size", size_text}, {"page_token", TokenOf(page->back())}},
-                         "next");
+    link += "," +
+            LinkTo(req, {{"page_size", size_text}, {"page_token", TokenOf(page->back())}}, "next");
   }
   res.SetHeader("Link", link);
   return res;

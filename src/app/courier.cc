@@ -30,7 +30,7 @@ courier::SenderOptions SenderOptionsOf(const config::Courier& c) {
 Result<std::unique_ptr<Courier>> Courier::Create(const config::Config& config,
                                                  courier::Outbox& outbox, const Clock& clock) {
   const config::Courier& c = config.courier;
-  std::unique_ptr<Courier> out(new Courier());
+  auto out = std::unique_ptr<Courier>(new Courier());
   ATRIUM_ASSIGN_OR_RETURN(out->templates_, courier::Templates::Load(c));
   if (c.delivery_strategy == "http") {
     spdlog::warn(
@@ -44,8 +44,8 @@ Result<std::unique_ptr<Courier>> Courier::Create(const config::Config& config,
     return out;
   }
   ATRIUM_ASSIGN_OR_RETURN(out->email_, courier::SmtpChannel::Create(c, clock));
-  out->sender_ = std::make_unique<courier::Sender>(outbox, *out->email_, nullptr, clock,
-                                                   SenderOptionsOf(c));
+  out->sender_ =
+      std::make_unique<courier::Sender>(outbox, *out->email_, nullptr, clock, SenderOptionsOf(c));
   return out;
 }
 

@@ -27,7 +27,7 @@ struct Courier {
     std::map<std::string, std::string> headers;
     std::string local_name = "localhost";  // the EHLO name
   } smtp;
-  int message_retries = 5;                // attempts after which a message is abandoned
+  int message_retries = 5;                 // attempts after which a message is abandoned
   std::string delivery_strategy = "smtp";  // smtp or http
   Json http_request_config;                // courier.http.request_config; null when absent
   // Keyed by Kratos' template type: "registration_code_valid", "verification_valid", ...

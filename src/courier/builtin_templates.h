@@ -10,8 +10,9 @@
 namespace atrium::courier {
 
 struct BuiltinTemplate {
-  std::string_view type;       // "registration_code_valid"
-  std::string_view directory;  // Kratos' layout below template_override_path: "registration_code/valid"
+  std::string_view type;  // "registration_code_valid"
+  std::string_view
+      directory;  // Kratos' layout below template_override_path: "registration_code/valid"
   std::string_view email_subject;
   std::string_view email_body_plaintext;
   std::string_view email_body_html;  // Kratos' email.body.gotmpl

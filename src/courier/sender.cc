@@ -48,7 +48,10 @@ void Sender::Deliver(const Message& m) {
   if (m.send_count > attempts) {
     delivered = Error{ErrorCode::kUnprocessable,
                       "gave up after " + std::to_string(attempts) + " attempts: " + m.last_error,
-                      {}, {}, {}, {}};
+                      {},
+                      {},
+                      {},
+                      {}};
   } else {
     Channel* channel = m.type == MessageType::kSms ? sms_ : &email_;
     delivered = channel != nullptr
@@ -71,8 +74,7 @@ void Sender::Deliver(const Message& m) {
                  failure.retry_at ? "" : "; abandoned", e.reason);
   }
   if (!held.ok()) {
-    spdlog::warn("courier: cannot record the outcome of message {}: {}", m.id,
-                 held.error().reason);
+    spdlog::warn("courier: cannot record the outcome of message {}: {}", m.id, held.error().reason);
   } else if (!*held) {
     spdlog::warn("courier: message {} was taken over by another sender (lease expired)", m.id);
   }

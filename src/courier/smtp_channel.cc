@@ -16,11 +16,11 @@ Result<std::unique_ptr<SmtpChannel>> SmtpChannel::Create(const config::Courier& 
       return Error::InvalidArgument("courier.smtp.headers: " + st.error().reason);
     }
   }
-  httpclient::smtp::Options options{.local_name = config.smtp.local_name,
-                                    .timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        config.send_timeout)};
-  return std::unique_ptr<SmtpChannel>(
-      new SmtpChannel(std::move(endpoint).value(), std::move(options), config, clock));
+  const httpclient::smtp::Options opts{
+      .local_name = config.smtp.local_name,
+      .timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.send_timeout)};
+  auto ep = std::move(endpoint).value();
+  return std::unique_ptr<SmtpChannel>(new SmtpChannel(std::move(ep), opts, config, clock));
 }
 
 SmtpChannel::SmtpChannel(httpclient::smtp::Endpoint endpoint, httpclient::smtp::Options options,

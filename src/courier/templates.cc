@@ -32,8 +32,7 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
 }
 
 // The override file below template_override_path, if there is one.
-Result<std::optional<std::string>> OverrideFile(const std::string& root,
-                                                std::string_view directory,
+Result<std::optional<std::string>> OverrideFile(const std::string& root, std::string_view directory,
                                                 std::string_view file) {
   if (root.empty()) {
     return std::optional<std::string>();
@@ -110,17 +109,17 @@ Result<std::unique_ptr<Templates>> Templates::Load(const config::Courier& config
     const auto configured = config.templates.find(std::string(b.type));
     const config::CourierTemplateUrls urls =
         configured == config.templates.end() ? config::CourierTemplateUrls{} : configured->second;
+    ATRIUM_ASSIGN_OR_RETURN(auto subject, LoadPart(config, b, urls.email_subject,
+                                                   "email.subject.gotmpl", b.email_subject));
     ATRIUM_ASSIGN_OR_RETURN(
-        auto subject, LoadPart(config, b, urls.email_subject, "email.subject.gotmpl", b.email_subject));
-    ATRIUM_ASSIGN_OR_RETURN(auto text, LoadPart(config, b, urls.email_body_plaintext,
-                                                "email.body.plaintext.gotmpl",
-                                                b.email_body_plaintext));
-    ATRIUM_ASSIGN_OR_RETURN(
-        auto html, LoadPart(config, b, urls.email_body_html, "email.body.gotmpl", b.email_body_html));
+        auto text, LoadPart(config, b, urls.email_body_plaintext, "email.body.plaintext.gotmpl",
+                            b.email_body_plaintext));
+    ATRIUM_ASSIGN_OR_RETURN(auto html, LoadPart(config, b, urls.email_body_html,
+                                                "email.body.gotmpl", b.email_body_html));
     ATRIUM_ASSIGN_OR_RETURN(auto sms,
                             LoadPart(config, b, urls.sms_body, "sms.body.gotmpl", b.sms_body));
-    sets.emplace(std::string(b.type), Set{std::move(subject), std::move(text), std::move(html),
-                                          std::move(sms)});
+    sets.emplace(std::string(b.type),
+                 Set{std::move(subject), std::move(text), std::move(html), std::move(sms)});
   }
   // Overrides of templates Atrium does not render yet must not pass silently.
   for (const auto& [type, urls] : config.templates) {

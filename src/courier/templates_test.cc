@@ -52,10 +52,10 @@ TEST(Templates, BuiltInsCarryKratosDefaultTexts) {
       << link.html_body;
   EXPECT_EQ(Compose(**t, "login_code_valid", MessageType::kEmail, {{"LoginCode", "1"}}).subject,
             "Use code 1 to log in");
-  EXPECT_EQ(Compose(**t, "verification_code_valid", MessageType::kEmail,
-                    {{"VerificationCode", "2"}})
-                .subject,
-            "Use code 2 to verify your account");
+  EXPECT_EQ(
+      Compose(**t, "verification_code_valid", MessageType::kEmail, {{"VerificationCode", "2"}})
+          .subject,
+      "Use code 2 to verify your account");
   EXPECT_EQ((*t)->Compose("recovery_valid", MessageType::kEmail, "a@b.c", {}).error().code,
             ErrorCode::kNotFound);
 }

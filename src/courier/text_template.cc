@@ -12,11 +12,11 @@ namespace atrium::courier {
 struct TextTemplate::Node {
   enum class Kind { kText, kValue, kIf };
   Kind kind = Kind::kText;
-  std::string text;                // kText
-  std::vector<std::string> path;   // kValue, kIf
-  std::vector<Node> then_parts;    // kIf
-  std::vector<Node> else_parts;    // kIf
-  std::vector<Node> parts;         // the root
+  std::string text;               // kText
+  std::vector<std::string> path;  // kValue, kIf
+  std::vector<Node> then_parts;   // kIf
+  std::vector<Node> else_parts;   // kIf
+  std::vector<Node> parts;        // the root
 };
 
 namespace {
@@ -141,8 +141,7 @@ Result<std::string> Parse(std::string_view name, const std::vector<Token>& token
     }
     if (body.starts_with("if ")) {
       Node node{Node::Kind::kIf, {}, {}, {}, {}, {}};
-      ATRIUM_ASSIGN_OR_RETURN(node.path,
-                              ParsePath(name, body, TrimSpace(body.substr(3)), fields));
+      ATRIUM_ASSIGN_OR_RETURN(node.path, ParsePath(name, body, TrimSpace(body.substr(3)), fields));
       ++pos;
       ATRIUM_ASSIGN_OR_RETURN(std::string ended, Parse(name, tokens, pos, node.then_parts, fields));
       if (ended == "else") {

@@ -25,7 +25,8 @@ TEST(TextTemplate, RendersFieldsAndDottedPathsLikeGo) {
 }
 
 TEST(TextTemplate, IfElseUsesGoTruthinessAndTrimMarkersEatWhitespace) {
-  const std::string_view sms = "Code: {{ .Code }}\n{{ if .Domain }}\n@{{ .Domain }} #{{ .Code }}\n{{ end -}}\n";
+  const std::string_view sms =
+      "Code: {{ .Code }}\n{{ if .Domain }}\n@{{ .Domain }} #{{ .Code }}\n{{ end -}}\n";
   EXPECT_EQ(Render(sms, {{"Code", "1"}, {"Domain", "example.org"}}),
             "Code: 1\n\n@example.org #1\n");
   EXPECT_EQ(Render(sms, {{"Code", "1"}, {"Domain", ""}}), "Code: 1\n");
@@ -34,16 +35,17 @@ TEST(TextTemplate, IfElseUsesGoTruthinessAndTrimMarkersEatWhitespace) {
 }
 
 TEST(TextTemplate, HtmlEscapesValuesButNotTheTemplate) {
-  EXPECT_EQ(Render("<a href=\"{{ .Code }}\">{{ .Code }}</a>", {{"Code", "x\"><script>&'"}},
-                   Escaping::kHtml),
-            "<a href=\"x&#34;&gt;&lt;script&gt;&amp;&#39;\">x&#34;&gt;&lt;script&gt;&amp;&#39;</a>");
+  EXPECT_EQ(
+      Render("<a href=\"{{ .Code }}\">{{ .Code }}</a>", {{"Code", "x\"><script>&'"}},
+             Escaping::kHtml),
+      "<a href=\"x&#34;&gt;&lt;script&gt;&amp;&#39;\">x&#34;&gt;&lt;script&gt;&amp;&#39;</a>");
 }
 
 TEST(TextTemplate, RefusesWhatTheSubsetLacksWhenCompiled) {
-  for (const char* bad : {"{{ .Code | upper }}", "{{ range .Identity }}x{{ end }}",
-                          "{{ printf \"%s\" .Code }}", "{{ $x := .Code }}", "{{ .Unknown }}",
-                          "{{ if .Code }}open", "{{ end }}", "{{ .Code", "{{ . }}",
-                          "{{ template \"x\" }}"}) {
+  for (const char* bad :
+       {"{{ .Code | upper }}", "{{ range .Identity }}x{{ end }}", "{{ printf \"%s\" .Code }}",
+        "{{ $x := .Code }}", "{{ .Unknown }}", "{{ if .Code }}open", "{{ end }}", "{{ .Code",
+        "{{ . }}", "{{ template \"x\" }}"}) {
     auto t = TextTemplate::Compile("courier template x", bad, kFields);
     ASSERT_FALSE(t.ok()) << bad;
     EXPECT_NE(t.error().reason.find("courier template x"), std::string::npos) << t.error().reason;

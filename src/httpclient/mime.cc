@@ -101,7 +101,7 @@ Status CheckHeader(const Header& header) {
   return OkStatus();
 }
 
-std::string QuotedPrintable(std::string_view in) {
+std::string QuotedPrintable(std::string_view utf8) {
   static constexpr std::string_view kHex = "0123456789ABCDEF";
   std::string out;
   std::string line;  // the encoded current line, without its end
@@ -115,9 +115,9 @@ std::string QuotedPrintable(std::string_view in) {
     }
     line.append(token);
   };
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') {
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    const char c = utf8[i];
+    if (c == '\r' && i + 1 < utf8.size() && utf8[i + 1] == '\n') {
       continue;  // the \n ends the line
     }
     if (c == '\n' || c == '\r') {
@@ -148,28 +148,28 @@ std::string QuotedPrintable(std::string_view in) {
   return out;
 }
 
-std::string EncodeWord(std::string_view in) {
-  if (IsPlainAscii(in)) {
-    return std::string(in);
+std::string EncodeWord(std::string_view utf8) {
+  if (IsPlainAscii(utf8)) {
+    return std::string(utf8);
   }
   // Encoded words of at most 75 characters ("=?UTF-8?B?" + 60 base64 + "?="), each holding
   // whole UTF-8 sequences (at most 45 bytes), folded onto continuation lines.
   constexpr size_t kBytesPerWord = 45;
   std::string out;
   size_t begin = 0;
-  while (begin < in.size()) {
+  while (begin < utf8.size()) {
     size_t end = begin;
-    while (end < in.size()) {
-      const size_t next = end + SequenceLength(static_cast<unsigned char>(in[end]));
+    while (end < utf8.size()) {
+      const size_t next = end + SequenceLength(static_cast<unsigned char>(utf8[end]));
       if (next - begin > kBytesPerWord) {
         break;
       }
-      end = std::min(next, in.size());
+      end = std::min(next, utf8.size());
     }
     if (!out.empty()) {
       out.append(kCrlf).append(" ");
     }
-    out.append("=?UTF-8?B?").append(Base64Encode(in.substr(begin, end - begin))).append("?=");
+    out.append("=?UTF-8?B?").append(Base64Encode(utf8.substr(begin, end - begin))).append("?=");
     begin = end;
   }
   return out;

@@ -23,8 +23,8 @@ struct Mail {
   std::string from_name;  // may be empty
   std::string to;
   std::string subject;
-  std::string text;  // text/plain, UTF-8
-  std::string html;  // text/html alternative; empty for text only
+  std::string text;             // text/plain, UTF-8
+  std::string html;             // text/html alternative; empty for text only
   std::vector<Header> headers;  // extra headers (courier.smtp.headers), checked by CheckHeader
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 // The store contract for the courier outbox (courier::Outbox): claims under a lease, exclusive
 // across concurrent claimers, reclaimed once the lease expires, released only by its holder.
-// A backend test includes it beside contract_test.h; a shared PostgreSQL server may hold messages of earlier runs, so
-// the cases only look at the messages they queued themselves.
+// A backend test includes it beside contract_test.h; a shared PostgreSQL server may hold messages
+// of earlier runs, so the cases only look at the messages they queued themselves.
 
 #include <algorithm>
 #include <map>

@@ -42,7 +42,8 @@ constexpr const char* kList =
     " FROM courier_messages WHERE (CAST($1 AS TEXT) = '' OR status = $1) AND "
     "(CAST($2 AS TEXT) = '' OR recipient = $2) AND (created_at < $3 OR (created_at = $3 AND "
     "id > $4)) ORDER BY created_at DESC, id ASC LIMIT $5";
-constexpr const char* kSelect = "SELECT " ATRIUM_MESSAGE_COLUMNS " FROM courier_messages WHERE id = $1";
+constexpr const char* kSelect =
+    "SELECT " ATRIUM_MESSAGE_COLUMNS " FROM courier_messages WHERE id = $1";
 constexpr const char* kSelectDispatches =
     "SELECT id, status, error, created_at FROM courier_message_dispatches WHERE message_id = $1 "
     "ORDER BY created_at DESC, id ASC";
@@ -110,9 +111,9 @@ Result<bool> Release(Executor& db, std::string_view id, std::string_view owner,
     return false;
   }
   const bool sent = status == courier::MessageStatus::kSent;
-  ATRIUM_RETURN_IF_ERROR(db.Execute(q::kInsertDispatch, {NewUuid(), std::string(id),
-                                                         sent ? "success" : "failed", error,
-                                                         Nanos(now)}));
+  ATRIUM_RETURN_IF_ERROR(
+      db.Execute(q::kInsertDispatch,
+                 {NewUuid(), std::string(id), sent ? "success" : "failed", error, Nanos(now)}));
   return true;
 }
 
@@ -151,9 +152,9 @@ Result<std::vector<courier::Message>> ListMessageRows(
       filter.status ? std::string(courier::ToString(*filter.status)) : std::string();
   const std::string position =
       after ? Nanos(after->created_at) : std::to_string(std::numeric_limits<int64_t>::max());
-  ATRIUM_ASSIGN_OR_RETURN(auto rows,
-                          db.Query(q::kList, {status, filter.recipient, position,
-                                              after ? after->id : "", std::to_string(limit)}));
+  ATRIUM_ASSIGN_OR_RETURN(
+      auto rows, db.Query(q::kList, {status, filter.recipient, position, after ? after->id : "",
+                                     std::to_string(limit)}));
   return MessagesFromRows(rows);
 }
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execSql } from '../lib/db.mjs';
-import { startAtrium } from '../lib/harness.mjs';
+import { deepMerge, startAtrium } from '../lib/harness.mjs';
 import { startSmtpSink } from '../lib/smtp_sink.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -187,6 +187,44 @@ describe('courier over SMTP (SQLite)', () => {
     assert.equal(bad.status, 400);
     await sink.setMode('ok');
     await sink.waitFor(to, { count: 3 });
+  });
+});
+
+describe('courier over TLS with authentication', () => {
+  const auth = { user: 'atrium', pass: 'p@ss:w/rd-s3cret' };
+  for (const tls of ['starttls', 'implicit']) {
+    test(`${tls}: delivered encrypted and authenticated; the password is never logged`, async () => {
+      const sink = await startSmtpSink({ tls, auth });
+      const srv = await startAtrium({ config: courierConfig(sink) });
+      try {
+        const to = unique(tls);
+        const [id] = await queue(dbOf(srv), [to]);
+        const [mail] = await sink.waitFor(to);
+        assert.equal(mail.secure, true);
+        assert.equal(mail.user, 'atrium');
+        await until(srv, id, (x) => x.status === 'sent');
+      } finally {
+        await srv.stop();
+        await sink.close();
+      }
+      assert.doesNotMatch(srv.logs(), /s3cret/);
+    });
+  }
+
+  test('smtp:// requires STARTTLS: a server without it gets nothing, and the error says why', async () => {
+    const sink = await startSmtpSink();
+    const uri = sink.uri().replace('?disable_starttls=true', '');
+    const srv = await startAtrium({ config: deepMerge(courierConfig(sink), { courier: { smtp: { connection_uri: uri } } }) });
+    try {
+      const to = unique('plain');
+      const [id] = await queue(dbOf(srv), [to]);
+      const m = await until(srv, id, (x) => x.send_count >= 1 && x.status === 'queued');
+      assert.match(m.dispatches[0].error.message, /SSL|TLS/i);
+      assert.equal(sink.to(to).length, 0);
+    } finally {
+      await srv.stop();
+      await sink.close();
+    }
   });
 });
 

@@ -505,8 +505,8 @@ Result<std::vector<courier::Message>> SqliteStore::ClaimDue(std::string_view own
                                                             Timestamp lease_until, int limit) {
   std::vector<courier::Message> claimed;
   ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
-    ATRIUM_ASSIGN_OR_RETURN(claimed, ClaimDueRows(db, ClaimLocking::kSerializedWriter, owner, now,
-                                                  lease_until, limit));
+    ATRIUM_ASSIGN_OR_RETURN(
+        claimed, ClaimDueRows(db, ClaimLocking::kSerializedWriter, owner, now, lease_until, limit));
     return OkStatus();
   }));
   return claimed;
