@@ -191,7 +191,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   ATRIUM_ASSIGN_OR_RETURN(
       p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id,
                                                  p->http.get()));
-  ATRIUM_ASSIGN_OR_RETURN(p->courier, Courier::Create(c, *p->store, p->clock));
+  ATRIUM_ASSIGN_OR_RETURN(p->courier, Courier::Create(c, *p->store, p->clock, *p->http));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
   const config::Argon2& argon2 = c.hashers.argon2;
   p->hasher = hash::MakeHasher({.algorithm = c.hashers.algorithm,
@@ -387,7 +387,8 @@ Status WatchCourier(const config::Config& config) {
     }
   }
   SystemClock clock;
-  ATRIUM_ASSIGN_OR_RETURN(auto courier, Courier::Create(config, *store, clock));
+  const auto http = httpclient::NewClient();
+  ATRIUM_ASSIGN_OR_RETURN(auto courier, Courier::Create(config, *store, clock, *http));
   if (!courier->CanDeliver()) {
     return Error::InvalidArgument("courier: nothing to watch without a delivery configuration");
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/random.h"
+#include "courier/http_channel.h"
 #include "courier/smtp_channel.h"
 
 namespace atrium::app {
@@ -28,22 +29,20 @@ courier::SenderOptions SenderOptionsOf(const config::Courier& c) {
 }  // namespace
 
 Result<std::unique_ptr<Courier>> Courier::Create(const config::Config& config,
-                                                 courier::Outbox& outbox, const Clock& clock) {
+                                                 courier::Outbox& outbox, const Clock& clock,
+                                                 httpclient::Client& http) {
   const config::Courier& c = config.courier;
   auto out = std::unique_ptr<Courier>(new Courier());
   ATRIUM_ASSIGN_OR_RETURN(out->templates_, courier::Templates::Load(c));
   if (c.delivery_strategy == "http") {
-    spdlog::warn(
-        "courier: the http delivery strategy is not implemented by Atrium yet; messages stay "
-        "queued");
-    return out;
-  }
-  if (c.smtp.connection_uri.empty()) {
+    ATRIUM_ASSIGN_OR_RETURN(out->email_, courier::HttpChannel::Create(c, http));
+  } else if (c.smtp.connection_uri.empty()) {
     spdlog::warn(
         "courier: no SMTP server configured (courier.smtp.connection_uri); messages stay queued");
     return out;
+  } else {
+    ATRIUM_ASSIGN_OR_RETURN(out->email_, courier::SmtpChannel::Create(c, clock));
   }
-  ATRIUM_ASSIGN_OR_RETURN(out->email_, courier::SmtpChannel::Create(c, clock));
   out->sender_ =
       std::make_unique<courier::Sender>(outbox, *out->email_, nullptr, clock, SenderOptionsOf(c));
   return out;

@@ -14,16 +14,18 @@
 #include "courier/outbox.h"
 #include "courier/sender.h"
 #include "courier/templates.h"
+#include "httpclient/client.h"
 
 namespace atrium::app {
 
 class Courier final {
  public:
   // Compiles the templates and checks the delivery configuration (InvalidArgument naming the
-  // key). Without courier.smtp.connection_uri (or with the http strategy, which Atrium does not
-  // deliver yet) there is no sender: messages are queued and stay queued, which is logged.
+  // key). With the smtp strategy and no courier.smtp.connection_uri there is no sender:
+  // messages are queued and stay queued, which is logged. `http` must outlive the courier.
   static Result<std::unique_ptr<Courier>> Create(const config::Config& config,
-                                                 courier::Outbox& outbox, const Clock& clock);
+                                                 courier::Outbox& outbox, const Clock& clock,
+                                                 httpclient::Client& http);
   ~Courier();  // stops the background thread
   Courier(const Courier&) = delete;
   Courier& operator=(const Courier&) = delete;

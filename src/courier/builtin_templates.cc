@@ -70,4 +70,31 @@ const std::set<std::string, std::less<>>& ModelFields(std::string_view type) {
   return it == kFields.end() ? kNone : it->second;
 }
 
+Json ModelJson(const Json& model) {
+  static const std::map<std::string, std::string, std::less<>> kJsonNames = {
+      {"To", "to"},
+      {"Traits", "traits"},
+      {"Identity", "identity"},
+      {"RegistrationCode", "registration_code"},
+      {"VerificationCode", "verification_code"},
+      {"VerificationURL", "verification_url"},
+      {"LoginCode", "login_code"},
+      {"RequestURL", "request_url"},
+      {"TransientPayload", "transient_payload"},
+      {"ExpiresInMinutes", "expires_in_minutes"},
+      {"OAuth2LoginRequest", "oauth2_login_request"}};
+  Json out = Json::object();
+  if (!model.is_object()) {
+    return out;
+  }
+  for (const auto& [key, value] : model.items()) {
+    if (key == "RequestURLDomain") {
+      continue;
+    }
+    const auto it = kJsonNames.find(key);
+    out[it == kJsonNames.end() ? key : it->second] = value;
+  }
+  return out;
+}
+
 }  // namespace atrium::courier

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/json_type.h"
+
 namespace atrium::courier {
 
 struct BuiltinTemplate {
@@ -24,5 +26,10 @@ std::span<const BuiltinTemplate> BuiltinTemplates();
 // The top-level fields of a template type's model (Kratos' <Type>Model structs, plus the
 // RequestURLDomain method), which a template's paths may start with.
 const std::set<std::string, std::less<>>& ModelFields(std::string_view type);
+
+// The template model as Kratos serializes it (the JSON names of its struct fields:
+// "RegistrationCode" -> "registration_code"), for HTTP bodies. RequestURLDomain (a method, not
+// a field) is left out; keys it does not know stay as they are.
+Json ModelJson(const Json& model);
 
 }  // namespace atrium::courier

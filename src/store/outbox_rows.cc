@@ -47,9 +47,6 @@ constexpr const char* kSelect =
 constexpr const char* kSelectDispatches =
     "SELECT id, status, error, created_at FROM courier_message_dispatches WHERE message_id = $1 "
     "ORDER BY created_at DESC, id ASC";
-constexpr const char* kDeleteSent =
-    "DELETE FROM courier_messages WHERE id IN (SELECT id FROM courier_messages WHERE "
-    "status = 'sent' AND updated_at < $1 LIMIT $2)";
 }  // namespace q
 
 #undef ATRIUM_CLAIM
@@ -172,10 +169,6 @@ Result<std::optional<courier::Message>> LoadMessage(Executor& db, std::string_vi
                                              .created_at = Time(d.at(3))});
   }
   return std::optional<courier::Message>(std::move(m));
-}
-
-Result<int64_t> DeleteSentMessageRows(Executor& db, Timestamp cutoff, int limit) {
-  return db.Execute(q::kDeleteSent, {Nanos(cutoff), std::to_string(limit)});
 }
 
 }  // namespace atrium::store

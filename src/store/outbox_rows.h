@@ -27,7 +27,5 @@ Result<std::vector<courier::Message>> ListMessageRows(
     Executor& db, const courier::MessageFilter& filter,
     const std::optional<courier::MessageCursor>& after, int limit);
 Result<std::optional<courier::Message>> LoadMessage(Executor& db, std::string_view id);
-// Deletes at most `limit` messages sent before `cutoff` (their dispatches with them).
-Result<int64_t> DeleteSentMessageRows(Executor& db, Timestamp cutoff, int limit);
 
 }  // namespace atrium::store

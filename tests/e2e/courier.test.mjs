@@ -5,6 +5,7 @@
 // built elsewhere); the admin API shows what became of them.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execSql } from '../lib/db.mjs';
@@ -249,6 +250,54 @@ test('after kill -9 with messages queued, a restart delivers every message exact
     await second.stop();
     await first.stop();
     await sink.close();
+  }
+});
+
+test('the http delivery strategy posts the Jsonnet-rendered body with basic auth, retrying 503', async () => {
+  const received = [];
+  let status = 503;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, auth: req.headers.authorization, body, status });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const jsonnet = 'function(ctx) { to: ctx.recipient, subject: ctx.subject, code: ctx.template_data.registration_code }';
+  const srv = await startAtrium({
+    config: {
+      courier: {
+        delivery_strategy: 'http',
+        http: {
+          request_config: {
+            url: `http://127.0.0.1:${server.address().port}/mail`,
+            method: 'PUT',
+            body: `base64://${Buffer.from(jsonnet).toString('base64')}`,
+            auth: { type: 'basic_auth', config: { user: 'courier', password: 'hunter2' } },
+          },
+        },
+        worker: { pull_wait: '100ms' },
+      },
+      atrium: { courier: { send_timeout: '1s', backoff: '200ms', backoff_max: '400ms' } },
+    },
+  });
+  try {
+    const to = unique('http');
+    const [id] = await queue(dbOf(srv), [to], { subject: 'Use code 482916' });
+    await until(srv, id, (x) => x.send_count >= 1 && x.status === 'queued');
+    status = 200;
+    const sent = await until(srv, id, (x) => x.status === 'sent');
+    assert.ok(sent.send_count >= 2);
+    const ok = received.find((r) => r.status === 200);
+    assert.equal(ok.method, 'PUT');
+    assert.equal(ok.url, '/mail');
+    assert.equal(ok.auth, `Basic ${Buffer.from('courier:hunter2').toString('base64')}`);
+    assert.deepEqual(JSON.parse(ok.body), { code: '482916', subject: 'Use code 482916', to });
+  } finally {
+    await srv.stop();
+    server.close();
   }
 });
 
