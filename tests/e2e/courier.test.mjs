@@ -4,12 +4,14 @@
 // outbox. Messages are queued by writing outbox rows directly (the flows that queue them are
 // built elsewhere); the admin API shows what became of them.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execSql } from '../lib/db.mjs';
-import { deepMerge, startAtrium } from '../lib/harness.mjs';
+import { BIN, deepMerge, startAtrium } from '../lib/harness.mjs';
 import { startSmtpSink } from '../lib/smtp_sink.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -249,6 +251,30 @@ test('after kill -9 with messages queued, a restart delivers every message exact
   } finally {
     await second.stop();
     await first.stop();
+    await sink.close();
+  }
+});
+
+test('without SMTP, serve leaves messages queued; `atrium courier watch` delivers them and stops on SIGTERM', async () => {
+  const sink = await startSmtpSink();
+  const srv = await startAtrium();
+  const file = path.join(srv.dir, 'watch.yml');
+  writeFileSync(file, JSON.stringify({ ...srv.config, ...courierConfig(sink) }));
+  let watcher;
+  try {
+    const to = unique('watch');
+    const [id] = await queue(dbOf(srv), [to]);
+    await sleep(500);
+    assert.equal((await message(srv, id)).status, 'queued', 'serve has no courier configured');
+    assert.match(srv.logs(), /no SMTP server configured/);
+    watcher = spawn(BIN, ['courier', 'watch', '-c', file, '--dev'], { cwd: srv.dir, stdio: 'ignore' });
+    const exited = new Promise((r) => watcher.on('exit', (code, signal) => r({ code, signal })));
+    await sink.waitFor(to);
+    await until(srv, id, (x) => x.status === 'sent');
+    watcher.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null });
+  } finally {
+    await srv.stop();
     await sink.close();
   }
 });
