@@ -149,7 +149,7 @@ Status HttpChannel::Deliver(const Message& message) {
   if (IsTemporary(response->status)) {
     return Error::Unavailable(why);
   }
-  return Error{ErrorCode::kUnprocessable, why, {}, {}, {}, {}};
+  return Error::Unprocessable(why);
 }
 
 }  // namespace atrium::courier

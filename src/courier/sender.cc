@@ -46,12 +46,8 @@ void Sender::Deliver(const Message& m) {
   const int attempts = 1 + options_.message_retries;
   Status delivered = OkStatus();
   if (m.send_count > attempts) {
-    delivered = Error{ErrorCode::kUnprocessable,
-                      "gave up after " + std::to_string(attempts) + " attempts: " + m.last_error,
-                      {},
-                      {},
-                      {},
-                      {}};
+    delivered = Error::Unprocessable("gave up after " + std::to_string(attempts) +
+                                     " attempts: " + m.last_error);
   } else {
     Channel* channel = m.type == MessageType::kSms ? sms_ : &email_;
     delivered = channel != nullptr

@@ -168,7 +168,7 @@ TEST_F(SenderTest, TemporaryFailuresBackOffThenAbandonAfterTheRetries) {
 
 TEST_F(SenderTest, APermanentRefusalAbandonsAtOnce) {
   ASSERT_TRUE(outbox_.Enqueue(Queued("a", Start())).ok());
-  email_.script = {Error{ErrorCode::kUnprocessable, "550 no such user", {}, {}, {}, {}}};
+  email_.script = {Error::Unprocessable("550 no such user")};
   Sender sender(outbox_, email_, nullptr, clock_, options_);
   ASSERT_EQ(*sender.RunOnce(), 1);
   const auto m = *outbox_.GetMessage("a");

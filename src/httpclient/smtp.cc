@@ -59,13 +59,8 @@ Error Classify(const Endpoint& e, CURLcode rc, long reply) {
     return Error::GatewayTimeout(what + "the time budget ran out");
   }
   if (reply >= 500 && rc != CURLE_LOGIN_DENIED) {
-    return Error{
-        ErrorCode::kUnprocessable,
-        what + "refused with " + std::to_string(reply) + " (" + curl_easy_strerror(rc) + ")",
-        {},
-        {},
-        {},
-        {}};
+    return Error::Unprocessable(what + "refused with " + std::to_string(reply) + " (" +
+                                curl_easy_strerror(rc) + ")");
   }
   if (reply >= 400) {
     return Error::Unavailable(what + "answered " + std::to_string(reply) + " (" +

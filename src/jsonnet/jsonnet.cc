@@ -99,17 +99,12 @@ Result<Json> EvaluateSnippet(std::string_view name, std::string_view code, const
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
       why.pop_back();
     }
-    return Error{
-        ErrorCode::kUnprocessable, "jsonnet " + std::string(name) + ": " + why, {}, {}, {}, {}};
+    return Error::Unprocessable("jsonnet " + std::string(name) + ": " + why);
   }
   auto parsed = ParseJson(out.view(), limits.output);
   if (!parsed.ok()) {
-    return Error{ErrorCode::kUnprocessable,
-                 "jsonnet " + std::string(name) + ": the output: " + parsed.error().reason,
-                 {},
-                 {},
-                 {},
-                 {}};
+    return Error::Unprocessable("jsonnet " + std::string(name) +
+                                ": the output: " + parsed.error().reason);
   }
   return std::move(parsed).value();
 }
