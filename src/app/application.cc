@@ -8,14 +8,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/courier_routes.h"
 #include "api/public_api.h"
+#include "app/courier.h"
 #include "base/ids.h"
 #include "base/ip.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "cleanup/sweeper.h"
 #include "courier/composer.h"
-#include "courier/plain_composer.h"
 #include "flow/csrf.h"
 #include "hash/hasher.h"
 #include "http/http.h"
@@ -125,12 +126,6 @@ Result<std::unique_ptr<strategy::password::BreachChecker>> MakeBreachChecker(
 // The key of one-time code digests: derived from the first `secrets.default`, else the first
 // `secrets.cookie` (which dev mode keeps in the database), so that it is never the key of
 // anything else.
-// Until the courier's sender lands there is nobody in this process to wake.
-class SilentDoorbell final : public courier::Doorbell {
- public:
-  void Ring() override {}
-};
-
 }  // namespace
 
 struct Application::Parts {
@@ -151,9 +146,6 @@ struct Application::Parts {
   std::unique_ptr<session::Management> session_management;
   // One-time code digests (sign-up, verification), keyed by otp::DeriveKey.
   std::unique_ptr<otp::Digester> codes;
-  // The stop-gap message renderer until the courier's template engine lands.
-  std::unique_ptr<courier::Composer> composer;
-  std::unique_ptr<courier::Doorbell> doorbell;
   std::unique_ptr<verification::Service> verification;
   // The post-registration hooks Atrium implements (§18 step 7).
   std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
@@ -168,6 +160,8 @@ struct Application::Parts {
   std::unique_ptr<api::PublicApi> api;
   std::unique_ptr<pages::Pages> pages;
   std::unique_ptr<cleanup::Sweeper> sweeper;
+  std::unique_ptr<Courier> courier;
+  std::unique_ptr<api::CourierAdmin> courier_admin;
   http::Router public_router;
   http::Router admin_router;
 };
@@ -210,6 +204,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   ATRIUM_ASSIGN_OR_RETURN(
       p->schemas, identity::SchemaRegistry::Load(c.identity_schemas, c.identity_default_schema_id,
                                                  p->http.get()));
+  ATRIUM_ASSIGN_OR_RETURN(p->courier, Courier::Create(c, *p->store, p->clock, *p->http));
   p->cookies = std::make_unique<session::CookieCodec>(c.secrets.cookie);
   const config::Argon2& argon2 = c.hashers.argon2;
   p->hasher = hash::MakeHasher({.algorithm = c.hashers.algorithm,
@@ -238,11 +233,9 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   // cookie secret), never with the secret itself.
   p->codes = std::make_unique<otp::Digester>(otp::DeriveKey(
       c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front()));
-  p->composer = std::make_unique<courier::PlainComposer>();
-  p->doorbell = std::make_unique<SilentDoorbell>();
-  p->verification = std::make_unique<verification::Service>(
-      verification::Dependencies{c, *p->store, *p->store, *p->store, *p->store, *p->codes,
-                                 *p->composer, p->doorbell.get(), *p->csrf, p->ids, p->clock});
+  p->verification = std::make_unique<verification::Service>(verification::Dependencies{
+      c, *p->store, *p->store, *p->store, *p->store, *p->codes, p->courier->composer(),
+      &p->courier->doorbell(), *p->csrf, p->ids, p->clock});
   p->registration_hooks.push_back(
       std::make_unique<verification::VerificationHook>(*p->verification, *p->csrf));
   p->registration_hooks.push_back(std::make_unique<verification::ShowVerificationUiHook>());
@@ -254,8 +247,9 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
-  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(strategy::CodeDeps{
-      c, *p->store, *p->store, *p->codes, *p->composer, p->doorbell.get(), p->ids, p->clock}));
+  p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
+      strategy::CodeDeps{c, *p->store, *p->store, *p->codes, p->courier->composer(),
+                         &p->courier->doorbell(), p->ids, p->clock}));
 
   std::vector<const registration::Strategy*> methods;
   for (const auto& m : p->methods) {
@@ -291,6 +285,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);
   p->api->RegisterAdmin(p->admin_router);
+  p->courier_admin = std::make_unique<api::CourierAdmin>(*p->store, c);
+  p->courier_admin->Register(p->admin_router);
   p->sweeper = std::make_unique<cleanup::Sweeper>(*p->store, c.cleanup, p->clock);
   return std::unique_ptr<Application>(new Application(std::move(p)));
 }
@@ -389,7 +385,9 @@ Status Application::Serve() {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   parts_->sweeper->Start();
+  parts_->courier->Start();
   server.Run();
+  parts_->courier->Stop();
   parts_->sweeper->Stop();
   g_server = nullptr;
   spdlog::info("atrium stopped");
@@ -406,6 +404,42 @@ Result<cleanup::Counts> Cleanup(const config::Config& config) {
   SystemClock clock;
   cleanup::Sweeper sweeper(*store, config.cleanup, clock);
   return sweeper.RunOnce();
+}
+
+Status WatchCourier(const config::Config& config) {
+  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
+  ATRIUM_ASSIGN_OR_RETURN(auto store, OpenDatabase(config.dsn, 2));
+  if (config.dev || config.dsn == "memory") {
+    ATRIUM_RETURN_IF_ERROR(store->Migrate());
+  } else {
+    ATRIUM_ASSIGN_OR_RETURN(const int pending, store->PendingMigrations());
+    if (pending > 0) {
+      return Error::InvalidArgument(std::to_string(pending) +
+                                    " database migrations are pending: run `atrium migrate`");
+    }
+  }
+  SystemClock clock;
+  const auto http = httpclient::NewClient();
+  ATRIUM_ASSIGN_OR_RETURN(auto courier, Courier::Create(config, *store, clock, *http));
+  if (!courier->CanDeliver()) {
+    return Error::InvalidArgument("courier: nothing to watch without a delivery configuration");
+  }
+  // SIGINT and SIGTERM are taken by a thread that stops the sender; blocked everywhere else.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread waiter([&signals, &courier] {
+    int received = 0;
+    sigwait(&signals, &received);
+    courier->Stop();
+  });
+  spdlog::info("atrium courier watching the outbox");
+  courier->RunInForeground();
+  waiter.join();
+  spdlog::info("atrium courier stopped");
+  return OkStatus();
 }
 
 Result<int> Migrate(const config::Config& config) {

@@ -38,6 +38,9 @@ class Application final {
 // `atrium cleanup`: one sweep of expired flows and sessions and old error records.
 Result<cleanup::Counts> Cleanup(const config::Config& config);
 
+// `atrium courier watch`: delivers the outbox in the foreground until SIGINT/SIGTERM.
+Status WatchCourier(const config::Config& config);
+
 // `atrium migrate`: applies pending migrations and reports how many ran.
 Result<int> Migrate(const config::Config& config);
 

@@ -57,6 +57,9 @@ struct Error {
   static Error BadGateway(std::string reason) {
     return Error{ErrorCode::kBadGateway, std::move(reason), {}, {}, {}, {}};
   }
+  static Error Unprocessable(std::string reason) {
+    return Error{ErrorCode::kUnprocessable, std::move(reason), {}, {}, {}, {}};
+  }
   static Error GatewayTimeout(std::string reason) {
     return Error{ErrorCode::kGatewayTimeout, std::move(reason), {}, {}, {}, {}};
   }

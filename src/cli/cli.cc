@@ -53,7 +53,8 @@ int Run(int argc, char** argv) {
   serve->add_option("-c,--config", serve_config, "Configuration file (kratos.yml format)");
   serve->add_flag("--dev", dev, "Development mode: embedded defaults, insecure cookies");
   bool watch_courier = false;
-  serve->add_flag("--watch-courier", watch_courier, "Accepted for Kratos compatibility; ignored");
+  serve->add_flag("--watch-courier", watch_courier,
+                  "Accepted for Kratos compatibility: serve always runs the courier");
 
   std::string migrate_config;
   CLI::App* migrate = cli.add_subcommand("migrate", "Apply the database migrations");
@@ -73,6 +74,14 @@ int Run(int argc, char** argv) {
       "--keep-last", keep_last,
       "Keep rows that expired less than this long ago (database.cleanup.older_than)");
   cleanup->add_option("--batch-size", batch_size, "Rows per delete (database.cleanup.batch_size)");
+
+  CLI::App* courier = cli.add_subcommand("courier", "Commands of the courier");
+  courier->require_subcommand(1);
+  CLI::App* watch = courier->add_subcommand("watch", "Deliver queued messages until stopped");
+  std::string watch_config;
+  bool watch_dev = false;
+  watch->add_option("-c,--config", watch_config, "Configuration file (kratos.yml format)");
+  watch->add_flag("--dev", watch_dev, "Use the development defaults");
 
   CLI::App* version = cli.add_subcommand("version", "Print the version");
 
@@ -122,6 +131,17 @@ int Run(int argc, char** argv) {
         "expired sign-in failure counters\n",
         static_cast<long long>(counts->flows), static_cast<long long>(counts->sessions),
         static_cast<long long>(counts->errors), static_cast<long long>(counts->login_attempts));
+    return 0;
+  }
+  if (watch->parsed()) {
+    auto config = Load(watch_config, watch_dev);
+    if (!config.ok()) {
+      return Fail(config.error());
+    }
+    ConfigureLogging(*config);
+    if (auto s = app::WatchCourier(*config); !s.ok()) {
+      return Fail(s.error());
+    }
     return 0;
   }
   auto config = Load(serve_config, dev);

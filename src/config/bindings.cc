@@ -308,6 +308,68 @@ void AddRegistrationAfter(std::vector<Binding>& t) {
   }
 }
 
+// courier.*: one binding per key; templates and headers as mappings of strings.
+void AddCourier(std::vector<Binding>& t) {
+  t.push_back(String("courier.smtp.connection_uri", ATRIUM_FIELD(courier.smtp.connection_uri)));
+  t.push_back(String("courier.smtp.from_address", ATRIUM_FIELD(courier.smtp.from_address)));
+  t.push_back(String("courier.smtp.from_name", ATRIUM_FIELD(courier.smtp.from_name)));
+  t.push_back(String("courier.smtp.local_name", ATRIUM_FIELD(courier.smtp.local_name)));
+  t.push_back({"courier.smtp.headers", EnvKind::kJson, [](const Json& v, Config& c) {
+                 if (!v.is_object()) {
+                   return "expected a mapping of strings, got " + TypeOf(v);
+                 }
+                 std::map<std::string, std::string> headers;
+                 for (const auto& [name, value] : v.items()) {
+                   if (!value.is_string()) {
+                     return name + ": expected a string, got " + TypeOf(value);
+                   }
+                   headers[name] = value.get<std::string>();
+                 }
+                 c.courier.smtp.headers = std::move(headers);
+                 return std::string();
+               }});
+  t.push_back(Integer("courier.message_retries", ATRIUM_FIELD(courier.message_retries), 0, 1000));
+  t.push_back(String("courier.delivery_strategy", ATRIUM_FIELD(courier.delivery_strategy),
+                     {"smtp", "http"}));
+  t.push_back({"courier.http.request_config", EnvKind::kJson, [](const Json& v, Config& c) {
+                 if (!v.is_object()) {
+                   return "expected a mapping, got " + TypeOf(v);
+                 }
+                 c.courier.http_request_config = v;
+                 return std::string();
+               }});
+  t.push_back(
+      String("courier.template_override_path", ATRIUM_FIELD(courier.template_override_path)));
+  t.push_back(Integer("courier.worker.pull_count", ATRIUM_FIELD(courier.pull_count), 1, 1000));
+  t.push_back(Dur("courier.worker.pull_wait", ATRIUM_FIELD(courier.pull_wait)));
+  t.push_back(Dur("atrium.courier.send_timeout", ATRIUM_FIELD(courier.send_timeout)));
+  t.push_back(Dur("atrium.courier.lease", ATRIUM_FIELD(courier.lease)));
+  t.push_back(Dur("atrium.courier.backoff", ATRIUM_FIELD(courier.backoff)));
+  t.push_back(Dur("atrium.courier.backoff_max", ATRIUM_FIELD(courier.backoff_max)));
+  // The templates Atrium renders today (Kratos' key, its template type).
+  static const std::pair<const char*, const char*> kTemplates[] = {
+      {"registration_code.valid", "registration_code_valid"},
+      {"verification_code.valid", "verification_code_valid"},
+      {"verification.valid", "verification_valid"},
+      {"login_code.valid", "login_code_valid"}};
+  for (const auto& [key, type] : kTemplates) {
+    const std::string base = std::string("courier.templates.") + key + ".";
+    const std::string name = type;
+    t.push_back(String(base + "email.subject", [name](Config& c) -> std::string& {
+      return c.courier.templates[name].email_subject;
+    }));
+    t.push_back(String(base + "email.body.plaintext", [name](Config& c) -> std::string& {
+      return c.courier.templates[name].email_body_plaintext;
+    }));
+    t.push_back(String(base + "email.body.html", [name](Config& c) -> std::string& {
+      return c.courier.templates[name].email_body_html;
+    }));
+    t.push_back(String(base + "sms.body.plaintext", [name](Config& c) -> std::string& {
+      return c.courier.templates[name].sms_body;
+    }));
+  }
+}
+
 std::vector<Binding> MakeTable() {
   std::vector<Binding> t = {
       String("dsn", ATRIUM_FIELD(dsn)),
@@ -460,6 +522,7 @@ std::vector<Binding> MakeTable() {
   AddEndpoint(t, "admin", &Config::serve_admin);
   AddRegistrationAfter(t);
   AddLoginAfter(t);
+  AddCourier(t);
   return t;
 }
 

@@ -45,6 +45,11 @@ atrium.code_send_limits.window value
 atrium.cleanup object
 atrium.cleanup.interval value
 atrium.cleanup.error_retention value
+atrium.courier object
+atrium.courier.send_timeout value
+atrium.courier.lease value
+atrium.courier.backoff value
+atrium.courier.backoff_max value
 selfservice.methods.password.config.password_profile_registration_node_group value
 )keys";
 

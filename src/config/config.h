@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "config/courier.h"
 
 namespace atrium::config {
 
@@ -263,6 +264,7 @@ struct Config {
   // once at start-up.
   std::vector<std::string> warnings;
   BreachCheck breach_check;
+  Courier courier;
 
   bool CookiesSecure() const { return cookies.secure.value_or(!dev); }
   bool SessionCookieSecure() const { return session.cookie.secure.value_or(CookiesSecure()); }

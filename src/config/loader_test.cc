@@ -401,7 +401,6 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(HasWarning(*all, "ciphers: accepted but not implemented"));
   EXPECT_TRUE(HasWarning(*all, "selfservice.flows.settings: accepted but not implemented"));
-  EXPECT_TRUE(HasWarning(*all, "courier: accepted but not implemented"));
   EXPECT_TRUE(HasWarning(*all, "selfservice.methods.passkey.enabled: the passkey method"));
   EXPECT_FALSE(HasWarning(*all, "after.password.hooks.1")) << "show_verification_ui works";
   EXPECT_FALSE(HasWarning(*all, "selfservice.flows.verification"));
@@ -409,7 +408,10 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
   EXPECT_FALSE(HasWarning(*all, "after.password.hooks.0"));
   EXPECT_EQ(std::count_if(all->warnings.begin(), all->warnings.end(),
                           [](const std::string& w) { return w.starts_with("courier"); }),
-            1);
+            0)
+      << "the courier is implemented";
+  EXPECT_EQ(all->courier.smtp.connection_uri,
+            "smtps://test:test@mailslurper:1025/?skip_ssl_verify=true");
   const auto oidc = Load(kQuickstartOidc);
   ASSERT_TRUE(oidc.ok());
   EXPECT_TRUE(HasWarning(*oidc, "selfservice.methods.oidc.enabled: the oidc method"));
@@ -417,6 +419,65 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
   const auto plain = Load(kMinimal);
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->warnings.empty()) << plain->warnings.front();
+}
+
+TEST_F(LoaderTest, ReadsTheCourierKeys) {
+  const auto c = Load(std::string(kMinimal) + R"(
+courier:
+  smtp:
+    connection_uri: "smtps://user:secret@mail.example.com:465/"
+    from_address: auth@example.com
+    from_name: Example
+    headers: {X-SES-SOURCE-ARN: "arn:aws:ses:x"}
+    local_name: atrium.example.com
+  message_retries: 9
+  worker: {pull_count: 3, pull_wait: 250ms}
+  template_override_path: /etc/atrium/templates
+  templates:
+    registration_code:
+      valid:
+        email:
+          subject: "base64://U3ViamVjdA=="
+          body: {plaintext: "file:///t/text.gotmpl", html: "file:///t/html.gotmpl"}
+        sms: {body: {plaintext: "file:///t/sms.gotmpl"}}
+atrium:
+  courier: {send_timeout: 5s, lease: 1m, backoff: 10s, backoff_max: 10m}
+)");
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  const Courier& k = c->courier;
+  EXPECT_EQ(k.smtp.connection_uri, "smtps://user:secret@mail.example.com:465/");
+  EXPECT_EQ(k.smtp.from_address, "auth@example.com");
+  EXPECT_EQ(k.smtp.from_name, "Example");
+  EXPECT_EQ(k.smtp.headers.at("X-SES-SOURCE-ARN"), "arn:aws:ses:x");
+  EXPECT_EQ(k.smtp.local_name, "atrium.example.com");
+  EXPECT_EQ(k.message_retries, 9);
+  EXPECT_EQ(k.pull_count, 3);
+  EXPECT_EQ(k.pull_wait, std::chrono::milliseconds(250));
+  EXPECT_EQ(k.template_override_path, "/etc/atrium/templates");
+  const CourierTemplateUrls& r = k.templates.at("registration_code_valid");
+  EXPECT_EQ(r.email_subject, "base64://U3ViamVjdA==");
+  EXPECT_EQ(r.email_body_plaintext, "file:///t/text.gotmpl");
+  EXPECT_EQ(r.email_body_html, "file:///t/html.gotmpl");
+  EXPECT_EQ(r.sms_body, "file:///t/sms.gotmpl");
+  EXPECT_EQ(k.send_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(k.lease, std::chrono::minutes(1));
+  EXPECT_EQ(k.backoff, std::chrono::seconds(10));
+  EXPECT_EQ(k.backoff_max, std::chrono::minutes(10));
+  EXPECT_TRUE(c->warnings.empty()) << c->warnings.front();
+
+  const auto defaults = Load(kMinimal);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->courier.smtp.from_address, "no-reply@ory.kratos.sh");
+  EXPECT_EQ(defaults->courier.smtp.local_name, "localhost");
+  EXPECT_EQ(defaults->courier.message_retries, 5);
+  EXPECT_EQ(defaults->courier.pull_count, 10);
+  EXPECT_EQ(defaults->courier.pull_wait, std::chrono::seconds(1));
+
+  for (const char* bad :
+       {"courier: {delivery_strategy: pigeon}\n", "courier: {smtp: {headers: {X-A: [1]}}}\n",
+        "courier: {worker: {pull_wait: soon}}\n", "courier: {message_retries: -1}\n"}) {
+    EXPECT_FALSE(Load(std::string(kMinimal) + bad).ok()) << bad;
+  }
 }
 
 TEST_F(LoaderTest, KeysKratosDoesNotKnowStillStopTheStart) {

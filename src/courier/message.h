@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/json_type.h"
@@ -18,6 +19,14 @@ std::string_view ToString(MessageType type);      // "email", "sms"
 std::string_view ToString(MessageStatus status);  // "queued", "processing", "sent", "abandoned"
 std::optional<MessageType> ParseMessageType(std::string_view s);
 std::optional<MessageStatus> ParseMessageStatus(std::string_view s);
+
+// One delivery attempt (Kratos' courier_message_dispatches): "success" or "failed" with the error.
+struct Dispatch {
+  std::string id;
+  std::string status;  // "success", "failed"
+  std::string error;   // why it failed; "" on success
+  Timestamp created_at{};
+};
 
 struct Message {
   std::string id;
@@ -34,6 +43,7 @@ struct Message {
   std::string last_error;  // why the last attempt failed ("" after success)
   Timestamp created_at{};
   Timestamp updated_at{};
+  std::vector<Dispatch> dispatches;  // newest first; filled by Outbox::GetMessage only
 };
 
 }  // namespace atrium::courier

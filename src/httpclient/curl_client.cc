@@ -1,4 +1,4 @@
-// The libcurl adapter: the only file that includes <curl/curl.h>.
+// The libcurl adapter of Client (smtp.cc is the other file that includes <curl/curl.h>).
 //
 // Sharing. DNS answers and TLS sessions live in one CURLSH for all calls (locked per data kind).
 // Connections do not: libcurl 7.88 documents a shared connection cache as unsupported across

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "courier/outbox.h"
 #include "flow/error_store.h"
 #include "identity/store.h"
 #include "login/store.h"
@@ -29,7 +30,8 @@ class Database : public registration::FlowStore,
                  public flow::ErrorStore,
                  public otp::CodeStore,
                  public verification::FlowStore,
-                 public verification::AddressStore {
+                 public verification::AddressStore,
+                 public courier::Outbox {
  public:
   ~Database() override = default;
 

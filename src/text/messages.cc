@@ -264,8 +264,6 @@ Message NoLoginStrategy() {
 
 Message EmailLabel() { return Info(1070007, "Email"); }
 
-Message ResendCode() { return Info(1070008, "Resend code"); }
-
 Message VerificationCodeLabel() { return Info(1070011, "Verification code"); }
 
 Message VerificationSuccessful() {

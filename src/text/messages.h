@@ -60,7 +60,6 @@ Message NoLoginStrategy();          // 4010002
 
 // Verification (docs/wire/verification.md §7).
 Message EmailLabel();                     // 1070007
-Message ResendCode();                     // 1070008
 Message VerificationCodeLabel();          // 1070011
 Message VerificationSuccessful();         // 1080002 (success)
 Message VerificationEmailWithCodeSent();  // 1080003

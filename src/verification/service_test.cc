@@ -8,7 +8,8 @@
 
 #include "base/strings.h"
 #include "base/time.h"
-#include "courier/plain_composer.h"
+#include "config/courier.h"
+#include "courier/templates.h"
 #include "registration/testing/fakes.h"
 #include "session/session.h"
 #include "store/sqlite/sqlite_store.h"
@@ -19,13 +20,13 @@ namespace {
 
 constexpr char kEmail[] = "ann@example.com";
 
-// Renders with the plain templates and keeps every model (the code is in it).
+// Renders with the built-in templates and keeps every model (the code is in it).
 class RecordingComposer final : public courier::Composer {
  public:
   Result<courier::Message> Compose(std::string_view template_type, courier::MessageType type,
                                    std::string recipient, const Json& data) const override {
     sent.push_back({std::string(recipient), data});
-    return plain_.Compose(template_type, type, std::move(recipient), data);
+    return templates_->Compose(template_type, type, std::move(recipient), data);
   }
   struct Sent {
     std::string to;
@@ -34,7 +35,8 @@ class RecordingComposer final : public courier::Composer {
   mutable std::vector<Sent> sent;
 
  private:
-  courier::PlainComposer plain_;
+  std::unique_ptr<courier::Templates> templates_ =
+      std::move(courier::Templates::Load(config::Courier{})).value();
 };
 
 class CountingDoorbell final : public courier::Doorbell {

@@ -21,3 +21,18 @@ export function query(file, sql, params = []) {
   if (r.status !== 0) throw new Error(`sqlite3 failed (${r.status}): ${r.stderr}`);
   return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
+
+// Runs SQL without blocking the event loop (a server in this process, such as the SMTP sink,
+// keeps answering meanwhile): `sqlite3` for a file path, `psql` for a postgres:// DSN.
+export async function execSql(target, sql) {
+  const { execFile } = await import('node:child_process');
+  const [cmd, args] = target.startsWith('postgres')
+    ? ['psql', [target, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql]]
+    : ['sqlite3', ['-cmd', '.timeout 5000', target, sql]];
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}

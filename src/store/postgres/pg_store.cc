@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "base/strings.h"
+#include "store/outbox_rows.h"
 #include "store/records.h"
 
 namespace atrium::store {
@@ -222,6 +223,15 @@ CREATE TABLE selfservice_verification_flows (
   id TEXT PRIMARY KEY, type TEXT NOT NULL, expires_at BIGINT NOT NULL, data TEXT NOT NULL,
   created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE INDEX selfservice_verification_flows_expires ON selfservice_verification_flows(expires_at);
+)sql"},
+      // The delivery attempts of each message (see the SQLite migration 10).
+      {10, "courier dispatches", R"sql(
+CREATE TABLE courier_message_dispatches (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES courier_messages(id) ON DELETE CASCADE,
+  status TEXT NOT NULL, error TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches(message_id, created_at);
+CREATE INDEX courier_messages_lease ON courier_messages(status, lease_expires_at);
 )sql"},
   };
   return migrations;
@@ -639,6 +649,52 @@ Result<bool> PgStore::SetSessionExpiry(std::string_view session_id, Timestamp ex
 
 Result<int64_t> PgStore::DeleteSessionsOfIdentity(std::string_view identity_id) {
   return impl_->Read([&](Executor& db) { return DeleteSessionsOfIdentityRows(db, identity_id); });
+}
+
+}  // namespace atrium::store
+
+namespace atrium::store {
+
+Status PgStore::Enqueue(const courier::Message& message) {
+  return impl_->Read([&](Executor& db) { return InsertCourierMessage(db, message); });
+}
+
+Result<std::vector<courier::Message>> PgStore::ClaimDue(std::string_view owner, Timestamp now,
+                                                        Timestamp lease_until, int limit) {
+  // One statement: the rows it locks stay locked until it commits, and rows another claim has
+  // locked are skipped rather than waited for.
+  return impl_->Read([&](Executor& db) {
+    return ClaimDueRows(db, ClaimLocking::kSkipLocked, owner, now, lease_until, limit);
+  });
+}
+
+Result<bool> PgStore::MarkSent(std::string_view id, std::string_view owner, Timestamp now) {
+  bool held = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(held, MarkSentRow(db, id, owner, now));
+    return OkStatus();
+  }));
+  return held;
+}
+
+Result<bool> PgStore::MarkFailed(std::string_view id, std::string_view owner,
+                                 const courier::Failure& failure, Timestamp now) {
+  bool held = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(held, MarkFailedRow(db, id, owner, failure, now));
+    return OkStatus();
+  }));
+  return held;
+}
+
+Result<std::vector<courier::Message>> PgStore::ListMessages(
+    const courier::MessageFilter& filter, const std::optional<courier::MessageCursor>& after,
+    int limit) {
+  return impl_->Read([&](Executor& db) { return ListMessageRows(db, filter, after, limit); });
+}
+
+Result<std::optional<courier::Message>> PgStore::GetMessage(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadMessage(db, id); });
 }
 
 }  // namespace atrium::store

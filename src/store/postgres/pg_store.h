@@ -101,6 +101,18 @@ class PgStore final : public Database {
   Status CreateError(const flow::ErrorContainer& e) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
 
+  // courier::Outbox
+  Status Enqueue(const courier::Message& message) override;
+  Result<std::vector<courier::Message>> ClaimDue(std::string_view owner, Timestamp now,
+                                                 Timestamp lease_until, int limit) override;
+  Result<bool> MarkSent(std::string_view id, std::string_view owner, Timestamp now) override;
+  Result<bool> MarkFailed(std::string_view id, std::string_view owner,
+                          const courier::Failure& failure, Timestamp now) override;
+  Result<std::vector<courier::Message>> ListMessages(
+      const courier::MessageFilter& filter, const std::optional<courier::MessageCursor>& after,
+      int limit) override;
+  Result<std::optional<courier::Message>> GetMessage(std::string_view id) override;
+
  private:
   struct Impl;
   explicit PgStore(std::unique_ptr<Impl> impl);

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "store/contract_test.h"
+#include "store/outbox_contract_test.h"
 
 namespace atrium::store {
 namespace {

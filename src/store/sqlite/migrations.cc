@@ -191,6 +191,19 @@ CREATE TABLE selfservice_verification_flows (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX selfservice_verification_flows_expires ON selfservice_verification_flows(expires_at);
+      // The delivery attempts of each message (GET /admin/courier/messages/{id} "dispatches"),
+)sql"},
+      // and the index that finds expired leases.
+      {10, "courier dispatches", R"sql(
+CREATE TABLE courier_message_dispatches (
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES courier_messages(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches(message_id, created_at);
+CREATE INDEX courier_messages_lease ON courier_messages(status, lease_expires_at);
 )sql"},
   };
   return migrations;

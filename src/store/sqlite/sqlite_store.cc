@@ -11,6 +11,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "crypto/hash.h"
+#include "store/outbox_rows.h"
 #include "store/records.h"
 #include "store/sqlite/migrations.h"
 
@@ -555,6 +556,54 @@ Result<int64_t> SqliteStore::DeleteSessionsOfIdentity(std::string_view identity_
     return OkStatus();
   }));
   return deleted;
+}
+
+}  // namespace atrium::store
+
+namespace atrium::store {
+
+Status SqliteStore::Enqueue(const courier::Message& message) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertCourierMessage(db, message); });
+}
+
+Result<std::vector<courier::Message>> SqliteStore::ClaimDue(std::string_view owner, Timestamp now,
+                                                            Timestamp lease_until, int limit) {
+  std::vector<courier::Message> claimed;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(
+        claimed, ClaimDueRows(db, ClaimLocking::kSerializedWriter, owner, now, lease_until, limit));
+    return OkStatus();
+  }));
+  return claimed;
+}
+
+Result<bool> SqliteStore::MarkSent(std::string_view id, std::string_view owner, Timestamp now) {
+  bool held = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(held, MarkSentRow(db, id, owner, now));
+    return OkStatus();
+  }));
+  return held;
+}
+
+Result<bool> SqliteStore::MarkFailed(std::string_view id, std::string_view owner,
+                                     const courier::Failure& failure, Timestamp now) {
+  bool held = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(held, MarkFailedRow(db, id, owner, failure, now));
+    return OkStatus();
+  }));
+  return held;
+}
+
+Result<std::vector<courier::Message>> SqliteStore::ListMessages(
+    const courier::MessageFilter& filter, const std::optional<courier::MessageCursor>& after,
+    int limit) {
+  return impl_->Read([&](Executor& db) { return ListMessageRows(db, filter, after, limit); });
+}
+
+Result<std::optional<courier::Message>> SqliteStore::GetMessage(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadMessage(db, id); });
 }
 
 }  // namespace atrium::store

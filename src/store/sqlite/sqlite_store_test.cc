@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "store/contract_test.h"
+#include "store/outbox_contract_test.h"
 #include "store/sqlite/migrations.h"
 
 namespace atrium::store {

@@ -7,7 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
-#include "courier/plain_composer.h"
+#include "config/courier.h"
+#include "courier/templates.h"
 #include "registration/testing/fakes.h"
 #include "strategy/profile/profile.h"
 
@@ -129,7 +130,9 @@ class CodeTest : public ::testing::Test {
   MemoryCodeStore codes_;
   MemoryAttempts attempts_;
   otp::Digester digester_{"a-test-otp-secret"};
-  courier::PlainComposer composer_;
+  std::unique_ptr<courier::Templates> templates_ =
+      std::move(courier::Templates::Load(config::Courier{})).value();
+  courier::Composer& composer_ = *templates_;
   CountingDoorbell doorbell_;
   std::unique_ptr<ProfileStrategy> profile_;
   ScriptedStrategy password_{"password"};

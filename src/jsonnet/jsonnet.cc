@@ -1,0 +1,112 @@
+#include "jsonnet/jsonnet.h"
+
+#include <memory>
+
+extern "C" {
+#include <libjsonnet.h>
+}
+
+namespace atrium::jsonnet {
+namespace {
+
+constexpr std::size_t kMaxErrorBytes = 1024;
+
+struct VmDeleter {
+  void operator()(JsonnetVm* vm) const { jsonnet_destroy(vm); }
+};
+using Vm = std::unique_ptr<JsonnetVm, VmDeleter>;
+
+// A string libjsonnet allocated, handed back to it.
+class Output {
+ public:
+  Output(JsonnetVm* vm, char* text) : vm_(vm), text_(text) {}
+  ~Output() {
+    if (text_ != nullptr) {
+      jsonnet_realloc(vm_, text_, 0);
+    }
+  }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  std::string_view view() const { return text_ == nullptr ? "" : std::string_view(text_); }
+
+ private:
+  JsonnetVm* vm_;
+  char* text_;
+};
+
+// Copies `s` into memory libjsonnet owns.
+char* Allocate(JsonnetVm* vm, std::string_view s) {
+  char* out = jsonnet_realloc(vm, nullptr, s.size() + 1);
+  s.copy(out, s.size());
+  out[s.size()] = '\0';
+  return out;
+}
+
+// Imports would read files (or whatever a path names) at evaluation time: refused.
+char* RefuseImport(void* ctx, const char* /*base*/, const char* rel, char** /*found_here*/,
+                   int* success) {
+  *success = 0;
+  return Allocate(static_cast<JsonnetVm*>(ctx),
+                  "imports are not allowed (\"" + std::string(rel) + "\")");
+}
+
+}  // namespace
+
+Result<Json> EvaluateSnippet(std::string_view name, std::string_view code, const Variables& vars,
+                             const Limits& limits) {
+  if (code.size() > limits.max_code_bytes) {
+    return Error::InvalidArgument("jsonnet " + std::string(name) + ": the code is larger than " +
+                                  std::to_string(limits.max_code_bytes) + " bytes");
+  }
+  if (code.find('\0') != std::string_view::npos) {
+    return Error::InvalidArgument("jsonnet " + std::string(name) + ": the code holds a NUL byte");
+  }
+  // As text (JSON is Jsonnet; DumpJson escapes NUL), within the size limit.
+  std::map<std::string, std::string> ext;
+  std::map<std::string, std::string> tla;
+  std::size_t total = 0;
+  for (auto [from, to] : {std::pair{&vars.ext_code, &ext}, std::pair{&vars.tla_code, &tla}}) {
+    for (const auto& [key, value] : *from) {
+      std::string text = DumpJson(value);
+      total += text.size();
+      if (total > limits.max_vars_bytes) {
+        return Error::InvalidArgument("jsonnet " + std::string(name) +
+                                      ": the variables are larger than " +
+                                      std::to_string(limits.max_vars_bytes) + " bytes");
+      }
+      to->emplace(key, std::move(text));
+    }
+  }
+  Vm vm(jsonnet_make());
+  if (!vm) {
+    return Error::Internal("jsonnet: cannot create a VM");
+  }
+  jsonnet_max_stack(vm.get(), limits.max_stack);
+  jsonnet_max_trace(vm.get(), 4);
+  jsonnet_import_callback(vm.get(), &RefuseImport, vm.get());
+  for (const auto& [key, text] : ext) {
+    jsonnet_ext_code(vm.get(), key.c_str(), text.c_str());
+  }
+  for (const auto& [key, text] : tla) {
+    jsonnet_tla_code(vm.get(), key.c_str(), text.c_str());
+  }
+  int failed = 0;
+  const std::string snippet(code);
+  const Output out(vm.get(), jsonnet_evaluate_snippet(vm.get(), std::string(name).c_str(),
+                                                      snippet.c_str(), &failed));
+  if (failed != 0) {
+    std::string why(out.view().substr(0, kMaxErrorBytes));
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
+      why.pop_back();
+    }
+    return Error::Unprocessable("jsonnet " + std::string(name) + ": " + why);
+  }
+  auto parsed = ParseJson(out.view(), limits.output);
+  if (!parsed.ok()) {
+    return Error::Unprocessable("jsonnet " + std::string(name) +
+                                ": the output: " + parsed.error().reason);
+  }
+  return std::move(parsed).value();
+}
+
+}  // namespace atrium::jsonnet
