@@ -191,8 +191,8 @@ CREATE TABLE selfservice_verification_flows (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX selfservice_verification_flows_expires ON selfservice_verification_flows(expires_at);
-      // The delivery attempts of each message (GET /admin/courier/messages/{id} "dispatches"),
 )sql"},
+      // The delivery attempts of each message (GET /admin/courier/messages/{id} "dispatches"),
       // and the index that finds expired leases.
       {10, "courier dispatches", R"sql(
 CREATE TABLE courier_message_dispatches (
