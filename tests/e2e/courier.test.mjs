@@ -328,7 +328,9 @@ test('the http delivery strategy posts the Jsonnet-rendered body with basic auth
 });
 
 const DSN = process.env.ATRIUM_TEST_PG_DSN;
-test('two instances on one PostgreSQL deliver 50 queued messages exactly once', { skip: !DSN && 'ATRIUM_TEST_PG_DSN is not set' }, async () => {
+test('two instances on one PostgreSQL deliver 50 queued messages exactly once', async () => {
+  // Never skipped: without a server this test fails (tools/test.sh starts one).
+  assert.ok(DSN, 'ATRIUM_TEST_PG_DSN must name a PostgreSQL server (run the tests through tools/test.sh)');
   const sink = await startSmtpSink();
   const database = `atrium_courier_${process.pid}`;
   await execSql(DSN, `DROP DATABASE IF EXISTS ${database}`);
