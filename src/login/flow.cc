@@ -3,17 +3,9 @@
 #include "base/time.h"
 #include "flow/reply.h"
 #include "flow/return_to.h"
+#include "flow/stored.h"
 
 namespace atrium::login {
-namespace {
-
-std::string StringOr(const Json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
-
 int AalRank(std::string_view aal) {
   if (aal == "aal3") {
     return 3;
@@ -63,43 +55,30 @@ Json Flow::ToStorageJson() const {
 }
 
 Result<Flow> Flow::FromStorageJson(const Json& j) {
-  if (!j.is_object()) {
-    return Error::Internal("stored login flow is not a JSON object");
+  ATRIUM_ASSIGN_OR_RETURN(flow::StoredFlow stored, flow::ReadStoredFlow(j, "login"));
+  if (!stored.created_at) {
+    return Error::Internal("stored login flow has invalid timestamps");
   }
   Flow f;
-  f.id = StringOr(j, "id");
+  f.id = std::move(stored.id);
+  f.type = stored.api ? FlowType::kApi : FlowType::kBrowser;
+  f.expires_at = stored.expires_at;
+  f.issued_at = stored.issued_at;
+  f.created_at = *stored.created_at;
+  f.updated_at = *stored.updated_at;
+  f.request_url = std::move(stored.request_url);
+  f.active = std::move(stored.active);
+  f.ui = std::move(stored.ui);
+  f.state = std::move(stored.state);
+  f.csrf_token = std::move(stored.csrf_token);
+  f.internal_context = std::move(stored.internal_context);
   if (const auto org = j.find("organization_id"); org != j.end() && org->is_string()) {
     f.organization_id = org->get<std::string>();
   }
-  f.oauth2_login_challenge = StringOr(j, "oauth2_login_challenge");
-  f.type = StringOr(j, "type") == "api" ? FlowType::kApi : FlowType::kBrowser;
-  const auto expires = ParseRfc3339(StringOr(j, "expires_at"));
-  const auto issued = ParseRfc3339(StringOr(j, "issued_at"));
-  const auto created = ParseRfc3339(StringOr(j, "created_at"));
-  const auto updated = ParseRfc3339(StringOr(j, "updated_at"));
-  if (!expires || !issued || !created || !updated) {
-    return Error::Internal("stored login flow has invalid timestamps");
-  }
-  f.expires_at = *expires;
-  f.issued_at = *issued;
-  f.created_at = *created;
-  f.updated_at = *updated;
-  f.request_url = StringOr(j, "request_url");
-  f.active = StringOr(j, "active");
-  const auto ui = j.find("ui");
-  auto container = ui == j.end() ? std::nullopt : ui::Container::FromJson(*ui);
-  if (!container) {
-    return Error::Internal("stored login flow has an invalid ui");
-  }
-  f.ui = std::move(*container);
+  f.oauth2_login_challenge = flow::StringField(j, "oauth2_login_challenge");
   f.refresh = j.value("refresh", false);
-  f.requested_aal = StringOr(j, "requested_aal");
-  f.state = StringOr(j, "state");
-  f.identity_schema = StringOr(j, "identity_schema");
-  f.csrf_token = StringOr(j, "csrf_token");
-  if (const auto ctx = j.find("internal_context"); ctx != j.end() && ctx->is_object()) {
-    f.internal_context = *ctx;
-  }
+  f.requested_aal = flow::StringField(j, "requested_aal");
+  f.identity_schema = flow::StringField(j, "identity_schema");
   return f;
 }
 

@@ -3,17 +3,9 @@
 #include "base/time.h"
 #include "flow/reply.h"
 #include "flow/return_to.h"
+#include "flow/stored.h"
 
 namespace atrium::verification {
-namespace {
-
-std::string StringOr(const Json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
-
 std::string Flow::ReturnTo() const { return flow::QueryParam(request_url, "return_to"); }
 
 Json Flow::ToJson() const {
@@ -46,36 +38,23 @@ Json Flow::ToStorageJson() const {
 }
 
 Result<Flow> Flow::FromStorageJson(const Json& j) {
-  if (!j.is_object()) {
-    return Error::Internal("stored verification flow is not a JSON object");
-  }
-  Flow f;
-  f.id = StringOr(j, "id");
-  f.type = StringOr(j, "type") == "api" ? FlowType::kApi : FlowType::kBrowser;
-  const auto expires = ParseRfc3339(StringOr(j, "expires_at"));
-  const auto issued = ParseRfc3339(StringOr(j, "issued_at"));
-  const auto created = ParseRfc3339(StringOr(j, "created_at"));
-  const auto updated = ParseRfc3339(StringOr(j, "updated_at"));
-  if (!expires || !issued || !created || !updated) {
+  ATRIUM_ASSIGN_OR_RETURN(flow::StoredFlow stored, flow::ReadStoredFlow(j, "verification"));
+  if (!stored.created_at) {
     return Error::Internal("stored verification flow has invalid timestamps");
   }
-  f.expires_at = *expires;
-  f.issued_at = *issued;
-  f.created_at = *created;
-  f.updated_at = *updated;
-  f.request_url = StringOr(j, "request_url");
-  f.active = StringOr(j, "active");
-  const auto ui = j.find("ui");
-  auto container = ui == j.end() ? std::nullopt : ui::Container::FromJson(*ui);
-  if (!container) {
-    return Error::Internal("stored verification flow has an invalid ui");
-  }
-  f.ui = std::move(*container);
-  f.state = StringOr(j, "state");
-  f.csrf_token = StringOr(j, "csrf_token");
-  if (const auto ctx = j.find("internal_context"); ctx != j.end() && ctx->is_object()) {
-    f.code_sends = ctx->value("code_sends", 0);
-  }
+  Flow f;
+  f.id = std::move(stored.id);
+  f.type = stored.api ? FlowType::kApi : FlowType::kBrowser;
+  f.expires_at = stored.expires_at;
+  f.issued_at = stored.issued_at;
+  f.created_at = *stored.created_at;
+  f.updated_at = *stored.updated_at;
+  f.request_url = std::move(stored.request_url);
+  f.active = std::move(stored.active);
+  f.ui = std::move(stored.ui);
+  f.state = std::move(stored.state);
+  f.csrf_token = std::move(stored.csrf_token);
+  f.code_sends = stored.internal_context.value("code_sends", 0);
   return f;
 }
 

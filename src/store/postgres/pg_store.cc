@@ -354,6 +354,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
   const size_t q = dsn.find('?');
   std::string base(dsn.substr(0, q));
   std::vector<std::string> kept;
+  std::string user_options;  // the DSN's own `options` (percent-encoded), kept before Atrium's
   bool has_connect_timeout = false;
   if (q != std::string_view::npos) {
     for (std::string_view part : Split(dsn.substr(q + 1), '&')) {
@@ -375,6 +376,10 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
       if (PopParams().contains(key)) {
         continue;
       }
+      if (key == "options") {
+        user_options = value;
+        continue;
+      }
       has_connect_timeout = has_connect_timeout || key == "connect_timeout";
       kept.emplace_back(part);
     }
@@ -382,8 +387,8 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
   if (!has_connect_timeout) {
     kept.push_back("connect_timeout=" + std::to_string(options.connect_timeout.count()));
   }
-  kept.push_back("options=-c%20statement_timeout%3D" +
-                 std::to_string(options.statement_timeout.count()) +
+  kept.push_back("options=" + (user_options.empty() ? "" : user_options + "%20") +
+                 "-c%20statement_timeout%3D" + std::to_string(options.statement_timeout.count()) +
                  "%20-c%20client_min_messages%3Dwarning");
   kept.emplace_back("application_name=atrium");
   std::string conninfo = base + "?";

@@ -1,0 +1,50 @@
+#include "flow/stored.h"
+
+#include "base/time.h"
+
+namespace atrium::flow {
+
+std::string StringField(const Json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<StoredFlow> ReadStoredFlow(const Json& j, std::string_view kind) {
+  const std::string what = "stored " + std::string(kind) + " flow";
+  if (!j.is_object()) {
+    return Error::Internal(what + " is not a JSON object");
+  }
+  StoredFlow f;
+  f.id = StringField(j, "id");
+  f.api = StringField(j, "type") == "api";
+  const auto expires = ParseRfc3339(StringField(j, "expires_at"));
+  const auto issued = ParseRfc3339(StringField(j, "issued_at"));
+  if (!expires || !issued) {
+    return Error::Internal(what + " has invalid timestamps");
+  }
+  f.expires_at = *expires;
+  f.issued_at = *issued;
+  if (j.contains("created_at") || j.contains("updated_at")) {
+    f.created_at = ParseRfc3339(StringField(j, "created_at"));
+    f.updated_at = ParseRfc3339(StringField(j, "updated_at"));
+    if (!f.created_at || !f.updated_at) {
+      return Error::Internal(what + " has invalid timestamps");
+    }
+  }
+  f.request_url = StringField(j, "request_url");
+  f.active = StringField(j, "active");
+  f.state = StringField(j, "state");
+  f.csrf_token = StringField(j, "csrf_token");
+  const auto ui = j.find("ui");
+  auto container = ui == j.end() ? std::nullopt : ui::Container::FromJson(*ui);
+  if (!container) {
+    return Error::Internal(what + " has no valid ui");
+  }
+  f.ui = std::move(*container);
+  if (const auto ctx = j.find("internal_context"); ctx != j.end() && ctx->is_object()) {
+    f.internal_context = *ctx;
+  }
+  return f;
+}
+
+}  // namespace atrium::flow
