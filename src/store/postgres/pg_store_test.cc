@@ -81,8 +81,8 @@ TEST(PgStore, TheDsnsOwnOptionsAreKept) {
   if (Dsn() == nullptr) {
     GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
   }
-  auto s = PgStore::Open(std::string(Dsn()) + "&options=-csearch_path%3Dno_such_schema",
-                         PgOptions{});
+  auto s =
+      PgStore::Open(std::string(Dsn()) + "&options=-csearch_path%3Dno_such_schema", PgOptions{});
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE((*s)->Migrate().ok());
 }
