@@ -166,3 +166,9 @@ hashing bound = cores / time of one hash.
 |---|---|---:|---:|---:|---|
 $(cat "$WORK/rows")
 TABLE
+
+# Sign-up by one-time code through the courier to a real SMTP sink on loopback (Node).
+echo
+echo "| Sign-up by code (SQLite, bench/code.mjs) | rate |"
+echo "|---|---:|"
+ATRIUM_BIN=$BIN node bench/code.mjs

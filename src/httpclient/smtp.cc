@@ -172,10 +172,14 @@ Result<Endpoint> ParseConnectionUri(std::string_view uri) {
 
 Status Send(const Endpoint& e, const Options& options, std::string_view from, std::string_view to,
             std::string_view data) {
-  std::unique_ptr<CURL, EasyDeleter> h(curl_easy_init());
+  // One handle per sending thread, reset for every message: libcurl keeps the SMTP connection
+  // open and the next message to the same server goes out on it (no new connect, greeting,
+  // EHLO, TLS handshake or AUTH), and it reconnects by itself when the server closed it.
+  thread_local std::unique_ptr<CURL, EasyDeleter> h(curl_easy_init());
   if (!h) {
     return Error::Internal("smtp: curl_easy_init failed");
   }
+  curl_easy_reset(h.get());
   // The path of an SMTP URL is libcurl's EHLO name.
   const bool v6 = e.host.find(':') != std::string::npos;
   const std::string url = e.scheme + "://" + (v6 ? "[" + e.host + "]" : e.host) + ":" +

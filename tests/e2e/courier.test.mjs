@@ -94,6 +94,19 @@ describe('courier over SMTP (SQLite)', () => {
     await sink?.close();
   });
 
+  test('consecutive messages share one SMTP connection', async () => {
+    // smtp-server greets a new connection only after 100 ms (its early-talker check), as real
+    // servers cost a connect, a greeting, EHLO and often TLS and AUTH: one connection per
+    // message would bound delivery at ~10 messages a second here.
+    const recipients = Array.from({ length: 8 }, () => unique('reuse'));
+    const before = sink.connections;
+    const t0 = Date.now();
+    await queue(dbOf(srv), recipients);
+    for (const to of recipients) await sink.waitFor(to);
+    assert.equal(sink.connections - before, 1, 'one connection for all eight messages');
+    assert.ok(Date.now() - t0 < 3000, `delivered in ${Date.now() - t0} ms`);
+  });
+
   test('a queued message is delivered with its subject, bodies, sender and headers', async () => {
     const to = unique('ann');
     const [id] = await queue(dbOf(srv), [to], { subject: 'Bestätigung: code 482916' });

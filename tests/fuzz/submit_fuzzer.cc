@@ -85,14 +85,16 @@ constexpr std::string_view kMarkup = "<x-fuzz";
 // ---------------------------------------------------------------------------------------------
 // The applications under test.
 
-// Traits of every JSON type, formats, an identifier, addresses for verification and recovery.
+// Traits of every JSON type, formats, identifiers (password and code), addresses for verification
+// and recovery.
 constexpr std::string_view kRichSchema = R"({
   "$id": "https://atrium.test/fuzz.schema.json",
   "$schema": "http://json-schema.org/draft-07/schema#",
   "type": "object",
   "properties": {"traits": {"type": "object", "properties": {
     "email": {"type": "string", "format": "email", "maxLength": 320, "title": "E-Mail",
-      "ory.sh/kratos": {"credentials": {"password": {"identifier": true}},
+      "ory.sh/kratos": {"credentials": {"password": {"identifier": true},
+                                        "code": {"identifier": true, "via": "email"}},
                         "verification": {"via": "email"}, "recovery": {"via": "email"}}},
     "username": {"type": "string", "minLength": 3, "maxLength": 64, "pattern": "^[a-z0-9_.-]+$",
       "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}},
@@ -154,7 +156,9 @@ std::string ConfigText(const std::string& dir, int index) {
         {"flows",
          {{"registration", {{"style", unified ? "unified" : "profile_first"}}},
           {"login", {{"style", index == 0 ? "identifier_first" : "unified"}}}}},
-        {"methods", {{"password", {{"config", {{"haveibeenpwned_enabled", false}}}}}}}}},
+        {"methods",
+         {{"password", {{"config", {{"haveibeenpwned_enabled", false}}}}},
+          {"code", {{"passwordless_enabled", true}}}}}}},
       {"secrets", {{"cookie", {"a-fuzz-cookie-secret-of-32-chars!"}}}},
       // Cheap hashing: the fuzzer is after the request path, not argon2.
       {"hashers",
@@ -172,6 +176,9 @@ std::string ConfigText(const std::string& dir, int index) {
   }
   if (index == 2) {
     c["selfservice"]["flows"][std::string(kFlow)]["lifespan"] = "1ms";
+  } else {
+    // The verification hook after sign-up (a flow, a code and a queued message).
+    c["selfservice"]["flows"]["verification"] = {{"enabled", true}};
   }
   if (unified) {
     c["atrium"]["trusted_proxies"] = {"127.0.0.1/32"};

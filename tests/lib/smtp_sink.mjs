@@ -17,7 +17,7 @@ import { SMTPServer } from 'smtp-server';
 
 export async function startSmtpSink({ tls = 'none', auth = null, mode = 'ok', delayMs = 0 } = {}) {
   const messages = [];
-  const state = { mode, delayMs, attempts: 0, port: 0 };
+  const state = { mode, delayMs, attempts: 0, connections: 0, port: 0 };
   const waiters = new Set();
   const sockets = new Set();
 
@@ -33,6 +33,7 @@ export async function startSmtpSink({ tls = 'none', auth = null, mode = 'ok', de
     authOptional: !auth,
     allowInsecureAuth: true,
     logger: false,
+    disableReverseLookup: true,
     size: 10 * 1024 * 1024,
     onConnect(session, callback) {
       callback();
@@ -109,6 +110,7 @@ export async function startSmtpSink({ tls = 'none', auth = null, mode = 'ok', de
       // One client that rejects the certificate would otherwise crash the sink.
       server.on('error', () => {});
       server.server.on('connection', (s) => {
+        state.connections += 1;
         sockets.add(s);
         s.on('close', () => sockets.delete(s));
       });
@@ -145,6 +147,10 @@ export async function startSmtpSink({ tls = 'none', auth = null, mode = 'ok', de
     // How many DATA commands arrived (including ones that were refused or dropped).
     get attempts() {
       return state.attempts;
+    },
+    // How many TCP connections clients opened.
+    get connections() {
+      return state.connections;
     },
     // Messages delivered to `address` (case-insensitive).
     to(address) {
