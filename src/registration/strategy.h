@@ -95,6 +95,13 @@ struct Script {
   std::string integrity;  // "sha512-..." as the script nodes carry it
 };
 
+// What every method does first with a submission addressed to it: decode the body with the
+// method's body schema into ctx.decoded and validate it. nullopt to go on, else the outcome.
+std::optional<Outcome> DecodeSubmission(SubmitContext& ctx, flow::BodySchemaCache& schemas);
+// DecodeSubmission, then remember the transient payload and check the request's origin (CSRF for
+// browser flows, no browser for API flows).
+std::optional<Outcome> AcceptSubmission(SubmitContext& ctx, flow::BodySchemaCache& schemas);
+
 class Strategy {
  public:
   virtual ~Strategy() = default;

@@ -62,19 +62,8 @@ Outcome PasswordStrategy::Register(registration::SubmitContext& ctx) const {
   if (!Enabled()) {
     return registration::Failed{flow::MethodDisabled()};
   }
-  auto body_schema = body_schemas_.For(ctx.schema);
-  if (!body_schema.ok()) {
-    return registration::Failed{std::move(body_schema).error()};
-  }
-  ctx.decoded = (*body_schema)->Decode(ctx.body);
-  if (auto errors = (*body_schema)->Validate(ctx.decoded); !errors.empty()) {
-    return registration::FormErrors{flow::ToFieldMessages(errors)};
-  }
-  ctx.flow.transient_payload = ctx.decoded["transient_payload"];
-  if (auto s = flow::VerifyOrigin(ctx.request, ctx.flow.IsApi(), ctx.csrf,
-                                  ctx.decoded.value("csrf_token", ""));
-      !s.ok()) {
-    return registration::Failed{std::move(s).error()};
+  if (auto refused = registration::AcceptSubmission(ctx, body_schemas_)) {
+    return std::move(*refused);
   }
   const std::string password = ctx.decoded.value("password", "");
   if (password.empty()) {

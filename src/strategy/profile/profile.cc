@@ -56,13 +56,8 @@ Outcome ProfileStrategy::Register(registration::SubmitContext& ctx) const {
   if (method != "profile" && method != "profile:back" && screen.empty()) {
     return registration::NotResponsible{};
   }
-  auto body_schema = body_schemas_.For(ctx.schema);
-  if (!body_schema.ok()) {
-    return registration::Failed{std::move(body_schema).error()};
-  }
-  ctx.decoded = (*body_schema)->Decode(ctx.body);
-  if (auto errors = (*body_schema)->Validate(ctx.decoded); !errors.empty()) {
-    return registration::FormErrors{flow::ToFieldMessages(errors)};
+  if (auto refused = registration::DecodeSubmission(ctx, body_schemas_)) {
+    return std::move(*refused);
   }
   ctx.flow.ui.ResetMessages();
   const bool back = screen == "previous" || (screen.empty() && method == "profile:back");
