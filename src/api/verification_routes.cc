@@ -25,7 +25,8 @@ http::Response PublicApi::SubmitVerification(const http::Request& req) const {
     flow::Body body;
     body.form = req.QueryParams();
     params.body = std::move(body);
-    return Serve(req, false,
+    // CSRF-active: a link opened in a browser without the cookie binds the flow to a new one.
+    return Serve(req, true,
                  [&](const flow::Request& r) { return d_.verification.SubmitByLink(r, params); });
   }
   return Serve(req, false, [&](const flow::Request& r) {

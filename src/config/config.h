@@ -130,6 +130,13 @@ struct CodeMethod {
   int max_submissions = 5;
 };
 
+// Kratos' legacy `link` method: verification by a link with a token (use: link).
+struct LinkMethod {
+  bool enabled = true;
+  Duration lifespan = std::chrono::hours(1);
+  std::string base_url;  // "" = serve.public.base_url; always ends with '/' after loading
+};
+
 // Atrium: how many one-time codes (registration, verification, sign-in) may be sent within
 // `window` to one address (over all flows) and for one flow; beyond that, 429.
 struct CodeSendLimits {
@@ -141,6 +148,7 @@ struct CodeSendLimits {
 struct Methods {
   PasswordMethod password;
   CodeMethod code;
+  LinkMethod link;
   bool profile_enabled = true;
   bool oidc_enabled = false;
   bool webauthn_enabled = false;

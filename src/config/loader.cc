@@ -371,6 +371,8 @@ Status Finish(Config& c) {
   if (s.verification.ui_url == VerificationFlow{}.ui_url) {
     s.verification.ui_url = pub + "ui/verification";
   }
+  s.methods.link.base_url =
+      s.methods.link.base_url.empty() ? pub : WithSlash(s.methods.link.base_url);
   if (s.error_ui_url == SelfService{}.error_ui_url) {
     s.error_ui_url = pub + "ui/error";
   }

@@ -16,6 +16,8 @@ std::string_view ToString(Purpose purpose) {
       return "verification";
     case Purpose::kLogin:
       return "login";
+    case Purpose::kVerificationLink:
+      return "verification_link";
   }
   return "registration";
 }

@@ -17,8 +17,11 @@
 namespace atrium::otp {
 
 // What a code proves; codes of one purpose never answer for another.
-enum class Purpose { kRegistration, kVerification, kLogin };
-std::string_view ToString(Purpose purpose);  // "registration", "verification", "login"
+// kVerificationLink: the token of a verification link (`use: link`), 32 characters instead of six
+// digits, kept and checked the same way.
+enum class Purpose { kRegistration, kVerification, kLogin, kVerificationLink };
+// "registration", "verification", "login", "verification_link"
+std::string_view ToString(Purpose purpose);
 
 struct Code {
   std::string id;

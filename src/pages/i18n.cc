@@ -29,6 +29,10 @@ const std::map<int64_t, std::string>& German() {
       {1070009, "Weiter"},
       {1070011, "Bestätigungscode"},
       {1070012, "Registrierungscode"},
+      {1080001,
+       "Eine E-Mail mit einem Bestätigungslink wurde an die angegebene Adresse gesendet. Falls "
+       "keine E-Mail ankommt, prüfe die Schreibweise der Adresse und verwende die Adresse, mit der "
+       "du dich registriert hast."},
       {1080002, "Du hast deine E-Mail-Adresse erfolgreich bestätigt."},
       {1080003,
        "Eine E-Mail mit einem Bestätigungscode wurde an die angegebene Adresse gesendet. Falls "
@@ -65,6 +69,8 @@ const std::map<int64_t, std::string>& German() {
       {4010011, "Dieses Konto wurde deaktiviert. Bitte wende dich an den Support."},
       {4040001, "Der Registrierungsvorgang ist abgelaufen, bitte versuche es erneut."},
       {4040003, "Der Registrierungscode ist ungültig oder wurde bereits verwendet."},
+      {4070001,
+       "Der Bestätigungslink ist ungültig oder wurde bereits verwendet. Bitte versuche es erneut."},
       {4070002,
        "Die Anfrage wurde bereits erfolgreich abgeschlossen und kann nicht wiederholt "
        "werden."},

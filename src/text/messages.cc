@@ -278,6 +278,18 @@ Message VerificationEmailWithCodeSent() {
               "make sure to use the address you registered with.");
 }
 
+Message VerificationEmailWithLinkSent() {
+  return Info(1080001,
+              "An email containing a verification link has been sent to the email address you "
+              "provided. If you have not received an email, check the spelling of the address and "
+              "make sure to use the address you registered with.");
+}
+
+Message VerificationTokenInvalidOrUsed() {
+  return Err(4070001,
+             "The verification token is invalid or has already been used. Please retry the flow.");
+}
+
 Message VerificationRetrySuccess() {
   return Err(4070002, "The request was already completed successfully and can not be retried.");
 }

@@ -59,12 +59,14 @@ Message NoLoginMethod();            // 4000037
 Message NoLoginStrategy();          // 4010002
 
 // Verification (docs/wire/verification.md §7).
-Message EmailLabel();                     // 1070007
-Message VerificationCodeLabel();          // 1070011
-Message VerificationSuccessful();         // 1080002 (success)
-Message VerificationEmailWithCodeSent();  // 1080003
-Message VerificationRetrySuccess();       // 4070002
-Message VerificationCodeInvalidOrUsed();  // 4070006
-Message NoVerificationStrategy();         // 4010006
+Message EmailLabel();                      // 1070007
+Message VerificationCodeLabel();           // 1070011
+Message VerificationSuccessful();          // 1080002 (success)
+Message VerificationEmailWithCodeSent();   // 1080003
+Message VerificationRetrySuccess();        // 4070002
+Message VerificationCodeInvalidOrUsed();   // 4070006
+Message VerificationEmailWithLinkSent();   // 1080001
+Message VerificationTokenInvalidOrUsed();  // 4070001
+Message NoVerificationStrategy();          // 4010006
 
 }  // namespace atrium::text

@@ -18,10 +18,12 @@
 namespace atrium::verification {
 namespace {
 
-constexpr std::string_view kMethod = "code";
+constexpr std::string_view kCode = "code";
+constexpr std::string_view kLink = "link";
 
-ui::Node Input(std::string name, std::string type, Json value, text::Message label) {
-  ui::Node n = ui::Node::Input(std::move(name), std::move(type), std::string(kMethod));
+ui::Node Input(std::string name, std::string type, std::string_view group, Json value,
+               text::Message label) {
+  ui::Node n = ui::Node::Input(std::move(name), std::move(type), std::string(group));
   n.input.value = std::move(value);
   n.label = std::move(label);
   return n;
@@ -66,11 +68,12 @@ std::string PostHookRequestUrl(std::string_view url) {
 
 }  // namespace
 
-// The fields of updateVerificationFlowWithCodeMethod (form or JSON).
+// The fields of updateVerificationFlowWithCodeMethod and ...WithLinkMethod (form or JSON).
 struct Service::Body {
   std::string method;
   std::string email;
   std::string code;
+  std::string token;
   std::string csrf_token;
   Json transient_payload;
 };
@@ -99,6 +102,8 @@ Result<Service::Body> Service::DecodeBody(const flow::SubmitParams& params) {
       b.email = std::move(value);
     } else if (key == "code") {
       b.code = std::move(value);
+    } else if (key == "token") {
+      b.token = std::move(value);
     } else if (key == "csrf_token") {
       b.csrf_token = std::move(value);
     }
@@ -128,8 +133,8 @@ Result<Service::Body> Service::DecodeBody(const flow::SubmitParams& params) {
       b.transient_payload = value;
     } else if (value.is_string()) {
       set(key, value.get<std::string>());
-    } else if (!value.is_null() &&
-               (key == "method" || key == "email" || key == "code" || key == "csrf_token")) {
+    } else if (!value.is_null() && (key == "method" || key == "email" || key == "code" ||
+                                    key == "token" || key == "csrf_token")) {
       return Error::InvalidArgument("json: cannot unmarshal " + JsonTypeName(value) +
                                     " into Go struct field of type string");
     }
@@ -137,36 +142,82 @@ Result<Service::Body> Service::DecodeBody(const flow::SubmitParams& params) {
   return b;
 }
 
-void Service::PopulateChooseMethod(Flow& f) const {
-  ui::Node email = Input("email", "email", Json(), text::EmailLabel());
+std::string_view Service::Method() const {
+  return d_.config.selfservice.verification.use == kLink ? kLink : kCode;
+}
+
+bool Service::MethodEnabled() const {
+  const auto& m = d_.config.selfservice.methods;
+  return Method() == kLink ? m.link.enabled : m.code.enabled;
+}
+
+otp::Purpose Service::Purpose() const {
+  return Method() == kLink ? otp::Purpose::kVerificationLink : otp::Purpose::kVerification;
+}
+
+ui::Node Service::EmailInput(std::string value) const {
+  ui::Node email = Input("email", "email", Method(), std::move(value), text::EmailLabel());
   email.input.required = true;
-  f.ui.nodes.push_back(std::move(email));
-  f.ui.nodes.push_back(Input("method", "submit", std::string(kMethod), text::Continue()));
-  if (!f.IsApi()) {
+  return email;
+}
+
+void Service::PopulateChooseMethod(Flow& f) const {
+  // The link method puts the CSRF token first, the code method last (Kratos' node order).
+  const bool link = Method() == kLink;
+  if (link && !f.IsApi()) {
+    f.ui.nodes.push_back(flow::CsrfGuard::Node(f.csrf_token));
+  }
+  f.ui.nodes.push_back(EmailInput(std::string()));
+  f.ui.nodes.push_back(
+      Input("method", "submit", Method(), std::string(Method()), text::Continue()));
+  if (!link && !f.IsApi()) {
     f.ui.Upsert(flow::CsrfGuard::Node(f.csrf_token));
   }
 }
 
 void Service::PopulateSent(Flow& f, std::string_view address) const {
+  if (Method() == kLink) {
+    // The same form again, the address filled in, and the message that a link is on its way.
+    f.state = std::string(kSentEmail);
+    f.ui.nodes.clear();
+    f.ui.method = "POST";
+    f.ui.action = d_.config.serve_public.base_url + "self-service/verification?flow=" + f.id;
+    PopulateChooseMethod(f);
+    f.ui.Upsert(EmailInput(std::string(address)));
+    f.ui.messages = {text::VerificationEmailWithLinkSent()};
+    return;
+  }
   f.state = std::string(kSentEmail);
   f.ui.nodes.clear();
   f.ui.method = "POST";
   f.ui.action = d_.config.serve_public.base_url + "self-service/verification?flow=" + f.id;
-  ui::Node hidden = ui::Node::Input("method", "hidden", std::string(kMethod));
-  hidden.input.value = std::string(kMethod);
+  ui::Node hidden = ui::Node::Input("method", "hidden", std::string(kCode));
+  hidden.input.value = std::string(kCode);
   f.ui.nodes.push_back(std::move(hidden));
-  ui::Node code = Input("code", "text", Json(), text::VerificationCodeLabel());
+  ui::Node code = Input("code", "text", kCode, Json(), text::VerificationCodeLabel());
   code.input.required = true;
   code.input.autocomplete = "one-time-code";
   f.ui.nodes.push_back(std::move(code));
-  f.ui.nodes.push_back(Input("method", "submit", std::string(kMethod), text::Continue()));
+  f.ui.nodes.push_back(Input("method", "submit", kCode, std::string(kCode), text::Continue()));
   if (!f.IsApi()) {
     f.ui.nodes.push_back(flow::CsrfGuard::Node(f.csrf_token));
   }
   f.ui.messages = {text::VerificationEmailWithCodeSent()};
   if (!address.empty()) {
-    f.ui.nodes.push_back(Input("email", "submit", std::string(address), text::ResendCode()));
+    f.ui.nodes.push_back(Input("email", "submit", kCode, std::string(address), text::ResendCode()));
   }
+}
+
+void Service::PopulateStarted(Flow& f, std::string_view address) const {
+  if (Method() != kLink) {
+    PopulateSent(f, address);
+    return;
+  }
+  // Kratos' post-registration flow with the link method: the choose-method form in state
+  // sent_email, no message, and a resend button that Kratos puts into group `code` and labels
+  // "Resend code" whatever the method (kept for wire compatibility, docs/wire/verification.md §9).
+  f.state = std::string(kSentEmail);
+  f.ui.nodes.push_back(Input("email", "submit", kCode, std::string(address), text::ResendCode()));
 }
 
 Result<Flow> Service::NewFlow(std::string request_url, FlowType type,
@@ -183,7 +234,7 @@ Result<Flow> Service::NewFlow(std::string request_url, FlowType type,
   f.expires_at = f.issued_at + c.selfservice.verification.lifespan;
   f.created_at = f.updated_at = f.issued_at;
   f.request_url = std::move(request_url);
-  f.active = std::string(kMethod);
+  f.active = std::string(Method());
   f.ui.action = c.serve_public.base_url + "self-service/verification?flow=" + f.id;
   f.csrf_token = type == FlowType::kApi ? std::string() : std::move(csrf_masked);
   PopulateChooseMethod(f);
@@ -350,10 +401,13 @@ flow::Reply Service::Handle(const flow::Request& request, const flow::SubmitPara
     return FlowError(request, f, body.error());
   }
   f.transient_payload = body->transient_payload;
+  if (Method() == kLink && MethodEnabled() && !body->token.empty()) {
+    return UseToken(request, f, body->token);  // whatever the state: a used token is refused
+  }
   const std::string method = !body->method.empty() ? body->method
-                             : !body->code.empty() ? std::string(kMethod)
+                             : !body->code.empty() ? std::string(kCode)
                                                    : std::string();
-  if (method != kMethod || d_.config.selfservice.verification.use != kMethod) {
+  if (method != Method() || !MethodEnabled()) {
     f.ui.ResetMessages();
     return FlowMessages(request, f, text::NoVerificationStrategy(), "");
   }
@@ -361,61 +415,68 @@ flow::Reply Service::Handle(const flow::Request& request, const flow::SubmitPara
     return Retry(request, f, text::VerificationRetrySuccess(),
                  "An error occured, please use the new flow.");
   }
-  if (!body->code.empty()) {
-    return by_link ? FillCode(f, body->code) : UseCode(request, f, body->code);
+  if (Method() == kCode && !body->code.empty()) {
+    return by_link ? FillCode(request, f, body->code) : UseCode(request, f, body->code);
   }
-  return SendCode(request, f, *body);
+  return Send(request, f, *body);
 }
 
-Status Service::IssueCode(const Flow& flow, const identity::Identity& identity,
-                          const identity::VerifiableAddress& address) const {
+Status Service::Issue(const Flow& flow, const identity::Identity& identity,
+                      const identity::VerifiableAddress& address) const {
   const auto& c = d_.config;
+  const auto& methods = c.selfservice.methods;
+  const bool link = Method() == kLink;
   const Timestamp now = TruncateToMicros(d_.clock.Now());
-  const std::string code = otp::NewCode();
+  // A code: six digits; a link: a 32-character token (190 bits) in the URL. Both are kept only
+  // as a keyed digest.
+  const std::string secret = link ? RandomAlphanumeric(32) : otp::NewCode();
+  const Duration lifespan = link ? methods.link.lifespan : methods.code.lifespan;
   otp::Code record;
   record.id = d_.ids.NewUuid();
   record.flow_id = flow.id;
-  record.purpose = otp::Purpose::kVerification;
+  record.purpose = Purpose();
   record.address = address.value;
   record.via = address.via;
-  record.digest = d_.digester.Digest(otp::Purpose::kVerification, flow.id, address.value, code);
-  record.expires_at = now + c.selfservice.methods.code.lifespan;
+  record.digest = d_.digester.Digest(Purpose(), flow.id, address.value, secret);
+  record.expires_at = now + lifespan;
   record.created_at = now;
 
   Json model;
   model["To"] = address.value;
-  model["VerificationURL"] =
-      c.serve_public.base_url + "self-service/verification?code=" + code + "&flow=" + flow.id;
-  model["VerificationCode"] = code;
+  if (link) {
+    model["VerificationURL"] =
+        methods.link.base_url + "self-service/verification?flow=" + flow.id + "&token=" + secret;
+  } else {
+    model["VerificationURL"] =
+        c.serve_public.base_url + "self-service/verification?code=" + secret + "&flow=" + flow.id;
+    model["VerificationCode"] = secret;
+  }
   model["Identity"] = identity.ToPublicJson(c.serve_public.base_url);
   model["RequestURL"] = flow.request_url;
   model["TransientPayload"] =
       flow.transient_payload.is_null() ? Json::object() : flow.transient_payload;
-  model["ExpiresInMinutes"] =
-      std::chrono::duration_cast<std::chrono::minutes>(c.selfservice.methods.code.lifespan).count();
-  ATRIUM_ASSIGN_OR_RETURN(courier::Message message,
-                          d_.composer.Compose("verification_code_valid",
-                                              courier::MessageType::kEmail, address.value, model));
+  model["ExpiresInMinutes"] = std::chrono::duration_cast<std::chrono::minutes>(lifespan).count();
+  ATRIUM_ASSIGN_OR_RETURN(
+      courier::Message message,
+      d_.composer.Compose(link ? "verification_valid" : "verification_code_valid",
+                          courier::MessageType::kEmail, address.value, model));
   message.id = d_.ids.NewUuid();
   message.created_at = message.updated_at = message.next_attempt_at = now;
-  ATRIUM_RETURN_IF_ERROR(
-      d_.codes.IssueCodes(flow.id, otp::Purpose::kVerification, {&record, 1}, {&message, 1}));
+  ATRIUM_RETURN_IF_ERROR(d_.codes.IssueCodes(flow.id, Purpose(), {&record, 1}, {&message, 1}));
   if (d_.doorbell != nullptr) {
     d_.doorbell->Ring();
   }
   return d_.addresses.MarkAddressSent(address.id, now);
 }
 
-flow::Reply Service::SendCode(const flow::Request& request, Flow& f, const Body& body) const {
+flow::Reply Service::Send(const flow::Request& request, Flow& f, const Body& body) const {
   f.ui.ResetMessages();
   if (body.email.empty()) {
-    ui::Node email = Input("email", "email", Json(), text::EmailLabel());
-    email.input.required = true;
-    f.ui.Upsert(std::move(email));
+    f.ui.Upsert(EmailInput(std::string()));
     return FlowMessages(request, f, text::Required("email"), "email");
   }
   if (auto s = flow::VerifyOrigin(request, f.IsApi(), d_.csrf, body.csrf_token); !s.ok()) {
-    if (ui::Node* email = f.ui.Find("email", kMethod)) {
+    if (ui::Node* email = f.ui.Find("email", Method())) {
       email->input.value = body.email;
     }
     return FlowError(request, f, s.error());
@@ -448,10 +509,10 @@ flow::Reply Service::SendCode(const flow::Request& request, Flow& f, const Body&
     if (!owner->has_value()) {
       return flow::Reply::Forward(Error::Internal("address without identity"));
     }
-    if (auto s = IssueCode(f, **owner, (*owned)->address); !s.ok()) {
+    if (auto s = Issue(f, **owner, (*owned)->address); !s.ok()) {
       return flow::Reply::Forward(std::move(s).error());
     }
-  } else if (auto s = d_.codes.IssueCodes(f.id, otp::Purpose::kVerification, {}, {}); !s.ok()) {
+  } else if (auto s = d_.codes.IssueCodes(f.id, Purpose(), {}, {}); !s.ok()) {
     // An unknown address gets nothing, but earlier codes of the flow retire all the same.
     return flow::Reply::Forward(std::move(s).error());
   }
@@ -463,14 +524,20 @@ flow::Reply Service::SendCode(const flow::Request& request, Flow& f, const Body&
   return Show(request, f, 200);
 }
 
-flow::Reply Service::FillCode(Flow& f, const std::string& code) const {
+flow::Reply Service::FillCode(const flow::Request& request, Flow& f,
+                              const std::string& code) const {
   if (ui::Node* node = f.ui.Find("code")) {
     node->input.value = code;
   }
   std::optional<flow::CsrfGuard::Rotation> rotation;
   if (!f.IsApi()) {
-    rotation = d_.csrf.Rotate();
-    f.csrf_token = rotation->masked;
+    // A browser without a CSRF cookie got a new one with this answer; else the token rotates.
+    if (request.csrf.issued) {
+      f.csrf_token = request.csrf.masked;
+    } else {
+      rotation = d_.csrf.Rotate();
+      f.csrf_token = rotation->masked;
+    }
     f.ui.Upsert(flow::CsrfGuard::Node(f.csrf_token));
   }
   if (auto s = Save(f); !s.ok()) {
@@ -535,27 +602,86 @@ flow::Reply Service::UseCode(const flow::Request& request, Flow& f, const std::s
       !s.ok()) {
     return flow::Reply::Forward(std::move(s).error());
   }
+  if (auto s = PassChallenge(request, f); !s.ok()) {
+    return flow::Reply::Forward(std::move(s).error());
+  }
+  return Show(request, f, 200);
+}
 
+Status Service::PassChallenge(const flow::Request& request, Flow& f) const {
   const std::string continue_url = ContinueUrl(f);
   f.state = std::string(kPassedChallenge);
+  if (!f.IsApi() && !request.csrf.masked.empty()) {
+    f.csrf_token = request.csrf.masked;  // the browser that passed (a link may open in another)
+  }
   f.ui = ui::Container{};
   f.ui.method = "GET";
   f.ui.action = continue_url;
   f.ui.nodes.push_back(flow::CsrfGuard::Node(f.IsApi() ? std::string() : request.csrf.masked));
   f.ui.messages = {text::VerificationSuccessful()};
-  ui::Node link;
-  link.type = ui::NodeType::kA;
-  link.group = std::string(kMethod);
-  link.attributes = {{"href", continue_url},
-                     {"title", text::Continue().ToJson()},
-                     {"id", "continue"},
-                     {"node_type", "a"}};
-  link.label = text::Continue();
-  f.ui.nodes.push_back(std::move(link));
-  if (auto s = Save(f); !s.ok()) {
+  ui::Node anchor;
+  anchor.type = ui::NodeType::kA;
+  anchor.group = std::string(Method());
+  anchor.attributes = {{"href", continue_url},
+                       {"title", text::Continue().ToJson()},
+                       {"id", "continue"},
+                       {"node_type", "a"}};
+  anchor.label = text::Continue();
+  f.ui.nodes.push_back(std::move(anchor));
+  return Save(f);
+}
+
+flow::Reply Service::UseToken(const flow::Request& request, Flow& f,
+                              const std::string& token) const {
+  // Kratos answers every failure of a link with a new browser flow carrying the message and a 303
+  // to the UI: the link is opened in a browser, whatever kind of flow sent it.
+  const auto retry = [&](text::Message message) {
+    std::vector<SetCookie> cookies;
+    auto fresh = Replacement(request.url, FlowType::kBrowser, std::move(message), cookies);
+    if (!fresh.ok()) {
+      return flow::Reply::Forward(std::move(fresh).error());
+    }
+    flow::Reply reply = flow::Reply::Redirect(303, UiUrl(*fresh));
+    reply.cookies = std::move(cookies);
+    return reply;
+  };
+  const Timestamp now = d_.clock.Now();
+  auto candidates = d_.codes.ActiveCodes(f.id, otp::Purpose::kVerificationLink);
+  if (!candidates.ok()) {
+    return flow::Reply::Forward(std::move(candidates).error());
+  }
+  // Matched as of the epoch, i.e. whether expired or not, to tell an expired link from a wrong one.
+  const auto matched = d_.digester.Match(*candidates, token, Timestamp{});
+  if (!matched) {
+    return retry(text::VerificationTokenInvalidOrUsed());
+  }
+  if (matched->expires_at < now) {
+    return retry(text::FlowExpired(text::FlowKind::kVerification, matched->expires_at,
+                                   now - matched->expires_at));
+  }
+  auto won = d_.codes.UseCode(matched->id, TruncateToMicros(now));
+  if (!won.ok()) {
+    return flow::Reply::Forward(std::move(won).error());
+  }
+  auto owned = d_.addresses.FindVerifiableAddress(matched->via, matched->address);
+  if (!owned.ok()) {
+    return flow::Reply::Forward(std::move(owned).error());
+  }
+  if (!*won || !owned->has_value()) {
+    return retry(text::VerificationTokenInvalidOrUsed());
+  }
+  if (auto s = d_.addresses.MarkAddressVerified((*owned)->address.id, TruncateToMicros(now));
+      !s.ok()) {
     return flow::Reply::Forward(std::move(s).error());
   }
-  return Show(request, f, 200);
+  if (auto s = PassChallenge(request, f); !s.ok()) {
+    return flow::Reply::Forward(std::move(s).error());
+  }
+  // A link is followed by a browser: it goes to the UI, API flows included.
+  if (!request.is_json) {
+    return flow::Reply::Redirect(303, UiUrl(f));
+  }
+  return flow::Reply::JsonBody(200, f.ToJson());
 }
 
 Result<Started> Service::StartFor(const Origin& origin, const identity::Identity& identity,
@@ -563,9 +689,9 @@ Result<Started> Service::StartFor(const Origin& origin, const identity::Identity
   ATRIUM_ASSIGN_OR_RETURN(
       Flow f, NewFlow(PostHookRequestUrl(origin.request_url), origin.type, origin.csrf_masked));
   f.transient_payload = origin.transient_payload;
-  PopulateSent(f, address.value);
+  PopulateStarted(f, address.value);
   ATRIUM_RETURN_IF_ERROR(d_.flows.CreateVerificationFlow(f));
-  ATRIUM_RETURN_IF_ERROR(IssueCode(f, identity, address));
+  ATRIUM_RETURN_IF_ERROR(Issue(f, identity, address));
   ++f.code_sends;
   ATRIUM_RETURN_IF_ERROR(Save(f));
   return Started{f.id, address.value, f.IsApi() ? std::string() : UiUrl(f)};

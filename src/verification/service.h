@@ -22,6 +22,7 @@
 #include "identity/store.h"
 #include "otp/codes.h"
 #include "text/message.h"
+#include "ui/node.h"
 #include "verification/store.h"
 
 namespace atrium::verification {
@@ -84,19 +85,33 @@ class Service final {
   // A new flow in state choose_method. Errors: return_to of `request_url` not allowed.
   Result<Flow> NewFlow(std::string request_url, FlowType type, std::string csrf_masked) const;
   Result<Flow> CreateFlow(const flow::Request& request, FlowType type) const;
+  // The method of selfservice.flows.verification.use ("code" or "link"): the node group, the
+  // `method` value and what is sent.
+  std::string_view Method() const;
+  bool MethodEnabled() const;
+  otp::Purpose Purpose() const;  // of what the method sends
+  ui::Node EmailInput(std::string value) const;
   void PopulateChooseMethod(Flow& flow) const;
+  // State sent_email after a submitted address.
   void PopulateSent(Flow& flow, std::string_view address) const;
+  // State sent_email for a flow started after a sign-up (§9).
+  void PopulateStarted(Flow& flow, std::string_view address) const;
   Status Save(Flow& flow) const;
 
   flow::Reply Handle(const flow::Request& request, const flow::SubmitParams& params,
                      bool by_link) const;
-  flow::Reply FillCode(Flow& flow, const std::string& code) const;
-  flow::Reply SendCode(const flow::Request& request, Flow& flow, const Body& body) const;
+  flow::Reply FillCode(const flow::Request& request, Flow& flow, const std::string& code) const;
+  // Sends a code or a link to the submitted address (nothing to an unknown one).
+  flow::Reply Send(const flow::Request& request, Flow& flow, const Body& body) const;
   flow::Reply UseCode(const flow::Request& request, Flow& flow, const std::string& code) const;
-  // Queues a code to `address` of `identity` for `flow` (code and message in one transaction)
-  // and marks the address "sent".
-  Status IssueCode(const Flow& flow, const identity::Identity& identity,
-                   const identity::VerifiableAddress& address) const;
+  // The token of a verification link (§5.5).
+  flow::Reply UseToken(const flow::Request& request, Flow& flow, const std::string& token) const;
+  // The flow in state passed_challenge with its Continue link, saved.
+  Status PassChallenge(const flow::Request& request, Flow& flow) const;
+  // Queues a code or a link to `address` of `identity` for `flow` (the secret's digest and the
+  // message in one transaction) and marks the address "sent".
+  Status Issue(const Flow& flow, const identity::Identity& identity,
+               const identity::VerifiableAddress& address) const;
   // The flow as the answer: browsers go to the UI, everyone else gets the JSON with `status`.
   flow::Reply Show(const flow::Request& request, const Flow& flow, int status) const;
   // §8.3: messages on the flow (400, or 303 to the UI for browsers); errors other than 400 are

@@ -4,6 +4,9 @@
 // keeps what it was asked to send.
 #include "verification/service.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
@@ -420,6 +423,156 @@ TEST_F(VerificationTest, AnExpiredFlowIsReplacedWithTheMessage) {
   EXPECT_TRUE(composer_.sent.empty());
 }
 
+// ---- the link method (use: link, §5.5) -------------------------------------------------------
+
+class LinkVerificationTest : public VerificationTest {
+ protected:
+  void SetUp() override {
+    VerificationTest::SetUp();
+    config_.selfservice.verification.use = "link";
+    config_.selfservice.methods.link.lifespan = std::chrono::minutes(20);
+    config_.selfservice.methods.link.base_url = "https://mail-links.example/";
+    Rebuild();
+  }
+  // The token of the last link sent, from its URL.
+  std::string LastToken() const {
+    const std::string url =
+        composer_.sent.empty() ? "" : composer_.sent.back().model.value("VerificationURL", "");
+    const size_t at = url.find("&token=");
+    return at == std::string::npos ? "" : url.substr(at + 7);
+  }
+  flow::Reply Follow(const flow::Request& r, const std::string& flow_id, const std::string& token) {
+    flow::SubmitParams params;
+    params.flow_id = flow_id;
+    params.body = flow::Body{flow::Body::Format::kForm, {{"flow", flow_id}, {"token", token}}, {}};
+    return service_->SubmitByLink(r, params);
+  }
+  // A browser without the CSRF cookie of the flow (the link is opened in the mail client's).
+  flow::Request OtherBrowser() const {
+    flow::Request r;
+    r.url = config_.serve_public.base_url + "self-service/verification?flow=x&token=y";
+    r.csrf = csrf_->Read(std::nullopt, false, true);  // the route issues a CSRF cookie
+    return r;
+  }
+  flow::Reply SendLinkTo(const flow::Request& r, const std::string& flow_id,
+                         const std::string& email) {
+    return Submit(r, flow_id, {{"method", "link"}, {"email", email}, {"csrf_token", CsrfToken()}});
+  }
+};
+
+TEST_F(LinkVerificationTest, TheFormPutsTheCsrfTokenFirstInGroupLink) {
+  const flow::Reply spa = service_->InitBrowser(Spa());
+  ASSERT_EQ(spa.status, 200);
+  EXPECT_EQ(spa.body["active"], "link");
+  EXPECT_EQ(NodeList(spa.body),
+            (std::vector<std::string>{"csrf_token:hidden", "email:email", "method:submit"}));
+  EXPECT_EQ(spa.body["ui"]["nodes"][1]["group"], "link");
+  EXPECT_EQ(spa.body["ui"]["nodes"][2]["attributes"]["value"], "link");
+  const flow::Reply api = service_->InitApi(Api());
+  EXPECT_EQ(NodeList(api.body), (std::vector<std::string>{"email:email", "method:submit"}));
+}
+
+TEST_F(LinkVerificationTest, ALinkIsSentAndFollowingItVerifiesTheAddress) {
+  const Flow f = NewFlow(Api());
+  const flow::Reply sent = SendLinkTo(Api(), f.id, kEmail);
+  ASSERT_EQ(sent.status, 200) << DumpJson(sent.body) << sent.error.reason;
+  EXPECT_EQ(sent.body["state"], "sent_email");
+  EXPECT_EQ(FirstMessageId(sent.body), 1080001);
+  EXPECT_EQ(NodeList(sent.body), (std::vector<std::string>{"email:email", "method:submit"}));
+  EXPECT_EQ(sent.body["ui"]["nodes"][0]["attributes"]["value"], kEmail);
+  ASSERT_EQ(composer_.sent.size(), 1u);
+  const Json& model = composer_.sent[0].model;
+  EXPECT_FALSE(model.contains("VerificationCode"));
+  EXPECT_EQ(model["ExpiresInMinutes"], 20);
+  const std::string token = LastToken();
+  ASSERT_EQ(token.size(), 32u);
+  EXPECT_TRUE(std::all_of(token.begin(), token.end(), [](char c) { return std::isalnum(c); }));
+  EXPECT_EQ(model["VerificationURL"], "https://mail-links.example/self-service/verification?flow=" +
+                                          f.id + "&token=" + token);
+  EXPECT_EQ(AddressOf(kEmail).status, "sent");
+
+  const flow::Request other = OtherBrowser();
+  const flow::Reply followed = Follow(other, f.id, token);
+  ASSERT_EQ(followed.kind, flow::Reply::Kind::kRedirect) << followed.error.reason;
+  EXPECT_EQ(followed.location, "http://127.0.0.1:4455/verification?flow=" + f.id)
+      << "the browser goes to the UI, also for an API flow";
+  const Flow done = Stored(f.id);
+  EXPECT_EQ(done.state, "passed_challenge");
+  EXPECT_EQ(done.ui.messages.at(0).id, 1080002);
+  EXPECT_EQ(done.ui.nodes.back().group, "link");
+  EXPECT_TRUE(AddressOf(kEmail).verified);
+  EXPECT_EQ(AddressOf(kEmail).status, "completed");
+
+  // The same link again: a new browser flow with 4070001.
+  const flow::Reply replay = Follow(OtherBrowser(), f.id, token);
+  ASSERT_EQ(replay.kind, flow::Reply::Kind::kRedirect);
+  const std::string prefix = "http://127.0.0.1:4455/verification?flow=";
+  ASSERT_TRUE(replay.location.starts_with(prefix)) << replay.location;
+  const Flow replacement = Stored(replay.location.substr(prefix.size()));
+  EXPECT_NE(replacement.id, f.id);
+  EXPECT_FALSE(replacement.IsApi());
+  EXPECT_EQ(replacement.ui.messages.at(0).id, 4070001);
+  EXPECT_EQ(replay.cookies.size(), 1u) << "bound to a new CSRF token";
+}
+
+TEST_F(LinkVerificationTest, AWrongExpiredOrForeignTokenVerifiesNothing) {
+  const Flow f = NewFlow(Api());
+  ASSERT_EQ(SendLinkTo(Api(), f.id, kEmail).status, 200);
+  const std::string token = LastToken();
+  const Flow other = NewFlow(Api());
+  const auto message_of = [&](const flow::Reply& r) {
+    const std::string prefix = "http://127.0.0.1:4455/verification?flow=";
+    EXPECT_TRUE(r.location.starts_with(prefix)) << r.location;
+    return Stored(r.location.substr(prefix.size())).ui.messages.at(0).id;
+  };
+  std::string wrong = token;
+  wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(message_of(Follow(OtherBrowser(), f.id, wrong)), 4070001);
+  EXPECT_EQ(message_of(Follow(OtherBrowser(), other.id, token)), 4070001)
+      << "a token answers for its own flow only";
+  EXPECT_EQ(message_of(Follow(OtherBrowser(), f.id, token + "x")), 4070001);
+  // A code submission is not the link method's.
+  EXPECT_EQ(FirstMessageId(Submit(Api(), f.id, {{"code", "123456"}}).body), 4010006);
+  h_.clock.Advance(std::chrono::minutes(21));
+  EXPECT_EQ(message_of(Follow(OtherBrowser(), f.id, token)), 4070005);
+  EXPECT_FALSE(AddressOf(kEmail).verified);
+}
+
+TEST_F(LinkVerificationTest, TheCodeMethodAndADisabledLinkMethodFindNoStrategy) {
+  const Flow f = NewFlow(Api());
+  EXPECT_EQ(FirstMessageId(Submit(Api(), f.id, {{"method", "code"}, {"email", kEmail}}).body),
+            4010006);
+  config_.selfservice.methods.link.enabled = false;
+  Rebuild();
+  EXPECT_EQ(FirstMessageId(SendLinkTo(Api(), f.id, kEmail).body), 4010006);
+  EXPECT_TRUE(composer_.sent.empty());
+}
+
+TEST_F(LinkVerificationTest, TheHookSendsALinkWithKratosResendNode) {
+  const VerificationHook hook(*service_, *csrf_);
+  registration::Flow reg;
+  reg.id = h_.ids.NewUuid();
+  reg.type = registration::FlowType::kBrowser;
+  reg.request_url = "http://127.0.0.1:4433/self-service/registration/browser";
+  identity::Identity who = ann_;
+  registration::HookEffects effects;
+  ASSERT_TRUE(hook.Run(Browser(), reg, who, effects).ok());
+  const Flow f = Stored(reg.internal_context[kVerificationFlowContextKey]["id"]);
+  EXPECT_EQ(f.state, "sent_email");
+  EXPECT_EQ(NodeList(f.ToJson()), (std::vector<std::string>{"csrf_token:hidden", "email:email",
+                                                            "method:submit", "email:submit"}));
+  EXPECT_EQ(f.ui.nodes.back().group, "code") << "as Kratos does, whatever the method";
+  EXPECT_TRUE(f.ui.messages.empty());
+  ASSERT_EQ(composer_.sent.size(), 1u);
+  const flow::Request other = OtherBrowser();
+  ASSERT_EQ(Follow(other, f.id, LastToken()).kind, flow::Reply::Kind::kRedirect);
+  EXPECT_TRUE(AddressOf(kEmail).verified);
+  flow::Request fetch = Browser();
+  fetch.csrf = csrf_->Read(*other.csrf.issued, true, false);
+  EXPECT_EQ(service_->GetFlow(fetch, f.id).status, 200)
+      << "the UI of the browser that followed the link can show the flow";
+}
+
 // ---- the after-registration hooks (§9) ------------------------------------------------------
 
 TEST_F(VerificationTest, TheHookStartsASentFlowForTheFirstUnverifiedAddress) {
@@ -460,7 +613,7 @@ TEST_F(VerificationTest, TheHookStartsASentFlowForTheFirstUnverifiedAddress) {
   // Verified now: the hook has nothing to do.
   registration::Flow again = reg;
   again.internal_context = Json::object();
-  who = *std::move(*store_->GetIdentity(ann_.id));
+  who = **store_->GetIdentity(ann_.id);
   effects = {};
   ASSERT_TRUE(hook.Run(Browser(), again, who, effects).ok());
   EXPECT_FALSE(again.internal_context.contains(kVerificationFlowContextKey));

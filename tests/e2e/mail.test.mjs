@@ -36,15 +36,19 @@ function config(sink, style) {
 let sink;
 let unified;
 let twoStep;
+let linked; // verification by link (use: link)
 before(async () => {
   sink = await startSmtpSink();
-  [unified, twoStep] = await Promise.all([
+  const byLink = config(sink, 'unified');
+  byLink.selfservice.flows.verification.use = 'link';
+  [unified, twoStep, linked] = await Promise.all([
     startAtrium({ config: config(sink, 'unified') }),
     startAtrium({ config: config(sink, 'profile_first') }),
+    startAtrium({ config: byLink }),
   ]);
 });
 after(async () => {
-  for (const s of [unified, twoStep]) if (s) await s.stop();
+  for (const s of [unified, twoStep, linked]) if (s) await s.stop();
   await sink?.close();
 });
 
@@ -135,6 +139,51 @@ describe('verification through the mail', () => {
     assert.equal(done.json.state, 'passed_challenge');
     const whoami = await c.get('sessions/whoami', { headers: { 'X-Session-Token': r.json.session_token } });
     assert.equal(whoami.json.identity.verifiable_addresses[0].verified, true);
+    assert.equal(sink.to(email).length, 1, 'one verification message, sent once');
+  });
+
+  test('use: link — the mailed link verifies the address once, in another browser', async () => {
+    const email = unique('link');
+    const c = api(linked.base);
+    const flow = (await c.get('self-service/registration/api')).json;
+    const r = await c.post(`self-service/registration?flow=${flow.id}`, {
+      json: { method: 'password', password: PASSWORD, traits: { email } },
+    });
+    assert.equal(r.status, 200, r.text);
+    const item = r.json.continue_with.find((x) => x.action === 'show_verification_ui');
+    assert.ok(item, JSON.stringify(r.json.continue_with));
+    const started = (await c.get(`self-service/verification/flows?id=${item.flow.id}`)).json;
+    assert.equal(started.active, 'link');
+    assert.equal(started.state, 'sent_email');
+
+    const [mail] = await sink.waitFor(email);
+    assert.equal(mail.subject, 'Please verify your email address');
+    const link = mail.text.match(/https?:\/\/\S+\/self-service\/verification\?flow=[0-9a-f-]{36}&token=[A-Za-z0-9]{32}/)?.[0];
+    assert.ok(link, mail.text);
+    assert.ok(link.startsWith(`${linked.base}self-service/verification?flow=${item.flow.id}&token=`));
+    assert.ok(mail.html.includes(link.replaceAll('&', '&amp;')) || mail.html.includes(link), 'the HTML part links too');
+
+    // Opened in the mail client's browser: no cookies of the sign-up.
+    const other = browser(linked.base);
+    const followed = await other.get(link);
+    assert.equal(followed.status, 303, followed.text);
+    assert.equal(followed.location, `http://127.0.0.1:4455/verification?flow=${item.flow.id}`);
+    const done = (await c.get(`self-service/verification/flows?id=${item.flow.id}`)).json;
+    assert.equal(done.state, 'passed_challenge');
+    assert.equal(done.ui.messages[0].id, 1080002);
+    const whoami = await c.get('sessions/whoami', { headers: { 'X-Session-Token': r.json.session_token } });
+    assert.equal(whoami.json.identity.verifiable_addresses[0].verified, true);
+    assert.equal(whoami.json.identity.verifiable_addresses[0].status, 'completed');
+
+    // The same link again: a new browser flow that says so, bound to a new CSRF cookie.
+    const again = await other.get(link);
+    assert.equal(again.status, 303);
+    const replacement = new URL(again.location).searchParams.get('flow');
+    assert.notEqual(replacement, item.flow.id);
+    const shown = await other.get(`self-service/verification/flows?id=${replacement}`, { accept: 'application/json' });
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.json.type, 'browser');
+    assert.equal(shown.json.ui.messages[0].id, 4070001);
     assert.equal(sink.to(email).length, 1, 'one verification message, sent once');
   });
 });
