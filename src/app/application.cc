@@ -21,6 +21,7 @@
 #include "hash/hasher.h"
 #include "http/http.h"
 #include "httpclient/client.h"
+#include "hydra/hydra.h"
 #include "identity/schema_registry.h"
 #include "login/logout.h"
 #include "login/service.h"
@@ -151,6 +152,7 @@ struct Application::Parts {
   std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
+  std::unique_ptr<hydra::Provider> hydra;  // oauth2_provider.url set: Hydra's admin API
   std::unique_ptr<registration::Service> registration;
   // The login methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<login::Strategy>> login_methods;
@@ -255,9 +257,14 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   for (const auto& m : p->methods) {
     methods.push_back(m.get());
   }
-  p->registration = std::make_unique<registration::Service>(
-      registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
-                                 std::move(methods), p->ids, p->clock, std::move(hooks)});
+  if (!c.oauth2_provider.url.empty()) {
+    p->hydra = hydra::NewHttpProvider(*p->http, hydra::Options{c.oauth2_provider.url,
+                                                               {c.oauth2_provider.headers.begin(),
+                                                                c.oauth2_provider.headers.end()}});
+  }
+  p->registration = std::make_unique<registration::Service>(registration::Dependencies{
+      c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf, std::move(methods), p->ids,
+      p->clock, std::move(hooks), p->hydra.get()});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));

@@ -74,6 +74,25 @@ Binding Integer(std::string path, Field field, int64_t min, int64_t max) {
           }};
 }
 
+// A mapping of strings to strings (headers).
+template <typename Field>
+Binding StringMap(std::string path, Field field) {
+  return {std::move(path), EnvKind::kJson, [field](const Json& v, Config& c) {
+            if (!v.is_object()) {
+              return "expected a mapping of strings, got " + TypeOf(v);
+            }
+            std::map<std::string, std::string> map;
+            for (const auto& [name, value] : v.items()) {
+              if (!value.is_string()) {
+                return name + ": expected a string, got " + TypeOf(value);
+              }
+              map[name] = value.template get<std::string>();
+            }
+            field(c) = std::move(map);
+            return std::string();
+          }};
+}
+
 // Booleans; Kratos' schema types some flags as strings ("true"), which are taken too.
 template <typename Field>
 Binding Boolean(std::string path, Field field) {
@@ -314,20 +333,7 @@ void AddCourier(std::vector<Binding>& t) {
   t.push_back(String("courier.smtp.from_address", ATRIUM_FIELD(courier.smtp.from_address)));
   t.push_back(String("courier.smtp.from_name", ATRIUM_FIELD(courier.smtp.from_name)));
   t.push_back(String("courier.smtp.local_name", ATRIUM_FIELD(courier.smtp.local_name)));
-  t.push_back({"courier.smtp.headers", EnvKind::kJson, [](const Json& v, Config& c) {
-                 if (!v.is_object()) {
-                   return "expected a mapping of strings, got " + TypeOf(v);
-                 }
-                 std::map<std::string, std::string> headers;
-                 for (const auto& [name, value] : v.items()) {
-                   if (!value.is_string()) {
-                     return name + ": expected a string, got " + TypeOf(value);
-                   }
-                   headers[name] = value.get<std::string>();
-                 }
-                 c.courier.smtp.headers = std::move(headers);
-                 return std::string();
-               }});
+  t.push_back(StringMap("courier.smtp.headers", ATRIUM_FIELD(courier.smtp.headers)));
   t.push_back(Integer("courier.message_retries", ATRIUM_FIELD(courier.message_retries), 0, 1000));
   t.push_back(String("courier.delivery_strategy", ATRIUM_FIELD(courier.delivery_strategy),
                      {"smtp", "http"}));
@@ -501,6 +507,7 @@ std::vector<Binding> MakeTable() {
       String("oauth2_provider.url", ATRIUM_FIELD(oauth2_provider.url)),
       Boolean("oauth2_provider.override_return_to",
               ATRIUM_FIELD(oauth2_provider.override_return_to)),
+      StringMap("oauth2_provider.headers", ATRIUM_FIELD(oauth2_provider.headers)),
       // Housekeeping (Kratos' database.cleanup and Atrium's sweeper).
       Integer("database.cleanup.batch_size", ATRIUM_FIELD(cleanup.batch_size), 1, 100000),
       Dur("database.cleanup.sleep.tables", ATRIUM_FIELD(cleanup.sleep_tables), true),
@@ -545,7 +552,6 @@ const std::vector<PendingFeature>& PendingFeatures() {
       {"selfservice.methods.oidc.enabled", true, "the oidc method (social sign-in)"},
       {"selfservice.methods.webauthn.enabled", true, "the webauthn method"},
       {"selfservice.methods.passkey.enabled", true, "the passkey method"},
-      {"oauth2_provider.url", nullptr, "the Hydra integration (login_challenge)"},
   };
   return features;
 }

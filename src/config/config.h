@@ -221,8 +221,9 @@ struct Log {
 };
 
 struct OAuth2Provider {
-  std::string url;
+  std::string url;  // Hydra's admin URL; "" = no Hydra (login_challenge is refused)
   bool override_return_to = false;
+  std::map<std::string, std::string> headers;  // sent with every call to Hydra
 };
 
 // Housekeeping of expired flows, sessions and old error records (`atrium cleanup` and the

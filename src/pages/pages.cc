@@ -63,10 +63,19 @@ Json ParseBody(const http::Response& r) {
   return parsed.ok() && parsed->is_object() ? std::move(parsed).value() : Json::object();
 }
 
-// The flow's return_to (kept when a page links to another flow), or "".
-std::string ReturnToOf(const Json& flow) {
-  const auto it = flow.find("return_to");
-  return it != flow.end() && it->is_string() ? it->get<std::string>() : "";
+// What a page carries over when it links to another flow: the flow's return_to and Hydra's
+// login_challenge, as a query ("" when neither is set).
+std::string CarriedQuery(const Json& flow) {
+  std::string query;
+  for (const auto& [key, param] : {std::pair{"return_to", "return_to"},
+                                   std::pair{"oauth2_login_challenge", "login_challenge"}}) {
+    const auto it = flow.find(key);
+    if (it != flow.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+      query += (query.empty() ? "?" : "&") + std::string(param) + "=" +
+               QueryEscape(it->get_ref<const std::string&>());
+    }
+  }
+  return query;
 }
 
 }  // namespace
@@ -95,9 +104,9 @@ void Pages::Register(http::Router& router) const {
       http::Execution::kInline);
 }
 
-std::string Pages::InitUrl(std::string_view flow, std::string_view return_to) const {
+std::string Pages::InitUrl(std::string_view flow, std::string_view query) const {
   return config_.serve_public.base_url + "self-service/" + std::string(flow) + "/browser" +
-         (return_to.empty() ? "" : "?return_to=" + QueryEscape(return_to));
+         std::string(query);
 }
 
 http::Response Pages::FlowPage(const http::Request& req, std::string_view flow,
@@ -130,17 +139,17 @@ http::Response Pages::FlowPage(const http::Request& req, std::string_view flow,
 
 http::Response Pages::Registration(const http::Request& req) const {
   return FlowPage(req, "registration", [this](const Json& flow, Language lang) {
-    const std::string return_to = ReturnToOf(flow);
+    const std::string carried = CarriedQuery(flow);
     return RenderRegistration(
-        flow, lang, FlowLinks{InitUrl("login", return_to), InitUrl("registration", return_to)});
+        flow, lang, FlowLinks{InitUrl("login", carried), InitUrl("registration", carried)});
   });
 }
 
 http::Response Pages::Login(const http::Request& req) const {
   return FlowPage(req, "login", [this](const Json& flow, Language lang) {
-    const std::string return_to = ReturnToOf(flow);
+    const std::string carried = CarriedQuery(flow);
     return RenderLogin(flow, lang,
-                       FlowLinks{InitUrl("registration", return_to), InitUrl("login", return_to)});
+                       FlowLinks{InitUrl("registration", carried), InitUrl("login", carried)});
   });
 }
 

@@ -34,8 +34,8 @@ class Pages final {
   // or unknown flows start over, other API errors show the error page.
   http::Response FlowPage(const http::Request& req, std::string_view flow,
                           const FlowRenderer& render) const;
-  // The browser init URL of a flow, with return_to when not empty.
-  std::string InitUrl(std::string_view flow, std::string_view return_to) const;
+  // The browser init URL of `flow` with `query` ("" or "?return_to=...").
+  std::string InitUrl(std::string_view flow, std::string_view query) const;
 
   // Calls the public API's route for `request` in-process, as an external UI would over HTTP.
   http::Response Call(const http::Request& request) const;

@@ -103,8 +103,26 @@ flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
       return FlowError(request, flow, ctx.decoded, st.error());
     }
   }
+  auto oauth2_redirect = OAuth2Redirect(flow, s, effects);
+  if (!oauth2_redirect.ok()) {
+    // The identity stays (as in Kratos): Hydra refused the login after the sign-up.
+    return flow::Reply::Forward(std::move(oauth2_redirect).error());
+  }
   return Success(request, flow, identity, HasSessionHook(method) ? &s : nullptr, *return_url,
-                 std::move(effects));
+                 std::move(effects), *oauth2_redirect);
+}
+
+Result<std::string> Service::OAuth2Redirect(const Flow& flow, const session::Session& session,
+                                            const HookEffects& effects) const {
+  if (flow.oauth2_login_challenge.empty() || flow.IsApi()) {
+    return std::string();
+  }
+  for (const Json& item : effects.continue_with) {
+    if (item.value("action", "") == "show_verification_ui") {
+      return std::string();  // Kratos: the verification UI first (the challenge is not carried)
+    }
+  }
+  return AcceptLogin(flow.oauth2_login_challenge, session);
 }
 
 flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
@@ -121,21 +139,33 @@ flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
   if (auto st = d_.sessions.Save(s); !st.ok()) {
     return flow::Reply::Forward(std::move(st).error());
   }
-  return Success(request, flow, identity, &s, *return_url, HookEffects{});
+  auto oauth2_redirect = OAuth2Redirect(flow, s, HookEffects{});
+  if (!oauth2_redirect.ok()) {
+    return flow::Reply::Forward(std::move(oauth2_redirect).error());
+  }
+  return Success(request, flow, identity, &s, *return_url, HookEffects{}, *oauth2_redirect);
 }
 
 flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
                              const identity::Identity& identity, const session::Session* session,
-                             const std::string& return_url, HookEffects effects) const {
+                             const std::string& return_url, HookEffects effects,
+                             const std::string& oauth2_redirect) const {
   const std::string& base = d_.config.serve_public.base_url;
-  // §19: redirect_browser_to (SPA), the hooks' items, set_ory_session_token (API).
+  // §19: redirect_browser_to (SPA), the hooks' items, set_ory_session_token (API). Inside an
+  // OAuth2 login (§20) the only redirect_browser_to is Hydra's, and it comes last.
   Json continue_with = Json::array();
-  if (!flow.IsApi() && request.is_json) {
+  if (!flow.IsApi() && request.is_json && oauth2_redirect.empty()) {
     continue_with.push_back(
         {{"action", "redirect_browser_to"}, {"redirect_browser_to", return_url}});
   }
   for (auto& item : effects.continue_with) {
-    continue_with.push_back(std::move(item));
+    if (oauth2_redirect.empty() || item.value("action", "") != "redirect_browser_to") {
+      continue_with.push_back(std::move(item));
+    }
+  }
+  if (!oauth2_redirect.empty() && request.is_json) {
+    continue_with.push_back(
+        {{"action", "redirect_browser_to"}, {"redirect_browser_to", oauth2_redirect}});
   }
   if (flow.IsApi()) {
     Json body;
@@ -159,8 +189,10 @@ flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
     body["continue_with"] = continue_with.empty() ? Json() : continue_with;
     reply = flow::Reply::JsonBody(200, std::move(body));
   } else {
-    reply = flow::Reply::Redirect(
-        303, effects.browser_redirect.empty() ? return_url : effects.browser_redirect);
+    reply =
+        flow::Reply::Redirect(303, !oauth2_redirect.empty()            ? oauth2_redirect
+                                   : !effects.browser_redirect.empty() ? effects.browser_redirect
+                                                                       : return_url);
   }
   reply.cookies = std::move(effects.cookies);
   if (session != nullptr) {

@@ -14,6 +14,9 @@ Json Flow::ToJson() const {
   if (!oauth2_login_challenge.empty()) {
     j["oauth2_login_challenge"] = oauth2_login_challenge;
   }
+  if (!oauth2_login_request.is_null()) {
+    j["oauth2_login_request"] = oauth2_login_request;
+  }
   j["type"] = IsApi() ? "api" : "browser";
   j["expires_at"] = FormatRfc3339(expires_at);
   j["issued_at"] = FormatRfc3339(issued_at);

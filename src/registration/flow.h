@@ -16,6 +16,7 @@ enum class FlowType { kApi, kBrowser };
 struct Flow {
   std::string id;
   std::string oauth2_login_challenge;
+  Json oauth2_login_request;  // Hydra's login request, fetched for each answer; not persisted
   FlowType type = FlowType::kBrowser;
   Timestamp expires_at;
   Timestamp issued_at;

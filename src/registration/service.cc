@@ -102,7 +102,9 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
   f.ui.action = c.serve_public.base_url + "self-service/registration?flow=" + f.id;
   f.csrf_token = type == FlowType::kApi ? std::string() : request.csrf.masked;
   f.identity_schema = params.identity_schema;
-  f.oauth2_login_challenge = params.login_challenge.value_or("");
+  if (type == FlowType::kBrowser) {
+    f.oauth2_login_challenge = params.login_challenge.value_or("");  // Kratos: browser flows only
+  }
   if (type == FlowType::kApi && params.return_session_token_exchange_code) {
     f.session_token_exchange_code = d_.ids.Alphanumeric(32);
   }
@@ -118,10 +120,61 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
   return f;
 }
 
+Result<std::optional<hydra::LoginRequest>> Service::LoginRequestOf(const Flow& flow) const {
+  if (flow.oauth2_login_challenge.empty()) {
+    return std::optional<hydra::LoginRequest>();
+  }
+  if (d_.hydra == nullptr) {
+    return flow::LoginChallengeWithoutHydra();
+  }
+  ATRIUM_ASSIGN_OR_RETURN(hydra::LoginRequest login,
+                          d_.hydra->GetLoginRequest(flow.oauth2_login_challenge));
+  return std::optional<hydra::LoginRequest>(std::move(login));
+}
+
+Result<std::string> Service::AcceptLogin(const std::string& challenge,
+                                         const session::Session& session) const {
+  if (d_.hydra == nullptr) {
+    return flow::LoginChallengeWithoutHydra();
+  }
+  hydra::Acceptance a;
+  a.challenge = challenge;
+  a.subject = session.identity_id;
+  a.session_id = session.id;
+  for (const auto& m : session.authentication_methods) {
+    a.amr.push_back(m.method);
+  }
+  a.remember = d_.config.session.cookie.persistent;
+  a.remember_for = std::chrono::duration_cast<std::chrono::seconds>(d_.config.session.lifespan);
+  return d_.hydra->AcceptLoginRequest(a);
+}
+
 flow::Reply Service::InitBrowser(const flow::Request& request, const InitParams& params) const {
   auto created = CreateFlow(request, params, FlowType::kBrowser);
   if (!created.ok()) {
     return flow::Reply::Forward(std::move(created).error());
+  }
+  // §20: a login challenge is checked with Hydra before anything else is answered.
+  auto login = LoginRequestOf(*created);
+  if (!login.ok()) {
+    return flow::Reply::Forward(std::move(login).error());
+  }
+  if (request.session && login->has_value()) {
+    if (!(*login)->skip) {
+      // Hydra wants the user to sign in again: the login flow takes the same query.
+      const size_t q = request.url.find('?');
+      return flow::Reply::Redirect(302, d_.config.serve_public.base_url +
+                                            "self-service/login/browser" +
+                                            (q == std::string::npos ? "" : request.url.substr(q)));
+    }
+    auto redirect_to = AcceptLogin(created->oauth2_login_challenge, *request.session);
+    if (!redirect_to.ok()) {
+      return flow::Reply::Forward(std::move(redirect_to).error());
+    }
+    return flow::AnswerRedirect(request.is_json, flow::Redirect{*std::move(redirect_to), {}});
+  }
+  if (login->has_value()) {
+    created->oauth2_login_request = std::move((*login)->raw);
   }
   if (request.session) {
     if (request.is_json) {
@@ -162,7 +215,20 @@ flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) 
   if (!loaded->has_value()) {
     return flow::Reply::ErrorJson(flow::FlowNotFound());
   }
-  return flow::AnswerFetch(request, **loaded, d_.csrf, d_.clock.Now(), flow::Kind::kRegistration,
+  Flow& f = **loaded;
+  // Hydra is asked only for a fetch that will be answered (CSRF checked first, as Kratos).
+  if (!f.IsExpired(d_.clock.Now()) &&
+      (f.IsApi() || d_.csrf.VerifyFetch(request.csrf, f.csrf_token, request.ajax).ok())) {
+    auto login = LoginRequestOf(f);
+    if (!login.ok()) {
+      // Kratos forwards: Hydra gives no way back to the OAuth2 client here.
+      return flow::Reply::Forward(std::move(login).error());
+    }
+    if (login->has_value()) {
+      f.oauth2_login_request = std::move((*login)->raw);
+    }
+  }
+  return flow::AnswerFetch(request, f, d_.csrf, d_.clock.Now(), flow::Kind::kRegistration,
                            d_.config.serve_public.base_url);
 }
 

@@ -14,6 +14,7 @@
 #include "flow/reply.h"
 #include "flow/request.h"
 #include "flow/return_to.h"
+#include "hydra/hydra.h"
 #include "identity/schema_registry.h"
 #include "registration/hook.h"
 #include "registration/store.h"
@@ -48,6 +49,8 @@ struct Dependencies {
   const Clock& clock;
   // The post-persist hooks Atrium implements, looked up by name (§18 step 7).
   std::vector<const PostPersistHook*> hooks;
+  // Hydra (oauth2_provider.url), or null when none is configured (§20).
+  const hydra::Provider* hydra = nullptr;
 };
 
 class Service final : public FormBuilder {
@@ -84,9 +87,20 @@ class Service final : public FormBuilder {
                        identity::Identity identity) const;
   flow::Reply SignInExisting(const flow::Request& request, Flow& flow, std::string_view method,
                              const identity::Identity& identity) const;
+  // §20: Hydra's login request of a flow started with a login_challenge (nullopt without one).
+  Result<std::optional<hydra::LoginRequest>> LoginRequestOf(const Flow& flow) const;
+  // Accepts the flow's login challenge for `session`: Hydra's redirect_to.
+  Result<std::string> AcceptLogin(const std::string& challenge,
+                                  const session::Session& session) const;
+  // Hydra's redirect_to after a sign-up inside an OAuth2 login ("" without a challenge, or when
+  // the verification UI is shown first), the login accepted for `session`.
+  Result<std::string> OAuth2Redirect(const Flow& flow, const session::Session& session,
+                                     const HookEffects& effects) const;
+  // `oauth2_redirect`: where the browser goes instead of the return URL ("" = nowhere else).
   flow::Reply Success(const flow::Request& request, const Flow& flow,
                       const identity::Identity& identity, const session::Session* session,
-                      const std::string& return_url, HookEffects effects) const;
+                      const std::string& return_url, HookEffects effects,
+                      const std::string& oauth2_redirect) const;
   // The post-persist hooks for `method` in the order they run (§18 step 7), `session` excluded.
   std::vector<const PostPersistHook*> HooksOf(std::string_view method) const;
   // The flow with the request's masked CSRF token in its form, sorted unless `keep_order`.
