@@ -121,17 +121,23 @@ describe('sign-up by code through the mail', () => {
   });
 });
 
+// An API sign-up with a password; its answer and the show_verification_ui item it carries.
+async function signUpForVerification(c, email) {
+  const flow = (await c.get('self-service/registration/api')).json;
+  const r = await c.post(`self-service/registration?flow=${flow.id}`, {
+    json: { method: 'password', password: PASSWORD, traits: { email } },
+  });
+  assert.equal(r.status, 200, r.text);
+  const item = r.json.continue_with.find((x) => x.action === 'show_verification_ui');
+  assert.ok(item, JSON.stringify(r.json.continue_with));
+  return { r, item };
+}
+
 describe('verification through the mail', () => {
   test('a password sign-up hands over a verification flow; the mailed code verifies the address', async () => {
     const email = unique('verify');
     const c = api(unified.base);
-    const flow = (await c.get('self-service/registration/api')).json;
-    const r = await c.post(`self-service/registration?flow=${flow.id}`, {
-      json: { method: 'password', password: PASSWORD, traits: { email } },
-    });
-    assert.equal(r.status, 200, r.text);
-    const item = r.json.continue_with.find((x) => x.action === 'show_verification_ui');
-    assert.ok(item, JSON.stringify(r.json.continue_with));
+    const { r, item } = await signUpForVerification(c, email);
     const [mail] = await sink.waitFor(email);
     assert.match(mail.subject, /^Use code \d{6} to verify your account$/);
     const done = await c.post(`self-service/verification?flow=${item.flow.id}`, { json: { method: 'code', code: codeIn(mail) } });
@@ -145,13 +151,7 @@ describe('verification through the mail', () => {
   test('use: link — the mailed link verifies the address once, in another browser', async () => {
     const email = unique('link');
     const c = api(linked.base);
-    const flow = (await c.get('self-service/registration/api')).json;
-    const r = await c.post(`self-service/registration?flow=${flow.id}`, {
-      json: { method: 'password', password: PASSWORD, traits: { email } },
-    });
-    assert.equal(r.status, 200, r.text);
-    const item = r.json.continue_with.find((x) => x.action === 'show_verification_ui');
-    assert.ok(item, JSON.stringify(r.json.continue_with));
+    const { r, item } = await signUpForVerification(c, email);
     const started = (await c.get(`self-service/verification/flows?id=${item.flow.id}`)).json;
     assert.equal(started.active, 'link');
     assert.equal(started.state, 'sent_email');
