@@ -255,9 +255,19 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   for (const auto& m : p->methods) {
     methods.push_back(m.get());
   }
-  p->registration = std::make_unique<registration::Service>(
-      registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
-                                 std::move(methods), p->ids, p->clock, std::move(hooks)});
+  p->registration =
+      std::make_unique<registration::Service>(registration::Dependencies{c,
+                                                                         *p->schemas,
+                                                                         *p->store,
+                                                                         *p->store,
+                                                                         *p->sessions,
+                                                                         *p->csrf,
+                                                                         std::move(methods),
+                                                                         p->ids,
+                                                                         p->clock,
+                                                                         std::move(hooks),
+                                                                         {&p->courier->web_hooks()},
+                                                                         &p->courier->doorbell()});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));
