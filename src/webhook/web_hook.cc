@@ -285,7 +285,8 @@ Result<std::optional<std::string>> WebHooks::RenderBody(const HookConfig& hook,
     }
     // The reason may quote what ctx holds (the user's traits): logged, never answered.
     spdlog::warn("web_hook {}: the body template failed: {}", OriginOf(hook), why);
-    return Error::Internal("the web hook's body template failed");
+    return std::move(Error::Internal("the web hook's body template failed"))
+        .WithMessage("the web hook's body template failed");
   }
   return std::optional<std::string>(DumpJson(*body));
 }

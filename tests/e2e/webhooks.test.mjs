@@ -34,7 +34,7 @@ function startReceiver() {
         res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
       };
       if (req.url === '/before') {
-        return req.headers['user-agent'] === 'fail-before' ? send(500, 'down') : send(204, '');
+        return json?.ua?.[0] === 'fail-before' ? send(500, 'down') : send(204, '');
       }
       if (req.url.startsWith('/notify')) {
         if (state.slowMs) await sleep(state.slowMs);
@@ -103,6 +103,12 @@ const PRE_BODY = `function(ctx) {
   headers: ctx.request_headers,
   cookies: ctx.request_cookies,
 }`;
+const BEFORE_BODY = `function(ctx) {
+  ua: if std.objectHas(ctx.request_headers, 'User-Agent') then ctx.request_headers['User-Agent'] else null,
+  flow_id: ctx.flow.id,
+  method: ctx.request_method,
+  has_identity: std.objectHas(ctx, 'identity'),
+}`;
 const NOTIFY_BODY = `function(ctx) { identity_id: ctx.identity.id, email: ctx.identity.traits.email }`;
 
 // Short budgets and retries, so that timeouts and redeliveries happen within seconds.
@@ -139,7 +145,7 @@ function hookConfig(rx, { pre = true, preBody = PRE_BODY, notifyPath = '/notify'
             hooks: [
               {
                 hook: 'web_hook',
-                config: { url: `${rx.url}/before`, auth: { type: 'api_key', config: { name: 'hook_key', value: 'cookie-secret', in: 'cookie' } } },
+                config: { url: `${rx.url}/before`, body: b64(BEFORE_BODY), auth: { type: 'api_key', config: { name: 'hook_key', value: 'cookie-secret', in: 'cookie' } } },
               },
             ],
           },
@@ -216,8 +222,12 @@ describe('parsing hooks run before anything is written', () => {
     assert.equal(note.json.identity_id, res.json.identity.id);
     assert.equal(note.headers.authorization, 'Basic ' + Buffer.from('hookuser:hookpass').toString('base64'));
     assert.equal(note.headers['ory-webhook-trigger-id'], flow.id);
-    // The before hook ran at flow creation, with its api key as a cookie.
-    assert.ok(rx.at('/before').some((g) => g.headers.cookie === 'hook_key=cookie-secret'));
+    // The before hook ran at flow creation, with its api key as a cookie and the flow in ctx.
+    const pre_flow = rx.at('/before').find((g) => g.json?.flow_id === flow.id);
+    assert.ok(pre_flow, 'the before hook saw the flow');
+    assert.equal(pre_flow.headers.cookie, 'hook_key=cookie-secret');
+    assert.equal(pre_flow.json.method, 'GET');
+    assert.equal(pre_flow.json.has_identity, false);
   });
 
   test('a veto with field and global messages creates nothing', async () => {
@@ -299,7 +309,7 @@ describe('notifications', () => {
       const addr = email('tpl');
       const { res } = await register(local, addr);
       assert.equal(res.status, 500, res.text);
-      assert.match(res.json.error.reason, /body template failed/);
+      assert.match(res.json.error.message, /body template failed/);
       assert.doesNotMatch(res.text, new RegExp(addr), 'what the template saw is logged, not answered');
       assert.equal(identitiesWith(local, addr), 0);
     } finally {
