@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { query } from '../lib/db.mjs';
-import { api, startAtrium } from '../lib/harness.mjs';
+import { api, browser, csrfOf, startAtrium } from '../lib/harness.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const b64 = (s) => 'base64://' + Buffer.from(s).toString('base64');
@@ -238,6 +238,24 @@ describe('parsing hooks run before anything is written', () => {
     assert.deepEqual(field.messages, [{ id: 4711, text: 'This domain is not welcome.', type: 'error', context: { domain: 'example.com' } }]);
     assert.deepEqual(res.json.ui.messages, [{ id: 4712, text: 'Sign-ups are paused.', type: 'info' }]);
     assert.equal(field.attributes.value, addr, 'the submitted value stays in the form');
+    assert.equal(identitiesWith(srv, addr), 0);
+  });
+
+  test('a classic browser is sent back to the form, which shows the veto', async () => {
+    const c = browser(srv.base);
+    const init = await c.get('self-service/registration/browser');
+    assert.equal(init.status, 303, init.text);
+    const id = new URL(init.location).searchParams.get('flow');
+    const flow = (await c.get(`self-service/registration/flows?id=${id}`, { accept: 'application/json' })).json;
+    const addr = email('veto');
+    const res = await c.post(`self-service/registration?flow=${id}`, {
+      form: { method: 'password', csrf_token: csrfOf(flow), password: 'a-Very-long-passphrase-42', 'traits.email': addr },
+    });
+    assert.equal(res.status, 302, res.text);
+    assert.match(res.location, /\/registration\?flow=/);
+    const shown = (await c.get(`self-service/registration/flows?id=${id}`, { accept: 'application/json' })).json;
+    assert.deepEqual(shown.ui.messages.map((m) => m.id), [4712]);
+    assert.deepEqual(shown.ui.nodes.find((n) => n.attributes.name === 'traits.email').messages.map((m) => m.id), [4711]);
     assert.equal(identitiesWith(srv, addr), 0);
   });
 
