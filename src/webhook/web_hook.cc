@@ -251,6 +251,14 @@ Result<std::unique_ptr<WebHooks>> WebHooks::Create(const config::Config& config,
         return Error::InvalidArgument(path + "." + std::to_string(i) +
                                       ".config: " + parsed.error().reason);
       }
+      const std::string& key = parsed->key;
+      if (!out->guarded_.contains(key)) {
+        out->guarded_.emplace(key, std::make_unique<httpclient::GuardedClient>(
+                                       http,
+                                       httpclient::BreakerOptions{"web_hook " + OriginOf(*parsed),
+                                                                  3, std::chrono::seconds(30)},
+                                       clock));
+      }
       out->hooks_.emplace(DumpJson(entry.config), std::move(parsed).value());
     }
   }
@@ -300,7 +308,7 @@ Result<httpclient::Response> WebHooks::Call(const HookConfig& hook, std::string 
   request.max_response_bytes = kMaxResponseBytes;
   request.headers.push_back({"Ory-Webhook-Request-ID", NewUuid()});
   request.headers.push_back({"Ory-Webhook-Trigger-ID", std::string(trigger_id)});
-  auto response = http_.Do(request);
+  auto response = guarded_.at(hook.key)->Do(request);
   if (!response.ok()) {
     spdlog::warn("web_hook {}: {}", OriginOf(hook), response.error().reason);
     return CallFailed(response.error());

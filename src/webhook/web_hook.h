@@ -8,7 +8,9 @@
 // request_url and request_cookies.
 //
 // Hooks the user waits for (before hooks, and after hooks with response.parse or can_interrupt)
-// are called here with the budget atrium.web_hooks.timeout and an answer of at most 5 MB. The
+// are called here with the budget atrium.web_hooks.timeout and an answer of at most 5 MB, each
+// entry behind its own circuit breaker (3 failures in a row: refused at once for 30 s), so that a
+// dead receiver costs one budget per cool-down instead of one per sign-up. The
 // others are rendered into a courier message (MessageType::kWebhook) that the registration
 // stores with the identity; `Channel` delivers it after the commit.
 
@@ -26,6 +28,7 @@
 #include "courier/composer.h"
 #include "courier/outbox.h"
 #include "flow/request.h"
+#include "httpclient/breaker.h"
 #include "httpclient/client.h"
 #include "registration/hook.h"
 
@@ -96,6 +99,8 @@ class WebHooks final : public registration::ConfiguredHook {
   courier::Doorbell* doorbell_;
   const Clock& clock_;
   std::map<std::string, HookConfig> hooks_;  // by the entry's configuration, serialized
+  // One breaker per entry, by HookConfig::key.
+  std::map<std::string, std::unique_ptr<httpclient::GuardedClient>> guarded_;
 };
 
 // Delivers queued web hook notifications (courier::Sender's channel for MessageType::kWebhook):

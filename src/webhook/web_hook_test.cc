@@ -142,6 +142,23 @@ TEST_F(WebHookTest, FailuresAreClearErrors) {
   }
 }
 
+TEST_F(WebHookTest, ADeadReceiverCostsOneBudgetPerCoolDown) {
+  TestServer server(Behaviour::kHang);
+  auto hooks = Make({{"url", server.Url("/")}, {"response", {{"parse", true}}}});
+  ASSERT_NE(hooks, nullptr);
+  const Json& entry = config_.selfservice.registration.after_methods["password"].hooks[0].config;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(hooks->RunPrePersist(entry, request_, flow_, identity_).error().code,
+              ErrorCode::kGatewayTimeout);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto refused = hooks->RunPrePersist(entry, request_, flow_, identity_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kBadGateway);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
+  EXPECT_EQ(server.Requests(), 3) << "the open breaker does not call";
+}
+
 TEST_F(WebHookTest, FailingTemplateIsAnErrorAndCancelSendsNothing) {
   TestServer server(Behaviour::kAnswer);
   auto hooks = Make({{"url", server.Url("/")},
