@@ -232,7 +232,7 @@ Result<std::unique_ptr<WebHooks>> WebHooks::Create(const config::Config& config,
                                                    courier::Outbox* outbox,
                                                    courier::Doorbell* doorbell,
                                                    const Clock& clock) {
-  auto out = std::unique_ptr<WebHooks>(new WebHooks(config, http, outbox, doorbell, clock));
+  auto out = std::unique_ptr<WebHooks>(new WebHooks(config, outbox, doorbell, clock));
   const auto& reg = config.selfservice.registration;
   std::vector<std::pair<std::string, const std::vector<config::Hook>*>> lists = {
       {"selfservice.flows.registration.before.hooks", &reg.before_hooks},

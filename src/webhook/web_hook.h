@@ -81,9 +81,9 @@ class WebHooks final : public registration::ConfiguredHook {
   const HookConfig* FindForDelivery(const courier::Message& message) const;
 
  private:
-  WebHooks(const config::Config& config, httpclient::Client& http, courier::Outbox* outbox,
-           courier::Doorbell* doorbell, const Clock& clock)
-      : config_(config), http_(http), outbox_(outbox), doorbell_(doorbell), clock_(clock) {}
+  WebHooks(const config::Config& config, courier::Outbox* outbox, courier::Doorbell* doorbell,
+           const Clock& clock)
+      : config_(config), outbox_(outbox), doorbell_(doorbell), clock_(clock) {}
 
   Result<const HookConfig*> Find(const Json& config) const;
   // The body for `ctx`: nullopt when the template cancelled the call.
@@ -94,7 +94,6 @@ class WebHooks final : public registration::ConfiguredHook {
                                     std::string_view trigger_id) const;
 
   const config::Config& config_;
-  httpclient::Client& http_;
   courier::Outbox* outbox_;
   courier::Doorbell* doorbell_;
   const Clock& clock_;
