@@ -4,6 +4,7 @@
 // queued notification behind. Notifying hooks are queued in the identity's transaction and
 // delivered after the commit: a slow receiver delays nobody and a kill -9 loses nothing.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -364,6 +365,49 @@ describe('notifications', () => {
       rx.state.notify = 'ok';
       if (second) await second.stop();
       await first.stop();
+      execFileSync('psql', [DSN, '-q', '-c', `DROP DATABASE IF EXISTS ${database}`]);
+    }
+  });
+});
+
+describe('on PostgreSQL', () => {
+  test('a veto creates nothing; a notification is committed with its identity and survives a kill -9', async () => {
+    const DSN = process.env.ATRIUM_TEST_PG_DSN;
+    assert.ok(DSN, 'ATRIUM_TEST_PG_DSN must name a PostgreSQL server (run the tests through tools/test.sh)');
+    const database = `atrium_hooks_${process.pid}`;
+    execFileSync('psql', [DSN, '-q', '-c', `DROP DATABASE IF EXISTS ${database}`, '-c', `CREATE DATABASE ${database}`]);
+    const db = DSN.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
+    const psql = (sql) => execFileSync('psql', [db, '-tAc', sql], { encoding: 'utf8' }).trim();
+    const notifyPath = `/notify-pg-${process.pid}`;
+    const config = { ...hookConfig(rx, { notifyPath }), dsn: db };
+    const first = await startAtrium({ config });
+    let second;
+    try {
+      const vetoed = email('veto');
+      assert.equal((await register(first, vetoed)).res.status, 400);
+      assert.equal(psql(`SELECT count(*) FROM identities WHERE traits::jsonb->>'email' = '${vetoed}'`), '0');
+      assert.equal(psql("SELECT count(*) FROM courier_messages WHERE type = 'webhook'"), '0');
+
+      rx.state.notify = 'down';
+      const addr = email('pg');
+      const { res } = await register(first, addr);
+      assert.equal(res.status, 200, res.text);
+      const exited = new Promise((r) => first.proc.on('exit', r));
+      first.proc.kill('SIGKILL');
+      await exited;
+      assert.equal(psql(`SELECT count(*) FROM courier_messages WHERE type = 'webhook' AND body LIKE '%${res.json.identity.id}%'`), '1');
+      rx.state.notify = 'ok';
+      second = await startAtrium({ config });
+      const delivered = () => rx.at(notifyPath).filter((g) => g.json?.email === addr && g.delivered);
+      await until(() => delivered().length > 0, 20000);
+      await sleep(1500);
+      assert.equal(delivered().length, 1, 'exactly once');
+      assert.equal(psql("SELECT status FROM courier_messages WHERE type = 'webhook'"), 'sent');
+    } finally {
+      rx.state.notify = 'ok';
+      if (second) await second.stop();
+      await first.stop();
+      execFileSync('psql', [DSN, '-q', '-c', `DROP DATABASE IF EXISTS ${database}`]);
     }
   });
 });
