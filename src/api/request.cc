@@ -105,6 +105,8 @@ Result<flow::Request> RequestReader::Read(const http::Request& req, bool csrf_ac
     }
   }
   out.url = scheme + "://" + host + req.target;
+  out.method = req.method;
+  out.headers.assign(req.headers.begin(), req.headers.end());
   const auto accept = req.Header("Accept");
   const auto content_type = req.Header("Content-Type");
   out.is_json =
@@ -118,6 +120,7 @@ Result<flow::Request> RequestReader::Read(const http::Request& req, bool csrf_ac
   ATRIUM_ASSIGN_OR_RETURN(out.session, sessions_.Find(CredentialsOf(req)));
 
   const auto cookies = req.Cookies();
+  out.cookies.assign(cookies.begin(), cookies.end());
   for (const auto& [name, value] : cookies) {
     out.has_non_cloudflare_cookie = out.has_non_cloudflare_cookie || !IsCloudflareCookie(name);
   }

@@ -262,9 +262,20 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
                                                                {c.oauth2_provider.headers.begin(),
                                                                 c.oauth2_provider.headers.end()}});
   }
-  p->registration = std::make_unique<registration::Service>(registration::Dependencies{
-      c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf, std::move(methods), p->ids,
-      p->clock, std::move(hooks), p->hydra.get()});
+  p->registration =
+      std::make_unique<registration::Service>(registration::Dependencies{c,
+                                                                         *p->schemas,
+                                                                         *p->store,
+                                                                         *p->store,
+                                                                         *p->sessions,
+                                                                         *p->csrf,
+                                                                         std::move(methods),
+                                                                         p->ids,
+                                                                         p->clock,
+                                                                         std::move(hooks),
+                                                                         {&p->courier->web_hooks()},
+                                                                         &p->courier->doorbell(),
+                                                                         p->hydra.get()});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));

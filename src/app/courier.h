@@ -15,6 +15,7 @@
 #include "courier/sender.h"
 #include "courier/templates.h"
 #include "httpclient/client.h"
+#include "webhook/web_hook.h"
 
 namespace atrium::app {
 
@@ -22,7 +23,10 @@ class Courier final {
  public:
   // Compiles the templates and checks the delivery configuration (InvalidArgument naming the
   // key). With the smtp strategy and no courier.smtp.connection_uri there is no sender:
-  // messages are queued and stay queued, which is logged. `http` must outlive the courier.
+  // messages are queued and stay queued, which is logged; unless web hooks are configured:
+  // then the sender runs for their notifications, and e-mails fail (and are retried, then
+  // abandoned) for want of a server. The registration's web hooks are checked here too (they
+  // share the outbox). `http` must outlive the courier.
   static Result<std::unique_ptr<Courier>> Create(const config::Config& config,
                                                  courier::Outbox& outbox, const Clock& clock,
                                                  httpclient::Client& http);
@@ -33,6 +37,8 @@ class Courier final {
   // For the flows that queue messages.
   const courier::Composer& composer() const { return *templates_; }
   courier::Doorbell& doorbell();
+  // The registration's web hooks (their notifications go through this courier's outbox).
+  const webhook::WebHooks& web_hooks() const { return *web_hooks_; }
 
   bool CanDeliver() const { return sender_ != nullptr; }
   // Runs the sender on a background thread until Stop(); nothing without a sender.
@@ -47,6 +53,9 @@ class Courier final {
   std::unique_ptr<courier::Templates> templates_;
   std::unique_ptr<courier::Channel> email_;
   std::unique_ptr<courier::Sender> sender_;
+  std::unique_ptr<courier::Doorbell> relay_;  // rings sender_ once there is one
+  std::unique_ptr<webhook::WebHooks> web_hooks_;
+  std::unique_ptr<courier::Channel> webhook_channel_;
   std::thread thread_;
 };
 

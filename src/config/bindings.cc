@@ -352,6 +352,9 @@ void AddCourier(std::vector<Binding>& t) {
   t.push_back(Dur("atrium.courier.lease", ATRIUM_FIELD(courier.lease)));
   t.push_back(Dur("atrium.courier.backoff", ATRIUM_FIELD(courier.backoff)));
   t.push_back(Dur("atrium.courier.backoff_max", ATRIUM_FIELD(courier.backoff_max)));
+  t.push_back(
+      StringList("clients.web_hook.header_allowlist", ATRIUM_FIELD(web_hooks.header_allowlist)));
+  t.push_back(Dur("atrium.web_hooks.timeout", ATRIUM_FIELD(web_hooks.timeout)));
   // The templates Atrium renders today (Kratos' key, its template type).
   static const std::pair<const char*, const char*> kTemplates[] = {
       {"registration_code.valid", "registration_code_valid"},
@@ -556,7 +559,10 @@ const std::vector<PendingFeature>& PendingFeatures() {
   return features;
 }
 
-bool HookImplemented(const std::string& name) {
+bool HookImplemented(const std::string& name, const std::string& path) {
+  if (name == "web_hook") {
+    return path.starts_with("selfservice.flows.registration.");
+  }
   return name == "session" || name == "revoke_active_sessions" ||
          name == "require_verified_address" || name == "show_verification_ui";
 }

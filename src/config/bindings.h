@@ -41,6 +41,6 @@ struct PendingFeature {
 const std::vector<PendingFeature>& PendingFeatures();
 
 // Hooks Atrium runs today; others are accepted and draw a warning.
-bool HookImplemented(const std::string& name);
+bool HookImplemented(const std::string& name, const std::string& path);
 
 }  // namespace atrium::config

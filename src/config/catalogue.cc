@@ -50,6 +50,8 @@ atrium.courier.send_timeout value
 atrium.courier.lease value
 atrium.courier.backoff value
 atrium.courier.backoff_max value
+atrium.web_hooks object
+atrium.web_hooks.timeout value
 selfservice.methods.password.config.password_profile_registration_node_group value
 )keys";
 

@@ -243,6 +243,19 @@ struct BreachCheck {
   Duration cooldown = std::chrono::seconds(30);  // breaker open time after 3 failures in a row
 };
 
+// clients.web_hook.* (Kratos) and atrium.web_hooks.* (Atrium): outbound web hooks.
+struct WebHooks {
+  // The request headers a hook's ctx.request_headers may carry (Kratos' default list).
+  std::vector<std::string> header_allowlist = {
+      "Accept",         "Accept-Encoding",  "Accept-Language",    "Content-Length",
+      "Content-Type",   "Origin",           "Priority",           "Referer",
+      "Sec-Ch-Ua",      "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Sec-Fetch-Dest",
+      "Sec-Fetch-Mode", "Sec-Fetch-Site",   "Sec-Fetch-User",     "True-Client-Ip",
+      "User-Agent"};
+  // Atrium: the budget of one call of a hook the user waits for (before and parsing hooks).
+  Duration timeout = std::chrono::seconds(10);
+};
+
 struct Config {
   bool dev = false;
   ServeEndpoint serve_public;
@@ -274,6 +287,7 @@ struct Config {
   std::vector<std::string> warnings;
   BreachCheck breach_check;
   Courier courier;
+  WebHooks web_hooks;
 
   bool CookiesSecure() const { return cookies.secure.value_or(!dev); }
   bool SessionCookieSecure() const { return session.cookie.secure.value_or(CookiesSecure()); }

@@ -290,7 +290,7 @@ void WarnPending(const Json& root, std::vector<std::string>& warnings) {
     }
     for (size_t i = 0; i < hooks->size(); ++i) {
       const std::string name = (*hooks)[i].value("hook", "");
-      if (!HookImplemented(name)) {
+      if (!HookImplemented(name, b.path)) {
         warnings.push_back(b.path + "." + std::to_string(i) + ": the " + name +
                            " hook is not implemented by Atrium yet; it is skipped");
       }

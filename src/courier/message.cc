@@ -2,7 +2,17 @@
 
 namespace atrium::courier {
 
-std::string_view ToString(MessageType type) { return type == MessageType::kSms ? "sms" : "email"; }
+std::string_view ToString(MessageType type) {
+  switch (type) {
+    case MessageType::kEmail:
+      return "email";
+    case MessageType::kSms:
+      return "sms";
+    case MessageType::kWebhook:
+      return "webhook";
+  }
+  return "email";
+}
 
 std::string_view ToString(MessageStatus status) {
   switch (status) {
@@ -24,6 +34,9 @@ std::optional<MessageType> ParseMessageType(std::string_view s) {
   }
   if (s == "sms") {
     return MessageType::kSms;
+  }
+  if (s == "webhook") {
+    return MessageType::kWebhook;
   }
   return std::nullopt;
 }

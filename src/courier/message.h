@@ -12,10 +12,13 @@
 
 namespace atrium::courier {
 
-enum class MessageType { kEmail, kSms };
+// kWebhook: a web hook's notification (type "webhook" in the outbox, never an e-mail or SMS):
+// recipient = the hook's URL, subject = its HTTP method, body = the rendered request body,
+// template_type = "web_hook", template_data = {"hook": <its key>, "trigger_id": <flow id>}.
+enum class MessageType { kEmail, kSms, kWebhook };
 enum class MessageStatus { kQueued, kProcessing, kSent, kAbandoned };
 
-std::string_view ToString(MessageType type);      // "email", "sms"
+std::string_view ToString(MessageType type);      // "email", "sms", "webhook"
 std::string_view ToString(MessageStatus status);  // "queued", "processing", "sent", "abandoned"
 std::optional<MessageType> ParseMessageType(std::string_view s);
 std::optional<MessageStatus> ParseMessageStatus(std::string_view s);

@@ -49,10 +49,13 @@ void Sender::Deliver(const Message& m) {
     delivered = Error::Unprocessable("gave up after " + std::to_string(attempts) +
                                      " attempts: " + m.last_error);
   } else {
-    Channel* channel = m.type == MessageType::kSms ? sms_ : &email_;
+    Channel* channel = m.type == MessageType::kSms       ? sms_
+                       : m.type == MessageType::kWebhook ? webhook_
+                                                         : &email_;
     delivered = channel != nullptr
                     ? channel->Deliver(m)
-                    : Status(Error::Unavailable("no channel for sms messages is configured"));
+                    : Status(Error::Unavailable("no channel for " + std::string(ToString(m.type)) +
+                                                " messages is configured"));
   }
   const Timestamp now = clock_.Now();
   Result<bool> held = false;

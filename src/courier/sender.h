@@ -38,6 +38,9 @@ class Sender final : public Doorbell {
   // `sms` may be null (no SMS channel: SMS messages fail as temporary until retries run out).
   // References must outlive the sender.
   Sender(Outbox& outbox, Channel& email, Channel* sms, const Clock& clock, SenderOptions options);
+  // Where web hook notifications (MessageType::kWebhook) go; without one they fail as temporary
+  // until their retries run out. Call before Run.
+  void SetWebhookChannel(Channel* webhook) { webhook_ = webhook; }
 
   // One pass: claims what is due (at most as many as one lease can cover) and delivers it.
   // Returns how many messages were claimed. Store errors end the pass.
@@ -56,6 +59,7 @@ class Sender final : public Doorbell {
   Outbox& outbox_;
   Channel& email_;
   Channel* sms_;
+  Channel* webhook_ = nullptr;
   const Clock& clock_;
   SenderOptions options_;
   std::mutex mu_;

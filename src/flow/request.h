@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "flow/csrf.h"
@@ -12,7 +14,11 @@
 namespace atrium::flow {
 
 struct Request {
-  std::string url;                 // the full request URL
+  std::string url;     // the full request URL
+  std::string method;  // "GET", "POST", ...
+  // Every header and cookie as received (names as sent), for web hooks' `ctx`.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> cookies;
   bool is_json = false;            // Kratos' IsJSONRequest (Accept negotiation or exact JSON type)
   bool accepts_json = false;       // text/html vs application/json negotiation (redirect or JSON)
   bool ajax = false;               // Sec-Fetch-Mode cors or same-origin

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/time.h"
+#include "identity/validator.h"
 #include "registration/service.h"
 #include "text/messages.h"
 
@@ -54,6 +55,53 @@ std::vector<const PostPersistHook*> Service::HooksOf(std::string_view method) co
   return out;
 }
 
+const std::vector<config::Hook>& Service::ConfiguredEntries(std::string_view method) const {
+  const auto& reg = d_.config.selfservice.registration;
+  if (const auto it = reg.after_methods.find(std::string(method));
+      it != reg.after_methods.end() && !it->second.hooks.empty()) {
+    return it->second.hooks;
+  }
+  return reg.after_hooks;
+}
+
+const ConfiguredHook* Service::FindConfigured(std::string_view name) const {
+  for (const ConfiguredHook* h : d_.configured_hooks) {
+    if (h->Name() == name) {
+      return h;
+    }
+  }
+  return nullptr;
+}
+
+Status Service::RunBeforeHooks(const flow::Request& request, const Flow& flow) const {
+  for (const config::Hook& entry : d_.config.selfservice.registration.before_hooks) {
+    if (const ConfiguredHook* hook = FindConfigured(entry.hook)) {
+      ATRIUM_RETURN_IF_ERROR(hook->RunBefore(entry.config, request, flow));
+    }
+  }
+  return OkStatus();
+}
+
+namespace {
+
+// After a hook changed the traits: the identifiers of the credentials follow them.
+void RefreshIdentifiers(identity::Identity& identity, const identity::Extracted& extracted) {
+  if (auto it = identity.credentials.find("password"); it != identity.credentials.end()) {
+    it->second.identifiers = extracted.password_identifiers;
+  }
+  if (auto it = identity.credentials.find("webauthn"); it != identity.credentials.end()) {
+    it->second.identifiers = extracted.webauthn_identifiers;
+  }
+  if (auto it = identity.credentials.find("code"); it != identity.credentials.end()) {
+    it->second.identifiers.clear();
+    for (const auto& a : extracted.code_addresses) {
+      it->second.identifiers.push_back(a.address);
+    }
+  }
+}
+
+}  // namespace
+
 std::string Service::ReturnUrlDefault(std::string_view method) const {
   const auto& reg = d_.config.selfservice.registration;
   if (const auto it = reg.after_methods.find(std::string(method));
@@ -76,6 +124,40 @@ flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
     return FlowError(request, flow, ctx.decoded, return_url.error());
   }
 
+  // Interrupting hooks run before anything is written (§18 step 1): a veto, a failure or a
+  // timeout of any of them leaves nothing behind. What they change is validated again (step 2).
+  const std::vector<config::Hook>& entries = ConfiguredEntries(method);
+  std::vector<std::pair<const ConfiguredHook*, const Json*>> notify;
+  for (const config::Hook& entry : entries) {
+    const ConfiguredHook* hook = FindConfigured(entry.hook);
+    if (hook == nullptr) {
+      continue;
+    }
+    auto pre = hook->IsPrePersist(entry.config);
+    if (!pre.ok()) {
+      return FlowError(request, flow, ctx.decoded, pre.error());
+    }
+    if (!*pre) {
+      notify.emplace_back(hook, &entry.config);
+      continue;
+    }
+    const Json traits_before = identity.traits;
+    auto veto = hook->RunPrePersist(entry.config, request, flow, identity);
+    if (!veto.ok()) {
+      return FlowError(request, flow, ctx.decoded, veto.error());
+    }
+    if (!veto->empty()) {
+      return FlowError(request, flow, ctx.decoded, std::move(*veto));
+    }
+    if (identity.traits != traits_before) {
+      auto validation = identity::ValidateTraits(ctx.schema, identity);
+      if (!validation.ok()) {
+        return FlowError(request, flow, ctx.decoded, flow::ToFieldMessages(validation.errors));
+      }
+      RefreshIdentifiers(identity, validation.extracted);
+    }
+  }
+
   const Timestamp now = TruncateToMicros(d_.clock.Now());
   identity.id = d_.ids.NewUuid();
   identity.schema_id = ctx.schema.id;
@@ -94,8 +176,29 @@ flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
 
   // A session is written with every registration; only the session hook hands it out.
   const session::Session s = d_.sessions.Issue(identity, std::string(method), request.device);
-  if (auto st = d_.registrations.CreateIdentityWithSession(identity, s); !st.ok()) {
+  // Notifying hooks are rendered now and queued in the identity's transaction; the courier's
+  // sender delivers them after the commit, so a crash loses none and a slow receiver delays
+  // nobody.
+  std::vector<courier::Message> messages;
+  for (const auto& [hook, entry_config] : notify) {
+    auto message = hook->Notification(*entry_config, request, flow, identity);
+    if (!message.ok()) {
+      return FlowError(request, flow, ctx.decoded, message.error());
+    }
+    if (!message->has_value()) {
+      continue;
+    }
+    courier::Message& m = **message;
+    m.id = d_.ids.NewUuid();
+    m.created_at = m.updated_at = m.next_attempt_at = now;
+    messages.push_back(std::move(m));
+  }
+  if (auto st = d_.registrations.CreateIdentityWithSessionAndMessages(identity, s, messages);
+      !st.ok()) {
     return FlowError(request, flow, ctx.decoded, st.error());
+  }
+  if (!messages.empty() && d_.doorbell != nullptr) {
+    d_.doorbell->Ring();
   }
   HookEffects effects;
   for (const PostPersistHook* hook : HooksOf(method)) {

@@ -116,6 +116,7 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
     Build(f, SchemaOf(f), StepOf());
     RefreshForm(request, f);
   }
+  ATRIUM_RETURN_IF_ERROR(RunBeforeHooks(request, f));
   ATRIUM_RETURN_IF_ERROR(d_.flows.CreateFlow(f));
   return f;
 }

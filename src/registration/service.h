@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "config/config.h"
+#include "courier/composer.h"
 #include "flow/csrf.h"
 #include "flow/reply.h"
 #include "flow/request.h"
@@ -49,6 +50,10 @@ struct Dependencies {
   const Clock& clock;
   // The post-persist hooks Atrium implements, looked up by name (§18 step 7).
   std::vector<const PostPersistHook*> hooks;
+  // The hooks with a configuration of their own (web_hook), looked up by name (§18.7-§18.9).
+  std::vector<const ConfiguredHook*> configured_hooks = {};
+  // Rung after a registration queued hook notifications; may be null.
+  courier::Doorbell* doorbell = nullptr;
   // Hydra (oauth2_provider.url), or null when none is configured (§20).
   const hydra::Provider* hydra = nullptr;
 };
@@ -101,6 +106,11 @@ class Service final : public FormBuilder {
                       const identity::Identity& identity, const session::Session* session,
                       const std::string& return_url, HookEffects effects,
                       const std::string& oauth2_redirect) const;
+  // The configured entries of `method` in the order they run (§18 steps 1 and 7).
+  const std::vector<config::Hook>& ConfiguredEntries(std::string_view method) const;
+  const ConfiguredHook* FindConfigured(std::string_view name) const;
+  // Before hooks at flow creation (§18.8).
+  Status RunBeforeHooks(const flow::Request& request, const Flow& flow) const;
   // The post-persist hooks for `method` in the order they run (§18 step 7), `session` excluded.
   std::vector<const PostPersistHook*> HooksOf(std::string_view method) const;
   // The flow with the request's masked CSRF token in its form, sorted unless `keep_order`.

@@ -613,5 +613,143 @@ TEST_F(HookTest, AForbiddenAfterVerificationReturnToIsRefusedAtInit) {
   EXPECT_EQ(h_.service().InitApi(h_.Api(), params).status, 200);
 }
 
+// ---- hooks with a configuration (web_hook) ----------------------------------------------------
+
+// A scripted configured hook: the entry's config says what kind it is ({"pre": true}); what it
+// answers is scripted per test.
+class ScriptedHook final : public ConfiguredHook {
+ public:
+  std::string_view Name() const override { return "web_hook"; }
+  Result<bool> IsPrePersist(const Json& config) const override {
+    return config.value("pre", false);
+  }
+  Status RunBefore(const Json& /*config*/, const flow::Request& /*request*/,
+                   const Flow& /*flow*/) const override {
+    ++befores;
+    return before;
+  }
+  Result<std::vector<flow::FieldMessage>> RunPrePersist(
+      const Json& /*config*/, const flow::Request& /*request*/, const Flow& /*flow*/,
+      identity::Identity& identity) const override {
+    seen_id = identity.id;
+    return pre(identity);
+  }
+  Result<std::optional<courier::Message>> Notification(
+      const Json& /*config*/, const flow::Request& /*request*/, const Flow& /*flow*/,
+      const identity::Identity& identity) const override {
+    if (!notify.ok()) {
+      return notify.error();
+    }
+    courier::Message m;
+    m.type = courier::MessageType::kWebhook;
+    m.body = identity.id;
+    return std::optional<courier::Message>(m);
+  }
+
+  std::function<Result<std::vector<flow::FieldMessage>>(identity::Identity&)> pre =
+      [](identity::Identity&) { return std::vector<flow::FieldMessage>(); };
+  Status before = OkStatus();
+  Status notify = OkStatus();
+  mutable int befores = 0;
+  mutable std::string seen_id = "unset";
+};
+
+class ConfiguredHookTest : public ServiceTest {
+ protected:
+  void Use(std::vector<config::Hook> hooks) {
+    hooks.push_back({"session", nullptr});
+    h_.config.selfservice.registration.after_methods["password"].hooks = std::move(hooks);
+    h_.Build({&profile_, &password_}, {}, {&hook_});
+  }
+  ScriptedHook hook_;
+};
+
+TEST_F(ConfiguredHookTest, APrePersistVetoCreatesNothingAndShowsTheMessages) {
+  Use({{"web_hook", {{"pre", true}}}, {"web_hook", {{"pre", false}}}});
+  hook_.pre = [](identity::Identity&) {
+    text::Message m;
+    m.id = 4711;
+    m.text = "no";
+    m.type = text::MessageType::kError;
+    return std::vector<flow::FieldMessage>{{"traits.email", m}, {"", m}};
+  };
+  const flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  ASSERT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body["ui"]["messages"][0]["id"], 4711);
+  EXPECT_TRUE(h_.store.Identities().empty());
+  EXPECT_TRUE(h_.store.Sessions().empty());
+  EXPECT_TRUE(h_.store.HookMessages().empty());
+  EXPECT_EQ(hook_.seen_id, "") << "pre-persist hooks run before the identity has an id";
+}
+
+TEST_F(ConfiguredHookTest, APrePersistFailureCreatesNothing) {
+  Use({{"web_hook", {{"pre", true}}}, {"web_hook", {{"pre", false}}}});
+  hook_.pre = [](identity::Identity&) -> Result<std::vector<flow::FieldMessage>> {
+    return Error::GatewayTimeout("A third-party upstream service could not be reached.");
+  };
+  const flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  EXPECT_EQ(reply.kind, flow::Reply::Kind::kError);
+  EXPECT_EQ(reply.error.code, ErrorCode::kGatewayTimeout);
+  EXPECT_TRUE(h_.store.Identities().empty());
+  EXPECT_TRUE(h_.store.HookMessages().empty());
+}
+
+TEST_F(ConfiguredHookTest, ChangedTraitsAreValidatedAgainAndIdentifiersFollow) {
+  Use({{"web_hook", {{"pre", true}}}});
+  hook_.pre = [](identity::Identity& id) {
+    id.traits["email"] = "bob@example.com";
+    return std::vector<flow::FieldMessage>();
+  };
+  ASSERT_EQ(SubmitPassword(h_.Api(), h_.NewFlow(h_.Api())).status, 200);
+  ASSERT_EQ(h_.store.Identities().size(), 1U);
+  const auto stored = h_.store.Identities()[0];
+  EXPECT_EQ(stored.traits["email"], "bob@example.com");
+  EXPECT_EQ(stored.credentials.at("password").identifiers,
+            std::vector<std::string>{"bob@example.com"});
+  ASSERT_EQ(stored.verifiable_addresses.size(), 1U);
+  EXPECT_EQ(stored.verifiable_addresses[0].value, "bob@example.com");
+
+  hook_.pre = [](identity::Identity& id) {
+    id.traits["email"] = "not an address";
+    return std::vector<flow::FieldMessage>();
+  };
+  const flow::Reply refused = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(h_.store.Identities().size(), 1U);
+}
+
+TEST_F(ConfiguredHookTest, NotificationsAreStoredWithTheIdentityAndTheSenderIsRung) {
+  Use({{"web_hook", {{"pre", false}}}, {"web_hook", {{"pre", false}}}});
+  const flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  ASSERT_EQ(reply.status, 200);
+  const auto messages = h_.store.HookMessages();
+  ASSERT_EQ(messages.size(), 2U);
+  EXPECT_EQ(messages[0].body, h_.store.Identities().at(0).id) << "rendered for the new identity";
+  EXPECT_FALSE(messages[0].id.empty());
+  EXPECT_NE(messages[0].id, messages[1].id);
+  EXPECT_EQ(h_.doorbell.rings, 1);
+}
+
+TEST_F(ConfiguredHookTest, ANotificationThatCannotBeRenderedCreatesNothing) {
+  Use({{"web_hook", {{"pre", false}}}});
+  hook_.notify = Error::Internal("the web hook's body template failed");
+  const flow::Reply reply = SubmitPassword(h_.Api(), h_.NewFlow(h_.Api()));
+  EXPECT_EQ(reply.error.code, ErrorCode::kInternal);
+  EXPECT_TRUE(h_.store.Identities().empty());
+  EXPECT_EQ(h_.doorbell.rings, 0);
+}
+
+TEST_F(ConfiguredHookTest, BeforeHooksRunAtFlowCreationAndTheirFailureAbortsIt) {
+  h_.config.selfservice.registration.before_hooks = {{"web_hook", Json::object()}};
+  Use({});
+  h_.NewFlow(h_.Api());
+  EXPECT_EQ(hook_.befores, 1);
+  hook_.before = Error::BadGateway("A third-party upstream service responded improperly.");
+  const size_t flows = h_.store.FlowCount();
+  const flow::Reply init = h_.service().InitApi(h_.Api(), InitParams{});
+  EXPECT_EQ(init.error.code, ErrorCode::kBadGateway);
+  EXPECT_EQ(h_.store.FlowCount(), flows);
+}
+
 }  // namespace
 }  // namespace atrium::registration

@@ -2,9 +2,11 @@
 // What the registration flow needs from storage. Implemented in store/ (SQLite, PostgreSQL).
 
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "base/result.h"
+#include "courier/message.h"
 #include "identity/identity.h"
 #include "registration/flow.h"
 #include "session/session.h"
@@ -30,6 +32,16 @@ class RegistrationStore {
   // Unavailable on database failure.
   virtual Status CreateIdentityWithSession(const identity::Identity& identity,
                                            const session::Session& session) = 0;
+  // The same, with `messages` queued in the courier's outbox in that one transaction (the
+  // notifications of the registration's hooks). Stores without an outbox refuse any message.
+  virtual Status CreateIdentityWithSessionAndMessages(const identity::Identity& identity,
+                                                      const session::Session& session,
+                                                      std::span<const courier::Message> messages) {
+    if (!messages.empty()) {
+      return Error::Internal("this store has no outbox for hook notifications");
+    }
+    return CreateIdentityWithSession(identity, session);
+  }
 };
 
 }  // namespace atrium::registration

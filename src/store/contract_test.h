@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "base/random.h"
+#include "courier/message.h"
 #include "flow/error_store.h"
 #include "identity/store.h"
 #include "otp/codes.h"
@@ -302,6 +303,47 @@ TEST_P(StoreContract, AFailureLateInTheTransactionLeavesNothing) {
   // The identifier is still free afterwards.
   const auto retry = NewIdentity(two);
   EXPECT_TRUE(store_.registrations->CreateIdentityWithSession(retry, NewSession(retry)).ok());
+}
+
+// Web hook notifications are queued in the transaction of the identity (ARCHITECTURE.md "Hooks
+// and the outbox"): with it, or not at all.
+TEST_P(StoreContract, HookMessagesAreWrittenWithTheIdentityOrNotAtAll) {
+  const auto message = [](const std::string& body) {
+    courier::Message m;
+    m.id = NewUuid();
+    m.type = courier::MessageType::kWebhook;
+    m.recipient = "http://hooks.test/notify";
+    m.subject = "POST";
+    m.body = body;
+    m.template_type = "web_hook";
+    m.template_data = {{"hook", "key"}, {"trigger_id", "flow"}};
+    m.created_at = m.updated_at = m.next_attempt_at = T(20);
+    return m;
+  };
+  const std::string addr = Unique("hooked");
+  const auto first = NewIdentity(addr);
+  const std::vector<courier::Message> queued = {message("a"), message("b")};
+  ASSERT_TRUE(
+      store_.registrations->CreateIdentityWithSessionAndMessages(first, NewSession(first), queued)
+          .ok());
+  for (const auto& m : queued) {
+    const auto got = store_.database->GetMessage(m.id);
+    ASSERT_TRUE(got.ok() && got->has_value()) << m.id;
+    EXPECT_EQ((*got)->type, courier::MessageType::kWebhook);
+    EXPECT_EQ((*got)->status, courier::MessageStatus::kQueued);
+    EXPECT_EQ((*got)->body, m.body);
+    EXPECT_EQ((*got)->template_data, m.template_data);
+  }
+  // A duplicate identifier rolls the identity back, and its notification with it.
+  const auto second = NewIdentity(addr);
+  const auto lost = message("c");
+  const auto st = store_.registrations->CreateIdentityWithSessionAndMessages(
+      second, NewSession(second), {&lost, 1});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  const auto gone = store_.database->GetMessage(lost.id);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value()) << "nothing half-written";
 }
 
 TEST_P(StoreContract, ConcurrentRegistrationsWithSharedIdentifiers) {

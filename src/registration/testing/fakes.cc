@@ -274,6 +274,20 @@ std::vector<identity::Identity> MemoryStore::Identities() const {
   return identities_;
 }
 
+Status MemoryStore::CreateIdentityWithSessionAndMessages(
+    const identity::Identity& identity, const session::Session& session,
+    std::span<const courier::Message> messages) {
+  ATRIUM_RETURN_IF_ERROR(CreateIdentityWithSession(identity, session));
+  std::lock_guard lock(mu_);
+  hook_messages_.insert(hook_messages_.end(), messages.begin(), messages.end());
+  return OkStatus();
+}
+
+std::vector<courier::Message> MemoryStore::HookMessages() const {
+  std::lock_guard lock(mu_);
+  return hook_messages_;
+}
+
 std::vector<session::Session> MemoryStore::Sessions() const {
   std::lock_guard lock(mu_);
   return sessions_;
@@ -424,8 +438,8 @@ Harness::Harness() : clock(*ParseRfc3339("2026-01-01T00:00:00Z")) {
   schemas = std::move(loaded).value();
 }
 
-void Harness::Build(std::vector<const Strategy*> methods,
-                    std::vector<const PostPersistHook*> hooks) {
+void Harness::Build(std::vector<const Strategy*> methods, std::vector<const PostPersistHook*> hooks,
+                    std::vector<const ConfiguredHook*> configured) {
   csrf_ = std::make_unique<flow::CsrfGuard>(
       flow::CsrfOptions{config.serve_public.configured_base_url, "/", "", false, "Lax"});
   csrf_cookie_ = *csrf_->Read(std::nullopt, false, true).issued;
@@ -435,9 +449,9 @@ void Harness::Build(std::vector<const Strategy*> methods,
   options.public_base_url = config.serve_public.base_url;
   options.secure = false;
   sessions_ = std::make_unique<session::Manager>(options, store, *cookies_, ids, clock);
-  service_ =
-      std::make_unique<Service>(Dependencies{config, *schemas, store, store, *sessions_, *csrf_,
-                                             std::move(methods), ids, clock, std::move(hooks)});
+  service_ = std::make_unique<Service>(
+      Dependencies{config, *schemas, store, store, *sessions_, *csrf_, std::move(methods), ids,
+                   clock, std::move(hooks), std::move(configured), &doorbell});
 }
 
 flow::Request Harness::Api() const {

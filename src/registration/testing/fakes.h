@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,10 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   Status UpdateFlow(const Flow& flow) override;
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
+  // Keeps `messages` (HookMessages) when the identity was written.
+  Status CreateIdentityWithSessionAndMessages(const identity::Identity& identity,
+                                              const session::Session& session,
+                                              std::span<const courier::Message> messages) override;
   Status CreateSession(const session::Session& session) override;
   Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
   Result<std::optional<session::Session>> GetSession(std::string_view id) override;
@@ -58,6 +63,7 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   // What was written (copies).
   std::vector<identity::Identity> Identities() const;
   std::vector<session::Session> Sessions() const;
+  std::vector<courier::Message> HookMessages() const;
   size_t FlowCount() const;
 
   bool fail_writes = false;
@@ -67,6 +73,7 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   std::map<std::string, Flow> flows_;
   std::vector<identity::Identity> identities_;
   std::vector<session::Session> sessions_;
+  std::vector<courier::Message> hook_messages_;
 };
 
 // One-time codes and the courier messages queued with them (otp::CodeStore), in memory, with
@@ -134,7 +141,9 @@ class Harness {
   Harness();
   // (Re)builds the service over `methods` and post-persist `hooks` (borrowed) with the current
   // config.
-  void Build(std::vector<const Strategy*> methods, std::vector<const PostPersistHook*> hooks = {});
+  // `configured` are the hooks with a configuration (web_hook).
+  void Build(std::vector<const Strategy*> methods, std::vector<const PostPersistHook*> hooks = {},
+             std::vector<const ConfiguredHook*> configured = {});
   Service& service() { return *service_; }
   const flow::CsrfGuard& csrf() const { return *csrf_; }
 
@@ -156,6 +165,11 @@ class Harness {
   SequentialIds ids;
   MemoryStore store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
+  // Counts the rings after registrations that queued hook notifications.
+  struct CountingDoorbell final : courier::Doorbell {
+    void Ring() override { ++rings; }
+    int rings = 0;
+  } doorbell;
 
  private:
   std::unique_ptr<flow::CsrfGuard> csrf_;

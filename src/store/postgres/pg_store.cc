@@ -458,9 +458,20 @@ Result<std::optional<flow::ErrorContainer>> PgStore::GetError(std::string_view i
 }
 
 Status PgStore::CreateIdentityWithSession(const identity::Identity& id, const session::Session& s) {
+  return CreateIdentityWithSessionAndMessages(id, s, {});
+}
+
+Status PgStore::CreateIdentityWithSessionAndMessages(const identity::Identity& id,
+                                                     const session::Session& s,
+                                                     std::span<const courier::Message> messages) {
   ConflictingValue conflict;
-  Status st = impl_->Transaction(
-      [&](PgExecutor& db) { return InsertIdentityWithSession(db, id, s, &conflict); });
+  Status st = impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_RETURN_IF_ERROR(InsertIdentityWithSession(db, id, s, &conflict));
+    for (const courier::Message& m : messages) {
+      ATRIUM_RETURN_IF_ERROR(InsertCourierMessage(db, m));
+    }
+    return OkStatus();
+  });
   if (st.ok() || st.error().code != ErrorCode::kConflict || conflict.kind.empty()) {
     return st;
   }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,9 @@ class PgStore final : public Database {
   Status UpdateFlow(const registration::Flow& flow) override;
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
+  Status CreateIdentityWithSessionAndMessages(const identity::Identity& identity,
+                                              const session::Session& session,
+                                              std::span<const courier::Message> messages) override;
   Status CreateSession(const session::Session& session) override;
   // login::FlowStore
   Status CreateLoginFlow(const login::Flow& flow) override;

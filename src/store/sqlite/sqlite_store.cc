@@ -342,10 +342,22 @@ Result<std::optional<flow::ErrorContainer>> SqliteStore::GetError(std::string_vi
 
 Status SqliteStore::CreateIdentityWithSession(const identity::Identity& id,
                                               const session::Session& s) {
+  return CreateIdentityWithSessionAndMessages(id, s, {});
+}
+
+Status SqliteStore::CreateIdentityWithSessionAndMessages(
+    const identity::Identity& id, const session::Session& s,
+    std::span<const courier::Message> messages) {
   return impl_->Write([&](Executor& db, Conn&) -> Status {
     ConflictingValue conflict;
     Status st = InsertIdentityWithSession(db, id, s, &conflict);
-    if (st.ok() || st.error().code != ErrorCode::kConflict || conflict.kind.empty()) {
+    if (st.ok()) {
+      for (const courier::Message& m : messages) {
+        ATRIUM_RETURN_IF_ERROR(InsertCourierMessage(db, m));
+      }
+      return st;
+    }
+    if (st.error().code != ErrorCode::kConflict || conflict.kind.empty()) {
       return st;
     }
     // A failed statement leaves an SQLite transaction usable: read who owns the value.

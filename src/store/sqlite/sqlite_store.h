@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,9 @@ class SqliteStore final : public Database {
   // registration::RegistrationStore
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
+  Status CreateIdentityWithSessionAndMessages(const identity::Identity& identity,
+                                              const session::Session& session,
+                                              std::span<const courier::Message> messages) override;
   Status CreateSession(const session::Session& session) override;
   // login::FlowStore
   Status CreateLoginFlow(const login::Flow& flow) override;
