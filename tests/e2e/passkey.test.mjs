@@ -16,26 +16,31 @@ PASSKEY_SCHEMA.properties.traits.properties.email['ory.sh/kratos'].credentials =
   passkey: { display_name: true },
 };
 
-let srv;
+const passkeyConfig = (style) => ({ publicPort }) => ({
+  identity: { schemas: [{ id: 'default', url: base64Schema(PASSKEY_SCHEMA) }] },
+  selfservice: {
+    flows: { registration: { style, after: { passkey: { hooks: [{ hook: 'session' }] } } } },
+    methods: {
+      passkey: {
+        enabled: true,
+        config: { rp: { id: 'localhost', display_name: 'Atrium Test', origins: [`http://localhost:${publicPort}`] } },
+      },
+    },
+  },
+});
+
+let srv; // one-step
+let twoStep; // profile_first
 let origin;
 before(async () => {
-  srv = await startAtrium({
-    config: ({ publicPort }) => {
-      origin = `http://localhost:${publicPort}`;
-      return {
-        identity: { schemas: [{ id: 'default', url: base64Schema(PASSKEY_SCHEMA) }] },
-        selfservice: {
-          flows: { registration: { style: 'unified', after: { passkey: { hooks: [{ hook: 'session' }] } } } },
-          methods: {
-            passkey: { enabled: true, config: { rp: { id: 'localhost', display_name: 'Atrium Test', origins: [origin] } } },
-          },
-        },
-      };
-    },
-  });
+  [srv, twoStep] = await Promise.all([
+    startAtrium({ config: passkeyConfig('unified') }),
+    startAtrium({ config: passkeyConfig('profile_first') }),
+  ]);
+  origin = `http://localhost:${new URL(srv.base).port}`;
 });
 after(async () => {
-  if (srv) await srv.stop();
+  for (const s of [srv, twoStep]) if (s) await s.stop();
 });
 
 let counter = 0;
@@ -234,6 +239,26 @@ describe('passkey sign-up refuses bad input; nothing is created', () => {
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(res.json.ui.messages.map((m) => m.id), [4010003]);
     assert.equal(identitiesWith(addr), 0);
+  });
+});
+
+describe('passkey sign-up, two-step registration', () => {
+  test('the credential screen offers the passkey; a refusal there shows fresh options; then sign-up', async () => {
+    const c = api(twoStep.base);
+    const flow = (await c.get('self-service/registration/api')).json;
+    assert.equal(node(flow, 'passkey_create_data'), undefined, 'not on the traits screen');
+    const addr = email('two');
+    const url = `self-service/registration?flow=${flow.id}`;
+    const screen = (await c.post(url, { json: { method: 'profile', traits: { email: addr } } })).json;
+    assert.ok(node(screen, 'passkey_create_data'), 'on the credential screen');
+    const twoOrigin = `http://localhost:${new URL(twoStep.base).port}`;
+    const bad = await submit(c, screen, addr, createCredential(optionsOf(screen), { origin: 'http://evil.example' }));
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(bad.json.ui.messages.find((m) => m.type === 'error').text, /origin/);
+    assert.notEqual(optionsOf(bad.json).publicKey.challenge, optionsOf(screen).publicKey.challenge);
+    const ok = await submit(c, bad.json, addr, createCredential(optionsOf(bad.json), { origin: twoOrigin }));
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.identity.traits.email, addr);
   });
 });
 

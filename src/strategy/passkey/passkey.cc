@@ -121,9 +121,11 @@ Outcome PasskeyStrategy::Register(registration::SubmitContext& ctx) const {
     return std::move(*refused);
   }
   registration::Flow& flow = ctx.flow;
-  // The challenge is used once, whatever comes of it: the form shows fresh options from now on.
+  // The challenge is used once, whatever comes of it: the form shows fresh options from now on
+  // (where it shows the method: the one-step form, or the credential screen of two steps).
+  const bool shown = flow.ui.Find("passkey_create_data", "passkey") != nullptr;
   const std::optional<CeremonySession> session = ceremony_.Take(flow);
-  if (ctx.step != FormStep::kProfile) {
+  if (shown) {
     AddNodes(flow, ctx.schema);
   }
   if (!session) {

@@ -84,9 +84,11 @@ Outcome WebAuthnStrategy::Register(registration::SubmitContext& ctx) const {
   }
   registration::Flow& flow = ctx.flow;
   flow.active = Id();
-  // The challenge is used once, whatever comes of it.
+  // The challenge is used once, whatever comes of it: where the form shows the method, it shows
+  // fresh options from now on.
+  const bool shown = flow.ui.Find("webauthn_register_trigger", "webauthn") != nullptr;
   const std::optional<CeremonySession> session = ceremony_.Take(flow);
-  if (ctx.step != FormStep::kProfile) {
+  if (shown) {
     AddNodes(flow);
   }
   if (!session) {
