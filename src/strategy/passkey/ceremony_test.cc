@@ -83,7 +83,8 @@ TEST_F(CeremonyTest, TakeUsesTheChallengeOnce) {
   const Json options = c.Options(flow);
   const auto session = c.Take(flow);
   ASSERT_TRUE(session);
-  EXPECT_EQ(Base64UrlEncode(session->challenge), options["publicKey"]["challenge"]);
+  EXPECT_EQ(Base64UrlEncode(session->challenge),
+            options["publicKey"]["challenge"].get<std::string>());
   EXPECT_FALSE(c.Take(flow)) << "used once";
   EXPECT_FALSE(flow.internal_context.contains("passkey_session_options"));
   EXPECT_NE(c.Options(flow)["publicKey"]["challenge"], options["publicKey"]["challenge"]);
