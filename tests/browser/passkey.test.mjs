@@ -118,6 +118,40 @@ describe('built-in UI, passkey and security key', () => {
     assert.equal(stored.flags.user_verified, false);
   });
 
+  test('a response tampered with on its way (origin rewritten): the error on the form, nothing created, a fresh challenge', async () => {
+    const { p } = await pageWithAuthenticator({
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
+    });
+    // What a browser never sends: the page rewrites the origin inside clientDataJSON before the
+    // form goes out.
+    await p.addInitScript(() => {
+      const submit = HTMLFormElement.prototype.submit;
+      HTMLFormElement.prototype.submit = function () {
+        const field = this.querySelector('[name="passkey_register"]');
+        if (field && field.value) {
+          const credential = JSON.parse(field.value);
+          const b64 = credential.response.clientDataJSON.replace(/-/g, '+').replace(/_/g, '/');
+          const clientData = JSON.parse(atob(b64));
+          clientData.origin = 'http://evil.example';
+          credential.response.clientDataJSON = btoa(JSON.stringify(clientData)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+          field.value = JSON.stringify(credential);
+        }
+        return submit.call(this);
+      };
+    });
+    await p.goto(localBase + 'ui/registration');
+    await p.waitForFunction(() => typeof window.oryPasskeyRegistration === 'function');
+    const before = JSON.parse(await p.inputValue('input[name="passkey_create_data"]')).credentialOptions.publicKey.challenge;
+    const addr = email('tampered');
+    await p.fill('input[name="traits.email"]', addr);
+    await Promise.all([p.waitForURL(/\/ui\/registration\?flow=/), p.click('button[name="passkey_register_trigger"]')]);
+    await p.waitForSelector('.global .error');
+    assert.match(await p.locator('.global .error').textContent(), /^Unable to create WebAuthn credential: clientDataJSON: origin is not allowed/);
+    assert.deepEqual(credentialsOf(addr), []);
+    const after = JSON.parse(await p.inputValue('input[name="passkey_create_data"]')).credentialOptions.publicKey.challenge;
+    assert.notEqual(after, before);
+  });
+
   test('a browser without WebAuthn: the buttons are hidden and a note says why', async () => {
     const context = await browser.newContext();
     await context.addInitScript(() => {
