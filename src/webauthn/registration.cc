@@ -248,6 +248,7 @@ Result<NewCredential> VerifyRegistration(std::string_view client_data_json,
   c.backup_state = (a.flags & kFlagBS) != 0;
   c.attestation_fmt = att.fmt;
   c.attestation_type = att.type;
+  c.authenticator_data = a.raw;
   return c;
 }
 

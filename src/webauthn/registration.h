@@ -70,6 +70,7 @@ struct NewCredential {
   bool backup_state = false;
   std::string attestation_fmt;
   std::string attestation_type;
+  std::string authenticator_data;  // raw, as signed
 };
 
 // Runs §7.1 steps 5-26 on the response's two fields (raw bytes, already base64url-decoded).

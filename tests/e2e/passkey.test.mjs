@@ -91,6 +91,7 @@ describe('passkey sign-up, API flows', () => {
       ],
     );
     assert.equal(node(flow, 'passkey_register').attributes.value, undefined);
+    assert.equal(node(flow, 'passkey_register_trigger').attributes.value, undefined);
     assert.equal(flow.ui.nodes.filter((n) => n.type === 'script').length, 0, 'API flows get no script');
     const data = createData(flow);
     assert.equal(data.displayNameFieldName, 'traits.email');
@@ -137,6 +138,13 @@ describe('passkey sign-up, API flows', () => {
       assert.equal(stored.is_passwordless, true);
       assert.equal(stored.attestation_type, fmt === 'none' ? 'none' : 'self');
       assert.equal(Buffer.from(stored.public_key, 'base64').toString('hex'), key.cose().toString('hex'));
+      // Kratos' attestation record: what was received, byte for byte.
+      assert.equal(stored.attestation.public_key_algorithm, alg);
+      assert.equal(stored.attestation.object, fromB64url(cred.response.attestationObject).toString('base64'));
+      assert.equal(stored.attestation.client_dataJSON, fromB64url(cred.response.clientDataJSON).toString('base64'));
+      assert.equal(stored.attestation.client_data_hash,
+        crypto.createHash('sha256').update(fromB64url(cred.response.clientDataJSON)).digest('base64'));
+      assert.equal(stored.attestation_format, fmt);
       const userHandle = fromB64url(optionsOf(flow).publicKey.user.id);
       assert.equal(Buffer.from(config.user_handle, 'base64').toString(), userHandle.toString());
       const identifiers = query(dbFile(), "SELECT identifier FROM identity_credential_identifiers WHERE type = 'passkey' AND identifier = ?", [userHandle.toString()]);

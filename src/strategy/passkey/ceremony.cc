@@ -277,6 +277,8 @@ std::variant<VerifiedCredential, CeremonyFailure> Ceremony::Verify(
                            "the credential id differs from the authenticator data's"};
   }
   out.credential = *std::move(verified);
+  out.client_data = *client_data;
+  out.attestation_object = *attestation;
   return out;
 }
 
@@ -299,8 +301,13 @@ Json Ceremony::CredentialJson(const VerifiedCredential& v, std::string_view disp
             {"backup_eligible", c.backup_eligible},
             {"backup_state", c.backup_state}}},
           {"transport", v.transports},
-          {"attestation_format", c.attestation_fmt},
-          {"algorithm", c.key.alg}};
+          {"attestation",
+           {{"client_dataJSON", Base64Encode(v.client_data)},
+            {"client_data_hash", Base64Encode(crypto::Sha256(v.client_data))},
+            {"authenticator_data", Base64Encode(c.authenticator_data)},
+            {"public_key_algorithm", c.key.alg},
+            {"object", Base64Encode(v.attestation_object)}}},
+          {"attestation_format", c.attestation_fmt}};
 }
 
 std::string Ceremony::CredentialIdentifier(std::string_view raw_id) {

@@ -45,6 +45,8 @@ struct CeremonyFailure {
 struct VerifiedCredential {
   webauthn::NewCredential credential;
   std::vector<std::string> transports;
+  std::string client_data;         // raw clientDataJSON
+  std::string attestation_object;  // raw
 };
 
 class Ceremony {

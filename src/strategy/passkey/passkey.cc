@@ -87,7 +87,6 @@ void PasskeyStrategy::AddNodes(registration::Flow& flow,
   create.input.value = DumpJson(data);
   flow.ui.nodes.push_back(std::move(create));
   ui::Node trigger = ui::Node::Input("passkey_register_trigger", "button", "passkey");
-  trigger.input.value = "";
   if (!flow.IsApi()) {
     trigger.input.onclick = "window.oryPasskeyRegistration()";
   }
