@@ -14,6 +14,7 @@ find_package(CLI11 2.1 REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
+pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
 # libjsonnet (Debian's libjsonnet-dev ships no CMake or pkg-config file): the C API only.
 find_path(JSONNET_INCLUDE_DIR libjsonnet.h REQUIRED)
 find_library(JSONNET_LIBRARY jsonnet REQUIRED)

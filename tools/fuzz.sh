@@ -27,7 +27,7 @@ while (($#)); do
       fi
       ;;
     --only)
-      only=${2:?--only needs a target: parsers, submit, login or webhook}
+      only=${2:?--only needs a target: parsers, submit, login, webhook or webauthn}
       shift
       ;;
     *)
@@ -48,7 +48,7 @@ else
 fi
 
 build=build/fuzz
-targets=(parsers submit login webhook)
+targets=(parsers submit login webhook webauthn)
 if [[ -n "$only" ]]; then
   [[ " ${targets[*]} " == *" $only "* ]] || {
     echo "fuzz: no target $only (targets: ${targets[*]})" >&2
@@ -66,6 +66,7 @@ cmake --build --preset fuzz
 declare -A options=(
   [parsers]="-timeout=10 -max_len=4096"
   [webhook]="-timeout=10 -max_len=4096"
+  [webauthn]="-timeout=10 -max_len=8192"
   [submit]="-timeout=60 -max_len=16384"
   [login]="-timeout=60 -max_len=16384"
 )

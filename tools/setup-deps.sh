@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-url1.81-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libre2-dev libargon2-dev libcrypt-dev libsqlite3-dev libyaml-cpp-dev libkainjow-mustache-dev
-  libspdlog-dev libfmt-dev libcli11-dev libjsonnet-dev ca-certificates curl python3
+  libspdlog-dev libfmt-dev libcli11-dev libjsonnet-dev libcbor-dev ca-certificates curl python3
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(

@@ -36,12 +36,14 @@
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/code/code.h"
 #include "strategy/identifier_first/identifier_first.h"
+#include "strategy/passkey/passkey.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/corpus.h"
 #include "strategy/password/login.h"
 #include "strategy/password/password.h"
 #include "strategy/password/policy.h"
 #include "strategy/profile/profile.h"
+#include "strategy/webauthn/webauthn.h"
 #include "verification/hooks.h"
 #include "verification/service.h"
 
@@ -252,6 +254,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
       strategy::CodeDeps{c, *p->store, *p->store, *p->codes, p->courier->composer(),
                          &p->courier->doorbell(), p->ids, p->clock}));
+  p->methods.push_back(std::make_unique<strategy::PasskeyStrategy>(c, *p->store, p->clock));
+  p->methods.push_back(std::make_unique<strategy::WebAuthnStrategy>(c, *p->store, p->clock));
 
   std::vector<const registration::Strategy*> methods;
   for (const auto& m : p->methods) {

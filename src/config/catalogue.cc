@@ -42,6 +42,12 @@ atrium.code_send_limits object
 atrium.code_send_limits.per_address value
 atrium.code_send_limits.per_flow value
 atrium.code_send_limits.window value
+atrium.webauthn object
+atrium.webauthn.authenticator_selection object
+atrium.webauthn.authenticator_selection.attachment value
+atrium.webauthn.authenticator_selection.resident_key value
+atrium.webauthn.authenticator_selection.user_verification value
+atrium.webauthn.attestation value
 atrium.cleanup object
 atrium.cleanup.interval value
 atrium.cleanup.error_retention value

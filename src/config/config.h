@@ -145,6 +145,27 @@ struct CodeSendLimits {
   Duration window = std::chrono::hours(1);
 };
 
+// The relying party and WebAuthn options of the passkey and webauthn methods
+// (selfservice.methods.{passkey,webauthn}.config; docs/wire/registration.md §17.4, §17.5).
+struct WebAuthnOptions {
+  std::string rp_id;  // "" = the host of the public base URL
+  std::string rp_display_name;
+  std::vector<std::string> rp_origins;  // exact origins; empty = the public base URL's origin
+  std::string rp_origin;                // webauthn's older single origin, added to rp_origins
+  std::string attachment;               // "", "platform", "cross-platform"
+  std::string resident_key;             // "discouraged", "preferred", "required"
+  std::string user_verification;        // "discouraged", "preferred", "required"
+  std::string attestation = "none";     // "none", "indirect", "direct", "enterprise"
+  Duration timeout = std::chrono::minutes(5);
+};
+
+inline WebAuthnOptions WebAuthnDefaults(std::string resident_key, std::string user_verification) {
+  WebAuthnOptions o;
+  o.resident_key = std::move(resident_key);
+  o.user_verification = std::move(user_verification);
+  return o;
+}
+
 struct Methods {
   PasswordMethod password;
   CodeMethod code;
@@ -154,6 +175,8 @@ struct Methods {
   bool webauthn_enabled = false;
   bool webauthn_passwordless = false;
   bool passkey_enabled = false;
+  WebAuthnOptions passkey = WebAuthnDefaults("required", "preferred");
+  WebAuthnOptions webauthn = WebAuthnDefaults("discouraged", "discouraged");
 };
 
 struct SelfService {

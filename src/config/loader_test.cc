@@ -401,7 +401,12 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(HasWarning(*all, "ciphers: accepted but not implemented"));
   EXPECT_TRUE(HasWarning(*all, "selfservice.flows.settings: accepted but not implemented"));
-  EXPECT_TRUE(HasWarning(*all, "selfservice.methods.passkey.enabled: the passkey method"));
+  EXPECT_FALSE(HasWarning(*all, "selfservice.methods.passkey")) << "the passkey method works";
+  EXPECT_FALSE(HasWarning(*all, "selfservice.methods.webauthn")) << "the webauthn method works";
+  EXPECT_EQ(all->selfservice.methods.webauthn.rp_origin, "http://localhost:4455");
+  EXPECT_EQ(all->selfservice.methods.passkey.rp_origins,
+            std::vector<std::string>{"http://localhost:4455"});
+  EXPECT_EQ(all->selfservice.methods.passkey.resident_key, "required");
   EXPECT_FALSE(HasWarning(*all, "after.password.hooks.1")) << "show_verification_ui works";
   EXPECT_FALSE(HasWarning(*all, "selfservice.flows.verification"));
   EXPECT_FALSE(HasWarning(*all, "version"));

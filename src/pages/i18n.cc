@@ -106,6 +106,11 @@ const std::map<std::string, std::pair<std::string, std::string>>& Chrome() {
       {"session.methods", {"Method", "Methode"}},
       {"identity.id", {"Identity", "Identität"}},
       {"required", {"required", "Pflichtfeld"}},
+      {"webauthn.unsupported",
+       {"This browser cannot use passkeys or security keys. Please choose another way to continue.",
+        "Dieser Browser unterstützt keine Passkeys oder Sicherheitsschlüssel. Bitte wählen Sie "
+        "einen "
+        "anderen Weg."}},
   };
   return texts;
 }

@@ -204,6 +204,30 @@ TEST(RenderRegistration, AMethodsButtonDoesNotWaitForAnotherMethodsRequiredField
       << "the password button still checks the password field";
 }
 
+TEST(RenderRegistration, PasskeyTriggerRunsTheScriptAllowedByThePageNonce) {
+  const Json flow = Parse(
+      R"({"ui":{"action":"/a","method":"POST","nodes":[)"
+      R"({"type":"input","group":"passkey","attributes":{"name":"passkey_register_trigger",)"
+      R"x("type":"button","value":"","disabled":false,"onclick":"window.oryPasskeyRegistration()",)x"
+      R"("onclickTrigger":"oryPasskeyRegistration","node_type":"input"},"messages":[],)"
+      R"("meta":{"label":{"id":1040007,"text":"Sign up with passkey","type":"info"}}},)"
+      R"({"type":"script","group":"webauthn","attributes":{"src":"http://x/.well-known/ory/webauthn.js",)"
+      R"("async":true,"integrity":"sha512-abc","id":"webauthn_script","nonce":"n","node_type":"script"},)"
+      R"("messages":[],"meta":{}}]}})");
+  const Page page = RenderRegistration(flow, Language::kEnglish, {});
+  EXPECT_NE(page.html.find(R"(<button type="button" name="passkey_register_trigger" value="" )"
+                           R"x(data-trigger="oryPasskeyRegistration")x"),
+            std::string::npos)
+      << page.html;
+  EXPECT_NE(
+      page.html.find(R"(<script src="http://x/.well-known/ory/webauthn.js" nonce=")" + page.nonce +
+                     R"(" async integrity="sha512-abc" crossorigin="anonymous">)"),
+      std::string::npos)
+      << page.html;
+  EXPECT_EQ(page.html.find("onclick"), std::string::npos) << "no inline handlers";
+  EXPECT_NE(page.html.find(R"(id="webauthn-unsupported" hidden)"), std::string::npos);
+}
+
 TEST(RenderRegistration, WithoutNodesRendersNoForm) {
   const std::string html =
       RenderRegistration(Parse(R"({"ui":{"action":"/a","nodes":[]}})"), Language::kEnglish, {})

@@ -74,6 +74,18 @@ constexpr char kLayout[] = R"html(<!doctype html>
 {{{content}}}
 </main>
 <script nonce="{{nonce}}">
+document.querySelectorAll("button[data-trigger]").forEach(function (b) {
+  if (!window.PublicKeyCredential || !navigator.credentials) {
+    b.hidden = true;
+    var note = document.getElementById("webauthn-unsupported");
+    if (note) { note.hidden = false; }
+    return;
+  }
+  b.addEventListener("click", function () {
+    var run = window[b.getAttribute("data-trigger")];
+    if (typeof run === "function") { if (b.value) { run(JSON.parse(b.value)); } else { run(); } }
+  });
+});
 document.querySelectorAll("form").forEach(function (f) {
   f.addEventListener("submit", function () {
     setTimeout(function () { f.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }, 0);
@@ -105,11 +117,12 @@ constexpr char kFlowForm[] =
 {{/is_input}}{{#is_text}}<div class="field"><p id="{{id}}" class="muted">{{text}}</p></div>
 {{/is_text}}{{#is_img}}<div class="field"><img id="{{id}}" src="{{src}}" alt="{{label}}" width="{{width}}" height="{{height}}"></div>
 {{/is_img}}{{#is_a}}<div class="field"><a id="{{id}}" href="{{href}}">{{label}}</a></div>
-{{/is_a}}{{#is_script}}<script src="{{src}}" nonce="{{nonce}}"{{#async}} async{{/async}}{{#integrity}} integrity="{{integrity}}" crossorigin="anonymous"{{/integrity}}></script>
+{{/is_a}}{{#is_script}}<script src="{{src}}" nonce="{{page_nonce}}"{{#async}} async{{/async}}{{#integrity}} integrity="{{integrity}}" crossorigin="anonymous"{{/integrity}}></script>
 {{/is_script}}
 {{/fields}}
 {{#has_button_messages}}<div class="messages" role="alert">{{#button_messages}}<p class="{{type}}" data-message-id="{{id}}">{{text}}</p>{{/button_messages}}</div>{{/has_button_messages}}
-<div class="actions">{{#buttons}}<button type="submit" name="{{name}}" value="{{value}}"{{#secondary}} class="secondary"{{/secondary}}{{#novalidate}} formnovalidate{{/novalidate}}{{#disabled}} disabled{{/disabled}}>{{label}}</button>{{/buttons}}</div>
+{{#has_triggers}}<p class="muted" id="webauthn-unsupported" hidden>{{unsupported_text}}</p>
+{{/has_triggers}}<div class="actions">{{#buttons}}<button type="{{button_type}}" name="{{name}}" value="{{value}}"{{#trigger}} data-trigger="{{trigger}}"{{/trigger}}{{#secondary}} class="secondary"{{/secondary}}{{#novalidate}} formnovalidate{{/novalidate}}{{#disabled}} disabled{{/disabled}}>{{label}}</button>{{/buttons}}</div>
 </form>{{/has_form}}
 {{#switch_url}}<p class="muted switch" id="switch-flow">{{switch_question}} <a href="{{switch_url}}">{{switch_text}}</a></p>{{/switch_url}}
 )html";
@@ -213,9 +226,11 @@ std::string Render(const char* tmpl, const data& d) {
   return m.render(d);
 }
 
-Page Layout(const std::string& title, const std::string& content, Language lang) {
+// `nonce` is the page's CSP nonce when the content already uses it ("" = a new one).
+Page Layout(const std::string& title, const std::string& content, Language lang,
+            std::string nonce = "") {
   Page page;
-  page.nonce = NewNonce();
+  page.nonce = nonce.empty() ? NewNonce() : std::move(nonce);
   data d;
   d.set("lang", lang == Language::kGerman ? "de" : "en");
   d.set("title", title);
@@ -305,6 +320,7 @@ struct FormParts {
   data buttons{data::type::list};
   data button_messages{data::type::list};
   bool any = false;
+  bool has_triggers = false;
 };
 
 // The groups of the required inputs a user sees (the traits are in "default").
@@ -347,6 +363,13 @@ FormParts Arrange(const Json& nodes, Language lang) {
                       [&](const std::string& g) { return g != "default" && g != group; });
       f.set("secondary", secondary);
       f.set("novalidate", secondary || foreign_required);
+      // A button that runs a script (passkeys, security keys) instead of submitting; the page's
+      // own script binds it (inline onclick handlers are not allowed by the CSP).
+      const std::string trigger = Str(a, "onclickTrigger");
+      const bool runs_script = type == "button" && !trigger.empty();
+      f.set("button_type", runs_script ? "button" : "submit");
+      SetIf(f, "trigger", runs_script ? trigger : "");
+      out.has_triggers = out.has_triggers || runs_script;
       for (const auto& m : f.get("messages")->list_value()) {
         out.button_messages.push_back(m);
       }
@@ -383,9 +406,11 @@ std::string HiddenIdentifier(const Json& nodes) {
 }
 
 // The form of a flow (its `ui` container) with the chrome around it.
-std::string RenderFlowForm(const Json& flow, Language lang, const FlowChrome& chrome) {
+std::string RenderFlowForm(const Json& flow, Language lang, const FlowChrome& chrome,
+                           const std::string& nonce) {
   const Json& ui = flow.value("ui", Json::object());
   data d;
+  d.set("page_nonce", nonce);
   data global = MessageList(ui.value("messages", Json::array()), lang);
   d.set("has_global", !global.list_value().empty());
   d.set("global", global);
@@ -403,6 +428,8 @@ std::string RenderFlowForm(const Json& flow, Language lang, const FlowChrome& ch
   d.set("buttons", form.buttons);
   d.set("has_button_messages", !form.button_messages.list_value().empty());
   d.set("button_messages", form.button_messages);
+  d.set("has_triggers", form.has_triggers);
+  d.set("unsupported_text", UiText("webauthn.unsupported", lang));
   SetIf(d, "switch_url", chrome.switch_url);
   d.set("switch_question", chrome.switch_question);
   d.set("switch_text", chrome.switch_text);
@@ -423,7 +450,9 @@ Page RenderRegistration(const Json& flow, Language lang, const FlowLinks& links)
   chrome.switch_question = UiText("registration.have_account", lang);
   chrome.switch_text = UiText("registration.sign_in", lang);
   chrome.switch_url = links.other_flow;
-  return Layout(UiText("title.registration", lang), RenderFlowForm(flow, lang, chrome), lang);
+  std::string nonce = NewNonce();
+  return Layout(UiText("title.registration", lang), RenderFlowForm(flow, lang, chrome, nonce), lang,
+                nonce);
 }
 
 Page RenderLogin(const Json& flow, Language lang, const FlowLinks& links) {
@@ -437,12 +466,15 @@ Page RenderLogin(const Json& flow, Language lang, const FlowLinks& links) {
     chrome.switch_text = UiText("login.sign_up", lang);
     chrome.switch_url = links.other_flow;
   }
+  std::string nonce = NewNonce();
   return Layout(UiText(refresh ? "title.refresh" : "title.login", lang),
-                RenderFlowForm(flow, lang, chrome), lang);
+                RenderFlowForm(flow, lang, chrome, nonce), lang, nonce);
 }
 
 Page RenderVerification(const Json& flow, Language lang) {
-  return Layout(UiText("title.verification", lang), RenderFlowForm(flow, lang, FlowChrome{}), lang);
+  std::string nonce = NewNonce();
+  return Layout(UiText("title.verification", lang), RenderFlowForm(flow, lang, FlowChrome{}, nonce),
+                lang, nonce);
 }
 
 Page RenderError(const Json& error, Language lang, std::string_view retry_url) {

@@ -1,6 +1,8 @@
 // Creating and fetching registration flows, their forms and their expiry.
 #include "registration/service.h"
 
+#include <algorithm>
+
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -42,7 +44,11 @@ std::vector<Script> Service::Scripts() const {
   for (const Strategy* s : d_.strategies) {
     if (s->Enabled()) {
       for (auto& script : s->Scripts()) {
-        out.push_back(std::move(script));
+        // Methods may share a script (one path, served once).
+        if (std::none_of(out.begin(), out.end(),
+                         [&](const Script& o) { return o.path == script.path; })) {
+          out.push_back(std::move(script));
+        }
       }
     }
   }

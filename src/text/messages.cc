@@ -53,6 +53,12 @@ std::string TitleCase(const std::string& s) {
 
 Message SignUp() { return Info(1040001, "Sign up"); }
 
+Message SignUpWithSecurityKey() { return Info(1040004, "Sign up with security key"); }
+
+Message SignUpWithPasskey() { return Info(1040007, "Sign up with passkey"); }
+
+Message SecurityKeyNameLabel() { return Info(1050013, "Name of the security key"); }
+
 Message SignUpWith(std::string_view provider_label, std::string_view provider_id) {
   Json ctx;
   ctx["provider"] = provider_label;

@@ -28,6 +28,11 @@ Message RegistrationCodeLabel();    // 1070012
 Message TraitsMismatch();           // 4000036
 Message RegistrationCodeInvalid();  // 4040003
 
+// Sign-up with a passkey or a security key (docs/wire/registration.md §17.4, §17.5).
+Message SignUpWithSecurityKey();  // 1040004
+Message SignUpWithPasskey();      // 1040007
+Message SecurityKeyNameLabel();   // 1050013
+
 // Errors.
 Message Generic(std::string_view reason);     // 4000001
 Message Required(std::string_view property);  // 4000002
