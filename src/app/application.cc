@@ -35,6 +35,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/code/code.h"
 #include "strategy/identifier_first/identifier_first.h"
+#include "strategy/oidc/oidc.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/corpus.h"
 #include "strategy/password/login.h"
@@ -149,6 +150,8 @@ struct Application::Parts {
   std::unique_ptr<verification::Service> verification;
   // The post-registration hooks Atrium implements (§18 step 7).
   std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
+  // The identity providers of the oidc method (discovery and key caches).
+  std::unique_ptr<strategy::oidc::Providers> oidc_providers;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
@@ -247,6 +250,9 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
+  p->oidc_providers = std::make_unique<strategy::oidc::Providers>(c, *p->http, p->clock);
+  p->methods.push_back(std::make_unique<strategy::OidcStrategy>(
+      strategy::OidcDeps{c, *p->oidc_providers, *p->store, *p->store, *p->http, p->ids, p->clock}));
   p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
       strategy::CodeDeps{c, *p->store, *p->store, *p->codes, p->courier->composer(),
                          &p->courier->doorbell(), p->ids, p->clock}));

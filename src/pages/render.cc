@@ -346,7 +346,10 @@ FormParts Arrange(const Json& nodes, Language lang) {
           std::any_of(required_in.begin(), required_in.end(),
                       [&](const std::string& g) { return g != "default" && g != group; });
       f.set("secondary", secondary);
-      f.set("novalidate", secondary || foreign_required);
+      // A social provider's button asks the provider for the traits: the form's required
+      // fields may still be empty.
+      const bool social = group == "oidc";
+      f.set("novalidate", secondary || foreign_required || social);
       for (const auto& m : f.get("messages")->list_value()) {
         out.button_messages.push_back(m);
       }

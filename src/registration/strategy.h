@@ -83,8 +83,9 @@ struct SubmitContext {
 // (GET|POST /self-service/methods/<method>/callback/<path>).
 struct CallbackRequest {
   const flow::Request& request;
-  std::string path;                                         // what follows "callback/"
-  std::vector<std::pair<std::string, std::string>> params;  // query, or form fields of a POST
+  std::string path;                                          // what follows "callback/"
+  std::vector<std::pair<std::string, std::string>> params;   // query, or form fields of a POST
+  std::vector<std::pair<std::string, std::string>> cookies;  // the request's cookies
 };
 
 // A script the method's nodes load in the browser (passkeys), served by the API at `path`.
