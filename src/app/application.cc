@@ -31,6 +31,7 @@
 #include "session/cookie.h"
 #include "session/management.h"
 #include "session/manager.h"
+#include "session/token_exchange.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/code/code.h"
@@ -152,6 +153,8 @@ struct Application::Parts {
   std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
   // The identity providers of the oidc method (discovery and key caches).
   std::unique_ptr<strategy::oidc::Providers> oidc_providers;
+  // Native apps' session token exchanges (API flows of social sign-ins).
+  std::unique_ptr<session::TokenExchanges> token_exchanges;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<registration::Service> registration;
@@ -261,9 +264,11 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   for (const auto& m : p->methods) {
     methods.push_back(m.get());
   }
-  p->registration = std::make_unique<registration::Service>(
-      registration::Dependencies{c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf,
-                                 std::move(methods), p->ids, p->clock, std::move(hooks)});
+  p->token_exchanges = std::make_unique<session::TokenExchanges>(
+      *p->store, *p->sessions, c.secrets.cookie, p->ids, p->clock);
+  p->registration = std::make_unique<registration::Service>(registration::Dependencies{
+      c, *p->schemas, *p->store, *p->store, *p->sessions, *p->csrf, std::move(methods), p->ids,
+      p->clock, std::move(hooks), p->token_exchanges.get()});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));
@@ -283,10 +288,10 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->logout = std::make_unique<login::Logout>(c, *p->sessions, *p->csrf);
 
   store::Database* db = p->store.get();
-  p->api = std::make_unique<api::PublicApi>(
-      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->login, *p->logout, *p->verification,
-                         *p->sessions, *p->session_management, *p->csrf, *p->store, p->ids,
-                         p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
+      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->verification, *p->sessions,
+      *p->session_management, *p->csrf, *p->store, p->ids, p->clock, p->trusted_proxies,
+      [db] { return db->Ping(); }, p->token_exchanges.get()});
   p->api->Register(p->public_router);
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);

@@ -2,6 +2,7 @@
 // the success answers of every client kind.
 #include <algorithm>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "registration/service.h"
 #include "text/messages.h"
@@ -104,12 +105,12 @@ flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
     }
   }
   return Success(request, flow, identity, HasSessionHook(method) ? &s : nullptr, *return_url,
-                 std::move(effects));
+                 std::move(effects), ctx.from_callback);
 }
 
 flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
-                                    std::string_view method,
-                                    const identity::Identity& identity) const {
+                                    std::string_view method, const identity::Identity& identity,
+                                    bool from_callback) const {
   if (identity.state != "active") {
     return FlowError(request, flow, Json(), {flow::FieldMessage{"", text::IdentityDisabled()}});
   }
@@ -121,13 +122,28 @@ flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
   if (auto st = d_.sessions.Save(s); !st.ok()) {
     return flow::Reply::Forward(std::move(st).error());
   }
-  return Success(request, flow, identity, &s, *return_url, HookEffects{});
+  return Success(request, flow, identity, &s, *return_url, HookEffects{}, from_callback);
 }
 
 flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
                              const identity::Identity& identity, const session::Session* session,
-                             const std::string& return_url, HookEffects effects) const {
+                             const std::string& return_url, HookEffects effects,
+                             bool from_callback) const {
   const std::string& base = d_.config.serve_public.base_url;
+  // §18.1: an API flow that came back through a browser (a social sign-in) and was created for
+  // the session token exchange sends the browser to return_to with the code the app trades for
+  // the token (GET /sessions/token-exchange).
+  if (flow.IsApi() && from_callback && session != nullptr && d_.exchanges != nullptr &&
+      !flow.ReturnTo().empty()) {
+    auto code = d_.exchanges->Complete(flow.id, *session);
+    if (!code.ok()) {
+      return flow::Reply::ErrorJson(std::move(code).error());
+    }
+    if (code->has_value()) {
+      const char sep = return_url.find('?') == std::string::npos ? '?' : '&';
+      return flow::Reply::Redirect(303, return_url + sep + "code=" + QueryEscape(**code));
+    }
+  }
   // §19: redirect_browser_to (SPA), the hooks' items, set_ory_session_token (API).
   Json continue_with = Json::array();
   if (!flow.IsApi() && request.is_json) {

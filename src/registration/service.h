@@ -19,6 +19,7 @@
 #include "registration/store.h"
 #include "registration/strategy.h"
 #include "session/manager.h"
+#include "session/token_exchange.h"
 
 namespace atrium::registration {
 
@@ -48,6 +49,8 @@ struct Dependencies {
   const Clock& clock;
   // The post-persist hooks Atrium implements, looked up by name (§18 step 7).
   std::vector<const PostPersistHook*> hooks;
+  // Native apps' session token exchange (§17.6); null = not offered.
+  const session::TokenExchanges* exchanges = nullptr;
 };
 
 class Service final : public FormBuilder {
@@ -83,10 +86,10 @@ class Service final : public FormBuilder {
   flow::Reply Complete(const flow::Request& request, SubmitContext& ctx, std::string_view method,
                        identity::Identity identity) const;
   flow::Reply SignInExisting(const flow::Request& request, Flow& flow, std::string_view method,
-                             const identity::Identity& identity) const;
+                             const identity::Identity& identity, bool from_callback) const;
   flow::Reply Success(const flow::Request& request, const Flow& flow,
                       const identity::Identity& identity, const session::Session* session,
-                      const std::string& return_url, HookEffects effects) const;
+                      const std::string& return_url, HookEffects effects, bool from_callback) const;
   // The post-persist hooks for `method` in the order they run (§18 step 7), `session` excluded.
   std::vector<const PostPersistHook*> HooksOf(std::string_view method) const;
   // The flow with the request's masked CSRF token in its form, sorted unless `keep_order`.

@@ -77,6 +77,8 @@ struct SubmitContext {
   const flow::CsrfGuard& csrf;  // for flow::VerifyOrigin once the body is read
   // The body as the method decoded it; its "traits" are copied back into the form on errors.
   Json decoded;
+  // Set when a callback resumed the flow (the browser came back from an external page).
+  bool from_callback = false;
 };
 
 // A request an external party sends back to a method

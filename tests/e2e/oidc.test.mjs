@@ -400,3 +400,117 @@ describe('refusals: nothing is created', () => {
     assert.ok(!srv.logs().includes('atrium-secret'));
   });
 });
+
+describe('native apps: the session token exchange', () => {
+  const returnTo = 'http://127.0.0.1:4455/app-callback';
+
+  async function nativeSignUp(sub) {
+    const c = api(srv.base);
+    const flow = (await c.get(`self-service/registration/api?return_session_token_exchange_code=true&return_to=${encodeURIComponent(returnTo)}`)).json;
+    const init = flow.session_token_exchange_code;
+    assert.match(init, /^[A-Za-z0-9]{32}$/);
+    const started = await c.post(`self-service/registration?flow=${flow.id}`, {
+      json: { method: 'oidc', provider: 'idp', upstream_parameters: { login_hint: sub } },
+    });
+    assert.equal(started.status, 422, started.text);
+    const back = await walkProvider(started.json.redirect_browser_to, srv.base);
+    // The app's in-app browser comes back and is sent to the app's return_to with the code.
+    const done = await new Client(srv.base).get(back, { accept: 'text/html' });
+    return { init, done };
+  }
+
+  test('303 to return_to?code=, then both codes trade for the session token exactly once', async () => {
+    const sub = user('native');
+    const { init, done } = await nativeSignUp(sub);
+    assert.equal(done.status, 303, done.text);
+    const target = new URL(done.location);
+    assert.equal(target.origin + target.pathname, returnTo);
+    const code = target.searchParams.get('code');
+    assert.match(code, /^[A-Za-z0-9]{32}$/);
+    assert.equal(identityOf('idp', sub).length, 1);
+
+    const c = api(srv.base);
+    const missing = await c.get(`sessions/token-exchange?init_code=${init}`);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.json.error.reason, '"init_code" and "return_to_code" query params must be set');
+    for (const [i, r] of [[init, 'x'.repeat(32)], ['x'.repeat(32), code], [code, init]]) {
+      const wrong = await c.get(`sessions/token-exchange?init_code=${i}&return_to_code=${r}`);
+      assert.equal(wrong.status, 404, wrong.text);
+      assert.equal(wrong.json.error.reason, 'no session yet for this "code"');
+    }
+    const ok = await c.get(`sessions/token-exchange?init_code=${init}&return_to_code=${code}`);
+    assert.equal(ok.status, 200, ok.text);
+    assert.match(ok.json.session_token, /^ory_st_/);
+    assert.equal(ok.json.session.identity.id, identityOf('idp', sub)[0].id);
+    const who = await c.get('sessions/whoami', { headers: { 'X-Session-Token': ok.json.session_token } });
+    assert.equal(who.status, 200);
+    assert.equal(who.json.identity.id, identityOf('idp', sub)[0].id);
+    const again = await c.get(`sessions/token-exchange?init_code=${init}&return_to_code=${code}`);
+    assert.equal(again.status, 404);
+    // Nothing readable is left at rest.
+    assert.equal(query(dbFile(), 'SELECT count(*) AS n FROM session_token_exchanges WHERE return_to_code_digest <> ""')[0].n, 0);
+  });
+
+  test('an existing subject signing in through a native app gets a code too', async () => {
+    const sub = user('native-again');
+    const first = await nativeSignUp(sub);
+    assert.equal(first.done.status, 303);
+    const { init, done } = await nativeSignUp(sub);
+    assert.equal(done.status, 303, done.text);
+    const code = new URL(done.location).searchParams.get('code');
+    const ok = await api(srv.base).get(`sessions/token-exchange?init_code=${init}&return_to_code=${code}`);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(identityOf('idp', sub).length, 1);
+  });
+
+  test('without the exchange the API flow answers the session token itself', async () => {
+    const c = api(srv.base);
+    const flow = (await c.get(`self-service/registration/api?return_to=${encodeURIComponent(returnTo)}`)).json;
+    assert.equal(flow.session_token_exchange_code, undefined);
+    const started = await c.post(`self-service/registration?flow=${flow.id}`, {
+      json: { method: 'oidc', provider: 'idp', upstream_parameters: { login_hint: user('native-plain') } },
+    });
+    const done = await api(srv.base).get(await walkProvider(started.json.redirect_browser_to, srv.base));
+    assert.equal(done.status, 200, done.text);
+    assert.match(done.json.session_token, /^ory_st_/);
+  });
+});
+
+describe('id_token submissions (native SDKs)', () => {
+  const token = (sub, nonce, extra = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    return signRs256(forger.state.key, {
+      iss: forger.issuer, aud: 'atrium', iat: now, exp: now + 300, nonce, sub,
+      email: `${sub}@example.com`, email_verified: true, name: `User ${sub}`, ...extra,
+    });
+  };
+  async function submit(body) {
+    const c = api(srv.base);
+    const flow = (await c.get('self-service/registration/api')).json;
+    return c.post(`self-service/registration?flow=${flow.id}`, { json: { method: 'oidc', provider: 'forged', ...body } });
+  }
+
+  test('a valid ID token with its nonce registers at once', async () => {
+    const sub = user('sdk');
+    const res = await submit({ id_token: token(sub, 'sdk-nonce-1'), id_token_nonce: 'sdk-nonce-1' });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.json.session_token, /^ory_st_/);
+    assert.equal(identityOf('forged', sub).length, 1);
+  });
+
+  test('a wrong or missing nonce, another audience, or a token of another key: refused, nothing created', async () => {
+    const sub = user('sdk-bad');
+    for (const body of [
+      { id_token: token(sub, 'n1'), id_token_nonce: 'n2' },
+      { id_token: token(sub, 'n1') },
+      { id_token: token(sub, 'n1', { aud: 'other-app' }), id_token_nonce: 'n1' },
+      { id_token: signRs256(newKey('forger-1'), { sub, nonce: 'n1' }), id_token_nonce: 'n1' },
+      { id_token: unsignedToken({ sub, nonce: 'n1', iss: forger.issuer, aud: 'atrium' }), id_token_nonce: 'n1' },
+    ]) {
+      const res = await submit(body);
+      assert.ok(res.status >= 400, `${res.status} ${res.text}`);
+      assert.equal(res.json.session_token, undefined);
+    }
+    assert.equal(identityOf('forged', sub).length, 0);
+  });
+});

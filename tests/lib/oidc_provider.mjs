@@ -35,7 +35,8 @@ function listen(server, port) {
 }
 
 // A real provider on 127.0.0.1:`port` (0 = any), signing with `key` (newKey()).
-export async function startProvider({ port = 0, key, clientId = 'atrium', clientSecret = 'atrium-secret', redirectUris }) {
+// `account()` names who logs in when the request has no login_hint (the built-in UI sends none).
+export async function startProvider({ port = 0, key, clientId = 'atrium', clientSecret = 'atrium-secret', redirectUris, account = () => 'default-user' }) {
   port ||= await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
@@ -74,7 +75,7 @@ export async function startProvider({ port = 0, key, clientId = 'atrium', client
     if (req.method === 'GET' && m) {
       try {
         const details = await provider.interactionDetails(req, res);
-        const accountId = details.params.login_hint || 'default-user';
+        const accountId = details.params.login_hint || account();
         await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
       } catch (e) {
         res.statusCode = 500;

@@ -362,6 +362,57 @@ TEST_F(ProviderTest, DiscoveryOfAnotherIssuerIsRefused) {
   EXPECT_FALSE(providers_->EndpointsOf(config_.selfservice.methods.oidc_providers[0]).ok());
 }
 
+TEST_F(ProviderTest, MicrosoftMultiTenantIssuersAreFilledFromTid) {
+  const std::string templated = issuer_ + "/{tenantid}/v2.0";
+  TestServer ms(Behaviour::kAnswer, 0, [&](const TestRequest& r) -> TestResponse {
+    if (r.target.ends_with("/.well-known/openid-configuration")) {
+      return {200, "",
+              Json{{"issuer", templated},
+                   {"authorization_endpoint", issuer_ + "/auth"},
+                   {"token_endpoint", issuer_ + "/token"},
+                   {"jwks_uri", issuer_ + "/jwks"}}
+                  .dump()};
+    }
+    return {404, "", ""};
+  });
+  std::string ms_base = ms.Url("");
+  while (!ms_base.empty() && ms_base.back() == '/') {
+    ms_base.pop_back();
+  }
+  config::OidcProvider p = config_.selfservice.methods.oidc_providers[0];
+  p.id = "ms";
+  p.provider = "microsoft";
+  p.issuer_url = ms_base + "/common/v2.0";
+  auto e = providers_->EndpointsOf(p);
+  ASSERT_TRUE(e.ok()) << e.error().reason;
+  e->issuer = templated;
+  Json c = Claims();
+  c["iss"] = issuer_ + "/tenant-1/v2.0";
+  c["tid"] = "tenant-1";
+  EXPECT_TRUE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
+  c["tid"] = "tenant-2";
+  EXPECT_FALSE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
+  c.erase("tid");
+  EXPECT_FALSE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
+}
+
+TEST_F(ProviderTest, ScopesStartWithOpenidAndTheRedirectUriFollowsTheBaseUrl) {
+  const auto* p = providers_->Find("idp");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(providers_->Find("nope"), nullptr);
+  config_.selfservice.methods.oidc_providers[0].scope = {"email", "openid", "email"};
+  Endpoints e;
+  e.issuer = issuer_;
+  EXPECT_EQ(providers_->Scopes(*p, e), (std::vector<std::string>{"openid", "email"}));
+  e.issuer.clear();  // plain OAuth2 (github): no openid scope
+  EXPECT_EQ(providers_->Scopes(*p, e), (std::vector<std::string>{"email", "openid"}));
+  EXPECT_EQ(providers_->RedirectUri(*p),
+            "http://127.0.0.1:4433/self-service/methods/oidc/callback/idp");
+  config_.selfservice.methods.oidc_base_redirect_uri = "https://auth.example/";
+  EXPECT_EQ(providers_->RedirectUri(*p),
+            "https://auth.example/self-service/methods/oidc/callback/idp");
+}
+
 TEST(Claims, KeepStandardClaimsAndRawClaims) {
   const Claims c = ClaimsFromJson({{"sub", "s"}, {"email", "a@b.c"}, {"custom", 1}});
   EXPECT_EQ(c.subject, "s");
