@@ -27,7 +27,7 @@ while (($#)); do
       fi
       ;;
     --only)
-      only=${2:?--only needs a target: parsers, submit or login}
+      only=${2:?--only needs a target: parsers, submit, login or jose}
       shift
       ;;
     *)
@@ -48,7 +48,7 @@ else
 fi
 
 build=build/fuzz
-targets=(parsers submit login)
+targets=(parsers submit login jose)
 if [[ -n "$only" ]]; then
   [[ " ${targets[*]} " == *" $only "* ]] || {
     echo "fuzz: no target $only (targets: ${targets[*]})" >&2
@@ -65,6 +65,7 @@ cmake --build --preset fuzz
 # traits) take 10-20 s under ASan on a loaded machine.
 declare -A options=(
   [parsers]="-timeout=10 -max_len=4096"
+  [jose]="-timeout=10 -max_len=20000"
   [submit]="-timeout=60 -max_len=16384"
   [login]="-timeout=60 -max_len=16384"
 )

@@ -242,6 +242,33 @@ describe('sign-up with a real provider', () => {
     assert.equal(addr.verified, 0); // nobody vouched for it
   });
 
+  test('an unverified e-mail claim: the identity is created with the address unverified', async () => {
+    const sub = user('unverified');
+    const { res } = await browserSignUp(browser(srv.base), 'idp', sub);
+    assert.equal(res.status, 303, res.text);
+    const [row] = identityOf('idp', sub);
+    const [addr] = query(dbFile(), 'SELECT verified, status FROM identity_verifiable_addresses WHERE identity_id = ?', [row.id]);
+    assert.equal(addr.verified, 0);
+    assert.equal(addr.status, 'pending');
+  });
+
+  test('an address that belongs to another account: the duplicate message, nothing linked or created', async () => {
+    const sub = user('dup');
+    const first = await browserSignUp(browser(srv.base), 'idp', sub);
+    assert.equal(first.res.status, 303);
+    // The same person at another provider, with the same address.
+    const c = browser(srv.base);
+    const before = identities();
+    const { flow, res } = await browserSignUp(c, 'forged', sub);
+    assert.equal(res.status, 302, res.text);
+    assert.equal(res.location, `http://127.0.0.1:4455/registration?flow=${flow.id}`);
+    assert.ok(!c.cookies.has('ory_kratos_session'));
+    assert.equal(identities(), before);
+    assert.equal(identityOf('forged', sub).length, 0);
+    const shown = (await c.get(`self-service/registration/flows?id=${flow.id}`, { accept: 'application/json' })).json;
+    assert.equal(shown.ui.messages[0].id, 4000007);
+  });
+
   test('key rotation at the provider between two sign-ups', async () => {
     const a = await browserSignUp(browser(srv.base), 'idp', user('rot'));
     assert.equal(a.res.status, 303);

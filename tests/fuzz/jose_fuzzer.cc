@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace atrium;  // NOLINT(google-build-using-namespace)
   FuzzedDataProvider in(data, size);
   const std::string jwks_text = in.ConsumeRandomLengthString(8192);
-  const std::string token = in.ConsumeRemainingAsString();
+  const std::string token = in.ConsumeRemainingBytesAsString();
   auto jws = strategy::oidc::DecodeJws(token);
   auto jwks = ParseJson(jwks_text);
   if (!jwks.ok()) {
