@@ -357,6 +357,33 @@ TEST_F(ProviderTest, ADownOrSlowProviderIsAnUpstreamError) {
   EXPECT_EQ(slow.error().code, ErrorCode::kGatewayTimeout);
 }
 
+TEST_F(ProviderTest, ADeadProviderIsCutOffByItsBreaker) {
+  TestServer hang(Behaviour::kHang);
+  std::string base = hang.Url("");
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  config_.selfservice.methods.oidc_providers[0].issuer_url = base;
+  Providers quick(config_, *http_, clock_,
+                  ProviderLimits{.timeout = std::chrono::milliseconds(200)});
+  const config::OidcProvider& p = config_.selfservice.methods.oidc_providers[0];
+  for (int i = 0; i < 3; ++i) {
+    auto e = quick.EndpointsOf(p);
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.error().code, ErrorCode::kGatewayTimeout);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto cut = quick.EndpointsOf(p);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code, ErrorCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(150));
+  EXPECT_EQ(hang.Accepted(), 3) << "the open breaker kept the fourth call off the network";
+  clock_.Advance(std::chrono::seconds(31));  // after the cool-down one probe goes out
+  auto probe = quick.EndpointsOf(p);
+  ASSERT_FALSE(probe.ok());
+  EXPECT_EQ(probe.error().code, ErrorCode::kGatewayTimeout);
+}
+
 TEST_F(ProviderTest, DiscoveryOfAnotherIssuerIsRefused) {
   config_.selfservice.methods.oidc_providers[0].issuer_url = issuer_ + "/other";
   EXPECT_FALSE(providers_->EndpointsOf(config_.selfservice.methods.oidc_providers[0]).ok());

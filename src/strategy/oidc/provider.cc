@@ -111,7 +111,20 @@ Claims ClaimsFromJson(const Json& raw) {
 
 Providers::Providers(const config::Config& config, httpclient::Client& http, const Clock& clock,
                      ProviderLimits limits)
-    : config_(config), http_(http), clock_(clock), limits_(limits) {}
+    : config_(config), http_(http), clock_(clock), limits_(limits) {
+  for (const auto& p : config_.selfservice.methods.oidc_providers) {
+    guarded_[p.id] = std::make_unique<httpclient::GuardedClient>(
+        http_,
+        httpclient::BreakerOptions{"oidc:" + p.id, limits_.breaker_failures,
+                                   limits_.breaker_cooldown},
+        clock_);
+  }
+}
+
+httpclient::Client& Providers::ClientOf(const config::OidcProvider& p) {
+  const auto it = guarded_.find(p.id);
+  return it == guarded_.end() ? http_ : *it->second;
+}
 
 const config::OidcProvider* Providers::Find(std::string_view id) const {
   for (const auto& p : config_.selfservice.methods.oidc_providers) {
@@ -129,7 +142,7 @@ std::string Providers::RedirectUri(const config::OidcProvider& p) const {
   return TrimSlash(base) + "/self-service/methods/oidc/callback/" + p.id;
 }
 
-Result<Json> Providers::GetJson(const std::string& url,
+Result<Json> Providers::GetJson(const config::OidcProvider& p, const std::string& url,
                                 const std::vector<httpclient::Header>& headers) {
   httpclient::Request req;
   req.url = url;
@@ -137,7 +150,7 @@ Result<Json> Providers::GetJson(const std::string& url,
   req.headers.push_back({"Accept", "application/json"});
   req.timeout = limits_.timeout;
   req.max_response_bytes = limits_.max_response_bytes;
-  auto res = http_.Do(req);
+  auto res = ClientOf(p).Do(req);
   if (!res.ok()) {
     return std::move(res).error();
   }
@@ -179,7 +192,7 @@ Result<Endpoints> Providers::EndpointsOf(const config::OidcProvider& p) {
     if (issuer.empty()) {
       return Error::Internal("The OpenID Connect provider \"" + p.id + "\" has no issuer_url.");
     }
-    auto doc = GetJson(TrimSlash(issuer) + "/.well-known/openid-configuration", {});
+    auto doc = GetJson(p, TrimSlash(issuer) + "/.well-known/openid-configuration", {});
     if (!doc.ok()) {
       return std::move(doc).error();
     }
@@ -263,7 +276,7 @@ Result<Json> Providers::ExchangeCode(const config::OidcProvider& p, const Endpoi
   req.headers.push_back({"Authorization", "Basic " + Base64Encode(QueryEscape(p.client_id) + ":" +
                                                                   QueryEscape(ClientSecret(p)))});
   req.body = FormEncode(fields);
-  auto res = http_.Do(req);
+  auto res = ClientOf(p).Do(req);
   if (!res.ok()) {
     return std::move(res).error();
   }
@@ -294,7 +307,7 @@ Result<JwkSet> Providers::KeysOf(const config::OidcProvider& p, const Endpoints&
       }
     }
   }
-  auto doc = GetJson(e.jwks, {});
+  auto doc = GetJson(p, e.jwks, {});
   if (!doc.ok()) {
     return std::move(doc).error();
   }
@@ -406,16 +419,18 @@ Result<Json> Providers::VerifyIdToken(const config::OidcProvider& p, const Endpo
   return c;
 }
 
-Result<Json> Providers::UserInfo(const Endpoints& e, const std::string& access_token) {
+Result<Json> Providers::UserInfo(const config::OidcProvider& p, const Endpoints& e,
+                                 const std::string& access_token) {
   if (e.userinfo.empty()) {
     return Upstream("The OpenID Connect provider has no userinfo endpoint.");
   }
-  return GetJson(e.userinfo, {{"Authorization", "Bearer " + access_token}});
+  return GetJson(p, e.userinfo, {{"Authorization", "Bearer " + access_token}});
 }
 
-Result<Claims> Providers::GithubClaims(const std::string& access_token) {
+Result<Claims> Providers::GithubClaims(const config::OidcProvider& p,
+                                       const std::string& access_token) {
   const std::vector<httpclient::Header> auth = {{"Authorization", "Bearer " + access_token}};
-  auto user = GetJson("https://api.github.com/user", auth);
+  auto user = GetJson(p, "https://api.github.com/user", auth);
   if (!user.ok()) {
     return std::move(user).error();
   }
@@ -433,7 +448,7 @@ Result<Claims> Providers::GithubClaims(const std::string& access_token) {
   req.headers.push_back({"Accept", "application/json"});
   req.timeout = limits_.timeout;
   req.max_response_bytes = limits_.max_response_bytes;
-  if (auto res = http_.Do(req); res.ok() && res->status == 200) {
+  if (auto res = ClientOf(p).Do(req); res.ok() && res->status == 200) {
     if (auto list = ParseJson(res->body, kProviderJson); list.ok() && list->is_array()) {
       for (const auto& m : *list) {
         if (m.is_object() && m.value("primary", false) && m.value("verified", false)) {
@@ -450,10 +465,10 @@ Result<Claims> Providers::ClaimsOf(const config::OidcProvider& p, const Endpoint
                                    const Json& tokens, std::string_view nonce) {
   const std::string access = StringMember(tokens, "access_token").value_or("");
   if (p.provider == "github" || p.provider == "github-app") {
-    return GithubClaims(access);
+    return GithubClaims(p, access);
   }
   if (e.issuer.empty()) {  // discord: the user API
-    auto user = UserInfo(e, access);
+    auto user = UserInfo(p, e, access);
     if (!user.ok()) {
       return std::move(user).error();
     }
@@ -473,7 +488,7 @@ Result<Claims> Providers::ClaimsOf(const config::OidcProvider& p, const Endpoint
     return std::move(claims).error();
   }
   if (p.claims_source == "userinfo") {
-    auto info = UserInfo(e, access);
+    auto info = UserInfo(p, e, access);
     if (!info.ok()) {
       return std::move(info).error();
     }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "config/config.h"
+#include "httpclient/breaker.h"
 #include "httpclient/client.h"
 #include "strategy/oidc/jose.h"
 
@@ -47,6 +49,10 @@ struct ProviderLimits {
   std::chrono::seconds jwks_ttl{3600};
   // A token naming an unknown key makes Atrium fetch the key set again, at most this often.
   std::chrono::seconds jwks_refetch_interval{1};
+  // One circuit breaker per provider: after this many failures in a row (transport errors, 5xx,
+  // 429) calls to it fail at once for the cool-down.
+  int breaker_failures = 3;
+  std::chrono::seconds breaker_cooldown{30};
 };
 
 class Providers {
@@ -80,10 +86,14 @@ class Providers {
                           std::string_view nonce);
 
  private:
-  Result<Json> GetJson(const std::string& url, const std::vector<httpclient::Header>& headers);
+  // The client for calls to `p`: through its breaker when `p` is configured.
+  httpclient::Client& ClientOf(const config::OidcProvider& p);
+  Result<Json> GetJson(const config::OidcProvider& p, const std::string& url,
+                       const std::vector<httpclient::Header>& headers);
   Result<JwkSet> KeysOf(const config::OidcProvider& p, const Endpoints& e, bool refetch);
-  Result<Json> UserInfo(const Endpoints& e, const std::string& access_token);
-  Result<Claims> GithubClaims(const std::string& access_token);
+  Result<Json> UserInfo(const config::OidcProvider& p, const Endpoints& e,
+                        const std::string& access_token);
+  Result<Claims> GithubClaims(const config::OidcProvider& p, const std::string& access_token);
   std::string ClientSecret(const config::OidcProvider& p) const;
 
   struct CachedEndpoints {
@@ -99,6 +109,8 @@ class Providers {
   httpclient::Client& http_;
   const Clock& clock_;
   ProviderLimits limits_;
+  // By provider id, made at construction from the configuration (so never changed after).
+  std::map<std::string, std::unique_ptr<httpclient::GuardedClient>> guarded_;
   std::mutex mu_;
   std::map<std::string, CachedEndpoints> endpoints_;  // by provider id: bounded by the config
   std::map<std::string, CachedKeys> keys_;            // by provider id
