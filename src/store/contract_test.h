@@ -253,6 +253,27 @@ TEST_P(StoreContract, SessionTokenExchangesAreCompletedThenTakenOnce) {
   EXPECT_EQ((*taken)->sealed_token, "sealed");
   EXPECT_FALSE(x.TakeTokenExchange("init-digest", "return-digest")->has_value()) << "single use";
   EXPECT_FALSE(x.TokenExchangeOfFlow(e.flow_id)->has_value());
+
+  // Exchanges that were never taken go with the stale flows.
+  session::TokenExchange stale = e;
+  stale.id = NewUuid();
+  stale.flow_id = NewUuid();
+  stale.expires_at = T(10);
+  session::TokenExchange live = e;
+  live.id = NewUuid();
+  live.flow_id = NewUuid();
+  live.expires_at = T(10'000'000);
+  ASSERT_TRUE(x.CreateTokenExchange(stale).ok());
+  ASSERT_TRUE(x.CreateTokenExchange(live).ok());
+  for (int i = 0; i < 1000; ++i) {  // a shared server may hold stale rows of earlier runs
+    const auto more = store_.database->DeleteStale(store::StaleKind::kFlows, T(5'000'000), 100);
+    ASSERT_TRUE(more.ok()) << more.error().reason;
+    if (*more < 100) {
+      break;
+    }
+  }
+  EXPECT_FALSE(x.TokenExchangeOfFlow(stale.flow_id)->has_value());
+  EXPECT_TRUE(x.TokenExchangeOfFlow(live.flow_id)->has_value());
 }
 
 TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {

@@ -186,7 +186,10 @@ constexpr const char* kDeleteStaleFlows[] = {
     "DELETE FROM selfservice_login_flows WHERE id IN (SELECT id FROM selfservice_login_flows "
     "WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM selfservice_verification_flows WHERE id IN (SELECT id FROM "
-    "selfservice_verification_flows WHERE expires_at < $1 LIMIT $2)"};
+    "selfservice_verification_flows WHERE expires_at < $1 LIMIT $2)",
+    // Session token exchanges live as long as their flow (never taken, or taken late).
+    "DELETE FROM session_token_exchanges WHERE id IN (SELECT id FROM session_token_exchanges "
+    "WHERE expires_at < $1 LIMIT $2)"};
 constexpr const char* kDeleteStaleSessions =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
 constexpr const char* kDeleteStaleAttempts =
