@@ -27,7 +27,7 @@ while (($#)); do
       fi
       ;;
     --only)
-      only=${2:?--only needs a target: parsers, submit, login, webhook or webauthn}
+      only=${2:?--only needs a target: parsers, submit, login, webhook, webauthn or jose}
       shift
       ;;
     *)
@@ -48,7 +48,7 @@ else
 fi
 
 build=build/fuzz
-targets=(parsers submit login webhook webauthn)
+targets=(parsers submit login webhook webauthn jose)
 if [[ -n "$only" ]]; then
   [[ " ${targets[*]} " == *" $only "* ]] || {
     echo "fuzz: no target $only (targets: ${targets[*]})" >&2
@@ -67,6 +67,7 @@ declare -A options=(
   [parsers]="-timeout=10 -max_len=4096"
   [webhook]="-timeout=10 -max_len=4096"
   [webauthn]="-timeout=10 -max_len=8192"
+  [jose]="-timeout=10 -max_len=20000"
   [submit]="-timeout=60 -max_len=16384"
   [login]="-timeout=60 -max_len=16384"
 )

@@ -55,6 +55,7 @@ void PublicApi::Register(http::Router& router) const {
         Execution::kInline);
   }
   router.Add("*", "/sessions/whoami", bind(&PublicApi::WhoAmI));
+  router.Add("GET", "/sessions/token-exchange", bind(&PublicApi::ExchangeSessionToken));
   router.Add("GET", "/sessions", bind(&PublicApi::ListMySessions));
   router.Add("DELETE", "/sessions", bind(&PublicApi::RevokeMyOtherSessions));
   router.AddPrefix("DELETE", "/sessions/", bind(&PublicApi::RevokeMySession));

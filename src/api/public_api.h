@@ -21,6 +21,7 @@
 #include "registration/service.h"
 #include "session/management.h"
 #include "session/manager.h"
+#include "session/token_exchange.h"
 #include "verification/service.h"
 
 namespace atrium::api {
@@ -41,6 +42,8 @@ struct PublicApiDeps {
   const Clock& clock;
   const IpRanges& trusted_proxies;  // peers whose forwarding headers are believed
   std::function<Status()> ready;    // /health/ready probe (database ping)
+  // GET /sessions/token-exchange (native apps, docs/wire/registration.md §17.6); null = 404.
+  const session::TokenExchanges* exchanges = nullptr;
 };
 
 class PublicApi final {
@@ -85,6 +88,7 @@ class PublicApi final {
   http::Response ToAdminPort(const http::Request& req) const;
   // Sessions, errors, schemas, scripts and health.
   http::Response WhoAmI(const http::Request& req) const;
+  http::Response ExchangeSessionToken(const http::Request& req) const;
   http::Response GetError(const http::Request& req) const;
   http::Response ListSchemas(const http::Request& req) const;
   http::Response GetSchema(const http::Request& req) const;

@@ -54,17 +54,30 @@ http::Response PublicApi::Callback(const http::Request& req) const {
   if (!tail.starts_with("callback")) {
     return renderer_.Error(req, Error::NotFound("The requested resource could not be found"));
   }
+  if (req.method == "POST") {
+    // A provider posting back (response_mode=form_post) is sent on to the same URL as a GET with
+    // the fields in the query: the cross-site POST does not carry SameSite=Lax cookies, the
+    // top-level GET does (docs/wire/registration.md §2).
+    std::string url = req.path;
+    char sep = '?';
+    if (auto form = http::ParseUrlEncoded(req.body); form.ok()) {
+      for (const auto& [k, v] : *form) {
+        url += sep + QueryEscape(k) + "=" + QueryEscape(v);
+        sep = '&';
+      }
+    }
+    http::Response res;
+    res.status = 303;
+    res.SetHeader("Location", url);
+    return res;
+  }
   auto request = reader_.Read(req, false);
   if (!request.ok()) {
     return renderer_.Error(req, request.error());
   }
-  registration::CallbackRequest callback{
-      *request, std::string(tail.substr(std::min<size_t>(tail.size(), 9))), req.QueryParams()};
-  if (req.method == "POST") {
-    if (auto form = http::ParseUrlEncoded(req.body); form.ok()) {
-      callback.params = std::move(form).value();
-    }
-  }
+  registration::CallbackRequest callback{*request,
+                                         std::string(tail.substr(std::min<size_t>(tail.size(), 9))),
+                                         req.QueryParams(), req.Cookies()};
   return renderer_.Render(req, *request, d_.registration.Callback(callback, method));
 }
 

@@ -344,6 +344,32 @@ http::Response Redirect(std::string location) {
 
 // ---- Public port: the caller's own sessions ----
 
+// GET /sessions/token-exchange?init_code=&return_to_code=: a native app trades the code of its API
+// flow and the code its browser came back with for the session token, once.
+http::Response PublicApi::ExchangeSessionToken(const http::Request& req) const {
+  if (d_.exchanges == nullptr) {
+    return renderer_.Error(req, Error::NotFound("The requested resource could not be found"));
+  }
+  const std::string init_code = StringQuery(req, "init_code");
+  const std::string return_to_code = StringQuery(req, "return_to_code");
+  if (init_code.empty() || return_to_code.empty()) {
+    return renderer_.Error(
+        req,
+        Error::InvalidArgument(R"("init_code" and "return_to_code" query params must be set)"));
+  }
+  auto exchanged = d_.exchanges->Exchange(init_code, return_to_code);
+  if (!exchanged.ok()) {
+    return renderer_.Error(req, exchanged.error());
+  }
+  if (!*exchanged) {
+    return renderer_.Error(req, Error::NotFound(R"(no session yet for this "code")"));
+  }
+  http::Response res = JsonResponse(200, {{"session_token", (*exchanged)->token},
+                                          {"session", d_.sessions.ToJson((*exchanged)->session)}});
+  AddSelfServiceHeaders(req, res);
+  return res;
+}
+
 http::Response PublicApi::ListMySessions(const http::Request& req) const {
   auto caller = d_.sessions.Find(reader_.CredentialsOf(req));
   if (!caller.ok() || !*caller) {

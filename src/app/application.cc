@@ -32,10 +32,12 @@
 #include "session/cookie.h"
 #include "session/management.h"
 #include "session/manager.h"
+#include "session/token_exchange.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "strategy/code/code.h"
 #include "strategy/identifier_first/identifier_first.h"
+#include "strategy/oidc/oidc.h"
 #include "strategy/passkey/passkey.h"
 #include "strategy/password/breach_checker.h"
 #include "strategy/password/corpus.h"
@@ -152,6 +154,10 @@ struct Application::Parts {
   std::unique_ptr<verification::Service> verification;
   // The post-registration hooks Atrium implements (§18 step 7).
   std::vector<std::unique_ptr<registration::PostPersistHook>> registration_hooks;
+  // The identity providers of the oidc method (discovery and key caches).
+  std::unique_ptr<strategy::oidc::Providers> oidc_providers;
+  // Native apps' session token exchanges (API flows of social sign-ins).
+  std::unique_ptr<session::TokenExchanges> token_exchanges;
   // The registration methods, in the order Kratos tries them.
   std::vector<std::unique_ptr<registration::Strategy>> methods;
   std::unique_ptr<hydra::Provider> hydra;  // oauth2_provider.url set: Hydra's admin API
@@ -251,6 +257,9 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   // The registration methods: one line each, in Kratos' order.
   p->methods.push_back(std::make_unique<strategy::ProfileStrategy>(c));
   p->methods.push_back(std::make_unique<strategy::PasswordStrategy>(c, *p->hashing, *p->policy));
+  p->oidc_providers = std::make_unique<strategy::oidc::Providers>(c, *p->http, p->clock);
+  p->methods.push_back(std::make_unique<strategy::OidcStrategy>(
+      strategy::OidcDeps{c, *p->oidc_providers, *p->store, *p->store, *p->http, p->ids, p->clock}));
   p->methods.push_back(std::make_unique<strategy::CodeStrategy>(
       strategy::CodeDeps{c, *p->store, *p->store, *p->codes, p->courier->composer(),
                          &p->courier->doorbell(), p->ids, p->clock}));
@@ -266,6 +275,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
                                                                {c.oauth2_provider.headers.begin(),
                                                                 c.oauth2_provider.headers.end()}});
   }
+  p->token_exchanges = std::make_unique<session::TokenExchanges>(
+      *p->store, *p->sessions, c.secrets.cookie, p->ids, p->clock);
   p->registration =
       std::make_unique<registration::Service>(registration::Dependencies{c,
                                                                          *p->schemas,
@@ -279,7 +290,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
                                                                          std::move(hooks),
                                                                          {&p->courier->web_hooks()},
                                                                          &p->courier->doorbell(),
-                                                                         p->hydra.get()});
+                                                                         p->hydra.get(),
+                                                                         p->token_exchanges.get()});
 
   // The login methods: one line each, in Kratos' order.
   p->login_methods.push_back(std::make_unique<strategy::PasswordLogin>(c, *p->hashing));
@@ -299,10 +311,10 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->logout = std::make_unique<login::Logout>(c, *p->sessions, *p->csrf);
 
   store::Database* db = p->store.get();
-  p->api = std::make_unique<api::PublicApi>(
-      api::PublicApiDeps{c, *p->schemas, *p->registration, *p->login, *p->logout, *p->verification,
-                         *p->sessions, *p->session_management, *p->csrf, *p->store, p->ids,
-                         p->clock, p->trusted_proxies, [db] { return db->Ping(); }});
+  p->api = std::make_unique<api::PublicApi>(api::PublicApiDeps{
+      c, *p->schemas, *p->registration, *p->login, *p->logout, *p->verification, *p->sessions,
+      *p->session_management, *p->csrf, *p->store, p->ids, p->clock, p->trusted_proxies,
+      [db] { return db->Ping(); }, p->token_exchanges.get()});
   p->api->Register(p->public_router);
   p->pages = std::make_unique<pages::Pages>(c, p->public_router);
   p->pages->Register(p->public_router);

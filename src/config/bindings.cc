@@ -277,6 +277,97 @@ Binding Schemas() {
           }};
 }
 
+// selfservice.methods.oidc.config.providers: Kratos' provider keys.
+Binding OidcProviders() {
+  return {
+      "selfservice.methods.oidc.config.providers", EnvKind::kJson, [](const Json& v, Config& c) {
+        if (!v.is_array()) {
+          return "expected a list, got " + TypeOf(v);
+        }
+        static const std::vector<std::string> kKinds = {
+            "generic", "google", "github",  "github-app", "microsoft",
+            "apple",   "gitlab", "discord", "auth0",      "keycloak"};
+        std::vector<OidcProvider> out;
+        for (size_t i = 0; i < v.size(); ++i) {
+          const Json& p = v[i];
+          const std::string at = std::to_string(i);
+          if (!p.is_object()) {
+            return at + ": expected a mapping";
+          }
+          OidcProvider o;
+          std::string bad;
+          const auto str = [&](const char* key, std::string& field) {
+            if (const auto it = p.find(key); it != p.end() && !it->is_null()) {
+              if (!it->is_string()) {
+                bad = at + "." + key + ": expected a string";
+                return;
+              }
+              field = it->get<std::string>();
+            }
+          };
+          const auto list = [&](const char* key, std::vector<std::string>& field) {
+            if (const auto it = p.find(key); it != p.end() && !it->is_null()) {
+              if (!it->is_array()) {
+                bad = at + "." + key + ": expected a list";
+                return;
+              }
+              for (const auto& e : *it) {
+                if (!e.is_string()) {
+                  bad = at + "." + key + ": expected a list of strings";
+                  return;
+                }
+                field.push_back(e.get<std::string>());
+              }
+            }
+          };
+          str("id", o.id);
+          str("provider", o.provider);
+          str("client_id", o.client_id);
+          str("client_secret", o.client_secret);
+          str("issuer_url", o.issuer_url);
+          str("auth_url", o.auth_url);
+          str("token_url", o.token_url);
+          str("mapper_url", o.mapper_url);
+          str("microsoft_tenant", o.microsoft_tenant);
+          str("apple_team_id", o.apple_team_id);
+          str("apple_private_key_id", o.apple_private_key_id);
+          str("apple_private_key", o.apple_private_key);
+          str("label", o.label);
+          str("organization_id", o.organization_id);
+          str("claims_source", o.claims_source);
+          str("pkce", o.pkce);
+          list("scope", o.scope);
+          list("additional_id_token_audiences", o.additional_id_token_audiences);
+          if (const auto it = p.find("requested_claims"); it != p.end()) {
+            o.requested_claims = *it;
+          }
+          if (!bad.empty()) {
+            return bad;
+          }
+          if (o.id.empty() || o.provider.empty() || o.client_id.empty() || o.mapper_url.empty()) {
+            return at + ": id, provider, client_id and mapper_url are required";
+          }
+          if (std::find(kKinds.begin(), kKinds.end(), o.provider) == kKinds.end()) {
+            return at + ".provider: \"" + o.provider + "\" is not a provider Atrium knows";
+          }
+          if (o.claims_source != "id_token" && o.claims_source != "userinfo") {
+            return at + ".claims_source: expected id_token or userinfo";
+          }
+          if (o.pkce != "auto" && o.pkce != "force" && o.pkce != "never") {
+            return at + ".pkce: expected auto, force or never";
+          }
+          for (const auto& seen : out) {
+            if (seen.id == o.id) {
+              return at + ".id: \"" + o.id + "\" is used twice";
+            }
+          }
+          out.push_back(std::move(o));
+        }
+        c.selfservice.methods.oidc_providers = std::move(out);
+        return std::string();
+      }};
+}
+
 void AddEndpoint(std::vector<Binding>& t, const std::string& side, ServeEndpoint Config::*e) {
   const std::string base = "serve." + side + ".";
   t.push_back(String(base + "base_url", [e](Config& c) -> auto& { return (c.*e).base_url; }));
@@ -473,6 +564,9 @@ std::vector<Binding> MakeTable() {
       Boolean("selfservice.methods.profile.enabled",
               ATRIUM_FIELD(selfservice.methods.profile_enabled)),
       Boolean("selfservice.methods.oidc.enabled", ATRIUM_FIELD(selfservice.methods.oidc_enabled)),
+      OidcProviders(),
+      String("selfservice.methods.oidc.config.base_redirect_uri",
+             ATRIUM_FIELD(selfservice.methods.oidc_base_redirect_uri)),
       Boolean("selfservice.methods.webauthn.enabled",
               ATRIUM_FIELD(selfservice.methods.webauthn_enabled)),
       Boolean("selfservice.methods.webauthn.config.passwordless",
@@ -591,9 +685,7 @@ const std::vector<Binding>& Bindings() {
 }
 
 const std::vector<PendingFeature>& PendingFeatures() {
-  static const std::vector<PendingFeature> features = {
-      {"selfservice.methods.oidc.enabled", true, "the oidc method (social sign-in)"},
-  };
+  static const std::vector<PendingFeature> features = {};
   return features;
 }
 

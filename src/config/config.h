@@ -166,12 +166,37 @@ inline WebAuthnOptions WebAuthnDefaults(std::string resident_key, std::string us
   return o;
 }
 
+// One social sign-in provider (selfservice.methods.oidc.config.providers[], Kratos' keys).
+struct OidcProvider {
+  std::string id;        // in URLs and credential identifiers: "<id>:<subject>"
+  std::string provider;  // generic, google, github, microsoft, apple, gitlab, discord, auth0, ...
+  std::string client_id;
+  std::string client_secret;  // never logged
+  std::string issuer_url;
+  std::string auth_url;
+  std::string token_url;
+  std::string mapper_url;  // file://, base64:// or http(s)://
+  std::vector<std::string> scope;
+  std::string microsoft_tenant;
+  std::string apple_team_id;
+  std::string apple_private_key_id;
+  std::string apple_private_key;  // PEM; never logged
+  Json requested_claims;          // null when unset
+  std::string label;
+  std::string organization_id;  // providers of an organization get no button
+  std::vector<std::string> additional_id_token_audiences;
+  std::string claims_source = "id_token";  // or "userinfo"
+  std::string pkce = "auto";               // auto, force, never
+};
+
 struct Methods {
   PasswordMethod password;
   CodeMethod code;
   LinkMethod link;
   bool profile_enabled = true;
   bool oidc_enabled = false;
+  std::vector<OidcProvider> oidc_providers;
+  std::string oidc_base_redirect_uri;  // "" = serve.public.base_url
   bool webauthn_enabled = false;
   bool webauthn_passwordless = false;
   bool passkey_enabled = false;

@@ -419,8 +419,14 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
             "smtps://test:test@mailslurper:1025/?skip_ssl_verify=true");
   const auto oidc = Load(kQuickstartOidc);
   ASSERT_TRUE(oidc.ok());
-  EXPECT_TRUE(HasWarning(*oidc, "selfservice.methods.oidc.enabled: the oidc method"));
-  EXPECT_TRUE(HasWarning(*oidc, "selfservice.methods.oidc.config: accepted but not implemented"));
+  EXPECT_FALSE(HasWarning(*oidc, "selfservice.methods.oidc")) << "the oidc method is implemented";
+  ASSERT_EQ(oidc->selfservice.methods.oidc_providers.size(), 1u);
+  EXPECT_EQ(oidc->selfservice.methods.oidc_providers[0].id, "github");
+  EXPECT_EQ(oidc->selfservice.methods.oidc_providers[0].provider, "github");
+  EXPECT_EQ(oidc->selfservice.methods.oidc_providers[0].client_secret, "y");
+  EXPECT_EQ(oidc->selfservice.methods.oidc_providers[0].scope,
+            std::vector<std::string>{"user:email"});
+  EXPECT_EQ(oidc->selfservice.methods.oidc_providers[0].pkce, "auto");
   const auto plain = Load(kMinimal);
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->warnings.empty()) << plain->warnings.front();
@@ -517,9 +523,43 @@ TEST_F(LoaderTest, EnvironmentReachesEveryKratosKey) {
   ASSERT_TRUE(c.ok()) << c.error().reason;
   EXPECT_TRUE(c->selfservice.methods.oidc_enabled);
   EXPECT_EQ(c->selfservice.login.ui_url, "https://x/login");
-  EXPECT_TRUE(HasWarning(*c, "selfservice.methods.oidc.enabled: "));
+  EXPECT_FALSE(HasWarning(*c, "selfservice.methods.oidc.enabled: "));
   ASSERT_EQ(c->identity_schemas.size(), 1u);
   EXPECT_EQ(c->identity_schemas[0].id, "a");
+}
+
+TEST_F(LoaderTest, OidcProvidersAreCheckedWithTheirKeyPaths) {
+  const auto from_env = Load(
+      kMinimal, {{"SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS",
+                  R"([{"id":"g","provider":"google","client_id":"c","mapper_url":"base64://e30=",)"
+                  R"("additional_id_token_audiences":["ios"],"pkce":"force"}])"}});
+  ASSERT_TRUE(from_env.ok()) << from_env.error().reason;
+  ASSERT_EQ(from_env->selfservice.methods.oidc_providers.size(), 1u);
+  EXPECT_EQ(from_env->selfservice.methods.oidc_providers[0].additional_id_token_audiences,
+            std::vector<std::string>{"ios"});
+  EXPECT_EQ(from_env->selfservice.methods.oidc_providers[0].pkce, "force");
+  for (const auto& [json, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"id":"g","provider":"google","client_id":"c"})", "mapper_url are required"},
+           {R"({"id":"g","provider":"myspace","client_id":"c","mapper_url":"x"})",
+            "providers: 0.provider"},
+           {R"({"id":"g","provider":"google","client_id":"c","mapper_url":"x","pkce":"maybe"})",
+            "providers: 0.pkce"},
+           {R"({"id":"g","provider":"google","client_id":"c","mapper_url":"x","scope":"email"})",
+            "providers: 0.scope"},
+           {R"({"id":"g","provider":"google","client_id":1,"mapper_url":"x"})",
+            "providers: 0.client_id"},
+       }) {
+    const auto c =
+        Load(kMinimal, {{"SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS", "[" + json + "]"}});
+    ASSERT_FALSE(c.ok()) << json;
+    EXPECT_NE(c.error().reason.find(fragment), std::string::npos) << c.error().reason;
+  }
+  const auto twice = Load(kMinimal, {{"SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS",
+                                      R"([{"id":"g","provider":"google","client_id":"c",)"
+                                      R"("mapper_url":"x"},{"id":"g","provider":"github",)"
+                                      R"("client_id":"c","mapper_url":"x"}])"}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().reason.find("used twice"), std::string::npos);
 }
 
 TEST_F(LoaderTest, ReadsServerLimitsWithDefaults) {

@@ -1,5 +1,7 @@
 #include "pages/pages.h"
 
+#include <map>
+
 #include "base/json.h"
 #include "base/strings.h"
 #include "pages/render.h"
@@ -41,8 +43,8 @@ http::Response Html(int status, const Page& page, const http::Response* carry_co
   r.SetHeader("Cache-Control", "private, no-cache, no-store, must-revalidate");
   r.SetHeader("Content-Security-Policy",
               "default-src 'none'; style-src 'nonce-" + page.nonce + "'; script-src 'nonce-" +
-                  page.nonce +
-                  "'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+                  page.nonce + "'; img-src 'self' data:; form-action " + page.form_action +
+                  "; base-uri 'none'; "
                   "frame-ancestors 'none'");
   r.SetHeader("X-Content-Type-Options", "nosniff");
   r.SetHeader("Referrer-Policy", "same-origin");
@@ -109,6 +111,49 @@ std::string Pages::InitUrl(std::string_view flow, std::string_view query) const 
          std::string(query);
 }
 
+namespace {
+
+// "https://host:port" of a URL, or "" when it has no http(s) scheme.
+std::string OriginOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos ||
+      (url.substr(0, scheme) != "https" && url.substr(0, scheme) != "http")) {
+    return "";
+  }
+  const size_t end = url.find_first_of("/?#", scheme + 3);
+  return std::string(url.substr(0, end));
+}
+
+// The CSP form-action of flow pages: 'self' and, with the oidc method on, the origins a provider
+// button's submission is redirected to (the authorization endpoints).
+std::string FormActionOf(const config::Config& c) {
+  std::string out = "'self'";
+  if (!c.selfservice.methods.oidc_enabled) {
+    return out;
+  }
+  for (const auto& p : c.selfservice.methods.oidc_providers) {
+    static const std::map<std::string, std::string> kDefaults = {
+        {"google", "https://accounts.google.com"},
+        {"github", "https://github.com"},
+        {"github-app", "https://github.com"},
+        {"microsoft", "https://login.microsoftonline.com"},
+        {"apple", "https://appleid.apple.com"},
+        {"gitlab", "https://gitlab.com"},
+        {"discord", "https://discord.com"}};
+    std::string origin = OriginOf(!p.auth_url.empty() ? p.auth_url : p.issuer_url);
+    if (origin.empty()) {
+      const auto it = kDefaults.find(p.provider);
+      origin = it == kDefaults.end() ? "" : it->second;
+    }
+    if (!origin.empty() && out.find(" " + origin) == std::string::npos) {
+      out += " " + origin;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 http::Response Pages::FlowPage(const http::Request& req, std::string_view flow,
                                const FlowRenderer& render) const {
   const Language lang = LanguageFor(req.Header("Accept-Language").value_or(""));
@@ -122,7 +167,9 @@ http::Response Pages::FlowPage(const http::Request& req, std::string_view flow,
                                             "id=" + QueryEscape(*flow_id)));
   const Json body = ParseBody(api);
   if (api.status == 200) {
-    return Html(200, render(body, lang), &api);
+    Page page = render(body, lang);
+    page.form_action = FormActionOf(config_);
+    return Html(200, page, &api);
   }
   const Json error = body.value("error", Json::object());
   if (api.status == 410 || api.status == 404) {

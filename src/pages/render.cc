@@ -362,7 +362,10 @@ FormParts Arrange(const Json& nodes, Language lang) {
           std::any_of(required_in.begin(), required_in.end(),
                       [&](const std::string& g) { return g != "default" && g != group; });
       f.set("secondary", secondary);
-      f.set("novalidate", secondary || foreign_required);
+      // A social provider's button asks the provider for the traits: the form's required
+      // fields may still be empty.
+      const bool social = group == "oidc";
+      f.set("novalidate", secondary || foreign_required || social);
       // A button that runs a script (passkeys, security keys) instead of submitting; the page's
       // own script binds it (inline onclick handlers are not allowed by the CSP).
       const std::string trigger = Str(a, "onclickTrigger");

@@ -16,6 +16,9 @@ Language LanguageFor(std::string_view accept_language);
 struct Page {
   std::string html;
   std::string nonce;  // for the Content-Security-Policy header
+  // Where the page's forms may lead (CSP form-action, redirects included): social sign-in
+  // providers' authorization endpoints besides 'self'.
+  std::string form_action = "'self'";
 };
 
 // Where a flow page links to besides its form: both are init URLs of the public API, so that

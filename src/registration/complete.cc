@@ -2,6 +2,7 @@
 // the success answers of every client kind.
 #include <algorithm>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "identity/validator.h"
 #include "registration/service.h"
@@ -212,7 +213,7 @@ flow::Reply Service::Complete(const flow::Request& request, SubmitContext& ctx,
     return flow::Reply::Forward(std::move(oauth2_redirect).error());
   }
   return Success(request, flow, identity, HasSessionHook(method) ? &s : nullptr, *return_url,
-                 std::move(effects), *oauth2_redirect);
+                 std::move(effects), *oauth2_redirect, ctx.from_callback);
 }
 
 Result<std::string> Service::OAuth2Redirect(const Flow& flow, const session::Session& session,
@@ -229,8 +230,8 @@ Result<std::string> Service::OAuth2Redirect(const Flow& flow, const session::Ses
 }
 
 flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
-                                    std::string_view method,
-                                    const identity::Identity& identity) const {
+                                    std::string_view method, const identity::Identity& identity,
+                                    bool from_callback) const {
   if (identity.state != "active") {
     return FlowError(request, flow, Json(), {flow::FieldMessage{"", text::IdentityDisabled()}});
   }
@@ -246,14 +247,29 @@ flow::Reply Service::SignInExisting(const flow::Request& request, Flow& flow,
   if (!oauth2_redirect.ok()) {
     return flow::Reply::Forward(std::move(oauth2_redirect).error());
   }
-  return Success(request, flow, identity, &s, *return_url, HookEffects{}, *oauth2_redirect);
+  return Success(request, flow, identity, &s, *return_url, HookEffects{}, *oauth2_redirect,
+                 from_callback);
 }
 
 flow::Reply Service::Success(const flow::Request& request, const Flow& flow,
                              const identity::Identity& identity, const session::Session* session,
                              const std::string& return_url, HookEffects effects,
-                             const std::string& oauth2_redirect) const {
+                             const std::string& oauth2_redirect, bool from_callback) const {
   const std::string& base = d_.config.serve_public.base_url;
+  // §18.1: an API flow that came back through a browser (a social sign-in) and was created for
+  // the session token exchange sends the browser to return_to with the code the app trades for
+  // the token (GET /sessions/token-exchange).
+  if (flow.IsApi() && from_callback && session != nullptr && d_.exchanges != nullptr &&
+      !flow.ReturnTo().empty()) {
+    auto code = d_.exchanges->Complete(flow.id, *session);
+    if (!code.ok()) {
+      return flow::Reply::ErrorJson(std::move(code).error());
+    }
+    if (code->has_value()) {
+      const char sep = return_url.find('?') == std::string::npos ? '?' : '&';
+      return flow::Reply::Redirect(303, return_url + sep + "code=" + QueryEscape(**code));
+    }
+  }
   // §19: redirect_browser_to (SPA), the hooks' items, set_ory_session_token (API). Inside an
   // OAuth2 login (§20) the only redirect_browser_to is Hydra's, and it comes last.
   Json continue_with = Json::array();

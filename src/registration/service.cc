@@ -124,6 +124,9 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
   }
   ATRIUM_RETURN_IF_ERROR(RunBeforeHooks(request, f));
   ATRIUM_RETURN_IF_ERROR(d_.flows.CreateFlow(f));
+  if (!f.session_token_exchange_code.empty() && d_.exchanges != nullptr) {
+    ATRIUM_RETURN_IF_ERROR(d_.exchanges->Start(f.id, f.session_token_exchange_code, f.expires_at));
+  }
   return f;
 }
 

@@ -21,6 +21,7 @@
 #include "registration/store.h"
 #include "registration/strategy.h"
 #include "session/manager.h"
+#include "session/token_exchange.h"
 
 namespace atrium::registration {
 
@@ -56,6 +57,8 @@ struct Dependencies {
   courier::Doorbell* doorbell = nullptr;
   // Hydra (oauth2_provider.url), or null when none is configured (§20).
   const hydra::Provider* hydra = nullptr;
+  // Native apps' session token exchange (§17.6); null = not offered.
+  const session::TokenExchanges* exchanges = nullptr;
 };
 
 class Service final : public FormBuilder {
@@ -91,7 +94,7 @@ class Service final : public FormBuilder {
   flow::Reply Complete(const flow::Request& request, SubmitContext& ctx, std::string_view method,
                        identity::Identity identity) const;
   flow::Reply SignInExisting(const flow::Request& request, Flow& flow, std::string_view method,
-                             const identity::Identity& identity) const;
+                             const identity::Identity& identity, bool from_callback) const;
   // §20: Hydra's login request of a flow started with a login_challenge (nullopt without one).
   Result<std::optional<hydra::LoginRequest>> LoginRequestOf(const Flow& flow) const;
   // Accepts the flow's login challenge for `session`: Hydra's redirect_to.
@@ -105,7 +108,7 @@ class Service final : public FormBuilder {
   flow::Reply Success(const flow::Request& request, const Flow& flow,
                       const identity::Identity& identity, const session::Session* session,
                       const std::string& return_url, HookEffects effects,
-                      const std::string& oauth2_redirect) const;
+                      const std::string& oauth2_redirect, bool from_callback) const;
   // The configured entries of `method` in the order they run (§18 steps 1 and 7).
   const std::vector<config::Hook>& ConfiguredEntries(std::string_view method) const;
   const ConfiguredHook* FindConfigured(std::string_view name) const;

@@ -438,18 +438,19 @@ TEST_F(ServiceTest, ASignInOfAnExistingIdentityIssuesASessionAndCreatesNothing) 
 TEST_F(ServiceTest, CallbacksResumeTheFlowTheirStateNames) {
   const Flow f = h_.NewFlow(h_.Api());
   const flow::Request r = h_.Api();
-  CallbackRequest callback{r, "provider", {{"state", f.id}, {"code", "c"}}};
+  CallbackRequest callback{r, "provider", {{"state", f.id}, {"code", "c"}}, {}};
   password_.answer = [](SubmitContext& ctx) -> Outcome {
     EXPECT_EQ(flow::PeekField(ctx.body, "code"), "c") << "the parameters arrive as the body";
+    EXPECT_TRUE(ctx.from_callback);
     return Created{NewIdentity(kEmail)};
   };
   EXPECT_EQ(h_.service().Callback(callback, "password").status, 200);
   EXPECT_EQ(h_.store.Identities().size(), 1u);
 
   EXPECT_EQ(h_.service().Callback(callback, "nope").error.code, ErrorCode::kNotFound);
-  CallbackRequest stateless{r, "provider", {{"code", "c"}}};
+  CallbackRequest stateless{r, "provider", {{"code", "c"}}, {}};
   EXPECT_EQ(h_.service().Callback(stateless, "password").error.code, ErrorCode::kInvalidArgument);
-  CallbackRequest unknown{r, "provider", {{"state", "00000000-0000-4000-8000-00000000ffff"}}};
+  CallbackRequest unknown{r, "provider", {{"state", "00000000-0000-4000-8000-00000000ffff"}}, {}};
   EXPECT_EQ(h_.service().Callback(unknown, "password").error.code, ErrorCode::kNotFound);
   password_.enabled = false;
   EXPECT_EQ(h_.service().Callback(callback, "password").error.code, ErrorCode::kNotFound);

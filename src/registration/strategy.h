@@ -77,14 +77,17 @@ struct SubmitContext {
   const flow::CsrfGuard& csrf;  // for flow::VerifyOrigin once the body is read
   // The body as the method decoded it; its "traits" are copied back into the form on errors.
   Json decoded;
+  // Set when a callback resumed the flow (the browser came back from an external page).
+  bool from_callback = false;
 };
 
 // A request an external party sends back to a method
 // (GET|POST /self-service/methods/<method>/callback/<path>).
 struct CallbackRequest {
   const flow::Request& request;
-  std::string path;                                         // what follows "callback/"
-  std::vector<std::pair<std::string, std::string>> params;  // query, or form fields of a POST
+  std::string path;                                          // what follows "callback/"
+  std::vector<std::pair<std::string, std::string>> params;   // query, or form fields of a POST
+  std::vector<std::pair<std::string, std::string>> cookies;  // the request's cookies
 };
 
 // A script the method's nodes load in the browser (passkeys), served by the API at `path`.

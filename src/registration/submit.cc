@@ -80,7 +80,7 @@ flow::Reply Service::Callback(const CallbackRequest& callback, std::string_view 
   }
   flow::Body body;
   body.form = callback.params;
-  SubmitContext ctx{request, f, SchemaOf(f), body, StepOf(), *this, d_.csrf, Json()};
+  SubmitContext ctx{request, f, SchemaOf(f), body, StepOf(), *this, d_.csrf, Json(), true};
   return Finish(request, ctx, method, strategy->Resume(ctx, callback));
 }
 
@@ -91,7 +91,7 @@ flow::Reply Service::Finish(const flow::Request& request, SubmitContext& ctx,
     return Complete(request, ctx, method, std::move(created->identity));
   }
   if (auto* existing = std::get_if<SignIn>(&outcome)) {
-    return SignInExisting(request, f, method, existing->identity);
+    return SignInExisting(request, f, method, existing->identity, ctx.from_callback);
   }
   if (auto* errors = std::get_if<FormErrors>(&outcome)) {
     return FlowError(request, f, ctx.decoded, std::move(errors->messages));

@@ -224,6 +224,59 @@ TEST_P(StoreContract, ErrorsRoundTrip) {
   EXPECT_FALSE(store_.errors->GetError(NewUuid())->has_value());
 }
 
+TEST_P(StoreContract, SessionTokenExchangesAreCompletedThenTakenOnce) {
+  session::TokenExchangeStore& x = *store_.database;
+  session::TokenExchange e;
+  e.id = NewUuid();
+  e.flow_id = NewUuid();
+  e.init_code_digest = "init-digest";
+  e.expires_at = T(100);
+  e.created_at = T(1);
+  ASSERT_TRUE(x.CreateTokenExchange(e).ok());
+  auto of = x.TokenExchangeOfFlow(e.flow_id);
+  ASSERT_TRUE(of.ok() && of->has_value());
+  EXPECT_EQ((*of)->id, e.id);
+  EXPECT_EQ((*of)->session_id, "");
+  EXPECT_EQ((*of)->expires_at, e.expires_at);
+  EXPECT_FALSE(x.TokenExchangeOfFlow(NewUuid())->has_value());
+  // Not completed yet: nothing to take, even with an empty second digest.
+  EXPECT_FALSE(x.TakeTokenExchange("init-digest", "")->has_value());
+  const std::string sid = NewUuid();
+  ASSERT_TRUE(x.CompleteTokenExchange(e.id, "return-digest", sid, "sealed").ok());
+  const Status gone = x.CompleteTokenExchange(NewUuid(), "r", sid, "s");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(x.TakeTokenExchange("init-digest", "other")->has_value());
+  EXPECT_FALSE(x.TakeTokenExchange("other", "return-digest")->has_value());
+  auto taken = x.TakeTokenExchange("init-digest", "return-digest");
+  ASSERT_TRUE(taken.ok() && taken->has_value());
+  EXPECT_EQ((*taken)->session_id, sid);
+  EXPECT_EQ((*taken)->sealed_token, "sealed");
+  EXPECT_FALSE(x.TakeTokenExchange("init-digest", "return-digest")->has_value()) << "single use";
+  EXPECT_FALSE(x.TokenExchangeOfFlow(e.flow_id)->has_value());
+
+  // Exchanges that were never taken go with the stale flows.
+  session::TokenExchange stale = e;
+  stale.id = NewUuid();
+  stale.flow_id = NewUuid();
+  stale.expires_at = T(10);
+  session::TokenExchange live = e;
+  live.id = NewUuid();
+  live.flow_id = NewUuid();
+  live.expires_at = T(10'000'000);
+  ASSERT_TRUE(x.CreateTokenExchange(stale).ok());
+  ASSERT_TRUE(x.CreateTokenExchange(live).ok());
+  for (int i = 0; i < 1000; ++i) {  // a shared server may hold stale rows of earlier runs
+    const auto more = store_.database->DeleteStale(store::StaleKind::kFlows, T(5'000'000), 100);
+    ASSERT_TRUE(more.ok()) << more.error().reason;
+    if (*more < 100) {
+      break;
+    }
+  }
+  EXPECT_FALSE(x.TokenExchangeOfFlow(stale.flow_id)->has_value());
+  EXPECT_TRUE(x.TokenExchangeOfFlow(live.flow_id)->has_value());
+}
+
 TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
   const std::string ann = Unique("ann");
   const auto id = NewIdentity(ann);

@@ -15,6 +15,7 @@
 #include "otp/codes.h"
 #include "registration/store.h"
 #include "session/session.h"
+#include "session/token_exchange.h"
 #include "verification/store.h"
 
 namespace atrium::store {
@@ -31,7 +32,8 @@ class Database : public registration::FlowStore,
                  public otp::CodeStore,
                  public verification::FlowStore,
                  public verification::AddressStore,
-                 public courier::Outbox {
+                 public courier::Outbox,
+                 public session::TokenExchangeStore {
  public:
   ~Database() override = default;
 

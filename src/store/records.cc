@@ -186,7 +186,10 @@ constexpr const char* kDeleteStaleFlows[] = {
     "DELETE FROM selfservice_login_flows WHERE id IN (SELECT id FROM selfservice_login_flows "
     "WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM selfservice_verification_flows WHERE id IN (SELECT id FROM "
-    "selfservice_verification_flows WHERE expires_at < $1 LIMIT $2)"};
+    "selfservice_verification_flows WHERE expires_at < $1 LIMIT $2)",
+    // Session token exchanges live as long as their flow (never taken, or taken late).
+    "DELETE FROM session_token_exchanges WHERE id IN (SELECT id FROM session_token_exchanges "
+    "WHERE expires_at < $1 LIMIT $2)"};
 constexpr const char* kDeleteStaleSessions =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
 constexpr const char* kDeleteStaleAttempts =
@@ -932,6 +935,78 @@ Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_
   }
   const Cols r{rows[0]};
   return Out(flow::ErrorContainer{r.Text(0), r.Document(1), r.Time(2), r.Time(3)});
+}
+
+// ---- session token exchanges ------------------------------------------------------------------
+
+Status InsertTokenExchange(Executor& db, const session::TokenExchange& e) {
+  return Run(db,
+             "INSERT INTO session_token_exchanges (id, flow_id, init_code_digest, "
+             "return_to_code_digest, session_id, sealed_token, expires_at, created_at) "
+             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             {e.id, e.flow_id, e.init_code_digest, e.return_to_code_digest,
+              e.session_id.empty() ? Value() : Value(e.session_id), e.sealed_token,
+              Nanos(e.expires_at), Nanos(e.created_at)});
+}
+
+namespace {
+constexpr const char* kTokenExchangeColumns =
+    "id, flow_id, init_code_digest, return_to_code_digest, session_id, sealed_token, "
+    "expires_at, created_at";
+session::TokenExchange TokenExchangeOf(const Row& row) {
+  const Cols r{row};
+  return session::TokenExchange{r.Text(0), r.Text(1), r.Text(2), r.Text(3),
+                                r.Text(4), r.Text(5), r.Time(6), r.Time(7)};
+}
+}  // namespace
+
+Result<std::optional<session::TokenExchange>> LoadTokenExchangeOfFlow(Executor& db,
+                                                                      std::string_view flow_id) {
+  using Out = std::optional<session::TokenExchange>;
+  static const std::string sql = std::string("SELECT ") + kTokenExchangeColumns +
+                                 " FROM session_token_exchanges WHERE flow_id = $1";
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql.c_str(), {std::string(flow_id)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  return Out(TokenExchangeOf(rows[0]));
+}
+
+Status CompleteTokenExchangeRow(Executor& db, std::string_view id,
+                                std::string_view return_to_code_digest, std::string_view session_id,
+                                std::string_view sealed_token) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t n,
+      db.Execute("UPDATE session_token_exchanges SET return_to_code_digest = $1, session_id = $2, "
+                 "sealed_token = $3 WHERE id = $4",
+                 {std::string(return_to_code_digest), std::string(session_id),
+                  std::string(sealed_token), std::string(id)}));
+  if (n == 0) {
+    return Error::NotFound("the session token exchange is gone");
+  }
+  return OkStatus();
+}
+
+Result<std::optional<session::TokenExchange>> TakeTokenExchangeRow(
+    Executor& db, std::string_view init_code_digest, std::string_view return_to_code_digest) {
+  using Out = std::optional<session::TokenExchange>;
+  static const std::string sql =
+      std::string("SELECT ") + kTokenExchangeColumns +
+      " FROM session_token_exchanges WHERE init_code_digest = $1 AND return_to_code_digest = $2 "
+      "AND return_to_code_digest <> '' AND session_id IS NOT NULL";
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql.c_str(), {std::string(init_code_digest),
+                                                            std::string(return_to_code_digest)}));
+  if (rows.empty()) {
+    return Out();
+  }
+  session::TokenExchange e = TokenExchangeOf(rows[0]);
+  // Whoever deletes the row owns it: a concurrent exchange of the same codes gets nothing.
+  ATRIUM_ASSIGN_OR_RETURN(const int64_t n,
+                          db.Execute("DELETE FROM session_token_exchanges WHERE id = $1", {e.id}));
+  if (n != 1) {
+    return Out();
+  }
+  return Out(std::move(e));
 }
 
 Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, int limit) {

@@ -19,6 +19,7 @@
 #include "otp/codes.h"
 #include "registration/flow.h"
 #include "session/session.h"
+#include "session/token_exchange.h"
 #include "store/database.h"
 #include "verification/flow.h"
 #include "verification/store.h"
@@ -140,6 +141,16 @@ Status MarkAddressVerifiedRow(Executor& db, std::string_view address_id, Timesta
 
 Status InsertError(Executor& db, const flow::ErrorContainer& error);
 Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id);
+
+// Session token exchanges (session/token_exchange.h).
+Status InsertTokenExchange(Executor& db, const session::TokenExchange& exchange);
+Result<std::optional<session::TokenExchange>> LoadTokenExchangeOfFlow(Executor& db,
+                                                                      std::string_view flow_id);
+Status CompleteTokenExchangeRow(Executor& db, std::string_view id,
+                                std::string_view return_to_code_digest, std::string_view session_id,
+                                std::string_view sealed_token);
+Result<std::optional<session::TokenExchange>> TakeTokenExchangeRow(
+    Executor& db, std::string_view init_code_digest, std::string_view return_to_code_digest);
 
 // Deletes at most `limit` stale rows of one kind (see Database::DeleteStale).
 Result<int64_t> DeleteStaleRows(Executor& db, StaleKind kind, Timestamp cutoff, int limit);

@@ -66,6 +66,8 @@ Message SignUpWith(std::string_view provider_label, std::string_view provider_id
   return Info(1040002, "Sign up with " + std::string(provider_label), std::move(ctx));
 }
 
+Message RegistrationContinue() { return Info(1040003, "Continue"); }
+
 Message Back() { return Info(1040008, "Back"); }
 
 Message ChooseCredential() {

@@ -15,6 +15,7 @@ namespace atrium::text {
 // Labels and info messages.
 Message SignUp();                                                                   // 1040001
 Message SignUpWith(std::string_view provider_label, std::string_view provider_id);  // 1040002
+Message RegistrationContinue();                                                     // 1040003
 Message Back();                                                                     // 1040008
 Message ChooseCredential();                                                         // 1040009
 Message PasswordLabel();                                                            // 1070001

@@ -233,6 +233,16 @@ CREATE TABLE courier_message_dispatches (
 CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches(message_id, created_at);
 CREATE INDEX courier_messages_lease ON courier_messages(status, lease_expires_at);
 )sql"},
+      // Native apps' session token exchanges (see the SQLite migration 12).
+      {12, "session token exchanges", R"sql(
+CREATE TABLE session_token_exchanges (
+  id TEXT PRIMARY KEY, flow_id TEXT NOT NULL, init_code_digest TEXT NOT NULL,
+  return_to_code_digest TEXT NOT NULL, session_id TEXT, sealed_token TEXT NOT NULL,
+  expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX session_token_exchanges_flow ON session_token_exchanges(flow_id);
+CREATE INDEX session_token_exchanges_codes ON session_token_exchanges(init_code_digest, return_to_code_digest);
+CREATE INDEX session_token_exchanges_expires ON session_token_exchanges(expires_at);
+)sql"},
   };
   return migrations;
 }
@@ -447,6 +457,32 @@ Result<std::optional<registration::Flow>> PgStore::GetFlow(std::string_view id) 
 
 Status PgStore::UpdateFlow(const registration::Flow& flow) {
   return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
+}
+
+Status PgStore::CreateTokenExchange(const session::TokenExchange& exchange) {
+  return impl_->Transaction([&](PgExecutor& db) { return InsertTokenExchange(db, exchange); });
+}
+
+Result<std::optional<session::TokenExchange>> PgStore::TokenExchangeOfFlow(
+    std::string_view flow_id) {
+  return impl_->Read([&](Executor& db) { return LoadTokenExchangeOfFlow(db, flow_id); });
+}
+
+Status PgStore::CompleteTokenExchange(std::string_view id, std::string_view return_to_code_digest,
+                                      std::string_view session_id, std::string_view sealed_token) {
+  return impl_->Transaction([&](PgExecutor& db) {
+    return CompleteTokenExchangeRow(db, id, return_to_code_digest, session_id, sealed_token);
+  });
+}
+
+Result<std::optional<session::TokenExchange>> PgStore::TakeTokenExchange(
+    std::string_view init_code_digest, std::string_view return_to_code_digest) {
+  std::optional<session::TokenExchange> out;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(out, TakeTokenExchangeRow(db, init_code_digest, return_to_code_digest));
+    return OkStatus();
+  }));
+  return out;
 }
 
 Status PgStore::CreateError(const flow::ErrorContainer& e) {

@@ -102,6 +102,14 @@ class PgStore final : public Database {
   Result<bool> UseCode(std::string_view code_id, Timestamp now) override;
   Result<int64_t> CountCodesToAddress(std::string_view address, Timestamp since) override;
   Result<int64_t> CountCodesOfFlow(std::string_view flow_id, Timestamp since) override;
+  // session::TokenExchangeStore
+  Status CreateTokenExchange(const session::TokenExchange& exchange) override;
+  Result<std::optional<session::TokenExchange>> TokenExchangeOfFlow(
+      std::string_view flow_id) override;
+  Status CompleteTokenExchange(std::string_view id, std::string_view return_to_code_digest,
+                               std::string_view session_id, std::string_view sealed_token) override;
+  Result<std::optional<session::TokenExchange>> TakeTokenExchange(
+      std::string_view init_code_digest, std::string_view return_to_code_digest) override;
   Status CreateError(const flow::ErrorContainer& e) override;
   Result<std::optional<flow::ErrorContainer>> GetError(std::string_view id) override;
 

@@ -205,6 +205,23 @@ CREATE TABLE courier_message_dispatches (
 CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches(message_id, created_at);
 CREATE INDEX courier_messages_lease ON courier_messages(status, lease_expires_at);
 )sql"},
+      // Native apps' session token exchanges (docs/wire/registration.md §17.6): the digests of
+      // the two codes, and the session token sealed with the cookie secrets until it is taken.
+      {12, "session token exchanges", R"sql(
+CREATE TABLE session_token_exchanges (
+  id TEXT PRIMARY KEY,
+  flow_id TEXT NOT NULL,
+  init_code_digest TEXT NOT NULL,
+  return_to_code_digest TEXT NOT NULL,
+  session_id TEXT,
+  sealed_token TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX session_token_exchanges_flow ON session_token_exchanges(flow_id);
+CREATE INDEX session_token_exchanges_codes ON session_token_exchanges(init_code_digest, return_to_code_digest);
+CREATE INDEX session_token_exchanges_expires ON session_token_exchanges(expires_at);
+)sql"},
   };
   return migrations;
 }

@@ -332,6 +332,34 @@ Status SqliteStore::UpdateFlow(const registration::Flow& flow) {
   return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
 }
 
+Status SqliteStore::CreateTokenExchange(const session::TokenExchange& exchange) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertTokenExchange(db, exchange); });
+}
+
+Result<std::optional<session::TokenExchange>> SqliteStore::TokenExchangeOfFlow(
+    std::string_view flow_id) {
+  return impl_->Read([&](Executor& db) { return LoadTokenExchangeOfFlow(db, flow_id); });
+}
+
+Status SqliteStore::CompleteTokenExchange(std::string_view id,
+                                          std::string_view return_to_code_digest,
+                                          std::string_view session_id,
+                                          std::string_view sealed_token) {
+  return impl_->Write([&](Executor& db, Conn&) {
+    return CompleteTokenExchangeRow(db, id, return_to_code_digest, session_id, sealed_token);
+  });
+}
+
+Result<std::optional<session::TokenExchange>> SqliteStore::TakeTokenExchange(
+    std::string_view init_code_digest, std::string_view return_to_code_digest) {
+  std::optional<session::TokenExchange> out;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(out, TakeTokenExchangeRow(db, init_code_digest, return_to_code_digest));
+    return OkStatus();
+  }));
+  return out;
+}
+
 Status SqliteStore::CreateError(const flow::ErrorContainer& e) {
   return impl_->Write([&](Executor& db, Conn&) { return InsertError(db, e); });
 }

@@ -1,0 +1,184 @@
+// OpenID Providers for the oidc tests.
+// - startProvider: a real, strict provider (npm `oidc-provider`, see ../shared/TESTING.md) with
+//   non-interactive logins: the account is the `login_hint` of the authorization request (the
+//   sign-up passes it as an upstream parameter), so one redirect chain yields the code.
+// - startForger: a small hand-made provider whose token endpoint answers whatever ID token the
+//   test forges (expired, wrong nonce, alg none, HS256 with the public key, ...), and which can
+//   be slowed down; its discovery and keys are like a real provider's.
+import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import Provider from 'oidc-provider';
+import { Client, freePort } from './harness.mjs';
+
+export function newKey(kid) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const priv = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+  const pub = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+  return { kid, privateKey, publicKey, priv, pub, pem: publicKey.export({ format: 'pem', type: 'spki' }) };
+}
+
+// The claims of a test account: `<id>@example.com` unless the id starts with "noemail".
+function accountClaims(id) {
+  const claims = { sub: id, name: `User ${id}` };
+  if (!id.startsWith('noemail')) {
+    claims.email = `${id}@example.com`;
+    claims.email_verified = !id.startsWith('unverified');
+  }
+  return claims;
+}
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+// A real provider on 127.0.0.1:`port` (0 = any), signing with `key` (newKey()).
+// `account()` names who logs in when the request has no login_hint (the built-in UI sends none).
+export async function startProvider({ port = 0, key, clientId = 'atrium', clientSecret = 'atrium-secret', redirectUris, account = () => 'default-user' }) {
+  port ||= await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: redirectUris,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: [key.priv] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    conformIdTokenClaims: false,
+    ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    features: { devInteractions: { enabled: false } },
+    pkce: { required: () => true },
+    findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => accountClaims(id) }),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    async loadExistingGrant(ctx) {
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+      grant.addOIDCScope('openid email profile');
+      grant.addOIDCClaims(['email', 'email_verified', 'name']);
+      await grant.save();
+      return grant;
+    },
+  });
+  provider.on('server_error', () => {});
+  const callback = provider.callback();
+  let requests = 0;
+  const server = createServer(async (req, res) => {
+    requests++;
+    const m = req.url.match(/^\/interaction\/([^/?]+)$/);
+    if (req.method === 'GET' && m) {
+      try {
+        const details = await provider.interactionDetails(req, res);
+        const accountId = details.params.login_hint || account();
+        await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+      } catch (e) {
+        res.statusCode = 500;
+        res.end(String(e));
+      }
+      return;
+    }
+    callback(req, res);
+  });
+  await listen(server, port);
+  return {
+    issuer,
+    port,
+    requests: () => requests,
+    stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
+  };
+}
+
+export function signRs256(key, claims, header = {}) {
+  const h = { alg: 'RS256', kid: key.kid, typ: 'JWT', ...header };
+  const input = `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const sig = createSign('RSA-SHA256').update(input).sign(key.privateKey);
+  return `${input}.${sig.toString('base64url')}`;
+}
+export function unsignedToken(claims, header = {}) {
+  const h = { alg: 'none', ...header };
+  return `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+}
+export function hs256(secret, claims, header = {}) {
+  const h = { alg: 'HS256', ...header };
+  const input = `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+// A provider whose token endpoint answers `forge({claims, key, nonce})` (default: a valid token).
+export async function startForger({ key, clientId = 'atrium' } = {}) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const pending = new Map(); // code -> {nonce, login_hint}
+  const state = {
+    key,
+    forge: null,
+    delayMs: 0,
+    tokenStatus: 200,
+    tokenRequests: 0,
+  };
+  const validClaims = (nonce, sub) => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: issuer, aud: clientId, iat: now, exp: now + 300, nonce, ...accountClaims(sub) };
+  };
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, issuer);
+    const json = (status, body) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/.well-known/openid-configuration') {
+      return json(200, {
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        code_challenge_methods_supported: ['S256'],
+      });
+    }
+    if (url.pathname === '/jwks') return json(200, { keys: [state.key.pub] });
+    if (url.pathname === '/auth') {
+      const code = randomBytes(16).toString('hex');
+      pending.set(code, { nonce: url.searchParams.get('nonce'), sub: url.searchParams.get('login_hint') || 'forged-user' });
+      const back = new URL(url.searchParams.get('redirect_uri'));
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', url.searchParams.get('state'));
+      res.writeHead(303, { Location: back.toString() });
+      return res.end();
+    }
+    if (url.pathname === '/token') {
+      state.tokenRequests++;
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const code = new URLSearchParams(body).get('code');
+      const p = pending.get(code);
+      pending.delete(code);
+      if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
+      if (!p) return json(400, { error: 'invalid_grant' });
+      if (state.tokenStatus !== 200) return json(state.tokenStatus, { error: 'server_error' });
+      const claims = validClaims(p.nonce, p.sub);
+      const idToken = state.forge ? state.forge({ claims, key: state.key, nonce: p.nonce }) : signRs256(state.key, claims);
+      return json(200, { access_token: 'at-' + code, token_type: 'Bearer', id_token: idToken });
+    }
+    json(404, {});
+  });
+  await listen(server, port);
+  return { issuer, port, state, stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) };
+}
+
+// Follows the provider's redirects from `url` (with the provider's own cookie jar) until one
+// points back to `atriumBase`; returns that URL.
+export async function walkProvider(url, atriumBase, jar = new Client(url)) {
+  for (let i = 0; i < 10; i++) {
+    if (url.startsWith(atriumBase)) return url;
+    const r = await jar.get(url, { accept: 'text/html' });
+    if (![302, 303].includes(r.status)) throw new Error(`provider answered ${r.status} at ${url}: ${r.text.slice(0, 300)}`);
+    url = new URL(r.location, url).toString();
+  }
+  throw new Error('too many redirects at the provider');
+}
