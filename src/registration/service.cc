@@ -41,14 +41,14 @@ const Strategy* Service::Find(std::string_view method) const {
 
 std::vector<Script> Service::Scripts() const {
   std::vector<Script> out;
+  // Every method's, enabled or not: Kratos serves /.well-known/ory/webauthn.js always, and the
+  // reference UI loads it on every page (a script is static text and reveals nothing).
   for (const Strategy* s : d_.strategies) {
-    if (s->Enabled()) {
-      for (auto& script : s->Scripts()) {
-        // Methods may share a script (one path, served once).
-        if (std::none_of(out.begin(), out.end(),
-                         [&](const Script& o) { return o.path == script.path; })) {
-          out.push_back(std::move(script));
-        }
+    for (auto& script : s->Scripts()) {
+      // Methods may share a script (one path, served once).
+      if (std::none_of(out.begin(), out.end(),
+                       [&](const Script& o) { return o.path == script.path; })) {
+        out.push_back(std::move(script));
       }
     }
   }

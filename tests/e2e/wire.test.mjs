@@ -64,6 +64,16 @@ test('a JSON body that is not an object names the type of its first value', asyn
   assert.equal(r.json.ui.messages[0].text, 'Expected JSON sent in request body to be an object but got: Number');
 });
 
+test('/.well-known/ory/webauthn.js is served with passkeys and security keys switched off', async () => {
+  // The reference self-service UI loads it on every page (Kratos serves it always).
+  const srv = await startAtrium();
+  servers.push(srv);
+  const js = await fetch(`${srv.base}.well-known/ory/webauthn.js`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /javascript/);
+  assert.match(await js.text(), /oryPasskeyRegistration/);
+});
+
 test('the stub:500 error answers a fresh UUID as its id', async () => {
   const srv = await startAtrium();
   servers.push(srv);
