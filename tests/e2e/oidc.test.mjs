@@ -44,6 +44,7 @@ const provider = (id, issuer, extra = {}) => ({
   ...extra,
 });
 
+const KINDS = ['google', 'gitlab', 'auth0', 'keycloak'];
 let srv; // atrium with the real provider `idp`, the forger `forged`, a dead one and a broken mapper
 let idp; // the real provider
 let forger;
@@ -62,9 +63,15 @@ before(async () => {
       provider('forged', forger.issuer),
       provider('dead', `http://127.0.0.1:${deadPort}`),
       provider('badmapper', forger.issuer, { mapper_url: b64("error 'the mapper refuses'") }),
+      // Provider kinds that find their endpoints by discovery, pointed at the same real provider.
+      ...KINDS.map((kind) => provider(`kind-${kind}`, idpIssuer, { provider: kind })),
     ]),
   });
-  idp = await startProvider({ port: idpPort, key: key1, redirectUris: [`${srv.base}self-service/methods/oidc/callback/idp`] });
+  idp = await startProvider({
+    port: idpPort,
+    key: key1,
+    redirectUris: ['idp', ...KINDS.map((k) => `kind-${k}`)].map((id) => `${srv.base}self-service/methods/oidc/callback/${id}`),
+  });
 });
 after(async () => {
   if (srv) await srv.stop();
@@ -118,6 +125,17 @@ async function browserSignUp(c, providerId, sub) {
 }
 
 describe('sign-up with a real provider', () => {
+  test('the provider kinds that use discovery (google, gitlab, auth0, keycloak) sign up like generic', async () => {
+    for (const kind of KINDS) {
+      const sub = user(kind);
+      const c = browser(srv.base);
+      const { res } = await browserSignUp(c, `kind-${kind}`, sub);
+      assert.equal(res.status, 303, `${kind}: ${res.text}`);
+      assert.equal(res.location, 'http://127.0.0.1:4455/welcome', kind);
+      assert.equal(identityOf(`kind-${kind}`, sub).length, 1, `${kind}: one identity with the oidc credential`);
+    }
+  });
+
   test('the flow offers the provider buttons', async () => {
     const flow = await browserFlow(browser(srv.base));
     const b = flow.ui.nodes.find((n) => n.group === 'oidc' && n.attributes.value === 'idp');
