@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "courier/builtin_templates.h"
+#include "courier/request_config.h"
 #include "courier/templates.h"
 #include "jsonnet/jsonnet.h"
 
@@ -11,53 +12,6 @@ namespace {
 Error Bad(std::string_view key, std::string_view why) {
   return Error::InvalidArgument("courier.http.request_config." + std::string(key) + ": " +
                                 std::string(why));
-}
-
-Result<std::string> StringAt(const Json& object, std::string_view key, std::string_view path) {
-  const auto it = object.find(std::string(key));
-  if (it == object.end() || it->is_null()) {
-    return std::string();
-  }
-  if (!it->is_string()) {
-    return Bad(path, "expected a string");
-  }
-  return it->get<std::string>();
-}
-
-// The auth header of request_config.auth, if any.
-Result<std::optional<httpclient::Header>> AuthHeader(const Json& auth) {
-  if (auth.is_null()) {
-    return std::optional<httpclient::Header>();
-  }
-  if (!auth.is_object()) {
-    return Bad("auth", "expected a mapping");
-  }
-  ATRIUM_ASSIGN_OR_RETURN(const std::string type, StringAt(auth, "type", "auth.type"));
-  const Json config = auth.value("config", Json::object());
-  if (type == "basic_auth") {
-    ATRIUM_ASSIGN_OR_RETURN(const std::string user, StringAt(config, "user", "auth.config.user"));
-    ATRIUM_ASSIGN_OR_RETURN(const std::string password,
-                            StringAt(config, "password", "auth.config.password"));
-    return std::optional<httpclient::Header>(
-        httpclient::Header{"Authorization", "Basic " + Base64Encode(user + ":" + password)});
-  }
-  if (type == "api_key") {
-    ATRIUM_ASSIGN_OR_RETURN(const std::string name, StringAt(config, "name", "auth.config.name"));
-    ATRIUM_ASSIGN_OR_RETURN(const std::string value,
-                            StringAt(config, "value", "auth.config.value"));
-    ATRIUM_ASSIGN_OR_RETURN(const std::string in, StringAt(config, "in", "auth.config.in"));
-    if (name.empty()) {
-      return Bad("auth.config.name", "required for api_key");
-    }
-    if (in == "cookie") {
-      return std::optional<httpclient::Header>(httpclient::Header{"Cookie", name + "=" + value});
-    }
-    if (in.empty() || in == "header") {
-      return std::optional<httpclient::Header>(httpclient::Header{name, value});
-    }
-    return Bad("auth.config.in", "must be header or cookie");
-  }
-  return Bad("auth.type", "must be basic_auth or api_key");
 }
 
 bool IsTemporary(int status) { return status == 408 || status == 429 || status >= 500; }
@@ -84,34 +38,10 @@ Result<std::unique_ptr<HttpChannel>> HttpChannel::Create(const config::Courier& 
   if (!rc.is_object()) {
     return Bad("url", "missing (the http delivery strategy needs a request_config)");
   }
-  httpclient::Request req;
-  ATRIUM_ASSIGN_OR_RETURN(req.url, StringAt(rc, "url", "url"));
-  if (!req.url.starts_with("http://") && !req.url.starts_with("https://")) {
-    return Bad("url", "must be an http:// or https:// URL");
-  }
-  ATRIUM_ASSIGN_OR_RETURN(std::string method, StringAt(rc, "method", "method"));
-  req.method = method.empty() ? "POST" : method;
-  bool has_content_type = false;
-  if (const auto headers = rc.find("headers"); headers != rc.end() && !headers->is_null()) {
-    if (!headers->is_object()) {
-      return Bad("headers", "expected a mapping of strings");
-    }
-    for (const auto& [name, value] : headers->items()) {
-      if (!value.is_string()) {
-        return Bad("headers." + name, "expected a string");
-      }
-      has_content_type = has_content_type || EqualsIgnoreCase(name, "Content-Type");
-      req.headers.push_back({name, value.get<std::string>()});
-    }
-  }
-  if (!has_content_type) {
-    req.headers.push_back({"Content-Type", "application/json"});
-  }
-  ATRIUM_ASSIGN_OR_RETURN(auto auth, AuthHeader(rc.value("auth", Json())));
-  if (auth) {
-    req.headers.push_back(std::move(*auth));
-  }
-  ATRIUM_ASSIGN_OR_RETURN(const std::string body_url, StringAt(rc, "body", "body"));
+  ATRIUM_ASSIGN_OR_RETURN(RequestConfig parsed,
+                          ParseRequestConfig(rc, "courier.http.request_config."));
+  httpclient::Request req = std::move(parsed.prototype);
+  const std::string& body_url = parsed.body_url;
   std::string code;  // "" sends no body
   if (!body_url.empty()) {
     auto read = ReadTemplateSource(body_url);

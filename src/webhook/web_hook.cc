@@ -7,6 +7,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "courier/request_config.h"
 #include "courier/templates.h"
 #include "crypto/hash.h"
 #include "jsonnet/jsonnet.h"
@@ -29,14 +30,7 @@ Error Improper(std::string message) {
 }
 
 Result<std::string> StringAt(const Json& object, std::string_view key, std::string_view path) {
-  const auto it = object.find(std::string(key));
-  if (it == object.end() || it->is_null()) {
-    return std::string();
-  }
-  if (!it->is_string()) {
-    return Bad(path, "expected a string");
-  }
-  return it->get<std::string>();
+  return courier::ConfigString(object, key, "web_hook.", path);
 }
 
 Result<bool> BoolAt(const Json& object, std::string_view key, std::string_view path) {
@@ -48,45 +42,6 @@ Result<bool> BoolAt(const Json& object, std::string_view key, std::string_view p
     return Bad(path, "expected a boolean");
   }
   return it->get<bool>();
-}
-
-// The header (or cookie) that `auth` adds, if any.
-Result<std::optional<httpclient::Header>> AuthHeader(const Json& auth) {
-  if (auth.is_null()) {
-    return std::optional<httpclient::Header>();
-  }
-  if (!auth.is_object()) {
-    return Bad("auth", "expected a mapping");
-  }
-  ATRIUM_ASSIGN_OR_RETURN(const std::string type, StringAt(auth, "type", "auth.type"));
-  const Json config = auth.value("config", Json::object());
-  if (!config.is_object()) {
-    return Bad("auth.config", "expected a mapping");
-  }
-  if (type == "basic_auth") {
-    ATRIUM_ASSIGN_OR_RETURN(const std::string user, StringAt(config, "user", "auth.config.user"));
-    ATRIUM_ASSIGN_OR_RETURN(const std::string password,
-                            StringAt(config, "password", "auth.config.password"));
-    return std::optional<httpclient::Header>(
-        httpclient::Header{"Authorization", "Basic " + Base64Encode(user + ":" + password)});
-  }
-  if (type == "api_key") {
-    ATRIUM_ASSIGN_OR_RETURN(const std::string name, StringAt(config, "name", "auth.config.name"));
-    ATRIUM_ASSIGN_OR_RETURN(const std::string value,
-                            StringAt(config, "value", "auth.config.value"));
-    ATRIUM_ASSIGN_OR_RETURN(const std::string in, StringAt(config, "in", "auth.config.in"));
-    if (name.empty()) {
-      return Bad("auth.config.name", "required for api_key");
-    }
-    if (in == "cookie") {
-      return std::optional<httpclient::Header>(httpclient::Header{"Cookie", name + "=" + value});
-    }
-    if (in.empty() || in == "header") {
-      return std::optional<httpclient::Header>(httpclient::Header{name, value});
-    }
-    return Bad("auth.config.in", "must be header or cookie");
-  }
-  return Bad("auth.type", "must be basic_auth or api_key");
 }
 
 // The template behind `url`: file://, base64:// or http(s):// (fetched once, at start).
@@ -150,34 +105,10 @@ Result<HookConfig> ParseHookConfig(const Json& config, httpclient::Client& http)
   HookConfig out;
   out.key = Base64Encode(crypto::Sha256(DumpJson(config)));
   ATRIUM_ASSIGN_OR_RETURN(out.id, StringAt(config, "id", "id"));
-  httpclient::Request& req = out.prototype;
-  ATRIUM_ASSIGN_OR_RETURN(req.url, StringAt(config, "url", "url"));
-  if (!req.url.starts_with("http://") && !req.url.starts_with("https://")) {
-    return Bad("url", "must be an http:// or https:// URL");
-  }
-  ATRIUM_ASSIGN_OR_RETURN(std::string method, StringAt(config, "method", "method"));
-  req.method = method.empty() ? "POST" : method;
-  bool has_content_type = false;
-  if (const auto headers = config.find("headers"); headers != config.end() && !headers->is_null()) {
-    if (!headers->is_object()) {
-      return Bad("headers", "expected a mapping of strings");
-    }
-    for (const auto& [name, value] : headers->items()) {
-      if (!value.is_string()) {
-        return Bad("headers." + name, "expected a string");
-      }
-      has_content_type = has_content_type || EqualsIgnoreCase(name, "Content-Type");
-      req.headers.push_back({name, value.get<std::string>()});
-    }
-  }
-  if (!has_content_type) {
-    req.headers.push_back({"Content-Type", "application/json"});
-  }
-  ATRIUM_ASSIGN_OR_RETURN(auto auth, AuthHeader(config.value("auth", Json())));
-  if (auth) {
-    req.headers.push_back(std::move(*auth));
-  }
-  ATRIUM_ASSIGN_OR_RETURN(const std::string body_url, StringAt(config, "body", "body"));
+  ATRIUM_ASSIGN_OR_RETURN(courier::RequestConfig parsed,
+                          courier::ParseRequestConfig(config, "web_hook."));
+  out.prototype = std::move(parsed.prototype);
+  const std::string& body_url = parsed.body_url;
   if (!body_url.empty()) {
     ATRIUM_ASSIGN_OR_RETURN(out.body_code, ReadBody(body_url, http));
   }
