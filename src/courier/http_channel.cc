@@ -14,8 +14,6 @@ Error Bad(std::string_view key, std::string_view why) {
                                 std::string(why));
 }
 
-bool IsTemporary(int status) { return status == 408 || status == 429 || status >= 500; }
-
 }  // namespace
 
 Json HttpContext(const Message& m) {
@@ -67,19 +65,7 @@ Status HttpChannel::Deliver(const Message& message) {
     }
     request.body = DumpJson(*body);
   }
-  auto response = http_.Do(request);
-  if (!response.ok()) {
-    return std::move(response).error();  // unreachable, timed out, garbled: worth another try
-  }
-  if (response->status >= 200 && response->status < 300) {
-    return OkStatus();
-  }
-  const std::string why =
-      httpclient::OriginOf(request.url) + " answered " + std::to_string(response->status);
-  if (IsTemporary(response->status)) {
-    return Error::Unavailable(why);
-  }
-  return Error::Unprocessable(why);
+  return DeliveryOutcome(http_.Do(request), request.url);
 }
 
 }  // namespace atrium::courier

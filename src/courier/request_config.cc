@@ -65,6 +65,21 @@ Result<std::string> ConfigString(const Json& object, std::string_view key, std::
   return it->get<std::string>();
 }
 
+Status DeliveryOutcome(const Result<httpclient::Response>& response, std::string_view url) {
+  if (!response.ok()) {
+    return response.error();  // unreachable, timed out, garbled: worth another try
+  }
+  const int status = response->status;
+  if (status >= 200 && status < 300) {
+    return OkStatus();
+  }
+  const std::string why = httpclient::OriginOf(url) + " answered " + std::to_string(status);
+  if (status == 408 || status == 429 || status >= 500) {
+    return Error::Unavailable(why);
+  }
+  return Error::Unprocessable(why);
+}
+
 Result<RequestConfig> ParseRequestConfig(const Json& config, std::string_view prefix) {
   RequestConfig out;
   httpclient::Request& req = out.prototype;

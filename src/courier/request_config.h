@@ -22,6 +22,11 @@ struct RequestConfig {
 Result<std::string> ConfigString(const Json& object, std::string_view key, std::string_view prefix,
                                  std::string_view path);
 
+// What the answer to a delivery (a message, a web hook notification) means for the outbox: a 2xx
+// delivered it; no answer, 408, 429 and 5xx are temporary (Unavailable: tried again); any other
+// status is a permanent refusal (Unprocessable). `url` is named by its origin only.
+Status DeliveryOutcome(const Result<httpclient::Response>& response, std::string_view url);
+
 // InvalidArgument naming `prefix` + the key ("web_hook.auth.type: ...") for a configuration that
 // cannot work.
 Result<RequestConfig> ParseRequestConfig(const Json& config, std::string_view prefix);

@@ -82,8 +82,6 @@ std::string Canonical(std::string_view name) {
 // Where a hook goes, safe for logs (no path or query: they may carry secrets).
 std::string OriginOf(const HookConfig& hook) { return httpclient::OriginOf(hook.prototype.url); }
 
-bool IsTemporary(int status) { return status == 408 || status == 429 || status >= 500; }
-
 // A failed call of a hook the user waits for, as the flow shows it.
 Error CallFailed(const Error& e) {
   if (e.code == ErrorCode::kGatewayTimeout) {
@@ -357,19 +355,7 @@ Status Channel::Deliver(const courier::Message& message) {
       {"Ory-Webhook-Trigger-ID", message.template_data.is_object()
                                      ? message.template_data.value("trigger_id", "")
                                      : std::string()});
-  auto response = http_.Do(request);
-  if (!response.ok()) {
-    return std::move(response).error();  // unreachable, timed out, garbled: worth another try
-  }
-  if (response->status >= 200 && response->status < 300) {
-    return OkStatus();
-  }
-  const std::string why =
-      httpclient::OriginOf(request.url) + " answered " + std::to_string(response->status);
-  if (IsTemporary(response->status)) {
-    return Error::Unavailable(why);
-  }
-  return Error::Unprocessable(why);
+  return courier::DeliveryOutcome(http_.Do(request), request.url);
 }
 
 }  // namespace atrium::webhook
