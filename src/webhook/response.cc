@@ -24,6 +24,9 @@ std::string NodeOf(std::string_view pointer) {
   if (pointer.starts_with('#')) {
     pointer.remove_prefix(1);
   }
+  if (!pointer.starts_with('/')) {
+    return "";  // not a JSON pointer ("", "#", "##/x", "traits"): a message for the whole form
+  }
   while (pointer.starts_with('/')) {
     pointer.remove_prefix(1);
   }

@@ -29,6 +29,17 @@ TEST(ParseVetoTest, NestedPointersBecomeDottedNodes) {
   EXPECT_EQ((*veto)[0].node, "traits.name.first");
 }
 
+TEST(ParseVetoTest, WhatIsNotAPointerBecomesAGlobalMessage) {
+  // Found by fuzz_webhook: "##/traits/email" kept a '#' in the node name.
+  for (const char* ptr : {"##/traits/email", "traits/email", "#", ""}) {
+    auto veto = ParseVeto(std::string(R"({"messages":[{"instance_ptr":")") + ptr +
+                          R"(","messages":[{"id":1,"text":"t","type":"error"}]}]})");
+    ASSERT_TRUE(veto.ok()) << ptr;
+    ASSERT_EQ(veto->size(), 1u);
+    EXPECT_EQ((*veto)[0].node, "") << ptr;
+  }
+}
+
 TEST(ParseVetoTest, RefusesWhatIsNotTheFormat) {
   for (const char* body :
        {"", "garbage", "[]", "{}", R"({"messages":{}})", R"({"messages":[]})",
