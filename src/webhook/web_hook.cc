@@ -94,6 +94,19 @@ Error CallFailed(const Error& e) {
   return Improper("the web hook's answer could not be read");  // garbled, or over 5 MB
 }
 
+// A call of `hook` as the outbox keeps it: the rendered body and the entry's key, never its
+// credentials (taken from the configuration when sending). Id and times are the caller's.
+courier::Message QueuedCall(const HookConfig& hook, std::string body, const std::string& trigger) {
+  courier::Message m;
+  m.type = courier::MessageType::kWebhook;
+  m.recipient = hook.prototype.url;
+  m.subject = hook.prototype.method;
+  m.body = std::move(body);
+  m.template_type = "web_hook";
+  m.template_data = {{"hook", hook.key}, {"trigger_id", trigger}};
+  return m;
+}
+
 }  // namespace
 
 Result<HookConfig> ParseHookConfig(const Json& config, httpclient::Client& http) {
@@ -255,14 +268,8 @@ Status WebHooks::RunBefore(const Json& config, const flow::Request& request,
   }
   if (hook->ignore && outbox_ != nullptr) {
     // Nobody waits for it: queued like every notification, delivered by the sender.
-    courier::Message m;
+    courier::Message m = QueuedCall(*hook, body.value_or(""), flow.id);
     m.id = NewUuid();
-    m.type = courier::MessageType::kWebhook;
-    m.recipient = hook->prototype.url;
-    m.subject = hook->prototype.method;
-    m.body = body.value_or("");
-    m.template_type = "web_hook";
-    m.template_data = {{"hook", hook->key}, {"trigger_id", flow.id}};
     m.created_at = m.updated_at = m.next_attempt_at = TruncateToMicros(clock_.Now());
     ATRIUM_RETURN_IF_ERROR(outbox_->Enqueue(m));
     if (doorbell_ != nullptr) {
@@ -314,14 +321,7 @@ Result<std::optional<courier::Message>> WebHooks::Notification(
   if (!body && !hook->body_code.empty()) {
     return std::optional<courier::Message>();  // cancelled
   }
-  courier::Message m;
-  m.type = courier::MessageType::kWebhook;
-  m.recipient = hook->prototype.url;
-  m.subject = hook->prototype.method;
-  m.body = body.value_or("");
-  m.template_type = "web_hook";
-  m.template_data = {{"hook", hook->key}, {"trigger_id", flow.id}};
-  return std::optional<courier::Message>(std::move(m));
+  return std::optional<courier::Message>(QueuedCall(*hook, body.value_or(""), flow.id));
 }
 
 const HookConfig* WebHooks::FindForDelivery(const courier::Message& message) const {

@@ -142,11 +142,8 @@ std::string Providers::RedirectUri(const config::OidcProvider& p) const {
   return TrimSlash(base) + "/self-service/methods/oidc/callback/" + p.id;
 }
 
-Result<Json> Providers::GetJson(const config::OidcProvider& p, const std::string& url,
-                                const std::vector<httpclient::Header>& headers) {
-  httpclient::Request req;
-  req.url = url;
-  req.headers = headers;
+Result<Json> Providers::CallForJson(const config::OidcProvider& p, httpclient::Request req,
+                                    std::string_view who) {
   req.headers.push_back({"Accept", "application/json"});
   req.timeout = limits_.timeout;
   req.max_response_bytes = limits_.max_response_bytes;
@@ -160,10 +157,17 @@ Result<Json> Providers::GetJson(const config::OidcProvider& p, const std::string
   }
   auto json = ParseJson(res->body, kProviderJson);
   if (!json.ok() || !json->is_object()) {
-    return Upstream("The OpenID Connect provider " + httpclient::OriginOf(url) +
-                    " answered something that is not a JSON object.");
+    return Upstream(std::string(who) + " answered something that is not a JSON object.");
   }
   return std::move(json).value();
+}
+
+Result<Json> Providers::GetJson(const config::OidcProvider& p, const std::string& url,
+                                const std::vector<httpclient::Header>& headers) {
+  httpclient::Request req;
+  req.url = url;
+  req.headers = headers;
+  return CallForJson(p, std::move(req), "The OpenID Connect provider " + httpclient::OriginOf(url));
 }
 
 Result<Endpoints> Providers::EndpointsOf(const config::OidcProvider& p) {
@@ -268,29 +272,12 @@ Result<Json> Providers::ExchangeCode(const config::OidcProvider& p, const Endpoi
   httpclient::Request req;
   req.method = "POST";
   req.url = e.token;
-  req.timeout = limits_.timeout;
-  req.max_response_bytes = limits_.max_response_bytes;
-  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Accept", "application/json"}};
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   // client_secret_basic (RFC 6749 2.3.1: both parts form-encoded first).
   req.headers.push_back({"Authorization", "Basic " + Base64Encode(QueryEscape(p.client_id) + ":" +
                                                                   QueryEscape(ClientSecret(p)))});
   req.body = FormEncode(fields);
-  auto res = ClientOf(p).Do(req);
-  if (!res.ok()) {
-    return std::move(res).error();
-  }
-  if (res->status != 200) {
-    return Upstream("OpenID Connect provider returned a " + std::to_string(res->status) +
-                    " status code but 200 is expected.");
-  }
-  auto json = ParseJson(res->body, kProviderJson);
-  if (!json.ok() || !json->is_object()) {
-    return Upstream(
-        "The OpenID Connect provider's token endpoint answered something that is "
-        "not a JSON object.");
-  }
-  return std::move(json).value();
+  return CallForJson(p, std::move(req), "The OpenID Connect provider's token endpoint");
 }
 
 Result<JwkSet> Providers::KeysOf(const config::OidcProvider& p, const Endpoints& e, bool refetch) {

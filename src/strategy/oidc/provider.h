@@ -88,6 +88,10 @@ class Providers {
  private:
   // The client for calls to `p`: through its breaker when `p` is configured.
   httpclient::Client& ClientOf(const config::OidcProvider& p);
+  // One call with the provider's budget and answer limit: a 200 whose body is a JSON object
+  // (bounded parse), else an upstream error naming `who`.
+  Result<Json> CallForJson(const config::OidcProvider& p, httpclient::Request req,
+                           std::string_view who);
   Result<Json> GetJson(const config::OidcProvider& p, const std::string& url,
                        const std::vector<httpclient::Header>& headers);
   Result<JwkSet> KeysOf(const config::OidcProvider& p, const Endpoints& e, bool refetch);

@@ -339,6 +339,39 @@ const registration::Script& WebAuthnScript() {
   return script;
 }
 
+std::variant<registration::Outcome, AcceptedResponse> Ceremony::Accept(
+    std::optional<CeremonySession> session, std::string_view response,
+    const registration::SubmitContext& ctx, identity::IdentityStore& identities) const {
+  if (!session) {
+    return registration::Failed{
+        Error::Internal("Expected WebAuthn session data to be present but it was not.")};
+  }
+  auto verified = Verify(*session, response);
+  if (const auto* failure = std::get_if<CeremonyFailure>(&verified)) {
+    const std::string prefix = failure->kind == CeremonyFailure::kParse
+                                   ? "Unable to parse WebAuthn response: "
+                                   : "Unable to create WebAuthn credential: ";
+    return registration::FormErrors{
+        {flow::FieldMessage{"", text::Generic(prefix + failure->reason)}}};
+  }
+  AcceptedResponse accepted{
+      *std::move(session), std::get<VerifiedCredential>(std::move(verified)), {}, {}};
+  auto registered = RefuseRegisteredCredential(identities, accepted.credential.credential.id);
+  if (!registered.ok()) {
+    return registration::Failed{std::move(registered).error()};
+  }
+  if (*registered) {
+    return std::move(**registered);
+  }
+  accepted.identity.traits =
+      ctx.decoded.contains("traits") ? ctx.decoded["traits"] : Json::object();
+  accepted.validation = identity::ValidateTraits(ctx.schema, accepted.identity);
+  if (!accepted.validation.ok()) {
+    return registration::FormErrors{flow::ToFieldMessages(accepted.validation.errors)};
+  }
+  return accepted;
+}
+
 Result<std::optional<registration::Outcome>> RefuseRegisteredCredential(
     identity::IdentityStore& identities, std::string_view raw_id) {
   const std::string identifier = Ceremony::CredentialIdentifier(raw_id);

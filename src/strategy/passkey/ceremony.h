@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "identity/identity.h"
 #include "identity/store.h"
+#include "identity/validator.h"
 #include "registration/flow.h"
 #include "registration/strategy.h"
 #include "ui/node.h"
@@ -49,6 +50,14 @@ struct VerifiedCredential {
   std::string attestation_object;  // raw
 };
 
+// A registration response that passed every check, with the identity of the submitted traits.
+struct AcceptedResponse {
+  CeremonySession session;
+  VerifiedCredential credential;
+  identity::Identity identity;
+  identity::TraitsValidation validation;
+};
+
 class Ceremony {
  public:
   Ceremony(const config::Config& config, const config::WebAuthnOptions& options, CeremonySpec spec,
@@ -62,6 +71,12 @@ class Ceremony {
   // Decodes `response` (the credential JSON the script wrote) and verifies it against `session`.
   std::variant<VerifiedCredential, CeremonyFailure> Verify(const CeremonySession& session,
                                                            std::string_view response) const;
+  // What both methods do with a response once the flow's session was taken: verify `response`
+  // against it, refuse a credential id registered already, validate the submitted traits. The
+  // outcome to answer with, or the accepted response.
+  std::variant<registration::Outcome, AcceptedResponse> Accept(
+      std::optional<CeremonySession> session, std::string_view response,
+      const registration::SubmitContext& ctx, identity::IdentityStore& identities) const;
   // The stored form of a credential (Kratos' CredentialsWebAuthnConfig entry).
   Json CredentialJson(const VerifiedCredential& v, std::string_view display_name,
                       bool passwordless) const;

@@ -24,10 +24,6 @@ Json BodyProperties() {
           {"transient_payload", {{"type", "object"}}}};
 }
 
-registration::FormErrors Global(text::Message m) {
-  return registration::FormErrors{{flow::FieldMessage{"", std::move(m)}}};
-}
-
 bool Flagged(const Json& extension) {
   if (!extension.is_object()) {
     return false;
@@ -123,42 +119,23 @@ Outcome PasskeyStrategy::Register(registration::SubmitContext& ctx) const {
   // The challenge is used once, whatever comes of it: the form shows fresh options from now on
   // (where it shows the method: the one-step form, or the credential screen of two steps).
   const bool shown = flow.ui.Find("passkey_create_data", "passkey") != nullptr;
-  const std::optional<CeremonySession> session = ceremony_.Take(flow);
+  std::optional<CeremonySession> session = ceremony_.Take(flow);
   if (shown) {
     AddNodes(flow, ctx.schema);
   }
-  if (!session) {
-    return registration::Failed{
-        Error::Internal("Expected WebAuthn session data to be present but it was not.")};
+  auto accepted = ceremony_.Accept(std::move(session), ctx.decoded.value("passkey_register", ""),
+                                   ctx, identities_);
+  if (auto* answer = std::get_if<Outcome>(&accepted)) {
+    return std::move(*answer);
   }
-  auto verified = ceremony_.Verify(*session, ctx.decoded.value("passkey_register", ""));
-  if (const auto* failure = std::get_if<CeremonyFailure>(&verified)) {
-    const std::string prefix = failure->kind == CeremonyFailure::kParse
-                                   ? "Unable to parse WebAuthn response: "
-                                   : "Unable to create WebAuthn credential: ";
-    return Global(text::Generic(prefix + failure->reason));
-  }
-  auto& credential = std::get<VerifiedCredential>(verified);
-  auto registered = RefuseRegisteredCredential(identities_, credential.credential.id);
-  if (!registered.ok()) {
-    return registration::Failed{std::move(registered).error()};
-  }
-  if (*registered) {
-    return std::move(**registered);
-  }
-
-  identity::Identity identity;
-  identity.traits = ctx.decoded.contains("traits") ? ctx.decoded["traits"] : Json::object();
-  auto validation = identity::ValidateTraits(ctx.schema, identity);
-  if (!validation.ok()) {
-    return registration::FormErrors{flow::ToFieldMessages(validation.errors)};
-  }
+  auto& [ceremony_session, credential, identity, validation] = std::get<AcceptedResponse>(accepted);
   identity::Credential stored;
   stored.type = "passkey";
   stored.version = 1;
-  stored.identifiers = {session->user_id, Ceremony::CredentialIdentifier(credential.credential.id)};
+  stored.identifiers = {ceremony_session.user_id,
+                        Ceremony::CredentialIdentifier(credential.credential.id)};
   stored.config = {{"credentials", Json::array({ceremony_.CredentialJson(credential, "", true)})},
-                   {"user_handle", Base64Encode(session->user_id)}};
+                   {"user_handle", Base64Encode(ceremony_session.user_id)}};
   identity.credentials["passkey"] = std::move(stored);
   return registration::Created{std::move(identity)};
 }

@@ -87,36 +87,16 @@ Outcome WebAuthnStrategy::Register(registration::SubmitContext& ctx) const {
   // The challenge is used once, whatever comes of it: where the form shows the method, it shows
   // fresh options from now on.
   const bool shown = flow.ui.Find("webauthn_register_trigger", "webauthn") != nullptr;
-  const std::optional<CeremonySession> session = ceremony_.Take(flow);
+  std::optional<CeremonySession> session = ceremony_.Take(flow);
   if (shown) {
     AddNodes(flow);
   }
-  if (!session) {
-    return registration::Failed{
-        Error::Internal("Expected WebAuthn session data to be present but it was not.")};
+  auto accepted = ceremony_.Accept(std::move(session), ctx.decoded.value("webauthn_register", ""),
+                                   ctx, identities_);
+  if (auto* answer = std::get_if<Outcome>(&accepted)) {
+    return std::move(*answer);
   }
-  auto verified = ceremony_.Verify(*session, ctx.decoded.value("webauthn_register", ""));
-  if (const auto* failure = std::get_if<CeremonyFailure>(&verified)) {
-    const std::string prefix = failure->kind == CeremonyFailure::kParse
-                                   ? "Unable to parse WebAuthn response: "
-                                   : "Unable to create WebAuthn credential: ";
-    return Global(text::Generic(prefix + failure->reason));
-  }
-  auto& credential = std::get<VerifiedCredential>(verified);
-  auto registered = RefuseRegisteredCredential(identities_, credential.credential.id);
-  if (!registered.ok()) {
-    return registration::Failed{std::move(registered).error()};
-  }
-  if (*registered) {
-    return std::move(**registered);
-  }
-
-  identity::Identity identity;
-  identity.traits = ctx.decoded.contains("traits") ? ctx.decoded["traits"] : Json::object();
-  auto validation = identity::ValidateTraits(ctx.schema, identity);
-  if (!validation.ok()) {
-    return registration::FormErrors{flow::ToFieldMessages(validation.errors)};
-  }
+  auto& [ceremony_session, credential, identity, validation] = std::get<AcceptedResponse>(accepted);
   std::vector<std::string> identifiers = validation.extracted.webauthn_identifiers;
   if (identifiers.empty()) {
     return Global(text::NoIdentifiers());
@@ -130,7 +110,7 @@ Outcome WebAuthnStrategy::Register(registration::SubmitContext& ctx) const {
       {"credentials",
        Json::array({ceremony_.CredentialJson(
            credential, ctx.decoded.value("webauthn_register_displayname", ""), true)})},
-      {"user_handle", Base64Encode(session->user_id)}};
+      {"user_handle", Base64Encode(ceremony_session.user_id)}};
   identity.credentials["webauthn"] = std::move(stored);
   return registration::Created{std::move(identity)};
 }
