@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,9 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&)>;
+// Runs on the I/O thread before an offloaded handler: answers at once when it can do so without
+// blocking (a cache hit), or returns nullopt to send the request on to the handler's pool.
+using FastPath = std::function<std::optional<Response>(const Request&)>;
 
 // Where a handler runs: on the I/O thread (cheap, non-blocking work), on the worker pool (short
 // blocking work: database round trips), or on the slow pool (work that may wait long: password
@@ -67,8 +71,9 @@ enum class Execution { kInline, kOffload, kSlow };
 class Router {
  public:
   // Exact path match. method "*" matches every method; a GET route also answers HEAD (no body).
+  // A `fast` path, when given, is tried on the I/O thread first (see FastPath).
   void Add(std::string method, std::string path, Handler handler,
-           Execution execution = Execution::kOffload);
+           Execution execution = Execution::kOffload, FastPath fast = {});
   // Prefix match ("/schemas/"), tried after exact routes, longest prefix first.
   void AddPrefix(std::string method, std::string prefix, Handler handler,
                  Execution execution = Execution::kOffload);
@@ -78,6 +83,7 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;  // null: method not allowed (405 answered by the server)
     Execution execution = Execution::kOffload;
+    const FastPath* fast = nullptr;  // null: none
   };
   // The route for a request; handler is NotFound's handler for unknown paths.
   Match Find(std::string_view method, std::string_view path) const;
@@ -89,9 +95,19 @@ class Router {
     bool prefix = false;
     Handler handler;
     Execution execution;
+    FastPath fast;
   };
-  std::vector<Route> routes_;
+  std::vector<Route> routes_;  // exact routes in the order added, then prefixes, longest first
+  // Exact paths -> index of their first route in routes_ (a path may have one route per method,
+  // added one after the other).
+  struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<std::size_t>, PathHash, std::equal_to<>> exact_;
   Handler not_found_;
+
+  void Reindex();
 };
 
 // What one server may hold at once, and how long a client may take. Every limit protects the

@@ -92,6 +92,31 @@ TEST(Router, MatchesExactThenPrefixAndReportsWrongMethods) {
   EXPECT_EQ((*router.Find("GET", "/nope").handler)(req).status, 404);
 }
 
+// Exact routes are indexed wherever they were added: one added after a prefix route is found
+// too, before any prefix, and a route's fast path comes with its match.
+TEST(Router, FindsExactRoutesAddedAfterPrefixesAndTheirFastPaths) {
+  Router router;
+  router.AddPrefix("GET", "/p/", [](const Request&) { return Response{203, {}, ""}; });
+  router.Add("GET", "/late", [](const Request&) { return Response{204, {}, ""}; });
+  router.Add(
+      "GET", "/p/exact",
+      [](const Request&) {
+        return Response{205, {}, ""};
+      },
+      Execution::kOffload,
+      [](const Request&) {
+        return std::optional<Response>(Response{206, {}, ""});
+      });
+  Request req;
+  EXPECT_EQ((*router.Find("GET", "/late").handler)(req).status, 204);
+  const Router::Match exact = router.Find("GET", "/p/exact");
+  EXPECT_EQ((*exact.handler)(req).status, 205);
+  ASSERT_NE(exact.fast, nullptr);
+  EXPECT_EQ((*exact.fast)(req)->status, 206);
+  EXPECT_EQ(router.Find("GET", "/late").fast, nullptr);
+  EXPECT_EQ((*router.Find("GET", "/p/other").handler)(req).status, 203);
+}
+
 TEST(FormatSetCookie, WritesGoStyleAttributes) {
   EXPECT_EQ(FormatSetCookie({"n", "v", "/", "", 31536000, true, false, "Lax"}),
             "n=v; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax");

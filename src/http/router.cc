@@ -21,33 +21,54 @@ bool MethodMatches(std::string_view route, std::string_view method) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string path, Handler handler, Execution execution) {
-  routes_.push_back(
-      Route{std::move(method), std::move(path), false, std::move(handler), execution});
+void Router::Add(std::string method, std::string path, Handler handler, Execution execution,
+                 FastPath fast) {
+  routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler), execution,
+                          std::move(fast)});
+  Reindex();
 }
 
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
                        Execution execution) {
   routes_.push_back(
-      Route{std::move(method), std::move(prefix), true, std::move(handler), execution});
+      Route{std::move(method), std::move(prefix), true, std::move(handler), execution, {}});
   // Longest prefixes first, exact routes keep their relative order.
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
     return a.prefix == b.prefix ? (a.prefix && a.path.size() > b.path.size()) : !a.prefix;
   });
+  Reindex();
+}
+
+// Routes are added at start only; each addition rebuilds the index of exact paths.
+void Router::Reindex() {
+  exact_.clear();
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (!routes_[i].prefix) {
+      exact_[routes_[i].path].push_back(i);
+    }
+  }
 }
 
 void Router::SetNotFound(Handler handler) { not_found_ = std::move(handler); }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
   bool path_known = false;
+  if (const auto it = exact_.find(path); it != exact_.end()) {
+    path_known = true;
+    for (const std::size_t i : it->second) {
+      const Route& r = routes_[i];
+      if (MethodMatches(r.method, method)) {
+        return Match{&r.handler, r.execution, r.fast ? &r.fast : nullptr};
+      }
+    }
+  }
   for (const Route& r : routes_) {
-    const bool hit = r.prefix ? path.starts_with(r.path) : path == r.path;
-    if (!hit) {
+    if (!r.prefix || !path.starts_with(r.path)) {
       continue;
     }
     path_known = true;
     if (MethodMatches(r.method, method)) {
-      return Match{&r.handler, r.execution};
+      return Match{&r.handler, r.execution, nullptr};
     }
   }
   if (path_known) {

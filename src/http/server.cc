@@ -1,5 +1,6 @@
-// The HTTP/1.1 server: one io_context run by `io_threads` threads, one strand per connection,
-// blocking handlers offloaded to two bounded pools, optional TLS per listener. Beast, Asio and
+// The HTTP/1.1 server: one io_context per I/O thread (a connection lives on one of them, so its
+// handlers never run concurrently and need no strand), blocking handlers offloaded to two
+// bounded pools, optional TLS per listener. Beast, Asio and
 // OpenSSL stay in this file.
 //
 // Every resource a client can hold is bounded: connections (globally and per address), the time
@@ -14,11 +15,11 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -170,20 +171,33 @@ class LimitLog {
 };
 
 // What connections share with the server. Members are destroyed in reverse order: connections
-// still queued in `ioc` release their admission slot and use their TLS context, so both are
-// declared before it.
+// still queued in the loops release their admission slot and use their TLS context, so both are
+// declared before them.
 struct Shared {
   explicit Shared(ServerOptions o)
       : options(std::move(o)),
         admission(options.max_connections, options.max_connections_per_ip),
         workers(options.worker_threads, options.queue_capacity),
-        slow_workers(options.slow_threads, options.queue_capacity) {}
+        slow_workers(options.slow_threads, options.queue_capacity) {
+    for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+      loops.push_back(std::make_unique<asio::io_context>(1));
+    }
+  }
+
+  // The first loop also runs the acceptors and the server's own timers.
+  asio::io_context& main_loop() { return *loops.front(); }
+  void StopLoops() {
+    for (auto& loop : loops) {
+      loop->stop();
+    }
+  }
 
   ServerOptions options;
   Admission admission;
   LimitLog limit_log;
   std::vector<std::unique_ptr<ssl::context>> tls_contexts;
-  asio::io_context ioc;
+  // One per I/O thread, each run by exactly one thread (concurrency hint 1: no locking inside).
+  std::vector<std::unique_ptr<asio::io_context>> loops;
   BoundedPool workers;
   BoundedPool slow_workers;
   std::atomic<bool> stopping{false};
@@ -205,6 +219,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   ~Connection() { server_.admission.Release(address_); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
+
+  auto Executor() { return stream_.get_executor(); }
 
   void Start() {
     // The first request's deadline runs from the accept and covers the TLS handshake, so that a
@@ -294,6 +310,11 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     if (match.execution == Execution::kInline) {
       return Write(Run(*match.handler), keep_alive_, head);
     }
+    if (match.fast != nullptr) {
+      if (std::optional<Response> answer = RunFast(*match.fast)) {
+        return Write(*std::move(answer), keep_alive_, head);
+      }
+    }
     BoundedPool& pool =
         match.execution == Execution::kSlow ? server_.slow_workers : server_.workers;
     const bool queued =
@@ -329,9 +350,11 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     keep_alive_ = message.keep_alive();
   }
 
-  Response Run(const Handler& handler) {
+  // Runs a handler (or a fast path) on the current thread; what it throws becomes a logged 500.
+  template <typename Answer, typename Fn>
+  Answer Guarded(const Fn& fn) {
     try {
-      return handler(request_);
+      return fn(request_);
     } catch (const std::exception& e) {
       spdlog::error("handler for {} {} threw: {}", request_.method, request_.path, e.what());
     } catch (...) {
@@ -340,36 +363,42 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     return ErrorJson(500, "Internal Server Error",
                      "An internal server error occurred, please contact the system administrator");
   }
+  Response Run(const Handler& handler) { return Guarded<Response>(handler); }
+  std::optional<Response> RunFast(const FastPath& fast) {
+    return Guarded<std::optional<Response>>(fast);
+  }
 
+  // One answer at a time per connection: the message lives in the connection, and its fields
+  // are reused from one answer to the next.
   void Write(Response response, bool keep_alive, bool head) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(response.status));
+    response_.clear();
+    response_.version(11);
+    response_.result(static_cast<unsigned>(response.status));
     for (auto& [name, value] : response.headers) {
-      res->insert(name, value);
+      response_.insert(name, value);
     }
     if (!server_.options.server_header.empty()) {
-      res->set(bhttp::field::server, server_.options.server_header);
+      response_.set(bhttp::field::server, server_.options.server_header);
     }
-    res->body() = std::move(response.body);
-    res->keep_alive(keep_alive && !server_.stopping);
-    res->prepare_payload();
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive && !server_.stopping);
+    response_.prepare_payload();
     if (head) {
-      res->body().clear();
+      response_.body().clear();
     }
     if (!draining_) {
       // A client that does not read its answer is cut off like one that does not send.
       Lowest().expires_after(server_.options.request_timeout);
     }
-    bhttp::async_write(stream_, *res,
-                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+    bhttp::async_write(stream_, response_,
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          if (ec) {
                            return self->Close();
                          }
                          if (self->draining_) {
                            return self->StartDrain();
                          }
-                         if (!res->keep_alive()) {
+                         if (!self->response_.keep_alive()) {
                            return self->Finish();
                          }
                          self->AwaitNextRequest();
@@ -420,6 +449,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
+  bhttp::response<bhttp::string_body> response_;
   bool keep_alive_ = false;
   bool draining_ = false;
   std::size_t drained_ = 0;
@@ -494,7 +524,7 @@ Result<std::unique_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
 }  // namespace
 
 struct Server::Impl : Shared {
-  explicit Impl(ServerOptions o) : Shared(std::move(o)), stop_poll(ioc) {}
+  explicit Impl(ServerOptions o) : Shared(std::move(o)), stop_poll(main_loop()) {}
 
   struct Listener {
     Listener(asio::io_context& ioc, const Router& r, ssl::context* t)
@@ -509,6 +539,7 @@ struct Server::Impl : Shared {
   std::vector<uint16_t> ports;
   asio::steady_timer stop_poll;
   std::atomic<bool> stop_requested{false};
+  std::size_t next_loop = 0;  // round robin over the loops; touched by the main loop only
 
   void Accept(Listener& listener);
   void Admit(Listener& listener, tcp::socket socket);
@@ -516,24 +547,24 @@ struct Server::Impl : Shared {
 };
 
 void Server::Impl::Accept(Listener& listener) {
-  listener.acceptor.async_accept(
-      asio::make_strand(ioc), [this, &listener](beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !listener.acceptor.is_open()) {
-          return;
+  asio::io_context& loop = *loops[next_loop++ % loops.size()];
+  listener.acceptor.async_accept(loop, [this, &listener](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !listener.acceptor.is_open()) {
+      return;
+    }
+    if (ec) {
+      limit_log.Warn("accept failed: " + ec.message());
+      listener.retry.expires_after(kAcceptRetryDelay);
+      listener.retry.async_wait([this, &listener](beast::error_code wait_ec) {
+        if (!wait_ec) {
+          Accept(listener);
         }
-        if (ec) {
-          limit_log.Warn("accept failed: " + ec.message());
-          listener.retry.expires_after(kAcceptRetryDelay);
-          listener.retry.async_wait([this, &listener](beast::error_code wait_ec) {
-            if (!wait_ec) {
-              Accept(listener);
-            }
-          });
-          return;
-        }
-        Admit(listener, std::move(socket));
-        Accept(listener);
       });
+      return;
+    }
+    Admit(listener, std::move(socket));
+    Accept(listener);
+  });
 }
 
 void Server::Impl::Admit(Listener& listener, tcp::socket socket) {
@@ -554,14 +585,17 @@ void Server::Impl::Admit(Listener& listener, tcp::socket socket) {
       break;
   }
   socket.set_option(tcp::no_delay(true), ec);
+  // The connection starts on its own loop: from there on only that loop's thread touches it.
+  const auto start = [](auto connection) {
+    const auto executor = connection->Executor();
+    asio::post(executor, [connection = std::move(connection)] { connection->Start(); });
+  };
   if (listener.tls != nullptr) {
-    std::make_shared<Connection<TlsStream>>(std::move(socket), listener.tls, std::move(address),
-                                            listener.router, *this)
-        ->Start();
+    start(std::make_shared<Connection<TlsStream>>(std::move(socket), listener.tls,
+                                                  std::move(address), listener.router, *this));
   } else {
-    std::make_shared<Connection<PlainStream>>(std::move(socket), nullptr, std::move(address),
-                                              listener.router, *this)
-        ->Start();
+    start(std::make_shared<Connection<PlainStream>>(std::move(socket), nullptr, std::move(address),
+                                                    listener.router, *this));
   }
 }
 
@@ -583,14 +617,14 @@ void Server::Impl::PollStop() {
     }
     // Give in-flight requests a moment, then end the loop (idle keep-alive connections too).
     stop_poll.expires_after(std::chrono::milliseconds(500));
-    stop_poll.async_wait([this](beast::error_code) { ioc.stop(); });
+    stop_poll.async_wait([this](beast::error_code) { StopLoops(); });
   });
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Server::~Server() {
-  impl_->ioc.stop();
+  impl_->StopLoops();
   impl_->workers.Join();
   impl_->slow_workers.Join();
 }
@@ -608,7 +642,7 @@ Status Server::Listen(const std::string& host, uint16_t port, const Router& rout
     tls_context = ctx.get();
     impl_->tls_contexts.push_back(std::move(ctx));
   }
-  auto listener = std::make_unique<Impl::Listener>(impl_->ioc, router, tls_context);
+  auto listener = std::make_unique<Impl::Listener>(impl_->main_loop(), router, tls_context);
   tcp::acceptor& acceptor = listener->acceptor;
   const tcp::endpoint endpoint(address, port);
   acceptor.open(endpoint.protocol(), ec);
@@ -659,10 +693,15 @@ void RunLoop(asio::io_context& ioc) {
 void Server::Run() {
   impl_->PollStop();
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, impl_->options.io_threads); ++i) {
-    threads.emplace_back([this] { RunLoop(impl_->ioc); });
+  for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
+    asio::io_context& loop = *impl_->loops[i];
+    threads.emplace_back([&loop] {
+      // Kept running while it has no connection yet; StopLoops() ends it.
+      const auto busy = asio::make_work_guard(loop);
+      RunLoop(loop);
+    });
   }
-  RunLoop(impl_->ioc);
+  RunLoop(impl_->main_loop());
   for (auto& t : threads) {
     t.join();
   }

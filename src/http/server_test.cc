@@ -167,6 +167,26 @@ Router TestRouter() {
         return res;
       },
       Execution::kInline);
+  // A fast path that answers only when asked to (a cache hit), else the pool's handler does.
+  router.Add(
+      "GET", "/cached",
+      [](const Request&) {
+        Response res;
+        res.body = "from the pool";
+        return res;
+      },
+      Execution::kOffload,
+      [](const Request& r) -> std::optional<Response> {
+        if (r.Query("hit") == "throw") {
+          throw std::runtime_error("fast path failed");
+        }
+        if (r.Query("hit") != "1") {
+          return std::nullopt;
+        }
+        Response res;
+        res.body = "from the fast path";
+        return res;
+      });
   return router;
 }
 
@@ -195,6 +215,19 @@ TEST_F(ServerTest, AnswersInlineAndOffloadedHandlersOnOneKeepAliveConnection) {
   EXPECT_NE(out.find("hello ann"), std::string::npos) << out;
   EXPECT_NE(out.find("X-Remote: 127.0.0.1"), std::string::npos) << out;
   EXPECT_TRUE(out.ends_with("abcde")) << out;
+}
+
+TEST_F(ServerTest, AFastPathAnswersWhenItCanAndHandsOverWhenNot) {
+  const std::string out = Exchange(port_,
+                                   "GET /cached?hit=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /cached?hit=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /cached?hit=throw HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const size_t fast = out.find("from the fast path");
+  const size_t pool = out.find("from the pool");
+  ASSERT_NE(fast, std::string::npos) << out;
+  ASSERT_NE(pool, std::string::npos) << out;
+  EXPECT_LT(fast, pool) << "answers out of order: " << out;
+  EXPECT_NE(out.find("HTTP/1.1 500", pool), std::string::npos) << out;
 }
 
 TEST_F(ServerTest, HeadHasNoBody) {

@@ -1,12 +1,15 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+
+#include <sys/resource.h>
 
 #include "base/random.h"
 #include "base/strings.h"
@@ -147,14 +150,94 @@ class SqliteExecutor final : public Executor {
 
 }  // namespace
 
+// Moves the write-ahead log into the database file off the request path. SQLite's own automatic
+// checkpoint runs inside the COMMIT of whichever write crosses the threshold, so that request
+// (and every writer queued behind it) waits for the copy and its fsync. Here commits only count
+// the log's pages (the WAL hook) and wake a thread of lower priority that checkpoints on its own
+// connection, in PASSIVE mode (never waiting for readers or writers). If that thread falls far
+// behind (the CPU is saturated, as when every core hashes passwords), the writer that finds the
+// log over the hard limit checkpoints itself, so the log stays bounded whatever the load.
+class Checkpointer {
+ public:
+  static constexpr int kWakePages = 1000;    // SQLite's default automatic checkpoint size
+  static constexpr int kForcePages = 16000;  // ~64 MiB of 4 KiB pages
+
+  explicit Checkpointer(std::unique_ptr<Conn> conn) : conn_(std::move(conn)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Checkpointer() {
+    {
+      const std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Installs the WAL hook on a pooled connection (which also turns off its automatic checkpoint).
+  void Watch(sqlite3* db) { sqlite3_wal_hook(db, &OnCommit, this); }
+
+ private:
+  static int OnCommit(void* self, sqlite3* db, const char* name, int pages) {
+    auto* me = static_cast<Checkpointer*>(self);
+    if (pages >= kForcePages) {
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kWakePages) {
+      {
+        const std::lock_guard lock(me->mu_);
+        me->due_ = true;
+      }
+      me->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void Run() {
+    // Lower priority than the request threads: a checkpoint can wait, a sign-up should not.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return due_ || stopping_; });
+      if (stopping_) {
+        return;
+      }
+      due_ = false;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<Conn> conn_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool due_ = false;       // protected by mu_
+  bool stopping_ = false;  // protected by mu_
+  std::thread thread_;
+};
+
 struct SqliteStore::Impl {
   std::vector<std::unique_ptr<Conn>> conns;
+  // Declared after the connections it watches, so it stops before they close.
+  std::unique_ptr<Checkpointer> checkpointer;
   std::vector<Conn*> idle;
   std::mutex mu;
   std::condition_variable available;
-  // SQLite admits one writer at a time. Queuing writers here instead of in SQLite's busy
-  // handler (which polls with sleeps of up to 100 ms) keeps the write lock busy under load.
-  std::mutex write_mu;
+  // SQLite admits one writer at a time. Writers queue here rather than in SQLite's busy handler
+  // (which polls with sleeps of up to 100 ms), and whoever finds no write running commits
+  // everything queued so far in one transaction (group commit, see Write).
+  struct PendingWrite {
+    void* body;
+    Status (*run)(void* body, Executor& db, Conn& conn);
+    Status result;
+    bool done = false;
+  };
+  std::mutex batch_mu;
+  std::condition_variable batch_done;
+  std::vector<PendingWrite*> queued;  // protected by batch_mu
+  bool writing = false;               // protected by batch_mu: a leader is committing a batch
 
   // Borrows a connection for the scope of the lease.
   class Lease {
@@ -185,39 +268,118 @@ struct SqliteStore::Impl {
     return Lease(*this, c);
   }
 
-  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on any error. A busy database
-  // is retried a few times beyond SQLite's own busy timeout.
   // Transaction control as prepared statements (parsed once per connection).
   static constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
   static constexpr const char* kBegin = "BEGIN";
   static constexpr const char* kCommit = "COMMIT";
   static constexpr const char* kRollback = "ROLLBACK";
+  static constexpr const char* kSavepoint = "SAVEPOINT atrium_write";
+  static constexpr const char* kRollbackToSavepoint = "ROLLBACK TO atrium_write";
+  static constexpr const char* kReleaseSavepoint = "RELEASE atrium_write";
 
+  // Runs `body` in a write transaction and returns once it is committed (or has failed and left
+  // nothing behind). Group commit: a writer that finds no write running becomes the leader and
+  // commits every write queued meanwhile in one transaction, each in its own savepoint, so that
+  // one failing write rolls back only itself. Nobody returns before the COMMIT that holds their
+  // write, so durability is that of a transaction per write; what is saved is a BEGIN, a COMMIT
+  // and the rewriting of the same pages per write. No thread waits for a batch to fill.
   template <typename F>
   Status Write(F&& body) {
-    auto conn = Acquire();
-    std::lock_guard writer(write_mu);
-    SqliteExecutor db(*conn);
-    for (int attempt = 0;; ++attempt) {
-      Status begin = db.Execute(kBeginImmediate, {}).ok()
-                         ? OkStatus()
-                         : Status(Error::Unavailable("sqlite: cannot begin a write transaction"));
-      if (!begin.ok()) {
-        if (attempt < 3) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
-          continue;
-        }
-        return begin;
+    PendingWrite me{&body,
+                    [](void* b, Executor& db, Conn& conn) -> Status {
+                      return (*static_cast<std::remove_reference_t<F>*>(b))(db, conn);
+                    },
+                    OkStatus(), false};
+    std::unique_lock lock(batch_mu);
+    queued.push_back(&me);
+    while (!me.done) {
+      if (writing) {
+        batch_done.wait(lock);
+        continue;
       }
-      Status st = body(db, *conn);
+      writing = true;
+      std::vector<PendingWrite*> batch;
+      batch.swap(queued);
+      lock.unlock();
+      RunBatch(batch);
+      lock.lock();
+      writing = false;
+      batch_done.notify_all();
+    }
+    return std::move(me.result);
+  }
+
+  // One write of a batch, with whatever it throws turned into an error.
+  static Status RunOne(PendingWrite& w, Executor& db, Conn& conn) {
+    try {
+      return w.run(w.body, db, conn);
+    } catch (const std::exception& e) {
+      return Error::Internal(std::string("sqlite: a write failed: ") + e.what());
+    }
+  }
+
+  void RunBatch(const std::vector<PendingWrite*>& batch) {
+    const auto finish = [&batch](const Status& st) {
+      for (PendingWrite* w : batch) {
+        if (!w->done) {
+          w->result = st;
+          w->done = true;
+        }
+      }
+    };
+    auto conn = Acquire();
+    SqliteExecutor db(*conn);
+    bool begun = false;
+    for (int attempt = 0; !begun; ++attempt) {
+      begun = db.Execute(kBeginImmediate, {}).ok();
+      if (!begun && attempt >= 3) {
+        return finish(Error::Unavailable("sqlite: cannot begin a write transaction"));
+      }
+      if (!begun) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
+      }
+    }
+    if (batch.size() == 1) {
+      Status st = RunOne(*batch.front(), db, *conn);
       if (st.ok()) {
         auto committed = db.Execute(kCommit, {});
         st = committed.ok() ? OkStatus() : Status(std::move(committed).error());
       }
-      if (!st.ok()) {
+      if (!st.ok() && sqlite3_get_autocommit(conn->db()) == 0) {
         (void)db.Execute(kRollback, {});
       }
-      return st;
+      return finish(st);
+    }
+    // Several writes: each in a savepoint. Results are held back until the COMMIT has decided.
+    std::vector<Status> results;
+    results.reserve(batch.size());
+    for (PendingWrite* w : batch) {
+      // Some errors (I/O, out of memory) end the whole transaction; SQLite would then run what
+      // follows in autocommit mode, one statement at a time. Nothing more runs once that happens.
+      if (sqlite3_get_autocommit(conn->db()) != 0 || !db.Execute(kSavepoint, {}).ok()) {
+        (void)db.Execute(kRollback, {});
+        return finish(Error::Unavailable("sqlite: the write transaction was aborted"));
+      }
+      Status st = RunOne(*w, db, *conn);
+      if (sqlite3_get_autocommit(conn->db()) != 0) {
+        return finish(
+            st.ok() ? Status(Error::Unavailable("sqlite: the write transaction was aborted")) : st);
+      }
+      if (!st.ok()) {
+        (void)db.Execute(kRollbackToSavepoint, {});
+      }
+      (void)db.Execute(kReleaseSavepoint, {});
+      results.push_back(std::move(st));
+    }
+    if (auto committed = db.Execute(kCommit, {}); !committed.ok()) {
+      if (sqlite3_get_autocommit(conn->db()) == 0) {
+        (void)db.Execute(kRollback, {});
+      }
+      return finish(std::move(committed).error());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->result = std::move(results[i]);
+      batch[i]->done = true;
     }
   }
 
@@ -261,10 +423,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view dsn, int
   if (path.empty()) {
     return Error::InvalidArgument("dsn " + GoQuote(dsn) + " names no database file");
   }
-  auto impl = std::make_unique<Impl>();
-  // Shared-cache memory databases lock per table and ignore busy_timeout: one connection.
-  const int n = memory ? 1 : std::max(1, pool_size);
-  for (int i = 0; i < n; ++i) {
+  const auto open = [&]() -> Result<std::unique_ptr<Conn>> {
     sqlite3* db = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     auto conn = std::make_unique<Conn>(db);
@@ -279,8 +438,22 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view dsn, int
                                              : "PRAGMA journal_mode = WAL; "
                                                "PRAGMA synchronous = NORMAL; "
                                                "PRAGMA foreign_keys = ON"));
+    return conn;
+  };
+  auto impl = std::make_unique<Impl>();
+  // Shared-cache memory databases lock per table and ignore busy_timeout: one connection.
+  const int n = memory ? 1 : std::max(1, pool_size);
+  for (int i = 0; i < n; ++i) {
+    ATRIUM_ASSIGN_OR_RETURN(auto conn, open());
     impl->idle.push_back(conn.get());
     impl->conns.push_back(std::move(conn));
+  }
+  if (!memory) {
+    ATRIUM_ASSIGN_OR_RETURN(auto own, open());
+    impl->checkpointer = std::make_unique<Checkpointer>(std::move(own));
+    for (const auto& conn : impl->conns) {
+      impl->checkpointer->Watch(conn->db());
+    }
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
