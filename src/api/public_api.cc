@@ -123,10 +123,14 @@ void PublicApi::RegisterAdmin(http::Router& router) const {
 
 http::Response PublicApi::WhoAmI(const http::Request& req) const {
   auto answer = d_.sessions.WhoAmI(reader_.CredentialsOf(req));
-  http::Response res =
-      answer.ok() ? JsonResponse(200, answer->body) : ErrorResponse(answer.error(), RequestId(req));
+  http::Response res;
   if (answer.ok()) {
-    res.SetHeader("X-Kratos-Authenticated-Identity-Id", answer->identity_id);
+    // The JSON was serialized once, when the session was read (session::SessionCache).
+    res.SetHeader("Content-Type", "application/json; charset=utf-8");
+    res.body = answer->body();
+    res.SetHeader("X-Kratos-Authenticated-Identity-Id", answer->identity_id());
+  } else {
+    res = ErrorResponse(answer.error(), RequestId(req));
   }
   // whoami answers every method: the cache headers apply to all of them.
   res.SetHeader("Cache-Control", "private, no-cache, no-store, must-revalidate");

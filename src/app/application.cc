@@ -29,6 +29,7 @@
 #include "otp/codes.h"
 #include "pages/pages.h"
 #include "registration/service.h"
+#include "session/cache.h"
 #include "session/cookie.h"
 #include "session/management.h"
 #include "session/manager.h"
@@ -139,6 +140,8 @@ struct Application::Parts {
   RandomIds ids;
   IpRanges trusted_proxies;
   std::unique_ptr<httpclient::Client> http;  // every outbound call; outlives its users below
+  // whoami's cache; declared before the store, which reports its writes to it until it closes.
+  std::unique_ptr<session::SessionCache> session_cache;
   std::unique_ptr<store::Database> store;
   std::unique_ptr<identity::SchemaRegistry> schemas;
   std::unique_ptr<session::CookieCodec> cookies;
@@ -233,8 +236,13 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   }
   p->policy = std::make_unique<strategy::password::PasswordPolicy>(pw, p->breaches.get());
   p->csrf = std::make_unique<flow::CsrfGuard>(CsrfOptionsOf(c));
+  if (c.session.cache_ttl > Duration::zero()) {
+    p->session_cache = std::make_unique<session::SessionCache>(
+        static_cast<std::size_t>(c.session.cache_capacity), c.session.cache_ttl, p->clock);
+    p->store->ReportSessionChanges(*p->session_cache);
+  }
   p->sessions = std::make_unique<session::Manager>(SessionOptionsOf(c), *p->store, *p->cookies,
-                                                   p->ids, p->clock);
+                                                   p->ids, p->clock, p->session_cache.get());
   p->session_management = std::make_unique<session::Management>(
       session::ManagementOptions{c.session.lifespan, c.session.earliest_possible_extend}, *p->store,
       p->clock);

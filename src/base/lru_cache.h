@@ -64,6 +64,27 @@ class LruCache final {
     index_.emplace(key, order_.begin());
   }
 
+  // Drops every entry whose value satisfies `pred` (a scan: for rare invalidations).
+  template <typename Pred>
+  void EraseIf(Pred pred) {
+    std::lock_guard lock(mu_);
+    for (auto it = order_.begin(); it != order_.end();) {
+      if (pred(it->value)) {
+        index_.erase(it->key);
+        it = order_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // Drops every entry.
+  void Clear() {
+    std::lock_guard lock(mu_);
+    index_.clear();
+    order_.clear();
+  }
+
   // Entries held, expired ones included until they are read or evicted.
   std::size_t size() const {
     std::lock_guard lock(mu_);

@@ -36,6 +36,27 @@ TEST(LruCache, PutRefreshesTheValueAndItsLifetime) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST(LruCache, EraseIfDropsTheMatchingEntriesAndClearDropsAll) {
+  ManualClock clock(Timestamp(std::chrono::hours(1000)));
+  LruCache<std::string, int> cache(4, minutes(10), clock);
+  cache.Put("a", 1);
+  cache.Put("b", 2);
+  cache.Put("c", 1);
+  cache.EraseIf([](int v) { return v == 1; });
+  EXPECT_EQ(cache.Get("a"), std::nullopt);
+  EXPECT_EQ(cache.Get("c"), std::nullopt);
+  EXPECT_EQ(cache.Get("b"), 2);
+  EXPECT_EQ(cache.size(), 1u);
+  cache.Put("d", 4);  // the order list stays consistent with the index after erasing
+  cache.Clear();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.Get("b"), std::nullopt);
+  for (const char* k : {"w", "x", "y", "z", "v"}) {
+    cache.Put(k, 0);
+  }
+  EXPECT_EQ(cache.size(), 4u);
+}
+
 TEST(LruCache, EvictsTheLeastRecentlyUsedEntryWhenFull) {
   ManualClock clock(Timestamp(std::chrono::hours(1000)));
   LruCache<std::string, int> cache(3, minutes(10), clock);

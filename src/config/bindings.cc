@@ -505,6 +505,8 @@ std::vector<Binding> MakeTable() {
       OptionalDur("session.earliest_possible_extend",
                   ATRIUM_FIELD(session.earliest_possible_extend)),
       Boolean("feature_flags.faster_session_extend", ATRIUM_FIELD(session.faster_extend)),
+      Dur("atrium.session_cache.ttl", ATRIUM_FIELD(session.cache_ttl), /*allow_zero=*/true),
+      Integer("atrium.session_cache.capacity", ATRIUM_FIELD(session.cache_capacity), 1, 10000000),
       Boolean("atrium.login_throttling.enabled", ATRIUM_FIELD(login_throttling.enabled)),
       Integer("atrium.login_throttling.max_failures_per_identifier",
               ATRIUM_FIELD(login_throttling.max_failures_per_identifier), 1, 1000000),

@@ -38,6 +38,9 @@ atrium.login_throttling.max_failures_per_address value
 atrium.login_throttling.window value
 atrium.login_throttling.lockout value
 atrium.login_throttling.max_lockout value
+atrium.session_cache object
+atrium.session_cache.ttl value
+atrium.session_cache.capacity value
 atrium.code_send_limits object
 atrium.code_send_limits.per_address value
 atrium.code_send_limits.per_flow value

@@ -255,6 +255,10 @@ struct Session {
   // feature_flags.faster_session_extend: the admin extend answers 204 instead of the session.
   bool faster_extend = false;
   SessionCookie cookie;
+  // atrium.session_cache (Atrium only, docs/compat.md "Session cache"): how long whoami may
+  // serve a session read from the store (0 = no cache), and how many sessions it holds.
+  Duration cache_ttl = std::chrono::seconds(1);
+  int64_t cache_capacity = 10000;
 };
 
 struct Secrets {

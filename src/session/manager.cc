@@ -6,8 +6,13 @@
 namespace atrium::session {
 
 Manager::Manager(ManagerOptions options, SessionStore& store, const CookieCodec& cookies,
-                 IdGenerator& ids, const Clock& clock)
-    : options_(std::move(options)), store_(store), cookies_(cookies), ids_(ids), clock_(clock) {}
+                 IdGenerator& ids, const Clock& clock, SessionCache* cache)
+    : options_(std::move(options)),
+      store_(store),
+      cookies_(cookies),
+      ids_(ids),
+      clock_(clock),
+      cache_(cache) {}
 
 Session Manager::Issue(const identity::Identity& identity, std::string method,
                        Device device) const {
@@ -30,14 +35,18 @@ Session Manager::Issue(const identity::Identity& identity, std::string method,
   return s;
 }
 
-Result<std::optional<Session>> Manager::Find(const Credentials& credentials) const {
-  using Out = std::optional<Session>;
+std::optional<std::string> Manager::TokenOf(const Credentials& credentials) const {
   std::optional<std::string> from_cookie;
   if (credentials.cookie) {
     from_cookie = cookies_.Decode(*credentials.cookie, clock_.Now());
   }
-  const auto token = TokenFromRequest(credentials.session_token_header, std::move(from_cookie),
-                                      credentials.authorization);
+  return TokenFromRequest(credentials.session_token_header, std::move(from_cookie),
+                          credentials.authorization);
+}
+
+Result<std::optional<Session>> Manager::Find(const Credentials& credentials) const {
+  using Out = std::optional<Session>;
+  const auto token = TokenOf(credentials);
   if (!token) {
     return Out();
   }
@@ -137,11 +146,32 @@ Json Manager::ToJson(const Session& session) const {
 }
 
 Result<WhoAmIAnswer> Manager::WhoAmI(const Credentials& credentials) const {
-  ATRIUM_ASSIGN_OR_RETURN(const auto session, Find(credentials));
-  if (!session) {
+  const auto token = TokenOf(credentials);
+  if (!token) {
     return NoActiveSession();
   }
-  return WhoAmIAnswer{ToJson(*session), session->identity_id};
+  const std::string digest = TokenDigest(*token);
+  if (cache_ != nullptr) {
+    if (auto hit = cache_->Get(digest)) {
+      return WhoAmIAnswer{std::move(hit)};
+    }
+  }
+  // Read the generation before the store: a write committed after it invalidates, and the
+  // cache then refuses what this read returns.
+  const uint64_t generation = cache_ != nullptr ? cache_->Generation() : 0;
+  ATRIUM_ASSIGN_OR_RETURN(auto found, store_.GetSessionByTokenDigest(digest));
+  const Timestamp now = clock_.Now();
+  if (!found || !found->IsActive(now)) {
+    return NoActiveSession();  // unknown, expired or revoked tokens, inactive identities
+  }
+  auto entry = std::make_shared<CachedSession>();
+  entry->body = DumpJson(found->ToJson(options_.public_base_url, now)) + "\n";
+  entry->session = std::move(*found);
+  std::shared_ptr<const CachedSession> shared = std::move(entry);
+  if (cache_ != nullptr) {
+    cache_->Put(digest, shared, generation);
+  }
+  return WhoAmIAnswer{std::move(shared)};
 }
 
 Error NoActiveSession() {

@@ -2,6 +2,7 @@
 // Sessions, in one place: issuing them, finding the one a request presents, the cookie that
 // carries them, and whoami (docs/wire/registration.md §20).
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "identity/identity.h"
+#include "session/cache.h"
 #include "session/cookie.h"
 #include "session/session.h"
 
@@ -41,17 +43,20 @@ struct Credentials {
   std::optional<std::string> authorization;
 };
 
-// whoami's answer: the session JSON and the identity it belongs to.
+// whoami's answer: the session JSON (serialized, newline-terminated; shared with the cache) and
+// the identity it belongs to.
 struct WhoAmIAnswer {
-  Json body;
-  std::string identity_id;
+  std::shared_ptr<const CachedSession> session;
+  const std::string& body() const { return session->body; }
+  const std::string& identity_id() const { return session->session.identity_id; }
 };
 
 class Manager final {
  public:
-  // References must outlive the manager. Thread-safe.
+  // References must outlive the manager. Thread-safe. `cache` (may be null: no cache) serves
+  // whoami; the store must report its writes to it (SessionChanges).
   Manager(ManagerOptions options, SessionStore& store, const CookieCodec& cookies, IdGenerator& ids,
-          const Clock& clock);
+          const Clock& clock, SessionCache* cache = nullptr);
 
   // A new active session (not yet stored) for `identity`, authenticated now by `method` at
   // AAL1, used from `device` (its id is assigned here).
@@ -93,15 +98,20 @@ class Manager final {
   Json ToJson(const Session& session) const;
 
   // GET /sessions/whoami: the active session, or 401 session credentials missing/invalid
-  // (NoActiveSession); Unavailable passes through.
+  // (NoActiveSession); Unavailable passes through. Served from the cache when it holds the
+  // session, otherwise read with one query and cached with its JSON.
   Result<WhoAmIAnswer> WhoAmI(const Credentials& credentials) const;
 
  private:
+  // The token the credentials present, if any.
+  std::optional<std::string> TokenOf(const Credentials& credentials) const;
+
   ManagerOptions options_;
   SessionStore& store_;
   const CookieCodec& cookies_;
   IdGenerator& ids_;
   const Clock& clock_;
+  SessionCache* cache_;
 };
 
 // 401: no valid session credentials (whoami).

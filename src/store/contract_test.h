@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -311,6 +312,114 @@ TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
   EXPECT_EQ((*by_identifier)->id, id.id);
   EXPECT_TRUE((*store_.identities->FindByAddress(ann))->id == id.id);
   EXPECT_FALSE(store_.identities->FindByAddress(Unique("nobody"))->has_value());
+}
+
+// What whoami shows comes back whole from one lookup: several devices and addresses, each in
+// its order, by token digest and by id alike.
+TEST_P(StoreContract, AWholeSessionComesBackInOneLookup) {
+  const std::string ann = Unique("ann");
+  auto id = NewIdentity(ann);
+  id.verifiable_addresses.push_back(identity::VerifiableAddress{
+      NewUuid(), Unique("second"), true, "email", "completed", T(8), T(4), T(5)});
+  id.recovery_addresses.push_back(
+      identity::RecoveryAddress{NewUuid(), Unique("second"), "email", T(6), T(7)});
+  id.metadata_public = Json{{"k", "v"}};
+  auto s = NewSession(id);
+  s.devices.push_back(session::Device{NewUuid(), "10.0.0.2", std::nullopt, "Berlin"});
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(id, s).ok());
+  s.devices.push_back(session::Device{NewUuid(), "10.0.0.3", "agent/3", ""});
+  s.authentication_methods.push_back(session::AuthenticationMethod{"code", "aal1", T(14)});
+  ASSERT_TRUE(store_.sessions->UpdateSession(s).ok());
+
+  for (const auto& got : {store_.sessions->GetSessionByTokenDigest(s.token_digest),
+                          store_.sessions->GetSession(s.id)}) {
+    ASSERT_TRUE(got.ok() && got->has_value());
+    const auto& g = **got;
+    EXPECT_EQ(g.ToJson("http://x/", T(0)), s.ToJson("http://x/", T(0)));
+    EXPECT_EQ(g.identity_id, id.id);
+    EXPECT_EQ(g.identity.state, id.state);
+    ASSERT_EQ(g.devices.size(), 3u);
+    EXPECT_FALSE(g.devices[1].user_agent.has_value());
+    ASSERT_EQ(g.identity.verifiable_addresses.size(), 2u);
+    EXPECT_TRUE(g.identity.verifiable_addresses[1].verified);
+    EXPECT_EQ(g.identity.verifiable_addresses[1].verified_at, std::optional<Timestamp>(T(8)));
+    ASSERT_EQ(g.identity.recovery_addresses.size(), 2u);
+    EXPECT_TRUE(g.identity.credentials.empty());
+  }
+  EXPECT_FALSE(store_.sessions->GetSession(NewUuid())->has_value());
+}
+
+// A SessionChanges sink that records what it was told (thread-safe: a listener thread may
+// report too). Static in each test, so that it outlives the store.
+class RecordingChanges final : public session::SessionChanges {
+ public:
+  void SessionChanged(std::string_view id) override { Add("s:" + std::string(id)); }
+  void IdentityChanged(std::string_view id) override { Add("i:" + std::string(id)); }
+  void EverythingChanged() override { Add("*"); }
+  void SetFeedUp(bool up) override { Add(up ? "up" : "down"); }
+  // Whether `event` was recorded; waits up to `wait` for it.
+  bool Saw(const std::string& event,
+           std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, wait, [&] {
+      return std::find(events_.begin(), events_.end(), event) != events_.end();
+    });
+  }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    events_.clear();
+  }
+
+ private:
+  void Add(std::string e) {
+    {
+      std::lock_guard lock(mu_);
+      events_.push_back(std::move(e));
+    }
+    cv_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> events_;
+};
+
+// Every write that revokes, changes or deletes a session, or changes what whoami shows of an
+// identity, is reported once it committed (so that the whoami cache drops it at once).
+TEST_P(StoreContract, WritesThatChangeWhatWhoamiShowsAreReported) {
+  static RecordingChanges changes;
+  changes.Clear();
+  store_.database->ReportSessionChanges(changes);
+  const auto id = NewIdentity(Unique("ann"));
+  const auto s = NewSession(id);
+  ASSERT_TRUE(store_.registrations->CreateIdentityWithSession(id, s).ok());
+  const std::string sid = "s:" + s.id;
+  const std::string iid = "i:" + id.id;
+
+  ASSERT_TRUE(store_.sessions->UpdateSession(s).ok());
+  EXPECT_TRUE(changes.Saw(sid)) << "re-authentication";
+  changes.Clear();
+  ASSERT_TRUE(store_.sessions->SetSessionExpiry(s.id, T(20)).ok());
+  EXPECT_TRUE(changes.Saw(sid)) << "extend";
+  changes.Clear();
+  ASSERT_TRUE(store_.sessions->RevokeSessionOfIdentity(id.id, s.id).ok());
+  EXPECT_TRUE(changes.Saw(sid)) << "revoke one of mine";
+  changes.Clear();
+  ASSERT_TRUE(store_.sessions->RevokeSession(s.id).ok());
+  EXPECT_TRUE(changes.Saw(sid)) << "logout, admin revoke";
+  changes.Clear();
+  ASSERT_TRUE(store_.sessions->RevokeSessionsOfIdentity(id.id, "").ok());
+  EXPECT_TRUE(changes.Saw(iid)) << "revoke the others";
+  changes.Clear();
+  verification::AddressStore* addresses = store_.database;
+  ASSERT_TRUE(addresses->MarkAddressSent(id.verifiable_addresses[0].id, T(30)).ok());
+  EXPECT_TRUE(changes.Saw(iid)) << "address status shows in whoami";
+  changes.Clear();
+  ASSERT_TRUE(addresses->MarkAddressVerified(id.verifiable_addresses[0].id, T(31)).ok());
+  EXPECT_TRUE(changes.Saw(iid)) << "address verified";
+  changes.Clear();
+  ASSERT_TRUE(store_.sessions->DeleteSessionsOfIdentity(id.id).ok());
+  EXPECT_TRUE(changes.Saw(iid)) << "admin delete of an identity's sessions";
+  store_ = {};  // the store (and any listener of it) goes before the test ends
 }
 
 TEST_P(StoreContract, DuplicateIdentifierIsAConflictNamingTheValue) {

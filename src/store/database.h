@@ -14,6 +14,7 @@
 #include "login/throttle.h"
 #include "otp/codes.h"
 #include "registration/store.h"
+#include "session/cache.h"
 #include "session/session.h"
 #include "session/token_exchange.h"
 #include "verification/store.h"
@@ -51,6 +52,12 @@ class Database : public registration::FlowStore,
   // transaction, and returns how many went. Flows, sessions and sign-in failure counters are
   // stale when they expired before `cutoff`, error records when they were created before it.
   virtual Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) = 0;
+
+  // From now on, reports every committed write that revokes, changes or deletes a session or
+  // changes an identity to `sink` (which must outlive the store), including, on PostgreSQL, the
+  // writes of other instances (LISTEN/NOTIFY; the sink learns when that feed is down). Call once,
+  // before serving.
+  virtual void ReportSessionChanges(session::SessionChanges& sink) = 0;
 };
 
 }  // namespace atrium::store

@@ -60,12 +60,41 @@ constexpr const char* kUpdateCredentialConfig =
     "type = $4";
 constexpr const char* kCredentialTypes =
     "SELECT type FROM identity_credentials WHERE identity_id = $1 ORDER BY type";
-constexpr const char* kSelectSession =
-    "SELECT id, token_digest, identity_id, active, aal, authentication_methods, issued_at, "
-    "authenticated_at, expires_at FROM sessions WHERE token_digest = $1";
-constexpr const char* kSelectSessionById =
-    "SELECT id, token_digest, identity_id, active, aal, authentication_methods, issued_at, "
-    "authenticated_at, expires_at FROM sessions WHERE id = $1";
+// A whole session in one statement (whoami runs one query per check): the session with its
+// identity (kind 0), its devices (1), the identity's verifiable (2) and recovery (3) addresses,
+// each kind in its order. Every payload column is text, so that the branches have one shape on
+// both backends; the columns a kind does not use are NULL. `where` selects the session `s`.
+// clang-format off
+#define ATRIUM_WHOLE_SESSION(where)                                                                \
+  "SELECT 0, 0, CAST(s.id AS TEXT), CAST(s.token_digest AS TEXT), CAST(s.identity_id AS TEXT), "   \
+  "CAST(s.active AS TEXT), CAST(s.aal AS TEXT), CAST(s.authentication_methods AS TEXT), "          \
+  "CAST(s.issued_at AS TEXT), CAST(s.authenticated_at AS TEXT), CAST(s.expires_at AS TEXT), "      \
+  "CAST(i.id AS TEXT), CAST(i.schema_id AS TEXT), CAST(i.state AS TEXT), "                         \
+  "CAST(i.state_changed_at AS TEXT), CAST(i.traits AS TEXT), CAST(i.metadata_public AS TEXT), "    \
+  "CAST(i.metadata_admin AS TEXT), CAST(i.organization_id AS TEXT), CAST(i.created_at AS TEXT), "  \
+  "CAST(i.updated_at AS TEXT) FROM sessions s JOIN identities i ON i.id = s.identity_id "          \
+  "WHERE " where                                                                                   \
+  " UNION ALL SELECT 1, d.position, CAST(d.id AS TEXT), CAST(d.ip_address AS TEXT), "              \
+  "CAST(d.user_agent AS TEXT), CAST(d.location AS TEXT), NULL, NULL, NULL, NULL, NULL, NULL, "     \
+  "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM session_devices d "                   \
+  "JOIN sessions s ON d.session_id = s.id WHERE " where                                            \
+  " UNION ALL SELECT 2, a.position, CAST(a.id AS TEXT), CAST(a.value AS TEXT), "                   \
+  "CAST(a.verified AS TEXT), CAST(a.via AS TEXT), CAST(a.status AS TEXT), "                        \
+  "CAST(a.verified_at AS TEXT), CAST(a.created_at AS TEXT), CAST(a.updated_at AS TEXT), NULL, "    \
+  "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "                                    \
+  "FROM identity_verifiable_addresses a JOIN sessions s ON a.identity_id = s.identity_id "         \
+  "WHERE " where                                                                                   \
+  " UNION ALL SELECT 3, r.position, CAST(r.id AS TEXT), CAST(r.value AS TEXT), "                   \
+  "CAST(r.via AS TEXT), CAST(r.created_at AS TEXT), CAST(r.updated_at AS TEXT), NULL, NULL, "      \
+  "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "                        \
+  "FROM identity_recovery_addresses r JOIN sessions s ON r.identity_id = s.identity_id "           \
+  "WHERE " where " ORDER BY 1, 2"
+// clang-format on
+constexpr const char* kSelectSession = ATRIUM_WHOLE_SESSION("s.token_digest = $1");
+constexpr const char* kSelectSessionById = ATRIUM_WHOLE_SESSION("s.id = $1");
+#undef ATRIUM_WHOLE_SESSION
+constexpr const char* kSelectVerifiableOwner =
+    "SELECT identity_id FROM identity_verifiable_addresses WHERE id = $1";
 // A re-authentication: what changes (issued_at stays, as in Kratos, where it is not written).
 constexpr const char* kUpdateSession =
     "UPDATE sessions SET active = $1, aal = $2, authentication_methods = $3, "
@@ -137,9 +166,6 @@ constexpr const char* kListSessionRecovery =
 #undef ATRIUM_SESSION_ORDER
 #undef ATRIUM_SESSION_COLUMNS
 #undef ATRIUM_ACTIVE_FILTER
-constexpr const char* kSelectDevices =
-    "SELECT id, ip_address, user_agent, location FROM session_devices WHERE session_id = $1 "
-    "ORDER BY position";
 // Each kind of self-service flow has a table of the same shape: the flow as JSON plus what the
 // queries need.
 struct FlowTable {
@@ -609,25 +635,38 @@ session::Device DeviceFromRow(const Cols& c, size_t at) {
   return d;
 }
 
-// The session a query by one key selects, with its devices and its identity (without
-// credentials, which never leave the server through a session).
+// The session a kSelectSession* query selects by one key, with its devices and its identity
+// (without credentials, which never leave the server through a session): one statement.
 Result<std::optional<session::Session>> ReadSession(Executor& db, const char* sql,
                                                     std::string_view key) {
   using Out = std::optional<session::Session>;
   ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql, {std::string(key)}));
-  if (rows.empty()) {
+  // Rows come ordered by kind: no kind-0 row means no session (or no identity for it).
+  if (rows.empty() || Cols{rows[0]}.Int(0) != 0) {
     return Out();
   }
-  session::Session s = SessionFromRow(Cols{rows[0]});
-  ATRIUM_ASSIGN_OR_RETURN(auto devices, db.Query(q::kSelectDevices, {s.id}));
-  for (const auto& row : devices) {
-    s.devices.push_back(DeviceFromRow(Cols{row}, 0));
+  // Payload columns start at 2; SessionFromRow and the like read from 0, so shift the row.
+  const auto payload = [](const Row& row) { return Row(row.begin() + 2, row.end()); };
+  const Row head = payload(rows[0]);
+  session::Session s = SessionFromRow(Cols{head});
+  const Row identity_cols(head.begin() + 9, head.end());
+  s.identity = IdentityFromRow(Cols{identity_cols});
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const Row p = payload(rows[i]);
+    switch (Cols{rows[i]}.Int(0)) {
+      case 1:
+        s.devices.push_back(DeviceFromRow(Cols{p}, 0));
+        break;
+      case 2:
+        s.identity.verifiable_addresses.push_back(VerifiableFromRow(Cols{p}));
+        break;
+      case 3:
+        s.identity.recovery_addresses.push_back(RecoveryFromRow(Cols{p}));
+        break;
+      default:
+        break;
+    }
   }
-  ATRIUM_ASSIGN_OR_RETURN(auto identity, ReadIdentity(db, s.identity_id, false));
-  if (!identity) {
-    return Out();
-  }
-  s.identity = std::move(*identity);
   return Out(std::move(s));
 }
 
@@ -899,6 +938,11 @@ Status MarkAddressVerifiedRow(Executor& db, std::string_view address_id, Timesta
     return Error::NotFound("verifiable address " + std::string(address_id) + " does not exist");
   }
   return OkStatus();
+}
+
+Result<std::optional<std::string>> OwnerOfVerifiableAddressRow(Executor& db,
+                                                               std::string_view address_id) {
+  return FirstValue(db, q::kSelectVerifiableOwner, {std::string(address_id)});
 }
 
 Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,

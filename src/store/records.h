@@ -138,6 +138,9 @@ Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor
                                                                         std::string_view value);
 Status MarkAddressSentRow(Executor& db, std::string_view address_id, Timestamp now);
 Status MarkAddressVerifiedRow(Executor& db, std::string_view address_id, Timestamp now);
+// The identity a verifiable address belongs to, or nullopt.
+Result<std::optional<std::string>> OwnerOfVerifiableAddressRow(Executor& db,
+                                                               std::string_view address_id);
 
 Status InsertError(Executor& db, const flow::ErrorContainer& error);
 Result<std::optional<flow::ErrorContainer>> LoadError(Executor& db, std::string_view id);

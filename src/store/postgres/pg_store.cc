@@ -9,6 +9,7 @@
 
 #include "base/strings.h"
 #include "store/outbox_rows.h"
+#include "store/postgres/pg_listener.h"
 #include "store/records.h"
 
 namespace atrium::store {
@@ -353,6 +354,20 @@ struct PgStore::Impl {
   }
 };
 
+namespace {
+
+// Tells every instance's PgListener what a write changed. Sent inside the write's transaction,
+// so it goes out with the commit or not at all. Payloads stay far below NOTIFY's 8000 bytes:
+// anything longer than an id becomes "*" (everything).
+Status Notify(Executor& db, std::string_view kind, std::string_view id) {
+  const std::string payload =
+      id.size() <= 200 ? std::string(kind) + ":" + std::string(id) : std::string("*");
+  ATRIUM_RETURN_IF_ERROR(db.Query("SELECT pg_notify('atrium_sessions', $1)", {payload}));
+  return OkStatus();
+}
+
+}  // namespace
+
 PgStore::PgStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PgStore::~PgStore() = default;
 
@@ -587,12 +602,49 @@ Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress
   return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
 }
 
+void PgStore::ReportSessionChanges(session::SessionChanges& sink) {
+  changes_.store(&sink);
+  sink.SetFeedUp(false);  // nothing is served from a cache until the listener is listening
+  listener_ = std::make_unique<PgListener>(impl_->conninfo, sink);
+}
+
+void PgStore::SessionChanged(std::string_view session_id) {
+  if (auto* sink = changes_.load()) {
+    sink->SessionChanged(session_id);
+  }
+}
+
+void PgStore::IdentityChanged(std::string_view identity_id) {
+  if (auto* sink = changes_.load()) {
+    sink->IdentityChanged(identity_id);
+  }
+}
+
+// An address's status shows in whoami: the owner's cached sessions go, here and elsewhere.
 Status PgStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
-  return impl_->Read([&](Executor& db) { return MarkAddressSentRow(db, address_id, now); });
+  std::optional<std::string> owner;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(owner, OwnerOfVerifiableAddressRow(db, address_id));
+    ATRIUM_RETURN_IF_ERROR(MarkAddressSentRow(db, address_id, now));
+    return owner ? Notify(db, "i", *owner) : OkStatus();
+  }));
+  if (owner) {
+    IdentityChanged(*owner);
+  }
+  return OkStatus();
 }
 
 Status PgStore::MarkAddressVerified(std::string_view address_id, Timestamp now) {
-  return impl_->Read([&](Executor& db) { return MarkAddressVerifiedRow(db, address_id, now); });
+  std::optional<std::string> owner;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(owner, OwnerOfVerifiableAddressRow(db, address_id));
+    ATRIUM_RETURN_IF_ERROR(MarkAddressVerifiedRow(db, address_id, now));
+    return owner ? Notify(db, "i", *owner) : OkStatus();
+  }));
+  if (owner) {
+    IdentityChanged(*owner);
+  }
+  return OkStatus();
 }
 
 Status PgStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
@@ -606,7 +658,12 @@ Result<std::optional<session::Session>> PgStore::GetSession(std::string_view id)
 }
 
 Status PgStore::UpdateSession(const session::Session& session) {
-  return impl_->Transaction([&](PgExecutor& db) { return UpdateSessionRow(db, session); });
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_RETURN_IF_ERROR(UpdateSessionRow(db, session));
+    return Notify(db, "s", session.id);
+  }));
+  SessionChanged(session.id);
+  return OkStatus();
 }
 
 Result<std::optional<login::AttemptStore::Counter>> PgStore::GetAttempts(std::string_view key) {
@@ -654,20 +711,22 @@ Status PgStore::ResetAttempts(std::string_view key) {
 
 Result<bool> PgStore::RevokeSession(std::string_view id) {
   bool found = false;
-  ATRIUM_RETURN_IF_ERROR(impl_->Read([&](Executor& db) -> Status {
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionRow(db, id));
-    return OkStatus();
+    return Notify(db, "s", id);
   }));
+  SessionChanged(id);
   return found;
 }
 
 Result<int64_t> PgStore::RevokeSessionsOfIdentity(std::string_view identity_id,
                                                   std::string_view keep) {
   int64_t count = 0;
-  ATRIUM_RETURN_IF_ERROR(impl_->Read([&](Executor& db) -> Status {
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
     ATRIUM_ASSIGN_OR_RETURN(count, RevokeSessionsOfIdentityRows(db, identity_id, keep));
-    return OkStatus();
+    return Notify(db, "i", identity_id);
   }));
+  IdentityChanged(identity_id);
   return count;
 }
 
@@ -691,16 +750,33 @@ Result<std::vector<session::Session>> PgStore::ListSessions(session::ActiveFilte
 
 Result<bool> PgStore::RevokeSessionOfIdentity(std::string_view identity_id,
                                               std::string_view session_id) {
-  return impl_->Read(
-      [&](Executor& db) { return RevokeSessionOfIdentityRow(db, identity_id, session_id); });
+  bool found = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionOfIdentityRow(db, identity_id, session_id));
+    return Notify(db, "s", session_id);
+  }));
+  SessionChanged(session_id);
+  return found;
 }
 
 Result<bool> PgStore::SetSessionExpiry(std::string_view session_id, Timestamp expires_at) {
-  return impl_->Read([&](Executor& db) { return SetSessionExpiryRow(db, session_id, expires_at); });
+  bool found = false;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(found, SetSessionExpiryRow(db, session_id, expires_at));
+    return Notify(db, "s", session_id);
+  }));
+  SessionChanged(session_id);
+  return found;
 }
 
 Result<int64_t> PgStore::DeleteSessionsOfIdentity(std::string_view identity_id) {
-  return impl_->Read([&](Executor& db) { return DeleteSessionsOfIdentityRows(db, identity_id); });
+  int64_t deleted = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteSessionsOfIdentityRows(db, identity_id));
+    return Notify(db, "i", identity_id);
+  }));
+  IdentityChanged(identity_id);
+  return deleted;
 }
 
 }  // namespace atrium::store

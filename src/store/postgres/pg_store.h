@@ -3,6 +3,7 @@
 // connection pool that reconnects after failures, prepared statements per connection, versioned
 // migrations serialized by an advisory lock, and retried serialization failures.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <span>
@@ -24,6 +25,8 @@ struct PgOptions {
 // The versioned schema of the PostgreSQL store (append only).
 const std::vector<Migration>& PgMigrations();
 
+class PgListener;
+
 class PgStore final : public Database {
  public:
   // dsn: "postgres://user:pass@host:port/db?sslmode=disable&max_conns=20". Besides libpq's
@@ -33,6 +36,8 @@ class PgStore final : public Database {
   ~PgStore() override;
 
   Status Migrate() override;
+  // Also starts the LISTEN connection (PgListener) that reports other instances' writes.
+  void ReportSessionChanges(session::SessionChanges& sink) override;
   Result<int> PendingMigrations() override;
   Status Ping() override;
   Result<std::string> GetOrCreateSecret(std::string_view name,
@@ -129,6 +134,10 @@ class PgStore final : public Database {
   struct Impl;
   explicit PgStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  std::atomic<session::SessionChanges*> changes_{nullptr};
+  std::unique_ptr<PgListener> listener_;  // after impl_: stops first
+  void SessionChanged(std::string_view session_id);
+  void IdentityChanged(std::string_view identity_id);
 };
 
 }  // namespace atrium::store

@@ -176,3 +176,98 @@ TEST(PgStore, FailsFastWhenTheServerIsUnreachable) {
 
 }  // namespace
 }  // namespace atrium::store
+
+namespace atrium::store {
+namespace {
+
+// Two instances on one database: a revocation on A reaches B's whoami cache through
+// LISTEN/NOTIFY, promptly; before B listens, its cache is told the feed is down.
+TEST(PgStore, ASessionWriteOnOneInstanceReachesTheOtherThroughNotify) {
+  if (Dsn() == nullptr) {
+    GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
+  }
+  static contract::RecordingChanges on_a;
+  static contract::RecordingChanges on_b;
+  auto scope = std::make_shared<ScopedSchema>("notify_" + NewUuid().substr(0, 8));
+  auto a = PgStore::Open(scope->ScopedDsn(), PgOptions{});
+  auto b = PgStore::Open(scope->ScopedDsn(), PgOptions{});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Migrate().ok());
+  (*a)->ReportSessionChanges(on_a);
+  (*b)->ReportSessionChanges(on_b);
+  EXPECT_TRUE(on_b.Saw("down")) << "nothing is served before the listener listens";
+  ASSERT_TRUE(on_b.Saw("up", std::chrono::seconds(5)));
+
+  const auto id = contract::NewIdentity(contract::Unique("ann"));
+  const auto s = contract::NewSession(id);
+  ASSERT_TRUE((*a)->CreateIdentityWithSession(id, s).ok());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(*(*a)->RevokeSession(s.id));
+  EXPECT_TRUE(on_a.Saw("s:" + s.id)) << "the writer's own cache at once";
+  ASSERT_TRUE(on_b.Saw("s:" + s.id, std::chrono::seconds(2)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  ASSERT_TRUE((*a)->DeleteSessionsOfIdentity(id.id).ok());
+  EXPECT_TRUE(on_b.Saw("i:" + id.id, std::chrono::seconds(2)));
+  a->reset();
+  b->reset();
+}
+
+}  // namespace
+}  // namespace atrium::store
+
+namespace atrium::store {
+namespace {
+
+// The listener's connection dies: the cache is told the feed is down (nothing served), the
+// listener reconnects, the feed comes up again and notifications flow again.
+TEST(PgStore, TheListenerReportsItsFeedDownAndReconnects) {
+  if (Dsn() == nullptr) {
+    GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
+  }
+  static contract::RecordingChanges on_a;
+  static contract::RecordingChanges on_b;
+  auto scope = std::make_shared<ScopedSchema>("relisten_" + NewUuid().substr(0, 8));
+  auto a = PgStore::Open(scope->ScopedDsn(), PgOptions{});
+  auto b = PgStore::Open(scope->ScopedDsn(), PgOptions{});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Migrate().ok());
+  (*a)->ReportSessionChanges(on_a);
+  (*b)->ReportSessionChanges(on_b);
+  ASSERT_TRUE(on_a.Saw("up", std::chrono::seconds(5)));
+  ASSERT_TRUE(on_b.Saw("up", std::chrono::seconds(5)));
+  on_b.Clear();
+
+  // Every listening connection on the server goes (other listeners just reconnect too).
+  const std::string dsn(Dsn());
+  PGconn* c = PQconnectdb(dsn.substr(0, dsn.find('?')).c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK);
+  EXPECT_EQ(Exec(c,
+                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = "
+                 "'LISTEN atrium_sessions' AND pid <> pg_backend_pid()"),
+            "");
+  PQfinish(c);
+  EXPECT_TRUE(on_b.Saw("down", std::chrono::seconds(5)));
+  ASSERT_TRUE(on_b.Saw("up", std::chrono::seconds(5)));
+
+  const auto id = contract::NewIdentity(contract::Unique("ann"));
+  const auto s = contract::NewSession(id);
+  ASSERT_TRUE((*a)->CreateIdentityWithSession(id, s).ok());
+  ASSERT_TRUE(*(*a)->RevokeSession(s.id));
+  EXPECT_TRUE(on_b.Saw("s:" + s.id, std::chrono::seconds(2)));
+  a->reset();
+  b->reset();
+}
+
+// A listener that cannot reach its server keeps the feed down: nothing is served from a cache.
+TEST(PgStore, AListenerThatCannotConnectKeepsTheFeedDown) {
+  static contract::RecordingChanges changes;
+  auto s = PgStore::Open("postgres://postgres@127.0.0.1:1/none?connect_timeout=1", PgOptions{});
+  ASSERT_TRUE(s.ok());
+  (*s)->ReportSessionChanges(changes);
+  EXPECT_TRUE(changes.Saw("down"));
+  EXPECT_FALSE(changes.Saw("up", std::chrono::milliseconds(500)));
+  s->reset();
+}
+
+}  // namespace
+}  // namespace atrium::store

@@ -638,13 +638,43 @@ Result<std::optional<verification::OwnedAddress>> SqliteStore::FindVerifiableAdd
   return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
 }
 
+void SqliteStore::ReportSessionChanges(session::SessionChanges& sink) { changes_.store(&sink); }
+
+void SqliteStore::SessionChanged(std::string_view session_id) {
+  if (auto* sink = changes_.load()) {
+    sink->SessionChanged(session_id);
+  }
+}
+
+void SqliteStore::IdentityChanged(std::string_view identity_id) {
+  if (auto* sink = changes_.load()) {
+    sink->IdentityChanged(identity_id);
+  }
+}
+
+// An address's status shows in whoami: the owner's cached sessions go.
 Status SqliteStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
-  return impl_->Write([&](Executor& db, Conn&) { return MarkAddressSentRow(db, address_id, now); });
+  std::optional<std::string> owner;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(owner, OwnerOfVerifiableAddressRow(db, address_id));
+    return MarkAddressSentRow(db, address_id, now);
+  }));
+  if (owner) {
+    IdentityChanged(*owner);
+  }
+  return OkStatus();
 }
 
 Status SqliteStore::MarkAddressVerified(std::string_view address_id, Timestamp now) {
-  return impl_->Write(
-      [&](Executor& db, Conn&) { return MarkAddressVerifiedRow(db, address_id, now); });
+  std::optional<std::string> owner;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(owner, OwnerOfVerifiableAddressRow(db, address_id));
+    return MarkAddressVerifiedRow(db, address_id, now);
+  }));
+  if (owner) {
+    IdentityChanged(*owner);
+  }
+  return OkStatus();
 }
 
 Status SqliteStore::UpdateCredentialConfig(std::string_view identity_id, std::string_view type,
@@ -659,7 +689,10 @@ Result<std::optional<session::Session>> SqliteStore::GetSession(std::string_view
 }
 
 Status SqliteStore::UpdateSession(const session::Session& session) {
-  return impl_->Write([&](Executor& db, Conn&) { return UpdateSessionRow(db, session); });
+  ATRIUM_RETURN_IF_ERROR(
+      impl_->Write([&](Executor& db, Conn&) { return UpdateSessionRow(db, session); }));
+  SessionChanged(session.id);
+  return OkStatus();
 }
 
 Result<std::optional<login::AttemptStore::Counter>> SqliteStore::GetAttempts(std::string_view key) {
@@ -712,6 +745,7 @@ Result<bool> SqliteStore::RevokeSession(std::string_view id) {
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionRow(db, id));
     return OkStatus();
   }));
+  SessionChanged(id);
   return found;
 }
 
@@ -722,6 +756,7 @@ Result<int64_t> SqliteStore::RevokeSessionsOfIdentity(std::string_view identity_
     ATRIUM_ASSIGN_OR_RETURN(count, RevokeSessionsOfIdentityRows(db, identity_id, keep));
     return OkStatus();
   }));
+  IdentityChanged(identity_id);
   return count;
 }
 
@@ -750,6 +785,7 @@ Result<bool> SqliteStore::RevokeSessionOfIdentity(std::string_view identity_id,
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionOfIdentityRow(db, identity_id, session_id));
     return OkStatus();
   }));
+  SessionChanged(session_id);
   return found;
 }
 
@@ -759,6 +795,7 @@ Result<bool> SqliteStore::SetSessionExpiry(std::string_view session_id, Timestam
     ATRIUM_ASSIGN_OR_RETURN(found, SetSessionExpiryRow(db, session_id, expires_at));
     return OkStatus();
   }));
+  SessionChanged(session_id);
   return found;
 }
 
@@ -768,6 +805,7 @@ Result<int64_t> SqliteStore::DeleteSessionsOfIdentity(std::string_view identity_
     ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteSessionsOfIdentityRows(db, identity_id));
     return OkStatus();
   }));
+  IdentityChanged(identity_id);
   return deleted;
 }
 

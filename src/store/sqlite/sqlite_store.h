@@ -3,6 +3,7 @@
 // database file (WAL, foreign keys, prepared statements cached per connection, a small
 // connection pool). Writes are serialized by SQLite; each registration is one transaction.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@ class SqliteStore final : public Database {
 
   // Database. Migrations run in order, each in its own transaction.
   Status Migrate() override;
+  void ReportSessionChanges(session::SessionChanges& sink) override;
   Result<int> PendingMigrations() override;
   Status Ping() override;
   Result<std::string> GetOrCreateSecret(std::string_view name,
@@ -125,6 +127,9 @@ class SqliteStore final : public Database {
   struct Impl;
   explicit SqliteStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  std::atomic<session::SessionChanges*> changes_{nullptr};
+  void SessionChanged(std::string_view session_id);
+  void IdentityChanged(std::string_view identity_id);
 };
 
 }  // namespace atrium::store

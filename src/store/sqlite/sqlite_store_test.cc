@@ -81,6 +81,63 @@ INSTANTIATE_TEST_SUITE_P(SqliteFile, StoreContract, ::testing::Values(FileStore)
 INSTANTIATE_TEST_SUITE_P(SqliteMemory, StoreContract, ::testing::Values(MemoryStore),
                          [](const auto&) { return std::string("sqlite"); });
 
+// whoami reads a session with one statement: an executor that counts what it is asked.
+class CountingExecutor final : public Executor {
+ public:
+  explicit CountingExecutor(std::vector<Row> rows) : rows_(std::move(rows)) {}
+  Result<std::vector<Row>> Query(const char* /*sql*/, const Params& /*params*/) override {
+    ++statements;
+    return rows_;
+  }
+  Result<int64_t> Execute(const char* /*sql*/, const Params& /*params*/) override {
+    ++statements;
+    return int64_t{0};
+  }
+  int statements = 0;
+
+ private:
+  std::vector<Row> rows_;
+};
+
+TEST(SqliteStore, ASessionLookupIsOneStatement) {
+  // kind, position, then the payload: the session with its identity, two devices, an address.
+  Row head(21);
+  head[0] = "0";
+  head[1] = "0";
+  head[2] = "sid";
+  head[4] = "iid";
+  head[5] = "1";
+  head[11] = "iid";
+  head[13] = "active";
+  Row device(21);
+  device[0] = "1";
+  device[1] = "0";
+  device[2] = "dev1";
+  Row device2 = device;
+  device2[1] = "1";
+  device2[2] = "dev2";
+  Row address(21);
+  address[0] = "2";
+  address[1] = "0";
+  address[2] = "addr";
+  CountingExecutor db({head, device, device2, address});
+  const auto found = LoadSessionByTokenDigest(db, "digest");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(db.statements, 1);
+  EXPECT_EQ((*found)->id, "sid");
+  EXPECT_EQ((*found)->identity.id, "iid");
+  EXPECT_EQ((*found)->identity.state, "active");
+  ASSERT_EQ((*found)->devices.size(), 2u);
+  EXPECT_EQ((*found)->devices[1].id, "dev2");
+  ASSERT_EQ((*found)->identity.verifiable_addresses.size(), 1u);
+  CountingExecutor by_id({head});
+  ASSERT_TRUE(LoadSession(by_id, "sid").ok());
+  EXPECT_EQ(by_id.statements, 1);
+  CountingExecutor none({});
+  EXPECT_FALSE(LoadSessionByTokenDigest(none, "digest")->has_value());
+  EXPECT_EQ(none.statements, 1);
+}
+
 TEST(SqliteStore, MigrationsAreVersionedAndIdempotent) {
   const std::string path = TempDb();
   auto s = SqliteStore::Open("sqlite://" + path, 2);

@@ -1,0 +1,93 @@
+#include "store/postgres/pg_listener.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <memory>
+
+#include <libpq-fe.h>
+
+namespace atrium::store {
+
+namespace {
+
+using ConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+
+constexpr std::chrono::milliseconds kPollInterval{100};  // how soon a stop is noticed
+constexpr std::chrono::milliseconds kFirstBackoff{50};
+constexpr std::chrono::milliseconds kMaxBackoff{2000};
+
+// LISTEN on a fresh connection; null when the server cannot be reached.
+ConnPtr Connect(const std::string& conninfo) {
+  ConnPtr conn(PQconnectdb(conninfo.c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return ConnPtr(nullptr, &PQfinish);
+  }
+  const std::string sql = "LISTEN " + std::string(kSessionChannel);
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), sql.c_str()), &PQclear);
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    return ConnPtr(nullptr, &PQfinish);
+  }
+  return conn;
+}
+
+}  // namespace
+
+void ApplySessionNotification(std::string_view payload, session::SessionChanges& sink) {
+  if (payload.starts_with("s:")) {
+    sink.SessionChanged(payload.substr(2));
+  } else if (payload.starts_with("i:")) {
+    sink.IdentityChanged(payload.substr(2));
+  } else {
+    sink.EverythingChanged();  // "*" or anything this version does not know
+  }
+}
+
+PgListener::PgListener(std::string conninfo, session::SessionChanges& sink)
+    : conninfo_(std::move(conninfo)), sink_(sink), thread_([this] { Run(); }) {}
+
+PgListener::~PgListener() {
+  stop_.store(true);
+  thread_.join();
+}
+
+void PgListener::Run() {
+  auto backoff = kFirstBackoff;
+  while (!stop_.load()) {
+    ConnPtr conn = Connect(conninfo_);
+    if (!conn) {
+      sink_.SetFeedUp(false);
+      // Sleep in short steps, so that a stop is not delayed by the backoff.
+      for (auto slept = std::chrono::milliseconds(0); slept < backoff && !stop_.load();
+           slept += kPollInterval) {
+        std::this_thread::sleep_for(std::min(kPollInterval, backoff - slept));
+      }
+      backoff = std::min(backoff * 2, kMaxBackoff);
+      continue;
+    }
+    backoff = kFirstBackoff;
+    // Listening from here on: what was cached before may have missed changes, so the sink
+    // forgets it as the feed comes up.
+    sink_.SetFeedUp(true);
+    while (!stop_.load()) {
+      pollfd pfd{PQsocket(conn.get()), POLLIN, 0};
+      const int ready = poll(&pfd, 1, static_cast<int>(kPollInterval.count()));
+      if (ready < 0) {
+        continue;  // EINTR
+      }
+      if (ready > 0 && PQconsumeInput(conn.get()) == 0) {
+        break;  // the connection is gone
+      }
+      if (PQstatus(conn.get()) != CONNECTION_OK) {
+        break;
+      }
+      while (PGnotify* n = PQnotifies(conn.get())) {
+        ApplySessionNotification(n->extra != nullptr ? std::string_view(n->extra) : "*", sink_);
+        PQfreemem(n);
+      }
+    }
+    sink_.SetFeedUp(false);
+  }
+}
+
+}  // namespace atrium::store
