@@ -65,7 +65,9 @@ void PublicApi::Register(http::Router& router) const {
         },
         Execution::kInline);
   }
-  router.Add("*", "/sessions/whoami", bind(&PublicApi::WhoAmI));
+  // A cached session is answered on the I/O thread; only a miss goes to the pool and the store.
+  router.Add("*", "/sessions/whoami", bind(&PublicApi::WhoAmI), Execution::kOffload,
+             [this](const http::Request& req) { return CachedWhoAmI(req); });
   router.Add("GET", "/sessions/token-exchange", bind(&PublicApi::ExchangeSessionToken));
   router.Add("GET", "/sessions", bind(&PublicApi::ListMySessions));
   router.Add("DELETE", "/sessions", bind(&PublicApi::RevokeMyOtherSessions));
@@ -121,21 +123,40 @@ void PublicApi::RegisterAdmin(http::Router& router) const {
   router.Add("GET", "/health/ready", [this](const http::Request& req) { return Ready(req); });
 }
 
-http::Response PublicApi::WhoAmI(const http::Request& req) const {
-  auto answer = d_.sessions.WhoAmI(reader_.CredentialsOf(req));
-  http::Response res;
-  if (answer.ok()) {
-    // The JSON was serialized once, when the session was read (session::SessionCache).
-    res.SetHeader("Content-Type", "application/json; charset=utf-8");
-    res.body = answer->body();
-    res.SetHeader("X-Kratos-Authenticated-Identity-Id", answer->identity_id());
-  } else {
-    res = ErrorResponse(answer.error(), RequestId(req));
-  }
-  // whoami answers every method: the cache headers apply to all of them.
+namespace {
+
+// whoami answers every method: the cache headers apply to all of them.
+http::Response WithWhoAmIHeaders(http::Response res) {
   res.SetHeader("Cache-Control", "private, no-cache, no-store, must-revalidate");
   res.SetHeader("Vary", "Cookie");
   return res;
+}
+
+http::Response WhoAmIResponse(const session::WhoAmIAnswer& answer) {
+  // The JSON was serialized once, when the session was read (session::SessionCache).
+  http::Response res;
+  res.SetHeader("Content-Type", "application/json; charset=utf-8");
+  res.body = answer.body();
+  res.SetHeader("X-Kratos-Authenticated-Identity-Id", answer.identity_id());
+  return WithWhoAmIHeaders(std::move(res));
+}
+
+}  // namespace
+
+http::Response PublicApi::WhoAmI(const http::Request& req) const {
+  auto answer = d_.sessions.WhoAmI(reader_.CredentialsOf(req));
+  if (answer.ok()) {
+    return WhoAmIResponse(*answer);
+  }
+  return WithWhoAmIHeaders(ErrorResponse(answer.error(), RequestId(req)));
+}
+
+std::optional<http::Response> PublicApi::CachedWhoAmI(const http::Request& req) const {
+  auto answer = d_.sessions.CachedWhoAmI(reader_.CredentialsOf(req));
+  if (!answer) {
+    return std::nullopt;
+  }
+  return WhoAmIResponse(*answer);
 }
 
 http::Response PublicApi::GetError(const http::Request& req) const {

@@ -88,6 +88,7 @@ class PublicApi final {
   http::Response ToAdminPort(const http::Request& req) const;
   // Sessions, errors, schemas, scripts and health.
   http::Response WhoAmI(const http::Request& req) const;
+  std::optional<http::Response> CachedWhoAmI(const http::Request& req) const;
   http::Response ExchangeSessionToken(const http::Request& req) const;
   http::Response GetError(const http::Request& req) const;
   http::Response ListSchemas(const http::Request& req) const;

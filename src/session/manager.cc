@@ -174,6 +174,20 @@ Result<WhoAmIAnswer> Manager::WhoAmI(const Credentials& credentials) const {
   return WhoAmIAnswer{std::move(shared)};
 }
 
+std::optional<WhoAmIAnswer> Manager::CachedWhoAmI(const Credentials& credentials) const {
+  if (cache_ == nullptr) {
+    return std::nullopt;
+  }
+  const auto token = TokenOf(credentials);
+  if (!token) {
+    return std::nullopt;  // WhoAmI answers this one (401) without the store either
+  }
+  if (auto hit = cache_->Get(TokenDigest(*token))) {
+    return WhoAmIAnswer{std::move(hit)};
+  }
+  return std::nullopt;
+}
+
 Error NoActiveSession() {
   return Error{ErrorCode::kUnauthenticated,
                "No valid session credentials found in the request.",

@@ -101,6 +101,9 @@ class Manager final {
   // (NoActiveSession); Unavailable passes through. Served from the cache when it holds the
   // session, otherwise read with one query and cached with its JSON.
   Result<WhoAmIAnswer> WhoAmI(const Credentials& credentials) const;
+  // WhoAmI from the cache alone, without touching the store (cheap enough for an I/O thread):
+  // the answer for a cached session, nothing when WhoAmI would have to read the store.
+  std::optional<WhoAmIAnswer> CachedWhoAmI(const Credentials& credentials) const;
 
  private:
   // The token the credentials present, if any.
