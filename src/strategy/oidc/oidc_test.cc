@@ -413,14 +413,22 @@ TEST_F(ProviderTest, MicrosoftMultiTenantIssuersAreFilledFromTid) {
   auto e = providers_->EndpointsOf(p);
   ASSERT_TRUE(e.ok()) << e.error().reason;
   e->issuer = templated;
+  const std::string tenant1 = "9188040d-6c67-4c5b-b112-36a304b66dad";
+  const std::string tenant2 = "72f988bf-86f1-41af-91ab-2d7cd011db47";
   Json c = Claims();
-  c["iss"] = issuer_ + "/tenant-1/v2.0";
-  c["tid"] = "tenant-1";
+  c["iss"] = issuer_ + "/" + tenant1 + "/v2.0";
+  c["tid"] = tenant1;
   EXPECT_TRUE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
-  c["tid"] = "tenant-2";
+  c["tid"] = tenant2;
   EXPECT_FALSE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
   c.erase("tid");
   EXPECT_FALSE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
+  // As Kratos: the tenant id must be a UUID (so that it cannot reshape the issuer).
+  c["iss"] = issuer_ + "/x/../" + tenant1 + "/v2.0";
+  c["tid"] = "x/../" + tenant1;
+  const auto odd = providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.error().reason.find("tid"), std::string::npos) << odd.error().reason;
 }
 
 TEST_F(ProviderTest, ScopesStartWithOpenidAndTheRedirectUriFollowsTheBaseUrl) {
@@ -446,6 +454,30 @@ TEST(Claims, KeepStandardClaimsAndRawClaims) {
   EXPECT_EQ(c.claims["email"], "a@b.c");
   EXPECT_FALSE(c.claims.contains("custom"));
   EXPECT_EQ(c.claims["raw_claims"]["custom"], 1);
+}
+
+}  // namespace
+}  // namespace atrium::strategy::oidc
+
+namespace atrium::strategy::oidc {
+namespace {
+
+TEST(IssuerMatchesTest, MicrosoftTemplatesTakeOnlyATenantId) {
+  EXPECT_TRUE(IssuerMatches("https://idp.example", "https://idp.example"));
+  EXPECT_FALSE(IssuerMatches("https://idp.example", "https://idp.example/"));
+  const std::string t = "https://login.microsoftonline.com/{tenantid}/v2.0";
+  EXPECT_TRUE(IssuerMatches(t,
+                            "https://login.microsoftonline.com/"
+                            "9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"));
+  EXPECT_FALSE(IssuerMatches(t, t));
+  EXPECT_FALSE(IssuerMatches(t, "https://login.microsoftonline.com/common/v2.0"));
+  EXPECT_FALSE(IssuerMatches(t, "https://evil.example/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"));
+  EXPECT_FALSE(IssuerMatches(t,
+                             "https://login.microsoftonline.com/"
+                             "9188040d-6c67-4c5b-b112-36a304b66dad/v2.0/x"));
+  EXPECT_FALSE(IssuerMatches(t,
+                             "https://login.microsoftonline.com/"
+                             "9188040d/6c67-4c5b-b112-36a304b66dad/v2.0"));
 }
 
 }  // namespace
