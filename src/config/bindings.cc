@@ -364,8 +364,10 @@ Binding OidcProviders() {
                                                          "requested_claims"};
           for (const auto& [key, value] : p.items()) {
             if (!value.is_null() && std::find(kRead.begin(), kRead.end(), key) == kRead.end()) {
-              c.warnings.push_back("selfservice.methods.oidc.config.providers." + at + "." + key +
-                                   ": accepted but not implemented by Atrium; ignored");
+              std::string warning = "selfservice.methods.oidc.config.providers.";
+              warning.append(at).append(".").append(key);
+              warning += ": accepted but not implemented by Atrium; ignored";
+              c.warnings.push_back(std::move(warning));
             }
           }
           if (!bad.empty()) {

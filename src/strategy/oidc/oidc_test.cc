@@ -1,5 +1,6 @@
 // The JOSE layer and ID token validation against a real loopback provider (discovery, JWK set).
 #include <atomic>
+#include <mutex>
 
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
@@ -429,6 +430,60 @@ TEST_F(ProviderTest, MicrosoftMultiTenantIssuersAreFilledFromTid) {
   const auto odd = providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1");
   ASSERT_FALSE(odd.ok());
   EXPECT_NE(odd.error().reason.find("tid"), std::string::npos) << odd.error().reason;
+}
+
+TEST_F(ProviderTest, GithubClaimsComeFromTheUserApiWithThePrimaryAddress) {
+  std::string emails = R"([{"email":"a@x.example","primary":false,"verified":true},
+                           {"email":"b@x.example","primary":true,"verified":false}])";
+  std::vector<std::string> seen;
+  std::mutex seen_mu;
+  TestServer gh(Behaviour::kAnswer, 0, [&](const TestRequest& r) -> TestResponse {
+    {
+      const std::lock_guard lock(seen_mu);
+      seen.push_back(r.target);
+    }
+    if (r.headers.find("Authorization: Bearer at-1") == std::string::npos) {
+      return {401, "", "{}"};
+    }
+    if (r.target == "/api/v3/user") {
+      return {200, "",
+              R"({"id":42,"login":"octo","name":null,"updated_at":"2024-05-06T07:08:09Z"})"};
+    }
+    if (r.target == "/api/v3/user/emails") {
+      return {200, "", emails};
+    }
+    return {404, "", ""};
+  });
+  config::OidcProvider p = config_.selfservice.methods.oidc_providers[0];
+  p.id = "gh";
+  p.provider = "github";
+  p.scope = {"user:email"};
+  config_.selfservice.methods.oidc_api_urls["gh"] = gh.Url("/api/v3/");
+  auto e = providers_->EndpointsOf(p);
+  ASSERT_TRUE(e.ok()) << e.error().reason;
+  EXPECT_EQ(e->issuer, "");
+  EXPECT_EQ(e->authorization, "https://github.com/login/oauth/authorize");
+  const Json tokens = {{"access_token", "at-1"}, {"scope", "read:user,user:email"}};
+  auto c = providers_->ClaimsOf(p, *e, tokens, "");
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  EXPECT_EQ(c->subject, "42");
+  EXPECT_EQ(c->claims["nickname"], "octo");
+  EXPECT_FALSE(c->claims.contains("name")) << "null is no name";
+  EXPECT_EQ(c->claims["updated_at"], 1714979289);
+  EXPECT_EQ(c->claims["email"], "b@x.example") << "the primary address, not the verified one";
+  EXPECT_EQ(c->claims["email_verified"], false);
+  // Not granted: refused before any API call.
+  const size_t calls = seen.size();
+  const auto denied =
+      providers_->ClaimsOf(p, *e, {{"access_token", "at-1"}, {"scope", "read:user"}}, "");
+  ASSERT_FALSE(denied.ok());
+  EXPECT_NE(denied.error().reason.find("permissions were not granted"), std::string::npos);
+  EXPECT_EQ(seen.size(), calls);
+  // The e-mail API answering something else than a list: an upstream error.
+  emails = R"({"email":"b@x.example"})";
+  const auto odd = providers_->ClaimsOf(p, *e, tokens, "");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.error().code, ErrorCode::kBadGateway) << odd.error().reason;
 }
 
 TEST_F(ProviderTest, ScopesStartWithOpenidAndTheRedirectUriFollowsTheBaseUrl) {
