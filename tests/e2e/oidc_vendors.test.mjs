@@ -185,6 +185,7 @@ describe('apple', () => {
     assert.ok(secret, 'a client secret was sent');
     assert.equal(secret.why, '', JSON.stringify(secret));
     assert.ok(secret.ok);
+    assert.equal(secret.via, 'client_secret_post', 'in the body, as Apple (and Kratos) want it');
     assert.deepEqual(secret.header, { alg: 'ES256', kid: APPLE.keyId, typ: 'JWT' });
     assert.equal(secret.claims.iss, APPLE.teamId);
     assert.equal(secret.claims.sub, APPLE.clientId);

@@ -7,6 +7,7 @@
 //   be slowed down; its discovery and keys are like a real provider's.
 import { createHmac, createPublicKey, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { Readable } from 'node:stream';
 import Provider from 'oidc-provider';
 import { Client, freePort } from './harness.mjs';
 
@@ -62,7 +63,13 @@ export async function startProvider({ port = 0, key, clientId = 'atrium', client
     },
   ];
   if (appleClient) {
-    clients.push({ ...clients[0], client_id: appleClient.clientId, client_secret: appleStatic, redirect_uris: appleClient.redirectUris });
+    clients.push({
+      ...clients[0],
+      client_id: appleClient.clientId,
+      client_secret: appleStatic,
+      redirect_uris: appleClient.redirectUris,
+      token_endpoint_auth_method: 'client_secret_post',
+    });
   }
   const provider = new Provider(issuer, {
     clients,
@@ -107,13 +114,34 @@ export async function startProvider({ port = 0, key, clientId = 'atrium', client
       req.url = req.url.slice(path.length) || '/';
     }
     if (appleClient && req.method === 'POST' && req.url === '/token') {
-      const [user, secret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':').map(decodeURIComponent);
-      if (user === appleClient.clientId) {
-        const seen = verifyAppleSecret(secret, appleClient);
+      // Apple's client secret comes in the body (client_secret_post) or, wrongly, as Basic auth:
+      // record how, verify it, and hand the provider the request with the static secret instead.
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const form = new URLSearchParams(Buffer.concat(chunks).toString());
+      const [user, basicSecret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':').map(decodeURIComponent);
+      const viaBody = form.get('client_id') === appleClient.clientId;
+      if (viaBody || user === appleClient.clientId) {
+        const seen = { ...verifyAppleSecret(viaBody ? form.get('client_secret') : basicSecret, appleClient), via: viaBody ? 'client_secret_post' : 'client_secret_basic' };
         appleSecrets.push(seen);
         const replaced = seen.ok ? appleStatic : 'refused';
-        req.headers.authorization = 'Basic ' + Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(replaced)}`).toString('base64');
+        if (viaBody) form.set('client_secret', replaced);
+        else req.headers.authorization = 'Basic ' + Buffer.from(`${encodeURIComponent(user)}:${encodeURIComponent(replaced)}`).toString('base64');
       }
+      const body = Buffer.from(form.toString());
+      const again = new Readable({ read() { this.push(body); this.push(null); } });
+      Object.assign(again, {
+        method: req.method,
+        url: req.url,
+        originalUrl: req.originalUrl,
+        headers: { ...req.headers, 'content-length': String(body.length) },
+        httpVersion: req.httpVersion,
+        httpVersionMajor: req.httpVersionMajor,
+        httpVersionMinor: req.httpVersionMinor,
+        socket: req.socket,
+        connection: req.socket,
+      });
+      return callback(again, res);
     }
     const m = req.url.match(/^\/interaction\/([^/?]+)$/);
     if (req.method === 'GET' && m) {

@@ -341,9 +341,15 @@ Result<Json> Providers::ExchangeCode(const config::OidcProvider& p, const Endpoi
   req.method = "POST";
   req.url = e.token;
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  // client_secret_basic (RFC 6749 2.3.1: both parts form-encoded first).
-  req.headers.push_back({"Authorization", "Basic " + Base64Encode(QueryEscape(p.client_id) + ":" +
-                                                                  QueryEscape(ClientSecret(p)))});
+  if (p.provider == "apple") {
+    // Apple takes its client secret JWT in the body (Kratos: oauth2.AuthStyleInParams).
+    fields.emplace_back("client_id", p.client_id);
+    fields.emplace_back("client_secret", ClientSecret(p));
+  } else {
+    // client_secret_basic (RFC 6749 2.3.1: both parts form-encoded first).
+    req.headers.push_back({"Authorization", "Basic " + Base64Encode(QueryEscape(p.client_id) + ":" +
+                                                                    QueryEscape(ClientSecret(p)))});
+  }
   req.body = FormEncode(fields);
   return CallForJson(p, std::move(req), "The OpenID Connect provider's token endpoint");
 }
