@@ -341,6 +341,35 @@ Binding OidcProviders() {
           if (const auto it = p.find("requested_claims"); it != p.end()) {
             o.requested_claims = *it;
           }
+          // Kratos' other provider keys (subject_source, fedcm_config_url, ...) are accepted but
+          // do nothing here: say so once at start instead of ignoring them silently.
+          static const std::vector<std::string> kRead = {"id",
+                                                         "provider",
+                                                         "client_id",
+                                                         "client_secret",
+                                                         "issuer_url",
+                                                         "auth_url",
+                                                         "token_url",
+                                                         "mapper_url",
+                                                         "microsoft_tenant",
+                                                         "apple_team_id",
+                                                         "apple_private_key_id",
+                                                         "apple_private_key",
+                                                         "label",
+                                                         "organization_id",
+                                                         "claims_source",
+                                                         "pkce",
+                                                         "scope",
+                                                         "additional_id_token_audiences",
+                                                         "requested_claims"};
+          for (const auto& [key, value] : p.items()) {
+            if (!value.is_null() && std::find(kRead.begin(), kRead.end(), key) == kRead.end()) {
+              std::string warning = "selfservice.methods.oidc.config.providers.";
+              warning.append(at).append(".").append(key);
+              warning += ": accepted but not implemented by Atrium; ignored";
+              c.warnings.push_back(std::move(warning));
+            }
+          }
           if (!bad.empty()) {
             return bad;
           }
@@ -569,6 +598,7 @@ std::vector<Binding> MakeTable() {
       OidcProviders(),
       String("selfservice.methods.oidc.config.base_redirect_uri",
              ATRIUM_FIELD(selfservice.methods.oidc_base_redirect_uri)),
+      StringMap("atrium.oidc.api_urls", ATRIUM_FIELD(selfservice.methods.oidc_api_urls)),
       Boolean("selfservice.methods.webauthn.enabled",
               ATRIUM_FIELD(selfservice.methods.webauthn_enabled)),
       Boolean("selfservice.methods.webauthn.config.passwordless",

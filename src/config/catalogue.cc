@@ -44,6 +44,9 @@ atrium.session_cache.capacity value
 atrium.code_send_limits object
 atrium.code_send_limits.per_address value
 atrium.code_send_limits.per_flow value
+atrium.oidc object
+atrium.oidc.api_urls map
+atrium.oidc.api_urls.* value
 atrium.code_send_limits.window value
 atrium.webauthn object
 atrium.webauthn.authenticator_selection object

@@ -197,6 +197,9 @@ struct Methods {
   bool oidc_enabled = false;
   std::vector<OidcProvider> oidc_providers;
   std::string oidc_base_redirect_uri;  // "" = serve.public.base_url
+  // atrium.oidc.api_urls (Atrium only): provider id -> base URL of the user API of a github or
+  // discord provider ("https://api.github.com", "https://discord.com/api" when unset).
+  std::map<std::string, std::string> oidc_api_urls;
   bool webauthn_enabled = false;
   bool webauthn_passwordless = false;
   bool passkey_enabled = false;

@@ -376,6 +376,19 @@ Status Finish(Config& c) {
   if (s.error_ui_url == SelfService{}.error_ui_url) {
     s.error_ui_url = pub + "ui/error";
   }
+  // atrium.oidc.api_urls: only for providers with a fixed user API (github, discord).
+  for (const auto& [id, url] : s.methods.oidc_api_urls) {
+    const auto p = std::find_if(s.methods.oidc_providers.begin(), s.methods.oidc_providers.end(),
+                                [&](const OidcProvider& o) { return o.id == id; });
+    if (p == s.methods.oidc_providers.end() ||
+        (p->provider != "github" && p->provider != "github-app" && p->provider != "discord")) {
+      return Error::InvalidArgument("atrium.oidc.api_urls." + id +
+                                    ": not a github or discord provider's id");
+    }
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      return Error::InvalidArgument("atrium.oidc.api_urls." + id + ": expected an http(s) URL");
+    }
+  }
   return OkStatus();
 }
 

@@ -432,6 +432,58 @@ TEST_F(LoaderTest, WarnsOnceAboutEachKeyAtriumDoesNotImplement) {
   EXPECT_TRUE(plain->warnings.empty()) << plain->warnings.front();
 }
 
+constexpr char kOidcProviders[] = R"(
+selfservice:
+  methods:
+    oidc:
+      enabled: true
+      config:
+        providers:
+          - id: ms
+            provider: microsoft
+            client_id: x
+            mapper_url: base64://e30=
+            microsoft_tenant: common
+            subject_source: me
+            fedcm_config_url: null
+          - id: gh
+            provider: github
+            client_id: x
+            mapper_url: base64://e30=
+)";
+
+TEST_F(LoaderTest, WarnsOnceAboutProviderKeysAtriumIgnores) {
+  const auto c = Load(std::string(kMinimal) + kOidcProviders);
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  EXPECT_EQ(std::count_if(c->warnings.begin(), c->warnings.end(),
+                          [](const std::string& w) { return w.find("providers") != w.npos; }),
+            1);
+  EXPECT_TRUE(HasWarning(*c,
+                         "selfservice.methods.oidc.config.providers.0.subject_source: accepted "
+                         "but not implemented by Atrium; ignored"));
+  EXPECT_FALSE(HasWarning(*c, "microsoft_tenant"));
+  EXPECT_FALSE(HasWarning(*c, "fedcm_config_url")) << "null counts as absent";
+}
+
+TEST_F(LoaderTest, ApiUrlsOnlyForGithubAndDiscordProviders) {
+  const auto ok = Load(std::string(kMinimal) + kOidcProviders +
+                       "atrium: {oidc: {api_urls: {gh: 'http://127.0.0.1:9/api'}}}\n");
+  ASSERT_TRUE(ok.ok()) << ok.error().reason;
+  EXPECT_EQ(ok->selfservice.methods.oidc_api_urls.at("gh"), "http://127.0.0.1:9/api");
+  const auto ms = Load(std::string(kMinimal) + kOidcProviders +
+                       "atrium: {oidc: {api_urls: {ms: 'http://127.0.0.1:9/'}}}\n");
+  ASSERT_FALSE(ms.ok());
+  EXPECT_NE(ms.error().reason.find("atrium.oidc.api_urls.ms"), std::string::npos);
+  EXPECT_FALSE(Load(std::string(kMinimal) + kOidcProviders +
+                    "atrium: {oidc: {api_urls: {nope: 'http://127.0.0.1:9/'}}}\n")
+                   .ok());
+  EXPECT_FALSE(Load(std::string(kMinimal) + kOidcProviders +
+                    "atrium: {oidc: {api_urls: {gh: 'file:///etc/passwd'}}}\n")
+                   .ok());
+  EXPECT_FALSE(
+      Load(std::string(kMinimal) + kOidcProviders + "atrium: {oidc: {api_urls: {gh: 7}}}\n").ok());
+}
+
 TEST_F(LoaderTest, ReadsTheCourierKeys) {
   const auto c = Load(std::string(kMinimal) + R"(
 courier:

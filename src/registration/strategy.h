@@ -79,6 +79,8 @@ struct SubmitContext {
   Json decoded;
   // Set when a callback resumed the flow (the browser came back from an external page).
   bool from_callback = false;
+  // Cookies a callback sets on the answer, whatever it is (oidc: clearing its continuity cookie).
+  std::vector<SetCookie> cookies = {};
 };
 
 // A request an external party sends back to a method

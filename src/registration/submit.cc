@@ -1,5 +1,8 @@
 // Submissions and callbacks: finding the method responsible, and turning what it made of the
 // request into an answer (docs/wire/registration.md §7).
+#include <algorithm>
+#include <iterator>
+
 #include "base/random.h"
 #include "flow/errors.h"
 #include "registration/service.h"
@@ -81,7 +84,9 @@ flow::Reply Service::Callback(const CallbackRequest& callback, std::string_view 
   flow::Body body;
   body.form = callback.params;
   SubmitContext ctx{request, f, SchemaOf(f), body, StepOf(), *this, d_.csrf, Json(), true};
-  return Finish(request, ctx, method, strategy->Resume(ctx, callback));
+  flow::Reply reply = Finish(request, ctx, method, strategy->Resume(ctx, callback));
+  std::move(ctx.cookies.begin(), ctx.cookies.end(), std::back_inserter(reply.cookies));
+  return reply;
 }
 
 flow::Reply Service::Finish(const flow::Request& request, SubmitContext& ctx,

@@ -167,6 +167,13 @@ describe('sign-up with a real provider', () => {
     assert.equal(res.status, 303, res.text);
     assert.equal(res.location, 'http://127.0.0.1:4455/welcome');
     assert.ok(c.cookies.has('ory_kratos_session'));
+    // The round trip is over: its continuity cookie is deleted (same path, HttpOnly, Lax).
+    const cleared = res.setCookies.filter((s) => s.startsWith('ory_kratos_continuity='));
+    assert.equal(cleared.length, 1, res.setCookies.join('\n'));
+    assert.match(cleared[0], /^ory_kratos_continuity=;/);
+    assert.match(cleared[0], /Max-Age=0/);
+    assert.match(cleared[0], /Path=\//);
+    assert.ok(!c.cookies.has('ory_kratos_continuity'), 'the browser dropped the continuity cookie');
     const [row] = identityOf('idp', sub);
     assert.deepEqual(JSON.parse(row.traits), { email: `${sub}@example.com`, name: `User ${sub}` });
     assert.deepEqual(JSON.parse(row.metadata_public), { sub });
@@ -325,6 +332,7 @@ describe('refusals: nothing is created', () => {
     const ok = await c.get(back.toString());
     assert.equal(ok.status, 303, ok.text);
     assert.equal(identities(), before + 1);
+    assert.ok(ok.setCookies.some((s) => /^ory_kratos_continuity=;.*Max-Age=0/.test(s)), 'continuity cookie cleared');
     const replay = await browser(srv.base).get(back.toString(), { headers: { Cookie: c.cookieHeader() } });
     assert.equal(replay.status, 302); // back to the form, with the message
     assert.equal(replay.location, `http://127.0.0.1:4455/registration?flow=${flow.id}`);

@@ -1,5 +1,6 @@
 #include "strategy/oidc/oidc.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -43,6 +44,20 @@ Json BodyProperties() {
           {"provider", {{"type", "string"}}},         {"id_token", {{"type", "string"}}},
           {"id_token_nonce", {{"type", "string"}}},   {"upstream_parameters", upstream},
           {"transient_payload", {{"type", "object"}}}};
+}
+
+// The continuity cookie with `value` for `max_age` seconds (0: deleted).
+SetCookie ContinuityCookie(const config::Config& config, std::string value, int64_t max_age) {
+  SetCookie c;
+  c.name = std::string(OidcStrategy::kContinuityCookie);
+  c.value = std::move(value);
+  c.path = config.cookies.path;
+  c.domain = config.cookies.domain;
+  c.max_age = max_age;
+  c.http_only = true;
+  c.secure = config.CookiesSecure();
+  c.same_site = "Lax";  // sent along with the provider's top-level redirect back
+  return c;
 }
 
 std::string Digest(std::string_view secret) { return HexEncode(crypto::Sha256(secret)); }
@@ -225,16 +240,9 @@ Outcome OidcStrategy::Start(registration::SubmitContext& ctx, const config::Oidc
     // The round trip must end in the browser that started it.
     const std::string continuity = d_.ids.Alphanumeric(43);
     stored["continuity"] = Digest(continuity);
-    SetCookie c;
-    c.name = std::string(kContinuityCookie);
-    c.value = continuity;
-    c.path = d_.config.cookies.path;
-    c.domain = d_.config.cookies.domain;
-    c.max_age = std::chrono::duration_cast<std::chrono::seconds>(kRoundTripLifespan).count();
-    c.http_only = true;
-    c.secure = d_.config.CookiesSecure();
-    c.same_site = "Lax";  // sent along with the provider's top-level redirect back
-    redirect.cookies.push_back(std::move(c));
+    redirect.cookies.push_back(ContinuityCookie(
+        d_.config, continuity,
+        std::chrono::duration_cast<std::chrono::seconds>(kRoundTripLifespan).count()));
   }
   flow.internal_context[kContext] = std::move(stored);
   flow.active = "oidc";
@@ -268,6 +276,11 @@ Outcome OidcStrategy::Start(registration::SubmitContext& ctx, const config::Oidc
         q.emplace_back(k, it->get<std::string>());
       }
     }
+  }
+  // As Kratos: Discord skips its consent screen where it can (unless the submission asks).
+  if (p.provider == "discord" &&
+      std::none_of(q.begin(), q.end(), [](const auto& kv) { return kv.first == "prompt"; })) {
+    q.emplace_back("prompt", "none");
   }
   redirect.url = AppendQuery(endpoints->authorization, q);
   return redirect;
@@ -316,6 +329,8 @@ Outcome OidcStrategy::Resume(registration::SubmitContext& ctx,
           BadRequest("Unable to complete OpenID Connect flow because the query state parameter "
                      "does not match the state parameter from the session cookie.")};
     }
+    // The round trip is over (its state is consumed): the cookie is of no more use.
+    ctx.cookies.push_back(ContinuityCookie(d_.config, "", 0));
   }
   if (const std::string error = Param(callback, "error"); !error.empty()) {
     return registration::Failed{BadRequest(
@@ -339,7 +354,7 @@ Outcome OidcStrategy::Resume(registration::SubmitContext& ctx,
   }
   // RFC 9207: a provider that names itself in the callback must be the one asked (mix-up).
   if (const std::string iss = Param(callback, "iss");
-      !iss.empty() && !endpoints->issuer.empty() && iss != endpoints->issuer) {
+      !iss.empty() && !endpoints->issuer.empty() && !oidc::IssuerMatches(endpoints->issuer, iss)) {
     return registration::Failed{
         BadRequest("Unable to complete OpenID Connect flow because the callback names another "
                    "issuer.")};

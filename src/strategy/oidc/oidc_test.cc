@@ -1,5 +1,6 @@
 // The JOSE layer and ID token validation against a real loopback provider (discovery, JWK set).
 #include <atomic>
+#include <mutex>
 
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
@@ -413,14 +414,76 @@ TEST_F(ProviderTest, MicrosoftMultiTenantIssuersAreFilledFromTid) {
   auto e = providers_->EndpointsOf(p);
   ASSERT_TRUE(e.ok()) << e.error().reason;
   e->issuer = templated;
+  const std::string tenant1 = "9188040d-6c67-4c5b-b112-36a304b66dad";
+  const std::string tenant2 = "72f988bf-86f1-41af-91ab-2d7cd011db47";
   Json c = Claims();
-  c["iss"] = issuer_ + "/tenant-1/v2.0";
-  c["tid"] = "tenant-1";
+  c["iss"] = issuer_ + "/" + tenant1 + "/v2.0";
+  c["tid"] = tenant1;
   EXPECT_TRUE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
-  c["tid"] = "tenant-2";
+  c["tid"] = tenant2;
   EXPECT_FALSE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
   c.erase("tid");
   EXPECT_FALSE(providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1").ok());
+  // As Kratos: the tenant id must be a UUID (so that it cannot reshape the issuer).
+  c["iss"] = issuer_ + "/x/../" + tenant1 + "/v2.0";
+  c["tid"] = "x/../" + tenant1;
+  const auto odd = providers_->VerifyIdToken(p, *e, key1_.Sign(c), "n-1");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.error().reason.find("tid"), std::string::npos) << odd.error().reason;
+}
+
+TEST_F(ProviderTest, GithubClaimsComeFromTheUserApiWithThePrimaryAddress) {
+  std::string emails = R"([{"email":"a@x.example","primary":false,"verified":true},
+                           {"email":"b@x.example","primary":true,"verified":false}])";
+  std::vector<std::string> seen;
+  std::mutex seen_mu;
+  TestServer gh(Behaviour::kAnswer, 0, [&](const TestRequest& r) -> TestResponse {
+    {
+      const std::lock_guard lock(seen_mu);
+      seen.push_back(r.target);
+    }
+    if (r.headers.find("Authorization: Bearer at-1") == std::string::npos) {
+      return {401, "", "{}"};
+    }
+    if (r.target == "/api/v3/user") {
+      return {200, "",
+              R"({"id":42,"login":"octo","name":null,"updated_at":"2024-05-06T07:08:09Z"})"};
+    }
+    if (r.target == "/api/v3/user/emails") {
+      return {200, "", emails};
+    }
+    return {404, "", ""};
+  });
+  config::OidcProvider p = config_.selfservice.methods.oidc_providers[0];
+  p.id = "gh";
+  p.provider = "github";
+  p.scope = {"user:email"};
+  config_.selfservice.methods.oidc_api_urls["gh"] = gh.Url("/api/v3/");
+  auto e = providers_->EndpointsOf(p);
+  ASSERT_TRUE(e.ok()) << e.error().reason;
+  EXPECT_EQ(e->issuer, "");
+  EXPECT_EQ(e->authorization, "https://github.com/login/oauth/authorize");
+  const Json tokens = {{"access_token", "at-1"}, {"scope", "read:user,user:email"}};
+  auto c = providers_->ClaimsOf(p, *e, tokens, "");
+  ASSERT_TRUE(c.ok()) << c.error().reason;
+  EXPECT_EQ(c->subject, "42");
+  EXPECT_EQ(c->claims["nickname"], "octo");
+  EXPECT_FALSE(c->claims.contains("name")) << "null is no name";
+  EXPECT_EQ(c->claims["updated_at"], 1714979289);
+  EXPECT_EQ(c->claims["email"], "b@x.example") << "the primary address, not the verified one";
+  EXPECT_EQ(c->claims["email_verified"], false);
+  // Not granted: refused before any API call.
+  const size_t calls = seen.size();
+  const auto denied =
+      providers_->ClaimsOf(p, *e, {{"access_token", "at-1"}, {"scope", "read:user"}}, "");
+  ASSERT_FALSE(denied.ok());
+  EXPECT_NE(denied.error().reason.find("permissions were not granted"), std::string::npos);
+  EXPECT_EQ(seen.size(), calls);
+  // The e-mail API answering something else than a list: an upstream error.
+  emails = R"({"email":"b@x.example"})";
+  const auto odd = providers_->ClaimsOf(p, *e, tokens, "");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.error().code, ErrorCode::kBadGateway) << odd.error().reason;
 }
 
 TEST_F(ProviderTest, ScopesStartWithOpenidAndTheRedirectUriFollowsTheBaseUrl) {
@@ -446,6 +509,30 @@ TEST(Claims, KeepStandardClaimsAndRawClaims) {
   EXPECT_EQ(c.claims["email"], "a@b.c");
   EXPECT_FALSE(c.claims.contains("custom"));
   EXPECT_EQ(c.claims["raw_claims"]["custom"], 1);
+}
+
+}  // namespace
+}  // namespace atrium::strategy::oidc
+
+namespace atrium::strategy::oidc {
+namespace {
+
+TEST(IssuerMatchesTest, MicrosoftTemplatesTakeOnlyATenantId) {
+  EXPECT_TRUE(IssuerMatches("https://idp.example", "https://idp.example"));
+  EXPECT_FALSE(IssuerMatches("https://idp.example", "https://idp.example/"));
+  const std::string t = "https://login.microsoftonline.com/{tenantid}/v2.0";
+  EXPECT_TRUE(IssuerMatches(t,
+                            "https://login.microsoftonline.com/"
+                            "9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"));
+  EXPECT_FALSE(IssuerMatches(t, t));
+  EXPECT_FALSE(IssuerMatches(t, "https://login.microsoftonline.com/common/v2.0"));
+  EXPECT_FALSE(IssuerMatches(t, "https://evil.example/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"));
+  EXPECT_FALSE(IssuerMatches(t,
+                             "https://login.microsoftonline.com/"
+                             "9188040d-6c67-4c5b-b112-36a304b66dad/v2.0/x"));
+  EXPECT_FALSE(IssuerMatches(t,
+                             "https://login.microsoftonline.com/"
+                             "9188040d/6c67-4c5b-b112-36a304b66dad/v2.0"));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "strategy/oidc/provider.h"
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
 
@@ -89,7 +91,60 @@ bool AudienceMatches(const Json& aud, const std::vector<std::string>& accepted) 
   return false;
 }
 
+// The scopes a token response says were granted ("scope", split at `sep`).
+std::vector<std::string> GrantedScopes(const Json& tokens, char sep) {
+  std::vector<std::string> out;
+  const std::string scope = StringMember(tokens, "scope").value_or("");
+  for (std::string_view s : Split(scope, sep)) {
+    if (!s.empty()) {
+      out.emplace_back(s);
+    }
+  }
+  return out;
+}
+
+bool AllGranted(const config::OidcProvider& p, const std::vector<std::string>& granted) {
+  return std::all_of(p.scope.begin(), p.scope.end(), [&](const std::string& s) {
+    return std::find(granted.begin(), granted.end(), s) != granted.end();
+  });
+}
+
+Error ScopeMissing() {
+  return Error::InvalidArgument(
+      "Unable to finish because one or more permissions were not granted. Please retry and "
+      "accept all permissions.");
+}
+
+// Discord's avatar URL for a user: the uploaded one (animated ones are GIFs), else the default
+// avatar the user's id or discriminator picks.
+std::string DiscordAvatar(const std::string& id, const std::string& avatar,
+                          const std::string& discriminator) {
+  const std::string cdn = "https://cdn.discordapp.com/";
+  if (!avatar.empty()) {
+    return cdn + "avatars/" + id + "/" + avatar + (avatar.starts_with("a_") ? ".gif" : ".png");
+  }
+  uint64_t index = 0;
+  if (discriminator.empty() || discriminator == "0") {
+    index = (std::strtoull(id.c_str(), nullptr, 10) >> 22U) % 6;
+  } else {
+    index = std::strtoull(discriminator.c_str(), nullptr, 10) % 5;
+  }
+  return cdn + "embed/avatars/" + std::to_string(index) + ".png";
+}
+
 }  // namespace
+
+bool IssuerMatches(std::string_view issuer, std::string_view iss) {
+  constexpr std::string_view kTemplate = "{tenantid}";
+  const size_t at = issuer.find(kTemplate);
+  if (at == std::string_view::npos) {
+    return iss == issuer;
+  }
+  const std::string_view head = issuer.substr(0, at);
+  const std::string_view tail = issuer.substr(at + kTemplate.size());
+  return iss.size() == head.size() + 36 + tail.size() && iss.starts_with(head) &&
+         iss.ends_with(tail) && IsUuid(iss.substr(head.size(), 36));
+}
 
 Claims ClaimsFromJson(const Json& raw) {
   Claims c;
@@ -144,6 +199,15 @@ std::string Providers::RedirectUri(const config::OidcProvider& p) const {
 
 Result<Json> Providers::CallForJson(const config::OidcProvider& p, httpclient::Request req,
                                     std::string_view who) {
+  auto json = CallForJsonValue(p, std::move(req), who);
+  if (json.ok() && !json->is_object()) {
+    return Upstream(std::string(who) + " answered something that is not a JSON object.");
+  }
+  return json;
+}
+
+Result<Json> Providers::CallForJsonValue(const config::OidcProvider& p, httpclient::Request req,
+                                         std::string_view who) {
   req.headers.push_back({"Accept", "application/json"});
   req.timeout = limits_.timeout;
   req.max_response_bytes = limits_.max_response_bytes;
@@ -156,8 +220,8 @@ Result<Json> Providers::CallForJson(const config::OidcProvider& p, httpclient::R
                     " status code but 200 is expected.");
   }
   auto json = ParseJson(res->body, kProviderJson);
-  if (!json.ok() || !json->is_object()) {
-    return Upstream(std::string(who) + " answered something that is not a JSON object.");
+  if (!json.ok()) {
+    return Upstream(std::string(who) + " answered something that is not JSON.");
   }
   return std::move(json).value();
 }
@@ -181,14 +245,18 @@ Result<Endpoints> Providers::EndpointsOf(const config::OidcProvider& p) {
   }
   Endpoints e;
   if (IsOAuth2Only(p)) {
+    const auto& apis = config_.selfservice.methods.oidc_api_urls;
+    const auto api = apis.find(p.id);
     if (p.provider == "discord") {
       e.authorization = "https://discord.com/oauth2/authorize";
       e.token = "https://discord.com/api/oauth2/token";
-      e.userinfo = "https://discord.com/api/users/@me";
+      e.api = api == apis.end() ? "https://discord.com/api" : TrimSlash(api->second);
+      e.userinfo = e.api + "/users/@me";
     } else {
       e.authorization = "https://github.com/login/oauth/authorize";
       e.token = "https://github.com/login/oauth/access_token";
-      e.userinfo = "https://api.github.com/user";
+      e.api = api == apis.end() ? "https://api.github.com" : TrimSlash(api->second);
+      e.userinfo = e.api + "/user";
     }
     e.pkce_s256 = false;
   } else {
@@ -273,9 +341,15 @@ Result<Json> Providers::ExchangeCode(const config::OidcProvider& p, const Endpoi
   req.method = "POST";
   req.url = e.token;
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  // client_secret_basic (RFC 6749 2.3.1: both parts form-encoded first).
-  req.headers.push_back({"Authorization", "Basic " + Base64Encode(QueryEscape(p.client_id) + ":" +
-                                                                  QueryEscape(ClientSecret(p)))});
+  if (p.provider == "apple") {
+    // Apple takes its client secret JWT in the body (Kratos: oauth2.AuthStyleInParams).
+    fields.emplace_back("client_id", p.client_id);
+    fields.emplace_back("client_secret", ClientSecret(p));
+  } else {
+    // client_secret_basic (RFC 6749 2.3.1: both parts form-encoded first).
+    req.headers.push_back({"Authorization", "Basic " + Base64Encode(QueryEscape(p.client_id) + ":" +
+                                                                    QueryEscape(ClientSecret(p)))});
+  }
   req.body = FormEncode(fields);
   return CallForJson(p, std::move(req), "The OpenID Connect provider's token endpoint");
 }
@@ -345,9 +419,14 @@ Result<Json> Providers::VerifyIdToken(const config::OidcProvider& p, const Endpo
   // 3.1.3.7 step 2: the issuer.
   std::string expected_issuer = e.issuer;
   if (p.provider == "microsoft") {
+    // As Kratos: Microsoft's tokens name their tenant, a UUID (so it cannot reshape the issuer).
+    const std::string tid = StringMember(c, "tid").value_or("");
+    if (!IsUuid(tid)) {
+      return TokenInvalid("its tid claim is not a tenant id (a UUID)");
+    }
     const size_t at = expected_issuer.find("{tenantid}");
     if (at != std::string::npos) {
-      expected_issuer.replace(at, 10, StringMember(c, "tid").value_or("-"));
+      expected_issuer.replace(at, 10, tid);
     }
   }
   if (StringMember(c, "iss").value_or("") != expected_issuer) {
@@ -414,36 +493,92 @@ Result<Json> Providers::UserInfo(const config::OidcProvider& p, const Endpoints&
   return GetJson(p, e.userinfo, {{"Authorization", "Bearer " + access_token}});
 }
 
-Result<Claims> Providers::GithubClaims(const config::OidcProvider& p,
-                                       const std::string& access_token) {
-  const std::vector<httpclient::Header> auth = {{"Authorization", "Bearer " + access_token}};
-  auto user = GetJson(p, "https://api.github.com/user", auth);
+Result<Claims> Providers::GithubClaims(const config::OidcProvider& p, const Endpoints& e,
+                                       const Json& tokens) {
+  // GitHub lists the granted scopes separated by commas.
+  const std::vector<std::string> granted = GrantedScopes(tokens, ',');
+  if (!AllGranted(p, granted)) {
+    return ScopeMissing();
+  }
+  const std::vector<httpclient::Header> auth = {
+      {"Authorization", "Bearer " + StringMember(tokens, "access_token").value_or("")}};
+  auto user = GetJson(p, e.userinfo, auth);
   if (!user.ok()) {
     return std::move(user).error();
   }
-  Json raw = *user;
-  if (const auto id = raw.find("id"); id != raw.end() && id->is_number_integer()) {
-    raw["sub"] = std::to_string(id->get<int64_t>());
+  const Json& u = *user;
+  const auto id = u.find("id");
+  if (id == u.end() || !id->is_number_integer()) {
+    return Upstream("GitHub's user API answered no user id.");
   }
-  raw["name"] = raw.value("name", Json());
-  raw["nickname"] = raw.value("login", Json());
-  raw["picture"] = raw.value("avatar_url", Json());
-  // The primary, verified address from the e-mail API (the profile's may be absent or unverified).
-  httpclient::Request req;
-  req.url = "https://api.github.com/user/emails";
-  req.headers = auth;
-  req.headers.push_back({"Accept", "application/json"});
-  req.timeout = limits_.timeout;
-  req.max_response_bytes = limits_.max_response_bytes;
-  if (auto res = ClientOf(p).Do(req); res.ok() && res->status == 200) {
-    if (auto list = ParseJson(res->body, kProviderJson); list.ok() && list->is_array()) {
-      for (const auto& m : *list) {
-        if (m.is_object() && m.value("primary", false) && m.value("verified", false)) {
-          raw["email"] = m.value("email", "");
-          raw["email_verified"] = true;
-        }
+  Json raw = {{"sub", std::to_string(id->get<int64_t>())},
+              {"iss", "https://github.com/login/oauth/access_token"}};
+  const auto copy = [&](const char* from, const char* to) {
+    if (const auto v = StringMember(u, from); v && !v->empty()) {
+      raw[to] = *v;
+    }
+  };
+  copy("name", "name");
+  copy("login", "nickname");
+  copy("blog", "website");
+  copy("avatar_url", "picture");
+  copy("html_url", "profile");
+  if (const auto at = ParseRfc3339(StringMember(u, "updated_at").value_or(""))) {
+    raw["updated_at"] =
+        std::chrono::duration_cast<std::chrono::seconds>(at->time_since_epoch()).count();
+  }
+  // The profile's address may be absent or unverified: with the user:email scope the address
+  // is the primary one of the e-mail API, verified as GitHub says (Kratos' rule).
+  if (std::find(granted.begin(), granted.end(), "user:email") != granted.end()) {
+    httpclient::Request req;
+    req.url = e.api + "/user/emails";
+    req.headers = auth;
+    auto list = CallForJsonValue(p, std::move(req), "GitHub's e-mail API");
+    if (!list.ok()) {
+      return std::move(list).error();
+    }
+    if (!list->is_array()) {
+      return Upstream("GitHub's e-mail API answered something that is not a list.");
+    }
+    for (const auto& m : *list) {
+      if (m.is_object() && m.value("primary", Json(false)) == Json(true)) {
+        raw["email"] = StringMember(m, "email").value_or("");
+        raw["email_verified"] = m.value("verified", Json(false)) == Json(true);
+        break;
       }
     }
+  }
+  return ClaimsFromJson(raw);
+}
+
+Result<Claims> Providers::DiscordClaims(const config::OidcProvider& p, const Endpoints& e,
+                                        const Json& tokens) {
+  if (!AllGranted(p, GrantedScopes(tokens, ' '))) {
+    return ScopeMissing();
+  }
+  auto user = UserInfo(p, e, StringMember(tokens, "access_token").value_or(""));
+  if (!user.ok()) {
+    return std::move(user).error();
+  }
+  const Json& u = *user;
+  const std::string id = StringMember(u, "id").value_or("");
+  if (id.empty()) {
+    return Upstream("Discord's user API answered no user id.");
+  }
+  const std::string username = StringMember(u, "username").value_or("");
+  const std::string discriminator = StringMember(u, "discriminator").value_or("");
+  Json raw = {{"sub", id},
+              {"iss", "https://discord.com/api/oauth2/"},
+              {"name", username + "#" + discriminator},
+              {"nickname", username},
+              {"preferred_username", username},
+              {"picture", DiscordAvatar(id, StringMember(u, "avatar").value_or(""), discriminator)},
+              {"email_verified", u.value("verified", Json(false)) == Json(true)}};
+  if (const auto email = StringMember(u, "email"); email && !email->empty()) {
+    raw["email"] = *email;
+  }
+  if (const auto locale = StringMember(u, "locale"); locale && !locale->empty()) {
+    raw["locale"] = *locale;
   }
   return ClaimsFromJson(raw);
 }
@@ -452,17 +587,10 @@ Result<Claims> Providers::ClaimsOf(const config::OidcProvider& p, const Endpoint
                                    const Json& tokens, std::string_view nonce) {
   const std::string access = StringMember(tokens, "access_token").value_or("");
   if (p.provider == "github" || p.provider == "github-app") {
-    return GithubClaims(p, access);
+    return GithubClaims(p, e, tokens);
   }
-  if (e.issuer.empty()) {  // discord: the user API
-    auto user = UserInfo(p, e, access);
-    if (!user.ok()) {
-      return std::move(user).error();
-    }
-    Json raw = *user;
-    raw["sub"] = raw.value("id", "");
-    raw["email_verified"] = raw.value("verified", false);
-    return ClaimsFromJson(raw);
+  if (p.provider == "discord") {
+    return DiscordClaims(p, e, tokens);
   }
   const auto id_token = StringMember(tokens, "id_token");
   if (!id_token) {

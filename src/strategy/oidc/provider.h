@@ -30,6 +30,9 @@ struct Endpoints {
   std::string token;
   std::string userinfo;
   std::string jwks;
+  // The user API of plain OAuth2 providers ("https://api.github.com", "https://discord.com/api";
+  // atrium.oidc.api_urls overrides it).
+  std::string api;
   bool pkce_s256 = false;  // discovery lists S256
 };
 
@@ -92,12 +95,20 @@ class Providers {
   // (bounded parse), else an upstream error naming `who`.
   Result<Json> CallForJson(const config::OidcProvider& p, httpclient::Request req,
                            std::string_view who);
+  // The same for any JSON value (GitHub's e-mail list is an array).
+  Result<Json> CallForJsonValue(const config::OidcProvider& p, httpclient::Request req,
+                                std::string_view who);
   Result<Json> GetJson(const config::OidcProvider& p, const std::string& url,
                        const std::vector<httpclient::Header>& headers);
   Result<JwkSet> KeysOf(const config::OidcProvider& p, const Endpoints& e, bool refetch);
   Result<Json> UserInfo(const config::OidcProvider& p, const Endpoints& e,
                         const std::string& access_token);
-  Result<Claims> GithubClaims(const config::OidcProvider& p, const std::string& access_token);
+  // GitHub's and Discord's user APIs mapped to claims as Kratos maps them (the granted scopes
+  // must hold every configured one).
+  Result<Claims> GithubClaims(const config::OidcProvider& p, const Endpoints& e,
+                              const Json& tokens);
+  Result<Claims> DiscordClaims(const config::OidcProvider& p, const Endpoints& e,
+                               const Json& tokens);
   std::string ClientSecret(const config::OidcProvider& p) const;
 
   struct CachedEndpoints {
@@ -119,6 +130,10 @@ class Providers {
   std::map<std::string, CachedEndpoints> endpoints_;  // by provider id: bounded by the config
   std::map<std::string, CachedKeys> keys_;            // by provider id
 };
+
+// Whether `iss` is `issuer`, or, for Microsoft's multi-tenant template (".../{tenantid}/v2.0"),
+// the template with a tenant id (a UUID) in its place.
+bool IssuerMatches(std::string_view issuer, std::string_view iss);
 
 // Kratos' claims object from the claims of an ID token or userinfo: the standard claims at the
 // top and everything in `raw_claims`.
