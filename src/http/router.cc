@@ -22,14 +22,16 @@ bool MethodMatches(std::string_view route, std::string_view method) {
 }  // namespace
 
 void Router::Add(std::string method, std::string path, Handler handler, Execution execution) {
-  routes_.push_back(
-      Route{std::move(method), std::move(path), false, std::move(handler), execution});
+  std::string pattern = path;
+  routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler), execution,
+                          std::move(pattern)});
 }
 
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
                        Execution execution) {
-  routes_.push_back(
-      Route{std::move(method), std::move(prefix), true, std::move(handler), execution});
+  std::string pattern = prefix + "*";
+  routes_.push_back(Route{std::move(method), std::move(prefix), true, std::move(handler), execution,
+                          std::move(pattern)});
   // Longest prefixes first, exact routes keep their relative order.
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
     return a.prefix == b.prefix ? (a.prefix && a.path.size() > b.path.size()) : !a.prefix;
@@ -39,22 +41,22 @@ void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
 void Router::SetNotFound(Handler handler) { not_found_ = std::move(handler); }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
-  bool path_known = false;
+  const Route* known = nullptr;
   for (const Route& r : routes_) {
     const bool hit = r.prefix ? path.starts_with(r.path) : path == r.path;
     if (!hit) {
       continue;
     }
-    path_known = true;
+    known = known != nullptr ? known : &r;
     if (MethodMatches(r.method, method)) {
-      return Match{&r.handler, r.execution};
+      return Match{&r.handler, r.execution, r.pattern};
     }
   }
-  if (path_known) {
-    return Match{nullptr, Execution::kInline};
+  if (known != nullptr) {
+    return Match{nullptr, Execution::kInline, known->pattern};
   }
   static const Handler kDefaultNotFound = NotFoundJson;
-  return Match{not_found_ ? &not_found_ : &kDefaultNotFound, Execution::kInline};
+  return Match{not_found_ ? &not_found_ : &kDefaultNotFound, Execution::kInline, {}};
 }
 
 }  // namespace atrium::http

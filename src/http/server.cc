@@ -264,6 +264,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void OnRead(beast::error_code ec) {
+    started_ = std::chrono::steady_clock::now();  // observer: the request has been read
+    route_ = {};
+    read_ = false;
     if (ec == bhttp::error::body_limit) {
       // Answer, then swallow what the client is still sending so that it can read the answer
       // instead of failing on a reset connection. Writing and draining share one budget that
@@ -287,6 +290,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     TakeRequest();
     const bool head = request_.method == "HEAD";
     const Router::Match match = router_.Find(request_.method, request_.path);
+    route_ = match.pattern;  // observer
     if (match.handler == nullptr) {
       return Write(ErrorJson(405, "Method Not Allowed", "The request method is not allowed"),
                    keep_alive_, head);
@@ -327,6 +331,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     request_.remote_address = address_;
     request_.tls = kTls;
     keep_alive_ = message.keep_alive();
+    read_ = true;
   }
 
   Response Run(const Handler& handler) {
@@ -342,6 +347,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void Write(Response response, bool keep_alive, bool head) {
+    if (server_.options.observer) {
+      server_.options.observer(
+          Observation{read_ ? &request_ : nullptr, route_, address_, response.status,
+                      std::chrono::steady_clock::now() - started_},
+          response);
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
@@ -421,6 +432,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point started_{};  // observer
+  std::string_view route_;                           // observer
+  bool read_ = false;                                // observer
   bool draining_ = false;
   std::size_t drained_ = 0;
   std::array<char, 16384> scratch_{};

@@ -2,9 +2,11 @@
 // Everything the application needs from one database backend: the domain's store interfaces
 // plus schema management. SQLite (store/sqlite) and PostgreSQL (store/postgres) implement it.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/result.h"
 #include "courier/outbox.h"
@@ -51,6 +53,19 @@ class Database : public registration::FlowStore,
   // transaction, and returns how many went. Flows, sessions and sign-in failure counters are
   // stale when they expired before `cutoff`, error records when they were created before it.
   virtual Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) = 0;
+
+  // For metrics: the connection pool right now, and how many database operations of this
+  // process failed other than by a uniqueness conflict (connections, timeouts, statements).
+  struct PoolStats {
+    int size = 0;
+    int in_use = 0;
+    std::uint64_t errors = 0;
+  };
+  virtual PoolStats Pool() const { return {}; }
+  // For metrics: courier messages still to deliver, {queued, processing}.
+  virtual Result<std::pair<int64_t, int64_t>> PendingMessages() {
+    return Error::Unavailable("not counted by this store");
+  }
 };
 
 }  // namespace atrium::store
