@@ -162,13 +162,16 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
 
 std::string RedactQuery(std::string_view raw_query, std::string_view redaction) {
   std::string out;
-  while (!raw_query.empty()) {
+  if (raw_query.empty()) {
+    return out;
+  }
+  // Every '&'-separated piece is kept, empty ones too, so the logged query has the input's shape.
+  for (bool first = true;; first = false) {
     const std::size_t amp = raw_query.find('&');
     const std::string_view pair = raw_query.substr(0, amp);
-    raw_query = amp == std::string_view::npos ? std::string_view() : raw_query.substr(amp + 1);
     const std::size_t eq = pair.find('=');
     const std::string_view name = pair.substr(0, eq);
-    if (!out.empty()) {
+    if (!first) {
       out += '&';
     }
     out += name;
@@ -176,8 +179,11 @@ std::string RedactQuery(std::string_view raw_query, std::string_view redaction) 
       out += '=';
       out += KeepsValue(name) ? pair.substr(eq + 1) : redaction;
     }
+    if (amp == std::string_view::npos) {
+      return out;
+    }
+    raw_query = raw_query.substr(amp + 1);
   }
-  return out;
 }
 
 RequestLog::RequestLog(const LogOptions& options)
