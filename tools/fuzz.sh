@@ -48,7 +48,7 @@ else
 fi
 
 build=build/fuzz
-targets=(parsers submit login webhook webauthn jose)
+targets=(parsers submit login webhook webauthn jose logs)
 if [[ -n "$only" ]]; then
   [[ " ${targets[*]} " == *" $only "* ]] || {
     echo "fuzz: no target $only (targets: ${targets[*]})" >&2
@@ -68,6 +68,7 @@ declare -A options=(
   [webhook]="-timeout=10 -max_len=4096"
   [webauthn]="-timeout=10 -max_len=8192"
   [jose]="-timeout=10 -max_len=20000"
+  [logs]="-timeout=10 -max_len=4096"
   [submit]="-timeout=60 -max_len=16384"
   [login]="-timeout=60 -max_len=16384"
 )

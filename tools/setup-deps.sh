@@ -15,6 +15,7 @@ if [[ "${1:-}" == "--test" ]]; then
     clang-format-16 clang-tidy-16 libgtest-dev libgmock-dev json-schema-test-suite sqlite3 wrk
     nghttp2-client chromium
     nodejs npm postgresql-15 clang-16 libfuzzer-16-dev libclang-rt-16-dev
+    prometheus
   )
 fi
 

@@ -11,6 +11,7 @@
 #include "api/courier_routes.h"
 #include "api/public_api.h"
 #include "app/courier.h"
+#include "app/metrics.h"
 #include "base/ids.h"
 #include "base/ip.h"
 #include "base/random.h"
@@ -143,6 +144,8 @@ struct Application::Parts {
   // whoami's cache; declared before the store, which reports its writes to it until it closes.
   std::unique_ptr<session::SessionCache> session_cache;
   std::unique_ptr<store::Database> store;
+  // Metrics and the request log; before the hashing pool, whose threads report to it.
+  std::unique_ptr<Observability> observability;
   std::unique_ptr<identity::SchemaRegistry> schemas;
   std::unique_ptr<session::CookieCodec> cookies;
   std::unique_ptr<hash::Hasher> hasher;
@@ -329,6 +332,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->api->RegisterAdmin(p->admin_router);
   p->courier_admin = std::make_unique<api::CourierAdmin>(*p->store, c);
   p->courier_admin->Register(p->admin_router);
+  p->observability = std::make_unique<Observability>(c, *p->store, *p->hashing);
+  p->observability->Register(p->admin_router);
   p->sweeper = std::make_unique<cleanup::Sweeper>(*p->store, c.cleanup, p->clock);
   return std::unique_ptr<Application>(new Application(std::move(p)));
 }
@@ -415,6 +420,7 @@ Status Application::Serve() {
   options.idle_timeout = Millis(c.limits.idle_timeout);
   options.request_timeout = Millis(c.limits.request_timeout);
   options.queue_capacity = static_cast<std::size_t>(c.limits.queue_capacity);
+  options.observer = parts_->observability->Observer();
   http::Server server(options);
   ATRIUM_RETURN_IF_ERROR(ListenOn(server, c.serve_public, "serve.public", parts_->public_router));
   ATRIUM_RETURN_IF_ERROR(ListenOn(server, c.serve_admin, "serve.admin", parts_->admin_router));

@@ -6,8 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "app/application.h"
+#include "app/metrics.h"
 #include "base/time.h"
 #include "config/loader.h"
+#include "metrics/logging.h"
 
 #ifndef ATRIUM_VERSION
 #define ATRIUM_VERSION "0.0.0"
@@ -26,15 +28,8 @@ Result<config::Config> Load(const std::string& path, bool dev) {
   return config::LoadConfig(options);
 }
 
-void ConfigureLogging(const config::Config& c) {
-  spdlog::set_level(spdlog::level::from_str(c.log.level == "warning" ? "warn" : c.log.level));
-  if (c.log.format == "json") {
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-  }
-}
+// Kratos' log.* keys; logs go to stderr as Kratos' do.
+void ConfigureLogging(const config::Config& c) { metrics::ConfigureLogging(app::LogOptionsOf(c)); }
 
 int Fail(const Error& e) {
   std::fprintf(stderr, "atrium: %s\n", e.reason.c_str());

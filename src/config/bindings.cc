@@ -673,6 +673,8 @@ std::vector<Binding> MakeTable() {
       String("log.level", ATRIUM_FIELD(log.level),
              {"trace", "debug", "info", "warning", "warn", "error", "fatal", "panic"}),
       String("log.format", ATRIUM_FIELD(log.format), {"text", "json"}),
+      Boolean("log.leak_sensitive_values", ATRIUM_FIELD(log.leak_sensitive_values)),
+      String("log.redaction_text", ATRIUM_FIELD(log.redaction_text)),
       String("oauth2_provider.url", ATRIUM_FIELD(oauth2_provider.url)),
       Boolean("oauth2_provider.override_return_to",
               ATRIUM_FIELD(oauth2_provider.override_return_to)),

@@ -271,8 +271,10 @@ struct Secrets {
 };
 
 struct Log {
-  std::string level = "info";   // trace, debug, info, warning, error, fatal, panic
-  std::string format = "text";  // text or json
+  std::string level = "info";          // trace, debug, info, warning, error, fatal, panic
+  std::string format = "text";         // text or json
+  bool leak_sensitive_values = false;  // false: secrets in query strings are redacted
+  std::string redaction_text;          // "" = Kratos' sentence
 };
 
 struct OAuth2Provider {

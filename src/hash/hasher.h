@@ -4,6 +4,8 @@
 // algorithm never locks anybody out. Hashing is CPU- and memory-heavy: it runs on a bounded
 // HashPool, never on I/O threads.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -92,16 +94,30 @@ class HashPool final {
   // Hasher::IsCurrent of the pool's hasher (cheap: runs on the caller's thread).
   bool IsCurrent(std::string_view encoded) const { return hasher_.IsCurrent(encoded); }
 
+  // For metrics: jobs waiting for a thread, and threads running a job, right now.
+  std::size_t QueueLength() const;
+  int Busy() const { return busy_.load(std::memory_order_relaxed); }
+  int Threads() const { return static_cast<int>(threads_.size()); }
+  // Called on a pool thread with the seconds each job waited for a thread (queue and room).
+  // Set before the pool is used.
+  void SetWaitObserver(std::function<void(double)> observe) { observe_wait_ = std::move(observe); }
+
  private:
+  struct Job {
+    std::function<void()> run;
+    std::chrono::steady_clock::time_point submitted;
+  };
   void Submit(std::function<void()> job);
   void Work();
 
   const Hasher& hasher_;
   const std::size_t capacity_;
-  std::mutex mu_;
+  std::function<void(double)> observe_wait_;
+  std::atomic<int> busy_{0};
+  mutable std::mutex mu_;
   std::condition_variable has_job_;
   std::condition_variable has_room_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<Job> jobs_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

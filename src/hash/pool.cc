@@ -26,10 +26,16 @@ HashPool::~HashPool() {
   }
 }
 
+std::size_t HashPool::QueueLength() const {
+  const std::lock_guard lock(mu_);
+  return jobs_.size();
+}
+
 void HashPool::Submit(std::function<void()> job) {
+  const auto submitted = std::chrono::steady_clock::now();
   std::unique_lock lock(mu_);
   has_room_.wait(lock, [this] { return jobs_.size() < capacity_; });
-  jobs_.push_back(std::move(job));
+  jobs_.push_back(Job{std::move(job), submitted});
   lock.unlock();
   has_job_.notify_one();
 }
@@ -45,7 +51,13 @@ void HashPool::Work() {
     jobs_.pop_front();
     lock.unlock();
     has_room_.notify_one();
-    job();
+    if (observe_wait_) {
+      observe_wait_(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - job.submitted).count());
+    }
+    busy_.fetch_add(1, std::memory_order_relaxed);
+    job.run();
+    busy_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 

@@ -83,6 +83,9 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;  // null: method not allowed (405 answered by the server)
     Execution execution = Execution::kOffload;
+    // The matched route's pattern ("/sessions/whoami", "/schemas/*"), "" for unknown paths:
+    // a bounded label for metrics and logs. Valid while the router lives.
+    std::string_view pattern;
     const FastPath* fast = nullptr;  // null: none
   };
   // The route for a request; handler is NotFound's handler for unknown paths.
@@ -95,6 +98,7 @@ class Router {
     bool prefix = false;
     Handler handler;
     Execution execution;
+    std::string pattern;  // path, with "*" appended for prefixes
     FastPath fast;
   };
   std::vector<Route> routes_;  // exact routes in the order added, then prefixes, longest first
@@ -109,6 +113,20 @@ class Router {
 
   void Reindex();
 };
+
+// What the server reports about each answer it is about to write (ServerOptions::observer).
+struct Observation {
+  const Request* request = nullptr;  // null when no request could be read (400, 413, 431)
+  std::string_view route;            // Router::Match::pattern; "" when no route matched
+  std::string_view remote_address;   // peer IP without port
+  int status = 0;
+  // From the moment the request had been read to the moment its answer is handed to the writer
+  // (queueing on the worker pools included, writing excluded).
+  std::chrono::steady_clock::duration duration{};
+};
+// Called on an I/O thread once per answer, before it is written; it may add headers to the
+// answer (X-Request-Id). It must be cheap and must not block.
+using Observer = std::function<void(const Observation&, Response&)>;
 
 // What one server may hold at once, and how long a client may take. Every limit protects the
 // server from slow or hostile clients: connections over a cap, requests that miss their deadline
@@ -137,6 +155,7 @@ struct ServerOptions {
   // full the request is answered 503 (Retry-After: 1) at once.
   std::size_t queue_capacity = 1024;
   std::string server_header;  // empty: no Server header
+  Observer observer;          // empty: none (metrics and request logs, src/metrics)
 };
 
 // A listener's TLS material (PEM). With it the listener speaks HTTPS only.

@@ -90,6 +90,11 @@ TEST(Router, MatchesExactThenPrefixAndReportsWrongMethods) {
   EXPECT_EQ((*router.Find("DELETE", "/any").handler)(req).status, 202);
   EXPECT_EQ((*router.Find("GET", "/p/x").handler)(req).status, 203);
   EXPECT_EQ((*router.Find("GET", "/nope").handler)(req).status, 404);
+  // The matched pattern (a bounded label for metrics and logs), also for a wrong method.
+  EXPECT_EQ(router.Find("GET", "/a").pattern, "/a");
+  EXPECT_EQ(router.Find("POST", "/a").pattern, "/a");
+  EXPECT_EQ(router.Find("GET", "/p/x/y").pattern, "/p/*");
+  EXPECT_EQ(router.Find("GET", "/nope").pattern, "");
 }
 
 // Exact routes are indexed wherever they were added: one added after a prefix route is found

@@ -23,15 +23,17 @@ bool MethodMatches(std::string_view route, std::string_view method) {
 
 void Router::Add(std::string method, std::string path, Handler handler, Execution execution,
                  FastPath fast) {
+  std::string pattern = path;
   routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler), execution,
-                          std::move(fast)});
+                          std::move(pattern), std::move(fast)});
   Reindex();
 }
 
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
                        Execution execution) {
-  routes_.push_back(
-      Route{std::move(method), std::move(prefix), true, std::move(handler), execution, {}});
+  std::string pattern = prefix + "*";
+  routes_.push_back(Route{std::move(method), std::move(prefix), true, std::move(handler), execution,
+                          std::move(pattern), {}});
   // Longest prefixes first, exact routes keep their relative order.
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
     return a.prefix == b.prefix ? (a.prefix && a.path.size() > b.path.size()) : !a.prefix;
@@ -52,13 +54,13 @@ void Router::Reindex() {
 void Router::SetNotFound(Handler handler) { not_found_ = std::move(handler); }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
-  bool path_known = false;
+  const Route* known = nullptr;
   if (const auto it = exact_.find(path); it != exact_.end()) {
-    path_known = true;
+    known = &routes_[it->second.front()];
     for (const std::size_t i : it->second) {
       const Route& r = routes_[i];
       if (MethodMatches(r.method, method)) {
-        return Match{&r.handler, r.execution, r.fast ? &r.fast : nullptr};
+        return Match{&r.handler, r.execution, r.pattern, r.fast ? &r.fast : nullptr};
       }
     }
   }
@@ -66,16 +68,16 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     if (!r.prefix || !path.starts_with(r.path)) {
       continue;
     }
-    path_known = true;
+    known = known != nullptr ? known : &r;
     if (MethodMatches(r.method, method)) {
-      return Match{&r.handler, r.execution, nullptr};
+      return Match{&r.handler, r.execution, r.pattern, nullptr};
     }
   }
-  if (path_known) {
-    return Match{nullptr, Execution::kInline};
+  if (known != nullptr) {
+    return Match{nullptr, Execution::kInline, known->pattern, nullptr};
   }
   static const Handler kDefaultNotFound = NotFoundJson;
-  return Match{not_found_ ? &not_found_ : &kDefaultNotFound, Execution::kInline};
+  return Match{not_found_ ? &not_found_ : &kDefaultNotFound, Execution::kInline, {}, nullptr};
 }
 
 }  // namespace atrium::http

@@ -280,6 +280,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void OnRead(beast::error_code ec) {
+    started_ = std::chrono::steady_clock::now();  // observer: the request has been read
+    route_ = {};
+    read_ = false;
     if (ec == bhttp::error::body_limit) {
       // Answer, then swallow what the client is still sending so that it can read the answer
       // instead of failing on a reset connection. Writing and draining share one budget that
@@ -303,6 +306,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     TakeRequest();
     const bool head = request_.method == "HEAD";
     const Router::Match match = router_.Find(request_.method, request_.path);
+    route_ = match.pattern;  // observer
     if (match.handler == nullptr) {
       return Write(ErrorJson(405, "Method Not Allowed", "The request method is not allowed"),
                    keep_alive_, head);
@@ -348,6 +352,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     request_.remote_address = address_;
     request_.tls = kTls;
     keep_alive_ = message.keep_alive();
+    read_ = true;
   }
 
   // Runs a handler (or a fast path) on the current thread; what it throws becomes a logged 500.
@@ -371,6 +376,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   // One answer at a time per connection: the message lives in the connection, and its fields
   // are reused from one answer to the next.
   void Write(Response response, bool keep_alive, bool head) {
+    if (server_.options.observer) {
+      server_.options.observer(
+          Observation{read_ ? &request_ : nullptr, route_, address_, response.status,
+                      std::chrono::steady_clock::now() - started_},
+          response);
+    }
     response_.clear();
     response_.version(11);
     response_.result(static_cast<unsigned>(response.status));
@@ -451,6 +462,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   Request request_;
   bhttp::response<bhttp::string_body> response_;
   bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point started_{};  // observer
+  std::string_view route_;                           // observer
+  bool read_ = false;                                // observer
   bool draining_ = false;
   std::size_t drained_ = 0;
   std::array<char, 16384> scratch_{};

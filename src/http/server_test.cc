@@ -5,7 +5,9 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -258,6 +260,55 @@ TEST_F(ServerTest, AnswersGarbageUnknownPathsWrongMethodsAndExceptions) {
   const std::string huge_header =
       "GET /hello HTTP/1.1\r\nX-Big: " + std::string(100 << 10, 'a') + "\r\n\r\n";
   EXPECT_TRUE(Exchange(port_, huge_header).starts_with("HTTP/1.1 431"));
+}
+
+// The observer (metrics, request logs) sees every answer once: routed, offloaded, unknown,
+// wrong method and unreadable requests, and may add a header to each.
+TEST(ServerObserver, SeesEveryAnswerWithItsRoutePatternAndMayAddHeaders) {
+  struct Seen {
+    std::string route;
+    std::string path;
+    int status = 0;
+    bool read = false;
+    Clock::duration duration{};
+  };
+  std::mutex mu;
+  std::vector<Seen> seen;
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.observer = [&](const Observation& o, Response& res) {
+    res.SetHeader("X-Observed", "yes");
+    const std::lock_guard lock(mu);
+    seen.push_back({std::string(o.route), o.request != nullptr ? o.request->path : "", o.status,
+                    o.request != nullptr, o.duration});
+  };
+  Router router = TestRouter();
+  router.AddPrefix("GET", "/p/", [](const Request&) {
+    std::this_thread::sleep_for(milliseconds(20));
+    return Response{};
+  });
+  Running running(options, router);
+  ASSERT_TRUE(running.status().ok());
+  const std::string out = Exchange(running.port(),
+                                   "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /p/abc HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "garbage\r\n\r\n");
+  EXPECT_NE(out.find("X-Observed: yes"), std::string::npos) << out;
+  const std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 5U) << out;
+  EXPECT_EQ(seen[0].route, "/hello");
+  EXPECT_EQ(seen[0].status, 200);
+  EXPECT_EQ(seen[1].route, "/p/*");
+  EXPECT_EQ(seen[1].path, "/p/abc");
+  EXPECT_GE(seen[1].duration, milliseconds(20));
+  EXPECT_EQ(seen[2].route, "");
+  EXPECT_EQ(seen[2].status, 404);
+  EXPECT_EQ(seen[3].route, "/hello");
+  EXPECT_EQ(seen[3].status, 405);
+  EXPECT_FALSE(seen[4].read);
+  EXPECT_EQ(seen[4].status, 400);
 }
 
 TEST(Server, ListenFailsOnABadAddress) {

@@ -469,6 +469,44 @@ TEST_P(StoreContract, AFailureLateInTheTransactionLeavesNothing) {
 
 // Web hook notifications are queued in the transaction of the identity (ARCHITECTURE.md "Hooks
 // and the outbox"): with it, or not at all.
+// Metrics: the outbox depth and the pool read at scrape time. Deltas only: a shared PostgreSQL
+// server keeps what earlier runs queued.
+TEST_P(StoreContract, PendingMessagesAndThePoolAreCountedForMetrics) {
+  Database& db = *store_.database;
+  const auto before = db.PendingMessages();
+  ASSERT_TRUE(before.ok()) << before.error().reason;
+  const auto message = [] {
+    courier::Message m;
+    m.id = NewUuid();
+    m.recipient = "metrics@example.com";
+    m.subject = "s";
+    m.body = "b";
+    m.template_type = "verification_code_valid";
+    // Due before anything an earlier run left behind, so that the claim below takes it.
+    m.created_at = m.updated_at = m.next_attempt_at = Timestamp(std::chrono::microseconds(1));
+    return m;
+  };
+  const courier::Message first = message();
+  ASSERT_TRUE(db.Enqueue(first).ok());
+  ASSERT_TRUE(db.Enqueue(message()).ok());
+  const auto queued = db.PendingMessages();
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(queued->first, before->first + 2);
+  EXPECT_EQ(queued->second, before->second);
+
+  const auto claimed = db.ClaimDue("metrics-test", T(20), T(30), 1);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1U);
+  const auto after = db.PendingMessages();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->first, before->first + 1);
+  EXPECT_EQ(after->second, before->second + 1);
+
+  const Database::PoolStats pool = db.Pool();
+  EXPECT_GE(pool.size, 1);
+  EXPECT_EQ(pool.in_use, 0);  // nothing holds a connection between calls
+}
+
 TEST_P(StoreContract, HookMessagesAreWrittenWithTheIdentityOrNotAtAll) {
   const auto message = [](const std::string& body) {
     courier::Message m;

@@ -2,9 +2,11 @@
 // Everything the application needs from one database backend: the domain's store interfaces
 // plus schema management. SQLite (store/sqlite) and PostgreSQL (store/postgres) implement it.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/result.h"
 #include "courier/outbox.h"
@@ -58,6 +60,19 @@ class Database : public registration::FlowStore,
   // writes of other instances (LISTEN/NOTIFY; the sink learns when that feed is down). Call once,
   // before serving.
   virtual void ReportSessionChanges(session::SessionChanges& sink) = 0;
+
+  // For metrics: the connection pool right now, and how many database operations of this
+  // process failed other than by a uniqueness conflict (connections, timeouts, statements).
+  struct PoolStats {
+    int size = 0;
+    int in_use = 0;
+    std::uint64_t errors = 0;
+  };
+  virtual PoolStats Pool() const { return {}; }
+  // For metrics: courier messages still to deliver, {queued, processing}.
+  virtual Result<std::pair<int64_t, int64_t>> PendingMessages() {
+    return Error::Unavailable("not counted by this store");
+  }
 };
 
 }  // namespace atrium::store

@@ -171,4 +171,19 @@ Result<std::optional<courier::Message>> LoadMessage(Executor& db, std::string_vi
   return std::optional<courier::Message>(std::move(m));
 }
 
+Result<std::pair<int64_t, int64_t>> CountPendingRows(Executor& db) {
+  ATRIUM_ASSIGN_OR_RETURN(auto rows,
+                          db.Query("SELECT status, COUNT(*) FROM courier_messages WHERE status IN "
+                                   "('queued', 'processing') GROUP BY status",
+                                   {}));
+  std::pair<int64_t, int64_t> counts{0, 0};
+  for (const auto& row : rows) {
+    const std::string n = row.at(1).value_or("0");
+    int64_t value = 0;
+    std::from_chars(n.data(), n.data() + n.size(), value);
+    (row.at(0).value_or("") == "queued" ? counts.first : counts.second) = value;
+  }
+  return counts;
+}
+
 }  // namespace atrium::store

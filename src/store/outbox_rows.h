@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -27,5 +28,7 @@ Result<std::vector<courier::Message>> ListMessageRows(
     Executor& db, const courier::MessageFilter& filter,
     const std::optional<courier::MessageCursor>& after, int limit);
 Result<std::optional<courier::Message>> LoadMessage(Executor& db, std::string_view id);
+// Messages still to deliver: {queued, processing} (one index range each).
+Result<std::pair<int64_t, int64_t>> CountPendingRows(Executor& db);
 
 }  // namespace atrium::store

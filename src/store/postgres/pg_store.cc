@@ -1,5 +1,6 @@
 #include "store/postgres/pg_store.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -14,6 +15,9 @@
 
 namespace atrium::store {
 namespace {
+
+// Store failures of this process (metrics: Database::Pool).
+std::atomic<std::uint64_t> g_errors{0};
 
 constexpr const char* kUniqueViolation = "23505";
 
@@ -111,8 +115,11 @@ class PgExecutor final : public Executor {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
-    return last_sqlstate_ == kUniqueViolation ? Error::Conflict(message)
-                                              : Error::Unavailable(message);
+    if (last_sqlstate_ == kUniqueViolation) {
+      return Error::Conflict(message);
+    }
+    g_errors.fetch_add(1, std::memory_order_relaxed);
+    return Error::Unavailable(message);
   }
 
   Conn& conn_;
@@ -296,6 +303,7 @@ struct PgStore::Impl {
     {
       std::unique_lock lock(mu);
       if (!available.wait_for(lock, options.acquire_timeout, [this] { return !idle.empty(); })) {
+        g_errors.fetch_add(1, std::memory_order_relaxed);
         return Error::Unavailable("postgres: no free database connection within " +
                                   std::to_string(options.acquire_timeout.count()) + " ms");
       }
@@ -312,6 +320,7 @@ struct PgStore::Impl {
           message.pop_back();
         }
         conn.reset();
+        g_errors.fetch_add(1, std::memory_order_relaxed);
         return Error::Unavailable("postgres: cannot connect: " + message);
       }
       conn = std::move(fresh);
@@ -448,6 +457,12 @@ Result<int> PgStore::PendingMigrations() {
   return impl_->Read([](Executor& db) -> Result<int> {
     return CountPendingMigrations(db, PgMigrations(), kTableExists);
   });
+}
+
+Database::PoolStats PgStore::Pool() const {
+  const std::lock_guard lock(impl_->mu);
+  const int size = static_cast<int>(impl_->slots.size());
+  return {size, size - static_cast<int>(impl_->idle.size()), g_errors.load()};
 }
 
 Status PgStore::Ping() {
@@ -823,6 +838,10 @@ Result<std::vector<courier::Message>> PgStore::ListMessages(
 
 Result<std::optional<courier::Message>> PgStore::GetMessage(std::string_view id) {
   return impl_->Read([&](Executor& db) { return LoadMessage(db, id); });
+}
+
+Result<std::pair<int64_t, int64_t>> PgStore::PendingMessages() {
+  return impl_->Read([](Executor& db) { return CountPendingRows(db); });
 }
 
 }  // namespace atrium::store

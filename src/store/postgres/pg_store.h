@@ -40,6 +40,8 @@ class PgStore final : public Database {
   void ReportSessionChanges(session::SessionChanges& sink) override;
   Result<int> PendingMigrations() override;
   Status Ping() override;
+  PoolStats Pool() const override;
+  Result<std::pair<int64_t, int64_t>> PendingMessages() override;
   Result<std::string> GetOrCreateSecret(std::string_view name,
                                         const std::function<std::string()>& make) override;
   Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) override;

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -21,6 +22,9 @@
 namespace atrium::store {
 namespace {
 
+// Store failures of this process (metrics: Database::Pool).
+std::atomic<std::uint64_t> g_errors{0};
+
 Error DbError(sqlite3* db, int rc, std::string_view what) {
   const std::string message = std::string(what) + ": " + sqlite3_errstr(rc) + " (" +
                               (db != nullptr ? sqlite3_errmsg(db) : "") + ")";
@@ -28,6 +32,7 @@ Error DbError(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return Error::Conflict(message);
   }
+  g_errors.fetch_add(1, std::memory_order_relaxed);
   return Error::Unavailable(message);
 }
 
@@ -65,6 +70,7 @@ class Conn {
     if (rc != SQLITE_OK) {
       std::string text = message != nullptr ? message : sqlite3_errstr(rc);
       sqlite3_free(message);
+      g_errors.fetch_add(1, std::memory_order_relaxed);
       return Error::Unavailable("sqlite: " + text);
     }
     return OkStatus();
@@ -476,6 +482,12 @@ Status SqliteStore::Migrate() {
   return OkStatus();
 }
 
+Database::PoolStats SqliteStore::Pool() const {
+  const std::lock_guard lock(impl_->mu);
+  const int size = static_cast<int>(impl_->conns.size());
+  return {size, size - static_cast<int>(impl_->idle.size()), g_errors.load()};
+}
+
 Status SqliteStore::Ping() {
   return impl_->Read([](Executor& db) -> Status {
     ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(sql::kPing, {}));
@@ -855,6 +867,10 @@ Result<std::vector<courier::Message>> SqliteStore::ListMessages(
 
 Result<std::optional<courier::Message>> SqliteStore::GetMessage(std::string_view id) {
   return impl_->Read([&](Executor& db) { return LoadMessage(db, id); });
+}
+
+Result<std::pair<int64_t, int64_t>> SqliteStore::PendingMessages() {
+  return impl_->Read([](Executor& db) { return CountPendingRows(db); });
 }
 
 }  // namespace atrium::store
