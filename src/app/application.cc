@@ -455,6 +455,14 @@ Result<cleanup::Counts> Cleanup(const config::Config& config) {
 }
 
 Status WatchCourier(const config::Config& config) {
+  // SIGINT and SIGTERM are taken by a thread that stops the sender; blocked everywhere else,
+  // so before any thread starts (the store starts some: a checkpointer, a listener), since
+  // threads inherit the mask they are created with.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
   ATRIUM_ASSIGN_OR_RETURN(auto store, OpenDatabase(config.dsn, 2));
   if (config.dev || config.dsn == "memory") {
@@ -472,12 +480,6 @@ Status WatchCourier(const config::Config& config) {
   if (!courier->CanDeliver()) {
     return Error::InvalidArgument("courier: nothing to watch without a delivery configuration");
   }
-  // SIGINT and SIGTERM are taken by a thread that stops the sender; blocked everywhere else.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::thread waiter([&signals, &courier] {
     int received = 0;
     sigwait(&signals, &received);

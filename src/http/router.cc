@@ -32,8 +32,13 @@ void Router::Add(std::string method, std::string path, Handler handler, Executio
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
                        Execution execution) {
   std::string pattern = prefix + "*";
-  routes_.push_back(Route{std::move(method), std::move(prefix), true, std::move(handler), execution,
-                          std::move(pattern), {}});
+  routes_.push_back(Route{std::move(method),
+                          std::move(prefix),
+                          true,
+                          std::move(handler),
+                          execution,
+                          std::move(pattern),
+                          {}});
   // Longest prefixes first, exact routes keep their relative order.
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
     return a.prefix == b.prefix ? (a.prefix && a.path.size() > b.path.size()) : !a.prefix;
