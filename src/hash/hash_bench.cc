@@ -59,6 +59,7 @@ std::optional<Figures> Measure(const atrium::hash::Hasher& hasher, int workers, 
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(workers) * 2);
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> clients;
+    clients.reserve(lat.size());
     for (auto& mine : lat) {
       clients.emplace_back([&] {
         while (left.fetch_sub(1) > 0) {

@@ -235,8 +235,8 @@ struct SqliteStore::Impl {
   // (which polls with sleeps of up to 100 ms), and whoever finds no write running commits
   // everything queued so far in one transaction (group commit, see Write).
   struct PendingWrite {
-    void* body;
-    Status (*run)(void* body, Executor& db, Conn& conn);
+    void* body = nullptr;
+    Status (*run)(void* body, Executor& db, Conn& conn) = nullptr;
     Status result;
     bool done = false;
   };
