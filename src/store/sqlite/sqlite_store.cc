@@ -309,6 +309,11 @@ struct SqliteStore::Impl {
       lock.unlock();
       RunBatch(batch);
       lock.lock();
+      // `done` is written under the lock the waiters read it under; each result was written
+      // before, and is read by its owner only once it sees `done`.
+      for (PendingWrite* w : batch) {
+        w->done = true;
+      }
       writing = false;
       batch_done.notify_all();
     }
@@ -327,10 +332,7 @@ struct SqliteStore::Impl {
   void RunBatch(const std::vector<PendingWrite*>& batch) {
     const auto finish = [&batch](const Status& st) {
       for (PendingWrite* w : batch) {
-        if (!w->done) {
-          w->result = st;
-          w->done = true;
-        }
+        w->result = st;
       }
     };
     auto conn = Acquire();
@@ -385,7 +387,6 @@ struct SqliteStore::Impl {
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       batch[i]->result = std::move(results[i]);
-      batch[i]->done = true;
     }
   }
 
