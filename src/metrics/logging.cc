@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/random.h"
+#include "base/strings.h"
 
 namespace atrium::metrics {
 namespace {
@@ -253,21 +254,12 @@ std::string RequestIdOf(const http::Request* request) {
     }
   }
   // Not a secret, only unique: a per-thread random start and a counter.
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  thread_local std::uint64_t high = [] {
-    std::uint64_t v = 0;
-    const std::string bytes = RandomBytes(sizeof v);
-    std::memcpy(&v, bytes.data(), sizeof v);
-    return v;
-  }();
-  thread_local std::uint64_t low = 0;
-  ++low;
-  std::string id(32, '0');
-  for (int i = 0; i < 16; ++i) {
-    id[static_cast<std::size_t>(15 - i)] = kHex[(high >> (4 * i)) & 0x0Fu];
-    id[static_cast<std::size_t>(31 - i)] = kHex[(low >> (4 * i)) & 0x0Fu];
-  }
-  return id;
+  thread_local const std::string start = RandomBytes(8);
+  thread_local std::uint64_t counter = 0;
+  ++counter;
+  std::array<char, sizeof counter> tail{};
+  std::memcpy(tail.data(), &counter, sizeof counter);
+  return HexEncode(start + std::string(tail.data(), tail.size()));
 }
 
 }  // namespace atrium::metrics

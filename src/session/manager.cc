@@ -151,10 +151,8 @@ Result<WhoAmIAnswer> Manager::WhoAmI(const Credentials& credentials) const {
     return NoActiveSession();
   }
   const std::string digest = TokenDigest(*token);
-  if (cache_ != nullptr) {
-    if (auto hit = cache_->Get(digest)) {
-      return WhoAmIAnswer{std::move(hit)};
-    }
+  if (auto hit = Cached(digest)) {
+    return *std::move(hit);
   }
   // Read the generation before the store: a write committed after it invalidates, and the
   // cache then refuses what this read returns.
@@ -182,7 +180,14 @@ std::optional<WhoAmIAnswer> Manager::CachedWhoAmI(const Credentials& credentials
   if (!token) {
     return std::nullopt;  // WhoAmI answers this one (401) without the store either
   }
-  if (auto hit = cache_->Get(TokenDigest(*token))) {
+  return Cached(TokenDigest(*token));
+}
+
+std::optional<WhoAmIAnswer> Manager::Cached(const std::string& digest) const {
+  if (cache_ == nullptr) {
+    return std::nullopt;
+  }
+  if (auto hit = cache_->Get(digest)) {
     return WhoAmIAnswer{std::move(hit)};
   }
   return std::nullopt;

@@ -108,6 +108,8 @@ class Manager final {
  private:
   // The token the credentials present, if any.
   std::optional<std::string> TokenOf(const Credentials& credentials) const;
+  // The cached whoami answer for a token digest, if the cache holds one.
+  std::optional<WhoAmIAnswer> Cached(const std::string& digest) const;
 
   ManagerOptions options_;
   SessionStore& store_;

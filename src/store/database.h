@@ -2,6 +2,7 @@
 // Everything the application needs from one database backend: the domain's store interfaces
 // plus schema management. SQLite (store/sqlite) and PostgreSQL (store/postgres) implement it.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,6 +25,26 @@
 namespace atrium::store {
 
 enum class StaleKind { kFlows, kSessions, kErrors, kLoginAttempts };
+
+// Where a store reports its committed writes that change what whoami shows
+// (Database::ReportSessionChanges); reports go nowhere until a sink is set. Thread-safe.
+class SessionChangeReports {
+ public:
+  void SetSink(session::SessionChanges& sink) { sink_.store(&sink); }
+  void SessionChanged(std::string_view session_id) const {
+    if (auto* sink = sink_.load()) {
+      sink->SessionChanged(session_id);
+    }
+  }
+  void IdentityChanged(std::string_view identity_id) const {
+    if (auto* sink = sink_.load()) {
+      sink->IdentityChanged(identity_id);
+    }
+  }
+
+ private:
+  std::atomic<session::SessionChanges*> sink_{nullptr};
+};
 
 class Database : public registration::FlowStore,
                  public registration::RegistrationStore,

@@ -618,21 +618,9 @@ Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress
 }
 
 void PgStore::ReportSessionChanges(session::SessionChanges& sink) {
-  changes_.store(&sink);
+  changes_.SetSink(sink);
   sink.SetFeedUp(false);  // nothing is served from a cache until the listener is listening
   listener_ = std::make_unique<PgListener>(impl_->conninfo, sink);
-}
-
-void PgStore::SessionChanged(std::string_view session_id) {
-  if (auto* sink = changes_.load()) {
-    sink->SessionChanged(session_id);
-  }
-}
-
-void PgStore::IdentityChanged(std::string_view identity_id) {
-  if (auto* sink = changes_.load()) {
-    sink->IdentityChanged(identity_id);
-  }
 }
 
 // An address's status shows in whoami: the owner's cached sessions go, here and elsewhere.
@@ -644,7 +632,7 @@ Status PgStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
     return owner ? Notify(db, "i", *owner) : OkStatus();
   }));
   if (owner) {
-    IdentityChanged(*owner);
+    changes_.IdentityChanged(*owner);
   }
   return OkStatus();
 }
@@ -657,7 +645,7 @@ Status PgStore::MarkAddressVerified(std::string_view address_id, Timestamp now) 
     return owner ? Notify(db, "i", *owner) : OkStatus();
   }));
   if (owner) {
-    IdentityChanged(*owner);
+    changes_.IdentityChanged(*owner);
   }
   return OkStatus();
 }
@@ -677,7 +665,7 @@ Status PgStore::UpdateSession(const session::Session& session) {
     ATRIUM_RETURN_IF_ERROR(UpdateSessionRow(db, session));
     return Notify(db, "s", session.id);
   }));
-  SessionChanged(session.id);
+  changes_.SessionChanged(session.id);
   return OkStatus();
 }
 
@@ -730,7 +718,7 @@ Result<bool> PgStore::RevokeSession(std::string_view id) {
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionRow(db, id));
     return Notify(db, "s", id);
   }));
-  SessionChanged(id);
+  changes_.SessionChanged(id);
   return found;
 }
 
@@ -741,7 +729,7 @@ Result<int64_t> PgStore::RevokeSessionsOfIdentity(std::string_view identity_id,
     ATRIUM_ASSIGN_OR_RETURN(count, RevokeSessionsOfIdentityRows(db, identity_id, keep));
     return Notify(db, "i", identity_id);
   }));
-  IdentityChanged(identity_id);
+  changes_.IdentityChanged(identity_id);
   return count;
 }
 
@@ -770,7 +758,7 @@ Result<bool> PgStore::RevokeSessionOfIdentity(std::string_view identity_id,
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionOfIdentityRow(db, identity_id, session_id));
     return Notify(db, "s", session_id);
   }));
-  SessionChanged(session_id);
+  changes_.SessionChanged(session_id);
   return found;
 }
 
@@ -780,7 +768,7 @@ Result<bool> PgStore::SetSessionExpiry(std::string_view session_id, Timestamp ex
     ATRIUM_ASSIGN_OR_RETURN(found, SetSessionExpiryRow(db, session_id, expires_at));
     return Notify(db, "s", session_id);
   }));
-  SessionChanged(session_id);
+  changes_.SessionChanged(session_id);
   return found;
 }
 
@@ -790,7 +778,7 @@ Result<int64_t> PgStore::DeleteSessionsOfIdentity(std::string_view identity_id) 
     ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteSessionsOfIdentityRows(db, identity_id));
     return Notify(db, "i", identity_id);
   }));
-  IdentityChanged(identity_id);
+  changes_.IdentityChanged(identity_id);
   return deleted;
 }
 

@@ -136,10 +136,8 @@ class PgStore final : public Database {
   struct Impl;
   explicit PgStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  std::atomic<session::SessionChanges*> changes_{nullptr};
+  SessionChangeReports changes_;
   std::unique_ptr<PgListener> listener_;  // after impl_: stops first
-  void SessionChanged(std::string_view session_id);
-  void IdentityChanged(std::string_view identity_id);
 };
 
 }  // namespace atrium::store

@@ -651,19 +651,7 @@ Result<std::optional<verification::OwnedAddress>> SqliteStore::FindVerifiableAdd
   return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });
 }
 
-void SqliteStore::ReportSessionChanges(session::SessionChanges& sink) { changes_.store(&sink); }
-
-void SqliteStore::SessionChanged(std::string_view session_id) {
-  if (auto* sink = changes_.load()) {
-    sink->SessionChanged(session_id);
-  }
-}
-
-void SqliteStore::IdentityChanged(std::string_view identity_id) {
-  if (auto* sink = changes_.load()) {
-    sink->IdentityChanged(identity_id);
-  }
-}
+void SqliteStore::ReportSessionChanges(session::SessionChanges& sink) { changes_.SetSink(sink); }
 
 // An address's status shows in whoami: the owner's cached sessions go.
 Status SqliteStore::MarkAddressSent(std::string_view address_id, Timestamp now) {
@@ -673,7 +661,7 @@ Status SqliteStore::MarkAddressSent(std::string_view address_id, Timestamp now) 
     return MarkAddressSentRow(db, address_id, now);
   }));
   if (owner) {
-    IdentityChanged(*owner);
+    changes_.IdentityChanged(*owner);
   }
   return OkStatus();
 }
@@ -685,7 +673,7 @@ Status SqliteStore::MarkAddressVerified(std::string_view address_id, Timestamp n
     return MarkAddressVerifiedRow(db, address_id, now);
   }));
   if (owner) {
-    IdentityChanged(*owner);
+    changes_.IdentityChanged(*owner);
   }
   return OkStatus();
 }
@@ -704,7 +692,7 @@ Result<std::optional<session::Session>> SqliteStore::GetSession(std::string_view
 Status SqliteStore::UpdateSession(const session::Session& session) {
   ATRIUM_RETURN_IF_ERROR(
       impl_->Write([&](Executor& db, Conn&) { return UpdateSessionRow(db, session); }));
-  SessionChanged(session.id);
+  changes_.SessionChanged(session.id);
   return OkStatus();
 }
 
@@ -758,7 +746,7 @@ Result<bool> SqliteStore::RevokeSession(std::string_view id) {
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionRow(db, id));
     return OkStatus();
   }));
-  SessionChanged(id);
+  changes_.SessionChanged(id);
   return found;
 }
 
@@ -769,7 +757,7 @@ Result<int64_t> SqliteStore::RevokeSessionsOfIdentity(std::string_view identity_
     ATRIUM_ASSIGN_OR_RETURN(count, RevokeSessionsOfIdentityRows(db, identity_id, keep));
     return OkStatus();
   }));
-  IdentityChanged(identity_id);
+  changes_.IdentityChanged(identity_id);
   return count;
 }
 
@@ -798,7 +786,7 @@ Result<bool> SqliteStore::RevokeSessionOfIdentity(std::string_view identity_id,
     ATRIUM_ASSIGN_OR_RETURN(found, RevokeSessionOfIdentityRow(db, identity_id, session_id));
     return OkStatus();
   }));
-  SessionChanged(session_id);
+  changes_.SessionChanged(session_id);
   return found;
 }
 
@@ -808,7 +796,7 @@ Result<bool> SqliteStore::SetSessionExpiry(std::string_view session_id, Timestam
     ATRIUM_ASSIGN_OR_RETURN(found, SetSessionExpiryRow(db, session_id, expires_at));
     return OkStatus();
   }));
-  SessionChanged(session_id);
+  changes_.SessionChanged(session_id);
   return found;
 }
 
@@ -818,7 +806,7 @@ Result<int64_t> SqliteStore::DeleteSessionsOfIdentity(std::string_view identity_
     ATRIUM_ASSIGN_OR_RETURN(deleted, DeleteSessionsOfIdentityRows(db, identity_id));
     return OkStatus();
   }));
-  IdentityChanged(identity_id);
+  changes_.IdentityChanged(identity_id);
   return deleted;
 }
 

@@ -129,9 +129,7 @@ class SqliteStore final : public Database {
   struct Impl;
   explicit SqliteStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  std::atomic<session::SessionChanges*> changes_{nullptr};
-  void SessionChanged(std::string_view session_id);
-  void IdentityChanged(std::string_view identity_id);
+  SessionChangeReports changes_;
 };
 
 }  // namespace atrium::store
