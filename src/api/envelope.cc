@@ -172,12 +172,17 @@ http::Response ErrorResponse(const Error& e, std::string_view request_id) {
   return r;
 }
 
-http::Response JsonResponse(int status, const Json& body) {
+http::Response JsonTextResponse(int status, std::string_view text) {
   http::Response r;
   r.status = status;
   r.SetHeader("Content-Type", "application/json; charset=utf-8");
-  r.body = DumpJson(body) + "\n";
+  r.body.reserve(text.size() + 1);
+  r.body.append(text).push_back('\n');
   return r;
+}
+
+http::Response JsonResponse(int status, const Json& body) {
+  return JsonTextResponse(status, DumpJson(body));
 }
 
 }  // namespace atrium::api

@@ -19,5 +19,7 @@ Json ErrorObject(const Error& e, std::string_view request_id);
 http::Response ErrorResponse(const Error& e, std::string_view request_id);
 // A JSON success response (Content-Type with charset, trailing newline).
 http::Response JsonResponse(int status, const Json& body);
+// The same with the document already serialized.
+http::Response JsonTextResponse(int status, std::string_view text);
 
 }  // namespace atrium::api

@@ -32,8 +32,14 @@ void PublicApi::Register(http::Router& router) const {
     return [this, fn](const http::Request& req) { return (this->*fn)(req); };
   };
   router.Add("GET", "/self-service/registration/browser", bind(&PublicApi::InitBrowser));
-  router.Add("GET", "/self-service/registration/api", bind(&PublicApi::InitApi));
-  router.Add("GET", "/self-service/registration/flows", bind(&PublicApi::GetFlow));
+  // A new API flow is built on the I/O thread and answered once the store has committed it.
+  router.Add("GET", "/self-service/registration/api", bind(&PublicApi::InitApi),
+             Execution::kOffload, [this](const http::Request& req, http::Respond respond) {
+               return InitApiLater(req, std::move(respond));
+             });
+  // A flow that the store reads without waiting (SQLite) is answered on the I/O thread.
+  router.Add("GET", "/self-service/registration/flows", bind(&PublicApi::GetFlow),
+             Execution::kOffload, [this](const http::Request& req) { return GetFlowNow(req); });
   // Submissions hash passwords and may call out (breach check, providers): they run on the slow
   // pool, so that whoami and flow fetches never queue behind them.
   router.Add("POST", "/self-service/registration", bind(&PublicApi::Submit), Execution::kSlow);

@@ -59,6 +59,8 @@ class PublicApi final {
   http::Response InitBrowser(const http::Request& req) const;
   http::Response InitApi(const http::Request& req) const;
   http::Response GetFlow(const http::Request& req) const;
+  std::optional<http::Response> GetFlowNow(const http::Request& req) const;
+  bool InitApiLater(const http::Request& req, http::Respond respond) const;
   http::Response Submit(const http::Request& req) const;
   http::Response Callback(const http::Request& req) const;
   // Login and logout (login_routes.cc).

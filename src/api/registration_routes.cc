@@ -1,4 +1,6 @@
 // The registration routes (docs/wire/registration.md §4-§7, §17.6 callbacks).
+#include <memory>
+
 #include "api/public_api.h"
 #include "base/strings.h"
 #include "flow/errors.h"
@@ -32,10 +34,33 @@ http::Response PublicApi::InitApi(const http::Request& req) const {
   });
 }
 
+bool PublicApi::InitApiLater(const http::Request& req, http::Respond respond) const {
+  // A request that may be signed in is answered 400 if it is: the pool looks the session up.
+  if (!reader_.CredentialsOf(req).Empty() || !QueryIsValidUtf8(req)) {
+    return false;
+  }
+  auto request = std::make_shared<const flow::Request>(reader_.ReadWithoutSession(req, false));
+  return d_.registration.InitApiLater(
+      *request, InitParamsOf(req),
+      [this, &req, request, respond = std::move(respond)](const flow::Reply& reply) {
+        // `req` lives until `respond` is called (http::LaterPath).
+        respond(renderer_.Render(req, *request, reply));
+      });
+}
+
 http::Response PublicApi::GetFlow(const http::Request& req) const {
   return Serve(req, true, [&](const flow::Request& r) {
     return d_.registration.GetFlow(r, StringQuery(req, "id"));
   });
+}
+
+std::optional<http::Response> PublicApi::GetFlowNow(const http::Request& req) const {
+  const flow::Request request = reader_.ReadWithoutSession(req, true);
+  auto reply = d_.registration.GetFlowNow(request, StringQuery(req, "id"));
+  if (!reply) {
+    return std::nullopt;
+  }
+  return renderer_.Render(req, request, *reply);
 }
 
 http::Response PublicApi::Submit(const http::Request& req) const {

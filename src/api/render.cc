@@ -52,6 +52,8 @@ http::Response Renderer::Render(const http::Request& req, const flow::Request& r
     case Kind::kJson:
       if (reply.status == 204) {
         res.status = 204;  // no content, no content type (Kratos' plain 204s)
+      } else if (!reply.text.empty()) {
+        res = JsonTextResponse(reply.status, reply.text);
       } else {
         res = JsonResponse(reply.status, reply.body);
       }

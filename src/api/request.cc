@@ -92,6 +92,12 @@ std::string RequestReader::ClientIp(const http::Request& req) const {
 }
 
 Result<flow::Request> RequestReader::Read(const http::Request& req, bool csrf_active) const {
+  flow::Request out = ReadWithoutSession(req, csrf_active);
+  ATRIUM_ASSIGN_OR_RETURN(out.session, sessions_.Find(CredentialsOf(req)));
+  return out;
+}
+
+flow::Request RequestReader::ReadWithoutSession(const http::Request& req, bool csrf_active) const {
   flow::Request out;
   std::string scheme = req.tls ? "https" : "http";
   std::string host(req.Header("Host").value_or(""));
@@ -117,7 +123,6 @@ Result<flow::Request> RequestReader::Read(const http::Request& req, bool csrf_ac
   const auto mode = req.Header("Sec-Fetch-Mode");
   out.ajax = mode && (*mode == "cors" || *mode == "same-origin");
   out.json_content_type = content_type && content_type->starts_with("application/json");
-  ATRIUM_ASSIGN_OR_RETURN(out.session, sessions_.Find(CredentialsOf(req)));
 
   const auto cookies = req.Cookies();
   out.cookies.assign(cookies.begin(), cookies.end());

@@ -26,6 +26,9 @@ class RequestReader final {
   // request without a valid CSRF cookie gets one (Read().csrf.issued). Unavailable when the
   // session store cannot answer.
   Result<flow::Request> Read(const http::Request& req, bool csrf_active) const;
+  // The same without the session (`session` stays empty) and so without the store: for answers
+  // that do not depend on who is signed in, given on the I/O thread.
+  flow::Request ReadWithoutSession(const http::Request& req, bool csrf_active) const;
 
   // The session credentials the request carries (header, cookie, bearer token).
   session::Credentials CredentialsOf(const http::Request& req) const;

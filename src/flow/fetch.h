@@ -2,6 +2,7 @@
 // GET /self-service/<flow>/flows?id=: a stored flow as its client may see it, the same for
 // every flow kind (docs/wire/registration.md §5, docs/wire/login.md §5).
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "flow/errors.h"
 #include "flow/reply.h"
 #include "flow/request.h"
+#include "flow/stored.h"
 
 namespace atrium::flow {
 
@@ -27,6 +29,20 @@ Reply AnswerFetch(const Request& request, const F& f, const CsrfGuard& csrf, Tim
     return Reply::ErrorJson(ExpiredOnGet(kind, f.IsApi(), base_url, f.ReturnTo()));
   }
   return Reply::JsonBody(200, f.ToJson());
+}
+
+// The stored answer as it is, when that is what AnswerFetch would answer: the flow has not
+// expired, a browser flow's CSRF token matches, and Hydra need not be asked. nullopt when the
+// flow must be decoded and answered by AnswerFetch (errors included).
+inline std::optional<Reply> AnswerStored(const Request& request, const StoredAnswer& stored,
+                                         const CsrfGuard& csrf, Timestamp now) {
+  if (stored.body.empty() || stored.login_challenge || stored.expires_at < now) {
+    return std::nullopt;
+  }
+  if (!stored.api && !csrf.VerifyFetch(request.csrf, stored.csrf_token, request.ajax).ok()) {
+    return std::nullopt;
+  }
+  return Reply::JsonText(200, stored.body);
 }
 
 }  // namespace atrium::flow

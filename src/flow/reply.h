@@ -40,6 +40,9 @@ struct Reply {
   Kind kind = Kind::kJson;
   int status = 200;
   Json body;
+  // kJson only: the body already serialized (a stored flow served as it was written); when set
+  // it is sent instead of `body`.
+  std::string text;
   std::string location;
   Error error;
   std::vector<SetCookie> cookies;  // to set with the answer (session, rotated CSRF token)
@@ -48,6 +51,21 @@ struct Reply {
     Reply r;
     r.status = status;
     r.body = std::move(body);
+    return r;
+  }
+  // The document of a kJson reply, however it is held (`text` is parsed; null if unreadable).
+  Json Document() const {
+    if (text.empty()) {
+      return body;
+    }
+    auto parsed = ParseJson(text);
+    return parsed.ok() ? std::move(parsed).value() : Json();
+  }
+
+  static Reply JsonText(int status, std::string text) {
+    Reply r;
+    r.status = status;
+    r.text = std::move(text);
     return r;
   }
   static Reply Redirect(int status, std::string location) {

@@ -1,5 +1,6 @@
 #include "flow/stored.h"
 
+#include "base/json.h"
 #include "base/time.h"
 
 namespace atrium::flow {
@@ -7,6 +8,44 @@ namespace atrium::flow {
 std::string StringField(const Json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+StoredDocument SplitForStorage(Json public_json, const std::string& csrf_token,
+                               const Json& internal_context) {
+  StoredDocument doc;
+  doc.data = Json::object();
+  doc.data["csrf_token"] = csrf_token;
+  doc.data["internal_context"] = internal_context;
+  if (std::string challenge = StringField(public_json, "oauth2_login_challenge");
+      !challenge.empty()) {
+    doc.data["oauth2_login_challenge"] = std::move(challenge);
+  }
+  for (const char* once :
+       {"transient_payload", "session_token_exchange_code", "oauth2_login_request"}) {
+    doc.complete = public_json.erase(once) == 0 && doc.complete;
+  }
+  doc.answer = DumpJson(public_json);
+  return doc;
+}
+
+Json JoinStored(std::optional<Json> answer, Json data) {
+  if (!answer || !answer->is_object() || !data.is_object()) {
+    return data;
+  }
+  for (auto it = data.begin(); it != data.end(); ++it) {
+    (*answer)[it.key()] = std::move(*it);
+  }
+  return std::move(*answer);
+}
+
+StoredAnswer AnswerOfStored(bool api, Timestamp expires_at, std::string answer, const Json& data) {
+  StoredAnswer a;
+  a.api = api;
+  a.expires_at = expires_at;
+  a.csrf_token = StringField(data, "csrf_token");
+  a.login_challenge = !StringField(data, "oauth2_login_challenge").empty();
+  a.body = std::move(answer);
+  return a;
 }
 
 Result<StoredFlow> ReadStoredFlow(const Json& j, std::string_view kind) {

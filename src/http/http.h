@@ -62,6 +62,14 @@ using Handler = std::function<Response(const Request&)>;
 // Runs on the I/O thread before an offloaded handler: answers at once when it can do so without
 // blocking (a cache hit), or returns nullopt to send the request on to the handler's pool.
 using FastPath = std::function<std::optional<Response>(const Request&)>;
+// Gives a request's answer, once, from any thread.
+using Respond = std::function<void(Response)>;
+// Runs on the I/O thread like a FastPath, for answers that arrive later from another thread
+// (a write the store commits in the background): it either takes the request, and then calls
+// `respond` exactly once, or returns false (without calling it) to send the request on to the
+// handler's pool. It must not throw once it has taken the request. The request stays alive and
+// unchanged until `respond` is called.
+using LaterPath = std::function<bool(const Request&, Respond)>;
 
 // Where a handler runs: on the I/O thread (cheap, non-blocking work), on the worker pool (short
 // blocking work: database round trips), or on the slow pool (work that may wait long: password
@@ -74,6 +82,9 @@ class Router {
   // A `fast` path, when given, is tried on the I/O thread first (see FastPath).
   void Add(std::string method, std::string path, Handler handler,
            Execution execution = Execution::kOffload, FastPath fast = {});
+  // The same with a LaterPath tried on the I/O thread first.
+  void Add(std::string method, std::string path, Handler handler, Execution execution,
+           LaterPath later);
   // Prefix match ("/schemas/"), tried after exact routes, longest prefix first.
   void AddPrefix(std::string method, std::string prefix, Handler handler,
                  Execution execution = Execution::kOffload);
@@ -86,7 +97,8 @@ class Router {
     // The matched route's pattern ("/sessions/whoami", "/schemas/*"), "" for unknown paths:
     // a bounded label for metrics and logs. Valid while the router lives.
     std::string_view pattern;
-    const FastPath* fast = nullptr;  // null: none
+    const FastPath* fast = nullptr;    // null: none
+    const LaterPath* later = nullptr;  // null: none
   };
   // The route for a request; handler is NotFound's handler for unknown paths.
   Match Find(std::string_view method, std::string_view path) const;
@@ -100,6 +112,7 @@ class Router {
     Execution execution;
     std::string pattern;  // path, with "*" appended for prefixes
     FastPath fast;
+    LaterPath later;
   };
   std::vector<Route> routes_;  // exact routes in the order added, then prefixes, longest first
   // Exact paths -> index of their first route in routes_ (a path may have one route per method,

@@ -24,9 +24,21 @@ bool MethodMatches(std::string_view route, std::string_view method) {
 void Router::Add(std::string method, std::string path, Handler handler, Execution execution,
                  FastPath fast) {
   std::string pattern = path;
-  routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler), execution,
-                          std::move(pattern), std::move(fast)});
+  routes_.push_back(Route{std::move(method),
+                          std::move(path),
+                          false,
+                          std::move(handler),
+                          execution,
+                          std::move(pattern),
+                          std::move(fast),
+                          {}});
   Reindex();
+}
+
+void Router::Add(std::string method, std::string path, Handler handler, Execution execution,
+                 LaterPath later) {
+  Add(std::move(method), std::move(path), std::move(handler), execution);
+  routes_.back().later = std::move(later);
 }
 
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
@@ -38,6 +50,7 @@ void Router::AddPrefix(std::string method, std::string prefix, Handler handler,
                           std::move(handler),
                           execution,
                           std::move(pattern),
+                          {},
                           {}});
   // Longest prefixes first, exact routes keep their relative order.
   std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
@@ -65,7 +78,8 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     for (const std::size_t i : it->second) {
       const Route& r = routes_[i];
       if (MethodMatches(r.method, method)) {
-        return Match{&r.handler, r.execution, r.pattern, r.fast ? &r.fast : nullptr};
+        return Match{&r.handler, r.execution, r.pattern, r.fast ? &r.fast : nullptr,
+                     r.later ? &r.later : nullptr};
       }
     }
   }

@@ -319,6 +319,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         return Write(*std::move(answer), keep_alive_, head);
       }
     }
+    if (match.later != nullptr && RunLater(*match.later, head)) {
+      return;
+    }
     BoundedPool& pool =
         match.execution == Execution::kSlow ? server_.slow_workers : server_.workers;
     const bool queued =
@@ -333,6 +336,24 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       server_.limit_log.Warn("a handler queue is full, answering 503");
       Write(Busy("The server is busy, please retry later"), keep_alive_, head);
     }
+  }
+
+  // Offers the request to a LaterPath; true when it took it (the answer is posted back here).
+  bool RunLater(const LaterPath& later, bool head) {
+    Respond respond = [self = this->shared_from_this(), head](Response response) {
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response), head]() mutable {
+                   self->Write(std::move(response), self->keep_alive_, head);
+                 });
+    };
+    try {
+      return later(request_, std::move(respond));
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} {} threw: {}", request_.method, request_.path, e.what());
+    } catch (...) {
+      spdlog::error("handler for {} {} threw", request_.method, request_.path);
+    }
+    return false;  // it threw before taking the request: the pool runs the handler
   }
 
   // Moves the parsed message into request_.

@@ -189,6 +189,31 @@ Router TestRouter() {
         res.body = "from the fast path";
         return res;
       });
+  // A later path that takes what it is asked to and answers from another thread after a while
+  // (a write committed in the background), else the pool's handler does.
+  router.Add(
+      "GET", "/later",
+      [](const Request&) {
+        Response res;
+        res.body = "from the pool";
+        return res;
+      },
+      Execution::kOffload,
+      [](const Request& r, Respond respond) {
+        if (r.Query("take") == "throw") {
+          throw std::runtime_error("later path failed");
+        }
+        if (r.Query("take") != "1") {
+          return false;
+        }
+        std::thread([respond = std::move(respond), path = r.target] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          Response res;
+          res.body = "later for " + path;
+          respond(std::move(res));
+        }).detach();
+        return true;
+      });
   return router;
 }
 
@@ -230,6 +255,29 @@ TEST_F(ServerTest, AFastPathAnswersWhenItCanAndHandsOverWhenNot) {
   ASSERT_NE(pool, std::string::npos) << out;
   EXPECT_LT(fast, pool) << "answers out of order: " << out;
   EXPECT_NE(out.find("HTTP/1.1 500", pool), std::string::npos) << out;
+}
+
+TEST_F(ServerTest, ALaterPathAnswersFromAnotherThreadOrHandsOver) {
+  const std::string out = Exchange(port_,
+                                   "GET /later?take=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /later?take=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /later?take=throw HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "HEAD /later?take=1 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const size_t later = out.find("later for /later?take=1");
+  const size_t pool = out.find("from the pool");
+  ASSERT_NE(later, std::string::npos) << out;
+  ASSERT_NE(pool, std::string::npos) << out;
+  EXPECT_LT(later, pool) << "answers out of order: " << out;
+  // The throwing path did not take the request: the pool answered it too.
+  EXPECT_NE(out.find("from the pool", pool + 1), std::string::npos) << out;
+  // HEAD: the later answer's headers without its body.
+  EXPECT_EQ(out.find("later for", later + 1), std::string::npos) << out;
+  size_t answers = 0;
+  for (size_t at = out.find("HTTP/1.1 200"); at != std::string::npos;
+       at = out.find("HTTP/1.1 200", at + 1)) {
+    ++answers;
+  }
+  EXPECT_EQ(answers, 4u) << out;
 }
 
 TEST_F(ServerTest, HeadHasNoBody) {

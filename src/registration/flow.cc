@@ -46,6 +46,10 @@ Json Flow::ToStorageJson() const {
   return flow::StorageJson(ToJson(), csrf_token, internal_context);
 }
 
+flow::StoredDocument Flow::Stored() const {
+  return flow::SplitForStorage(ToJson(), csrf_token, internal_context);
+}
+
 Result<Flow> Flow::FromStorageJson(const Json& j) {
   ATRIUM_ASSIGN_OR_RETURN(flow::StoredFlow stored, flow::ReadStoredFlow(j, "registration"));
   Flow f;

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/result.h"
+#include "flow/stored.h"
 #include "ui/node.h"
 
 namespace atrium::registration {
@@ -41,6 +42,8 @@ struct Flow {
   Json ToJson() const;
   // Everything that is persisted (wire fields that persist plus csrf token and internal context).
   Json ToStorageJson() const;
+  // The flow as the stores write it (flow::SplitForStorage).
+  flow::StoredDocument Stored() const;
   static Result<Flow> FromStorageJson(const Json& j);
 };
 

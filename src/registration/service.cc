@@ -71,8 +71,8 @@ void Service::RefreshForm(const flow::Request& request, Flow& flow, bool keep_or
   }
 }
 
-Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams& params,
-                                 FlowType type) const {
+Result<Flow> Service::NewFlow(const flow::Request& request, const InitParams& params,
+                              FlowType type) const {
   const auto& c = d_.config;
   // return_to is validated before anything else (§4.1 step 2).
   if (!params.return_to.empty()) {
@@ -122,8 +122,18 @@ Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams&
     Build(f, SchemaOf(f), StepOf());
     RefreshForm(request, f);
   }
+  return f;
+}
+
+Result<Flow> Service::CreateFlow(const flow::Request& request, const InitParams& params,
+                                 FlowType type, std::string* answer) const {
+  ATRIUM_ASSIGN_OR_RETURN(Flow f, NewFlow(request, params, type));
   ATRIUM_RETURN_IF_ERROR(RunBeforeHooks(request, f));
-  ATRIUM_RETURN_IF_ERROR(d_.flows.CreateFlow(f));
+  flow::StoredDocument doc = f.Stored();
+  ATRIUM_RETURN_IF_ERROR(d_.flows.CreateFlow(f, doc));
+  if (answer != nullptr && doc.complete) {
+    *answer = std::move(doc.answer);
+  }
   if (!f.session_token_exchange_code.empty() && d_.exchanges != nullptr) {
     ATRIUM_RETURN_IF_ERROR(d_.exchanges->Start(f.id, f.session_token_exchange_code, f.expires_at));
   }
@@ -159,8 +169,18 @@ Result<std::string> Service::AcceptLogin(const std::string& challenge,
   return d_.hydra->AcceptLoginRequest(a);
 }
 
+// A new flow's answer: the answer stored with it when that is the whole document (the flow was
+// serialized once), else the flow serialized again with what only this answer carries.
+flow::Reply Service::AnswerCreated(const Flow& created, std::string stored_answer) {
+  if (!stored_answer.empty()) {
+    return flow::Reply::JsonText(200, std::move(stored_answer));
+  }
+  return flow::Reply::JsonBody(200, created.ToJson());
+}
+
 flow::Reply Service::InitBrowser(const flow::Request& request, const InitParams& params) const {
-  auto created = CreateFlow(request, params, FlowType::kBrowser);
+  std::string answer;
+  auto created = CreateFlow(request, params, FlowType::kBrowser, &answer);
   if (!created.ok()) {
     return flow::Reply::Forward(std::move(created).error());
   }
@@ -185,6 +205,7 @@ flow::Reply Service::InitBrowser(const flow::Request& request, const InitParams&
   }
   if (login->has_value()) {
     created->oauth2_login_request = std::move((*login)->raw);
+    answer.clear();  // the stored answer leaves Hydra's request out
   }
   if (request.session) {
     if (request.is_json) {
@@ -198,7 +219,7 @@ flow::Reply Service::InitBrowser(const flow::Request& request, const InitParams&
     return flow::Reply::Redirect(303, *target);
   }
   if (request.accepts_json) {
-    return flow::Reply::JsonBody(200, created->ToJson());
+    return AnswerCreated(*created, std::move(answer));
   }
   return flow::Reply::Redirect(303, UiUrl(*created));
 }
@@ -207,14 +228,58 @@ flow::Reply Service::InitApi(const flow::Request& request, const InitParams& par
   if (request.session) {
     return flow::Reply::ErrorJson(flow::SessionAlreadyAvailable());
   }
-  auto created = CreateFlow(request, params, FlowType::kApi);
+  std::string answer;
+  auto created = CreateFlow(request, params, FlowType::kApi, &answer);
   if (!created.ok()) {
     return flow::Reply::ErrorJson(std::move(created).error());
   }
-  return flow::Reply::JsonBody(200, created->ToJson());
+  return AnswerCreated(*created, std::move(answer));
+}
+
+bool Service::InitApiLater(const flow::Request& request, const InitParams& params,
+                           std::function<void(flow::Reply)> answer) const {
+  // What may wait stays on the ordinary path: before hooks (they may call out), a session token
+  // exchange (a second write), a signed-in request (answered 400 by InitApi).
+  if (request.session || params.return_session_token_exchange_code ||
+      !d_.config.selfservice.registration.before_hooks.empty()) {
+    return false;
+  }
+  auto created = NewFlow(request, params, FlowType::kApi);
+  if (!created.ok()) {
+    answer(flow::Reply::ErrorJson(std::move(created).error()));
+    return true;
+  }
+  flow::StoredDocument doc = created->Stored();
+  std::string text = doc.complete ? doc.answer : DumpJson(created->ToJson());
+  return d_.flows.CreateFlowLater(
+      *std::move(created), std::move(doc),
+      [answer = std::move(answer), text = std::move(text)](Status stored) mutable {
+        answer(stored.ok() ? flow::Reply::JsonText(200, std::move(text))
+                           : flow::Reply::ErrorJson(std::move(stored).error()));
+      });
+}
+
+std::optional<flow::Reply> Service::GetFlowNow(const flow::Request& request,
+                                               std::string_view id) const {
+  if (!d_.config.selfservice.registration.enabled || !IsUuid(id)) {
+    return std::nullopt;
+  }
+  auto stored = d_.flows.GetFlowAnswerNow(id);
+  if (!stored || !stored->ok() || !stored->value().has_value()) {
+    return std::nullopt;
+  }
+  return flow::AnswerStored(request, *stored->value(), d_.csrf, d_.clock.Now());
 }
 
 flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) const {
+  // Most fetches are answered with the flow as it was stored; the rest decode it.
+  if (d_.config.selfservice.registration.enabled && IsUuid(id)) {
+    if (auto stored = d_.flows.GetFlowAnswer(id); stored.ok() && stored->has_value()) {
+      if (auto reply = flow::AnswerStored(request, **stored, d_.csrf, d_.clock.Now())) {
+        return std::move(*reply);
+      }
+    }
+  }
   auto loaded = d_.flows.GetFlow(IsUuid(id) ? id : kNilUuid);
   if (!loaded.ok()) {
     return flow::Reply::ErrorJson(std::move(loaded).error());

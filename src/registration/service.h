@@ -4,6 +4,7 @@
 // free: requests come in as flow::Request values, answers go out as flow::Reply values. Knows no
 // method by name: methods plug in through registration::Strategy.
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -68,7 +69,18 @@ class Service final : public FormBuilder {
 
   flow::Reply InitBrowser(const flow::Request& request, const InitParams& params) const;
   flow::Reply InitApi(const flow::Request& request, const InitParams& params) const;
+  // InitApi without waiting for the store, for the I/O thread: the flow is built on the calling
+  // thread and `answer` is called with InitApi's reply once the store has committed it (from a
+  // store thread). false, and `answer` is never called, when the request needs what may wait (a
+  // before hook, a session token exchange, a session, a store that cannot write later): then
+  // call InitApi. `request` must carry no session credentials (it is not looked up).
+  bool InitApiLater(const flow::Request& request, const InitParams& params,
+                    std::function<void(flow::Reply)> answer) const;
   flow::Reply GetFlow(const flow::Request& request, std::string_view id) const;
+  // GetFlow's answer if it can be given at once, without waiting for the store (on the I/O
+  // thread): the stored answer of a flow the store reads without waiting, sent as it is. nullopt:
+  // call GetFlow.
+  std::optional<flow::Reply> GetFlowNow(const flow::Request& request, std::string_view id) const;
   flow::Reply Submit(const flow::Request& request, const SubmitParams& params) const;
   // GET|POST /self-service/methods/<method>/callback/<path>.
   flow::Reply Callback(const CallbackRequest& callback, std::string_view method) const;
@@ -79,8 +91,13 @@ class Service final : public FormBuilder {
   void Build(Flow& flow, const identity::IdentitySchema& schema, FormStep step) const override;
 
  private:
-  Result<Flow> CreateFlow(const flow::Request& request, const InitParams& params,
-                          FlowType type) const;
+  // A new flow with its form, not stored yet (before hooks not run).
+  Result<Flow> NewFlow(const flow::Request& request, const InitParams& params, FlowType type) const;
+  // Creates and stores a new flow. `answer`, when given, receives the stored answer if that is
+  // the flow's whole public JSON (else it is left empty).
+  Result<Flow> CreateFlow(const flow::Request& request, const InitParams& params, FlowType type,
+                          std::string* answer = nullptr) const;
+  static flow::Reply AnswerCreated(const Flow& created, std::string stored_answer);
   flow::Reply HandleExpired(const flow::Request& request, const Flow& expired) const;
   // Runs `outcome` of a method to its answer (submissions and callbacks alike).
   flow::Reply Finish(const flow::Request& request, SubmitContext& ctx, std::string_view method,

@@ -487,6 +487,77 @@ TEST_F(ServiceTest, GetFlowChecksTheBrowsersCookieAndExpiry) {
   EXPECT_EQ(h_.service().GetFlow(h_.Browser(), browser.id).error.code, ErrorCode::kGone);
 }
 
+// A fetch is answered with the flow as stored: the document the decoded flow gives. Whatever
+// else (a stranger's cookie, expiry, an unknown id) is decided on the decoded flow as before.
+TEST_F(ServiceTest, FetchesSendTheStoredAnswer) {
+  const Flow api = h_.NewFlow(h_.Api());
+  const flow::Reply r = h_.service().GetFlow(h_.Api(), api.id);
+  ASSERT_EQ(r.status, 200);
+  ASSERT_FALSE(r.text.empty());
+  EXPECT_EQ(Json::parse(r.text), (*h_.store.GetFlow(api.id))->ToJson());
+  EXPECT_EQ(Json::parse(r.text)["ui"], api.ToJson()["ui"]);
+
+  // Without waiting: only what a store can read at once, and only the plain 200s.
+  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), api.id).has_value());
+  h_.store.answers_now = true;
+  const auto now = h_.service().GetFlowNow(h_.Api(), api.id);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->text, r.text);
+  const Flow browser = h_.NewFlow(h_.Browser());
+  EXPECT_TRUE(h_.service().GetFlowNow(h_.Browser(), browser.id).has_value());
+  flow::Request stranger = h_.Browser();
+  stranger.csrf = flow::CsrfState{};
+  EXPECT_FALSE(h_.service().GetFlowNow(stranger, browser.id).has_value());
+  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), "00000000-0000-4000-8000-000000000000"));
+  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), "nope").has_value());
+  h_.clock.Advance(h_.config.selfservice.registration.lifespan + std::chrono::seconds(1));
+  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), api.id).has_value());
+  EXPECT_EQ(h_.service().GetFlow(h_.Api(), api.id).error.code, ErrorCode::kGone);
+}
+
+// An API flow started without waiting is answered once stored, with what InitApi answers; what
+// may wait (a session, an exchange code, before hooks) is left to InitApi.
+TEST_F(ServiceTest, ApiFlowsStartedLaterAreAnsweredOnceStored) {
+  std::optional<flow::Reply> got;
+  const auto keep = [&got](flow::Reply r) { got = std::move(r); };
+  EXPECT_FALSE(h_.service().InitApiLater(h_.Api(), InitParams{}, keep));
+  h_.store.writes_later = true;
+  ASSERT_TRUE(h_.service().InitApiLater(h_.Api(), InitParams{}, keep));
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->status, 200);
+  const Json created = Json::parse(got->text);
+  ASSERT_EQ(h_.store.FlowCount(), 1u);
+  EXPECT_EQ(created, (*h_.store.GetFlow(created["id"].get<std::string>()))->ToJson());
+  const flow::Reply ordinary = h_.service().InitApi(h_.Api(), InitParams{});
+  Json a = created;
+  Json b = ordinary.Document();
+  for (Json* j : {&a, &b}) {
+    for (const char* k : {"id", "expires_at", "issued_at"}) {
+      j->erase(k);
+    }
+    j->at("ui").erase("action");
+  }
+  EXPECT_EQ(a, b);
+
+  got.reset();
+  InitParams exchange;
+  exchange.return_session_token_exchange_code = true;
+  EXPECT_FALSE(h_.service().InitApiLater(h_.Api(), exchange, keep));
+  flow::Request signed_in = h_.Api();
+  signed_in.session = session::Session{};
+  EXPECT_FALSE(h_.service().InitApiLater(signed_in, InitParams{}, keep));
+  EXPECT_FALSE(got.has_value());
+
+  InitParams foreign;
+  foreign.return_to = "https://evil.example/";
+  ASSERT_TRUE(h_.service().InitApiLater(h_.Api(), foreign, keep));
+  EXPECT_EQ(got->kind, flow::Reply::Kind::kError);
+  h_.store.fail_writes = true;
+  ASSERT_TRUE(h_.service().InitApiLater(h_.Api(), InitParams{}, keep));
+  EXPECT_EQ(got->error.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(h_.store.FlowCount(), 2u);
+}
+
 TEST_F(ServiceTest, DisabledRegistrationCreatesNoFlows) {
   h_.config.selfservice.registration.enabled = false;
   Rebuild();

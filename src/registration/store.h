@@ -1,12 +1,14 @@
 #pragma once
 // What the registration flow needs from storage. Implemented in store/ (SQLite, PostgreSQL).
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
 
 #include "base/result.h"
 #include "courier/message.h"
+#include "flow/stored.h"
 #include "identity/identity.h"
 #include "registration/flow.h"
 #include "session/session.h"
@@ -17,10 +19,33 @@ class FlowStore {
  public:
   virtual ~FlowStore() = default;
   virtual Status CreateFlow(const Flow& flow) = 0;
+  // The same with the flow already split for storage (`doc` is flow.Stored()): the caller keeps
+  // the serialized answer to send it.
+  virtual Status CreateFlow(const Flow& flow, const flow::StoredDocument& doc) = 0;
+  // The same without blocking the caller: `done` is called with the outcome once the flow is
+  // committed (or has failed), from a thread of the store. false when this store cannot write
+  // later: `done` is never called; use CreateFlow.
+  virtual bool CreateFlowLater(Flow flow, flow::StoredDocument doc,
+                               std::function<void(Status)> done) {
+    (void)flow;
+    (void)doc;
+    (void)done;
+    return false;
+  }
   // nullopt for an unknown id. Unavailable on database failure.
   virtual Result<std::optional<Flow>> GetFlow(std::string_view id) = 0;
   // NotFound when the flow does not exist.
   virtual Status UpdateFlow(const Flow& flow) = 0;
+  // The flow's stored answer (flow::AnswerStored), nullopt for an unknown id.
+  virtual Result<std::optional<flow::StoredAnswer>> GetFlowAnswer(std::string_view id) = 0;
+  // The same, if the store can read it at once without waiting for a connection, a lock or the
+  // network (an embedded database whose reader is free); nullopt when it cannot. The server
+  // calls this on its I/O threads.
+  virtual std::optional<Result<std::optional<flow::StoredAnswer>>> GetFlowAnswerNow(
+      std::string_view id) {
+    (void)id;
+    return std::nullopt;
+  }
 };
 
 class RegistrationStore {

@@ -41,6 +41,8 @@ struct Credentials {
   std::optional<std::string> session_token_header;
   std::optional<std::string> cookie;
   std::optional<std::string> authorization;
+
+  bool Empty() const { return !session_token_header && !cookie && !authorization; }
 };
 
 // whoami's answer: the session JSON (serialized, newline-terminated; shared with the cache) and

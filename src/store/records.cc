@@ -173,12 +173,17 @@ struct FlowTable {
   const char* select;
   const char* update;
 };
-constexpr FlowTable kRegistrationFlows{
-    "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    "SELECT data FROM selfservice_registration_flows WHERE id = $1",
-    "UPDATE selfservice_registration_flows SET expires_at = $1, data = $2, updated_at = $3 "
-    "WHERE id = $4"};
+// Registration flows are stored split (flow::SplitForStorage): `answer` holds the public JSON a
+// fetch sends as it is, `data` the private rest; rows of older versions have no answer and the
+// whole flow in `data`.
+constexpr const char* kInsertRegistrationFlow =
+    "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+constexpr const char* kSelectRegistrationFlow =
+    "SELECT type, expires_at, data, answer FROM selfservice_registration_flows WHERE id = $1";
+constexpr const char* kUpdateRegistrationFlow =
+    "UPDATE selfservice_registration_flows SET expires_at = $1, data = $2, answer = $3, "
+    "updated_at = $4 WHERE id = $5";
 constexpr FlowTable kLoginFlows{
     "INSERT INTO selfservice_login_flows (id, type, expires_at, data, created_at, updated_at) "
     "VALUES ($1, $2, $3, $4, $5, $6)",
@@ -863,16 +868,87 @@ Status UpdateFlowData(Executor& db, const q::FlowTable& table, const std::string
 
 }  // namespace
 
-Status InsertFlow(Executor& db, const registration::Flow& f) {
-  return InsertFlowRow(db, q::kRegistrationFlows, f.id, f.IsApi(), f.expires_at, f.ToStorageJson());
+Status InsertFlow(Executor& db, const registration::Flow& f, const flow::StoredDocument& doc) {
+  const std::string now = Now();
+  return Run(db, q::kInsertRegistrationFlow,
+             {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at), DumpJson(doc.data),
+              doc.answer, now, now});
 }
 
+Status InsertFlows(Executor& db, std::span<const NewFlow> flows) {
+  if (flows.size() == 1) {
+    return InsertFlow(db, *flows[0].flow, *flows[0].doc);
+  }
+  constexpr int kColumns = 7;
+  std::string sql =
+      "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, "
+      "created_at, updated_at) VALUES ";
+  Params params;
+  params.reserve(flows.size() * kColumns);
+  const std::string now = Now();
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    sql += i == 0 ? "(" : ", (";
+    for (int c = 1; c <= kColumns; ++c) {
+      sql += "$" + std::to_string(i * kColumns + c) + (c < kColumns ? ", " : ")");
+    }
+    const registration::Flow& f = *flows[i].flow;
+    params.insert(params.end(), {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at),
+                                 DumpJson(flows[i].doc->data), flows[i].doc->answer, now, now});
+  }
+  return Run(db, sql.c_str(), params);
+}
+
+namespace {
+
+// The registration flow row of `id`: {type, expires_at, data, answer}, or nullopt.
+Result<std::optional<Row>> RegistrationFlowRow(Executor& db, std::string_view id) {
+  ATRIUM_ASSIGN_OR_RETURN(auto rows, db.Query(q::kSelectRegistrationFlow, {std::string(id)}));
+  if (rows.empty()) {
+    return std::optional<Row>();
+  }
+  return std::optional<Row>(std::move(rows[0]));
+}
+
+}  // namespace
+
 Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id) {
-  return LoadFlowRow<registration::Flow>(db, q::kRegistrationFlows, id);
+  using Out = std::optional<registration::Flow>;
+  ATRIUM_ASSIGN_OR_RETURN(auto row, RegistrationFlowRow(db, id));
+  if (!row) {
+    return Out();
+  }
+  const Cols c{*row};
+  ATRIUM_ASSIGN_OR_RETURN(Json data, ParseJson(c.Text(2), kStoredJson));
+  std::optional<Json> answer;
+  if (!c.Null(3)) {
+    ATRIUM_ASSIGN_OR_RETURN(answer, ParseJson(c.Text(3), kStoredJson));
+  }
+  ATRIUM_ASSIGN_OR_RETURN(auto flow, registration::Flow::FromStorageJson(
+                                         flow::JoinStored(std::move(answer), std::move(data))));
+  return Out(std::move(flow));
+}
+
+Result<std::optional<flow::StoredAnswer>> LoadFlowAnswer(Executor& db, std::string_view id) {
+  using Out = std::optional<flow::StoredAnswer>;
+  ATRIUM_ASSIGN_OR_RETURN(auto row, RegistrationFlowRow(db, id));
+  if (!row) {
+    return Out();
+  }
+  const Cols c{*row};
+  ATRIUM_ASSIGN_OR_RETURN(const Json data, ParseJson(c.Text(2), kStoredJson));
+  return Out(flow::AnswerOfStored(c.Text(0) == "api", c.Time(1), c.Null(3) ? "" : c.Text(3), data));
 }
 
 Status UpdateFlowRow(Executor& db, const registration::Flow& f) {
-  return UpdateFlowData(db, q::kRegistrationFlows, f.id, f.expires_at, f.ToStorageJson());
+  flow::StoredDocument doc = f.Stored();
+  ATRIUM_ASSIGN_OR_RETURN(
+      const int64_t changed,
+      db.Execute(q::kUpdateRegistrationFlow,
+                 {Nanos(f.expires_at), DumpJson(doc.data), std::move(doc.answer), Now(), f.id}));
+  if (changed == 0) {
+    return Error::NotFound("flow " + f.id + " does not exist");
+  }
+  return OkStatus();
 }
 
 Status InsertFlow(Executor& db, const login::Flow& f) {

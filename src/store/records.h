@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "courier/message.h"
 #include "flow/error_store.h"
+#include "flow/stored.h"
 #include "identity/identity.h"
 #include "login/flow.h"
 #include "login/throttle.h"
@@ -116,11 +117,19 @@ Result<bool> UseCodeRow(Executor& db, std::string_view code_id, Timestamp now);
 Result<int64_t> CountCodesToAddressRows(Executor& db, std::string_view address, Timestamp since);
 Result<int64_t> CountCodesOfFlowRows(Executor& db, std::string_view flow_id, Timestamp since);
 
-Status InsertFlow(Executor& db, const registration::Flow& flow);
+// `doc` is flow.Stored().
+Status InsertFlow(Executor& db, const registration::Flow& flow, const flow::StoredDocument& doc);
+// Several new flows in one statement (one round trip): all are inserted or none.
+struct NewFlow {
+  const registration::Flow* flow = nullptr;
+  const flow::StoredDocument* doc = nullptr;
+};
+Status InsertFlows(Executor& db, std::span<const NewFlow> flows);
 Status InsertFlow(Executor& db, const login::Flow& flow);
 Result<std::optional<login::Flow>> LoadLoginFlow(Executor& db, std::string_view id);
 Status UpdateFlowRow(Executor& db, const login::Flow& flow);
 Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id);
+Result<std::optional<flow::StoredAnswer>> LoadFlowAnswer(Executor& db, std::string_view id);
 // NotFound when no such flow exists.
 Status UpdateFlowRow(Executor& db, const registration::Flow& flow);
 

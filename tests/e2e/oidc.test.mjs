@@ -337,8 +337,8 @@ describe('refusals: nothing is created', () => {
     assert.equal(replay.status, 302); // back to the form, with the message
     assert.equal(replay.location, `http://127.0.0.1:4455/registration?flow=${flow.id}`);
     // (The sign-in rotated the CSRF cookie, so the flow is read from the database.)
-    const [stored] = query(dbFile(), 'SELECT data FROM selfservice_registration_flows WHERE id = ?', [flow.id]);
-    const shown = JSON.parse(stored.data);
+    const [stored] = query(dbFile(), 'SELECT answer FROM selfservice_registration_flows WHERE id = ?', [flow.id]);
+    const shown = JSON.parse(stored.answer);
     assert.match(JSON.stringify(shown.ui.messages), /state parameter is invalid/);
     assert.equal(identities(), before + 1);
   });

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "base/json.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "flow/errors.h"
+#include "flow/stored.h"
 
 namespace atrium::registration::testing {
 namespace {
@@ -33,6 +35,28 @@ Status MemoryStore::CreateFlow(const Flow& flow) {
   return OkStatus();
 }
 
+Status MemoryStore::CreateFlow(const Flow& flow, const flow::StoredDocument& doc) {
+  (void)doc;  // kept as the flow itself; GetFlow and GetFlowAnswer split it as the stores do
+  return CreateFlow(flow);
+}
+
+std::optional<Result<std::optional<flow::StoredAnswer>>> MemoryStore::GetFlowAnswerNow(
+    std::string_view id) {
+  if (!answers_now) {
+    return std::nullopt;
+  }
+  return GetFlowAnswer(id);
+}
+
+bool MemoryStore::CreateFlowLater(Flow flow, flow::StoredDocument doc,
+                                  std::function<void(Status)> done) {
+  if (!writes_later) {
+    return false;
+  }
+  done(CreateFlow(flow, doc));
+  return true;
+}
+
 Result<std::optional<Flow>> MemoryStore::GetFlow(std::string_view id) {
   std::lock_guard lock(mu_);
   const auto it = flows_.find(std::string(id));
@@ -40,8 +64,26 @@ Result<std::optional<Flow>> MemoryStore::GetFlow(std::string_view id) {
     return std::optional<Flow>();
   }
   // What a real store gives back: the persisted part only (as it round-trips through storage).
-  ATRIUM_ASSIGN_OR_RETURN(Flow f, Flow::FromStorageJson(it->second.ToStorageJson()));
+  const Flow& stored = it->second;
+  flow::StoredDocument doc =
+      flow::SplitForStorage(stored.ToJson(), stored.csrf_token, stored.internal_context);
+  ATRIUM_ASSIGN_OR_RETURN(Json answer, ParseJson(doc.answer));
+  ATRIUM_ASSIGN_OR_RETURN(Flow f,
+                          Flow::FromStorageJson(flow::JoinStored(answer, std::move(doc.data))));
   return std::optional<Flow>(std::move(f));
+}
+
+Result<std::optional<flow::StoredAnswer>> MemoryStore::GetFlowAnswer(std::string_view id) {
+  std::lock_guard lock(mu_);
+  const auto it = flows_.find(std::string(id));
+  if (it == flows_.end()) {
+    return std::optional<flow::StoredAnswer>();
+  }
+  const Flow& stored = it->second;
+  flow::StoredDocument doc =
+      flow::SplitForStorage(stored.ToJson(), stored.csrf_token, stored.internal_context);
+  return std::optional<flow::StoredAnswer>(
+      flow::AnswerOfStored(stored.IsApi(), stored.expires_at, std::move(doc.answer), doc.data));
 }
 
 Status MemoryStore::UpdateFlow(const Flow& flow) {
@@ -488,7 +530,7 @@ Flow Harness::NewFlow(const flow::Request& request) {
       api ? service_->InitApi(request, InitParams{}) : service_->InitBrowser(request, InitParams{});
   std::string id;
   if (created.kind == flow::Reply::Kind::kJson) {
-    id = created.body.value("id", "");
+    id = created.Document().value("id", "");
   } else {
     id = created.location.substr(created.location.find("flow=") + 5);
   }

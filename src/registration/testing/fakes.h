@@ -33,8 +33,16 @@ namespace atrium::registration::testing {
 class MemoryStore final : public FlowStore, public RegistrationStore, public session::SessionStore {
  public:
   Status CreateFlow(const Flow& flow) override;
+  Status CreateFlow(const Flow& flow, const flow::StoredDocument& doc) override;
   Result<std::optional<Flow>> GetFlow(std::string_view id) override;
   Status UpdateFlow(const Flow& flow) override;
+  Result<std::optional<flow::StoredAnswer>> GetFlowAnswer(std::string_view id) override;
+  // Only with `answers_now`, like an embedded store: GetFlowAnswer.
+  std::optional<Result<std::optional<flow::StoredAnswer>>> GetFlowAnswerNow(
+      std::string_view id) override;
+  // Only with `writes_later`: CreateFlow, then `done` at once on the calling thread.
+  bool CreateFlowLater(Flow flow, flow::StoredDocument doc,
+                       std::function<void(Status)> done) override;
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;
   // Keeps `messages` (HookMessages) when the identity was written.
@@ -67,6 +75,8 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   size_t FlowCount() const;
 
   bool fail_writes = false;
+  bool answers_now = false;
+  bool writes_later = false;
 
  private:
   mutable std::mutex mu_;

@@ -1,9 +1,14 @@
 #include "store/postgres/pg_store.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
+#include <functional>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 
 #include <libpq-fe.h>
@@ -251,6 +256,10 @@ CREATE INDEX session_token_exchanges_flow ON session_token_exchanges(flow_id);
 CREATE INDEX session_token_exchanges_codes ON session_token_exchanges(init_code_digest, return_to_code_digest);
 CREATE INDEX session_token_exchanges_expires ON session_token_exchanges(expires_at);
 )sql"},
+      // Registration flows: the stored answer (see the SQLite migration 13).
+      {13, "stored registration flow answers", R"sql(
+ALTER TABLE selfservice_registration_flows ADD COLUMN answer TEXT;
+)sql"},
   };
   return migrations;
 }
@@ -273,6 +282,86 @@ struct PgStore::Impl {
   std::vector<size_t> idle;
   std::mutex mu;
   std::condition_variable available;
+
+  // Flows written later (CreateFlowLater) queue here; one thread inserts whatever has queued in
+  // one multi-row INSERT (one round trip, one commit) and then tells each its outcome. If that
+  // statement fails, each flow is inserted alone so that each hears its own outcome.
+  struct LaterFlow {
+    registration::Flow flow;
+    flow::StoredDocument doc;
+    std::function<void(Status)> done;
+  };
+  static constexpr std::size_t kMaxBatch = 64;
+  std::mutex later_mu;
+  std::condition_variable later_ready;
+  std::vector<LaterFlow> later;  // protected by later_mu
+  bool later_stopping = false;   // protected by later_mu
+  std::thread later_writer;      // started by the first CreateFlowLater
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    {
+      const std::lock_guard lock(later_mu);
+      later_stopping = true;
+    }
+    later_ready.notify_one();
+    if (later_writer.joinable()) {
+      later_writer.join();
+    }
+  }
+
+  void WriteLater(LaterFlow flow) {
+    std::unique_lock lock(later_mu);
+    if (!later_writer.joinable()) {
+      later_writer = std::thread([this] { WriteLaterFlows(); });
+    }
+    later.push_back(std::move(flow));
+    const bool first = later.size() == 1;
+    lock.unlock();
+    if (first) {
+      later_ready.notify_one();
+    }
+  }
+
+  void WriteLaterFlows() {
+    sigset_t all;  // signals are the main thread's business
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    std::unique_lock lock(later_mu);
+    for (;;) {
+      later_ready.wait(lock, [this] { return later_stopping || !later.empty(); });
+      if (later.empty()) {
+        return;  // stopping, nothing left
+      }
+      std::vector<LaterFlow> batch;
+      batch.swap(later);
+      lock.unlock();
+      for (std::size_t from = 0; from < batch.size(); from += kMaxBatch) {
+        const std::span<LaterFlow> part =
+            std::span(batch).subspan(from, std::min(kMaxBatch, batch.size() - from));
+        InsertLater(part);
+      }
+      lock.lock();
+    }
+  }
+
+  void InsertLater(std::span<LaterFlow> part) {
+    std::vector<NewFlow> rows;
+    rows.reserve(part.size());
+    for (const LaterFlow& f : part) {
+      rows.push_back(NewFlow{&f.flow, &f.doc});
+    }
+    Status all = Read([&](Executor& db) { return InsertFlows(db, rows); });
+    for (LaterFlow& f : part) {
+      if (all.ok() || part.size() == 1) {
+        f.done(all);
+      } else {
+        f.done(Read([&](Executor& db) { return InsertFlow(db, f.flow, f.doc); }));
+      }
+    }
+  }
 
   class Lease {
    public:
@@ -478,11 +567,25 @@ Result<std::string> PgStore::GetOrCreateSecret(std::string_view name,
 }
 
 Status PgStore::CreateFlow(const registration::Flow& flow) {
-  return impl_->Read([&](Executor& db) { return InsertFlow(db, flow); });
+  return CreateFlow(flow, flow.Stored());
+}
+
+Status PgStore::CreateFlow(const registration::Flow& flow, const flow::StoredDocument& doc) {
+  return impl_->Read([&](Executor& db) { return InsertFlow(db, flow, doc); });
+}
+
+bool PgStore::CreateFlowLater(registration::Flow flow, flow::StoredDocument doc,
+                              std::function<void(Status)> done) {
+  impl_->WriteLater(Impl::LaterFlow{std::move(flow), std::move(doc), std::move(done)});
+  return true;
 }
 
 Result<std::optional<registration::Flow>> PgStore::GetFlow(std::string_view id) {
   return impl_->Read([&](Executor& db) { return LoadFlow(db, id); });
+}
+
+Result<std::optional<flow::StoredAnswer>> PgStore::GetFlowAnswer(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadFlowAnswer(db, id); });
 }
 
 Status PgStore::UpdateFlow(const registration::Flow& flow) {

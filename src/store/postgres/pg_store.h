@@ -47,7 +47,11 @@ class PgStore final : public Database {
   Result<int64_t> DeleteStale(StaleKind kind, Timestamp cutoff, int limit) override;
 
   Status CreateFlow(const registration::Flow& flow) override;
+  Status CreateFlow(const registration::Flow& flow, const flow::StoredDocument& doc) override;
+  bool CreateFlowLater(registration::Flow flow, flow::StoredDocument doc,
+                       std::function<void(Status)> done) override;
   Result<std::optional<registration::Flow>> GetFlow(std::string_view id) override;
+  Result<std::optional<flow::StoredAnswer>> GetFlowAnswer(std::string_view id) override;
   Status UpdateFlow(const registration::Flow& flow) override;
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;

@@ -222,6 +222,12 @@ CREATE INDEX session_token_exchanges_flow ON session_token_exchanges(flow_id);
 CREATE INDEX session_token_exchanges_codes ON session_token_exchanges(init_code_digest, return_to_code_digest);
 CREATE INDEX session_token_exchanges_expires ON session_token_exchanges(expires_at);
 )sql"},
+      // Registration flows split in two (flow::SplitForStorage): the public answer a fetch sends
+      // as it is, serialized once when the flow is written, beside the private rest in `data`.
+      // Rows written before have no answer and keep the whole flow in `data`.
+      {13, "stored registration flow answers", R"sql(
+ALTER TABLE selfservice_registration_flows ADD COLUMN answer TEXT;
+)sql"},
   };
   return migrations;
 }

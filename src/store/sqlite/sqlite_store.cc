@@ -1,11 +1,15 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -21,6 +25,9 @@
 
 namespace atrium::store {
 namespace {
+
+// How long a statement waits for a lock another connection holds before SQLITE_BUSY.
+constexpr int kBusyTimeoutMs = 5000;
 
 // Store failures of this process (metrics: Database::Pool).
 std::atomic<std::uint64_t> g_errors{0};
@@ -239,11 +246,33 @@ struct SqliteStore::Impl {
     Status (*run)(void* body, Executor& db, Conn& conn) = nullptr;
     Status result;
     bool done = false;
+    // A write queued by WriteLater owns itself: after the COMMIT it is told its result and freed.
+    std::function<void(Status)> then;
+    void (*free)(PendingWrite* self) = nullptr;
   };
   std::mutex batch_mu;
   std::condition_variable batch_done;
   std::vector<PendingWrite*> queued;  // protected by batch_mu
   bool writing = false;               // protected by batch_mu: a leader is committing a batch
+  // The committer leads batches that no waiting writer leads (writes queued by WriteLater). It
+  // is started by the first of them.
+  std::condition_variable leader_wanted;
+  bool stopping = false;  // protected by batch_mu
+  std::thread committer;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    {
+      const std::lock_guard lock(batch_mu);
+      stopping = true;
+    }
+    leader_wanted.notify_one();
+    if (committer.joinable()) {
+      committer.join();
+    }
+  }
 
   // Borrows a connection for the scope of the lease.
   class Lease {
@@ -273,6 +302,16 @@ struct SqliteStore::Impl {
     idle.pop_back();
     return Lease(*this, c);
   }
+  // A connection if one is idle right now.
+  std::optional<Lease> TryAcquire() {
+    std::unique_lock lock(mu);
+    if (idle.empty()) {
+      return std::nullopt;
+    }
+    Conn* c = idle.back();
+    idle.pop_back();
+    return std::optional<Lease>(std::in_place, *this, c);
+  }
 
   // Transaction control as prepared statements (parsed once per connection).
   static constexpr const char* kBeginImmediate = "BEGIN IMMEDIATE";
@@ -295,7 +334,10 @@ struct SqliteStore::Impl {
                     [](void* b, Executor& db, Conn& conn) -> Status {
                       return (*static_cast<std::remove_reference_t<F>*>(b))(db, conn);
                     },
-                    OkStatus(), false};
+                    OkStatus(),
+                    false,
+                    {},
+                    nullptr};
     std::unique_lock lock(batch_mu);
     queued.push_back(&me);
     while (!me.done) {
@@ -303,21 +345,89 @@ struct SqliteStore::Impl {
         batch_done.wait(lock);
         continue;
       }
-      writing = true;
-      std::vector<PendingWrite*> batch;
-      batch.swap(queued);
-      lock.unlock();
-      RunBatch(batch);
-      lock.lock();
-      // `done` is written under the lock the waiters read it under; each result was written
-      // before, and is read by its owner only once it sees `done`.
-      for (PendingWrite* w : batch) {
-        w->done = true;
-      }
-      writing = false;
-      batch_done.notify_all();
+      Lead(lock);
     }
     return std::move(me.result);
+  }
+
+  // Write without waiting: `then` is called with the result once the write is committed (or has
+  // failed and left nothing behind), from the thread that led its batch. Same batches, same
+  // durability as Write.
+  template <typename F>
+  void WriteLater(F body, std::function<void(Status)> then) {
+    struct Later final : PendingWrite {
+      explicit Later(F b) : body_value(std::move(b)) {}
+      F body_value;
+    };
+    auto later = std::make_unique<Later>(std::move(body));
+    later->body = &later->body_value;
+    later->run = [](void* b, Executor& db, Conn& conn) -> Status {
+      return (*static_cast<F*>(b))(db, conn);
+    };
+    later->then = std::move(then);
+    later->free = [](PendingWrite* self) {
+      std::default_delete<Later>()(static_cast<Later*>(self));
+    };
+    std::unique_lock lock(batch_mu);
+    if (!committer.joinable()) {
+      committer = std::thread([this] { Commit(); });
+    }
+    queued.push_back(later.release());  // owned by the queue until Lead frees it
+    const bool leaderless = !writing;
+    lock.unlock();
+    if (leaderless) {
+      leader_wanted.notify_one();
+    }
+  }
+
+  // Commits everything queued as one batch. Called with batch_mu held and no leader; returns with
+  // it held.
+  void Lead(std::unique_lock<std::mutex>& lock) {
+    writing = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queued);
+    lock.unlock();
+    RunBatch(batch);
+    // Writes queued by WriteLater hear their result now and are freed; nobody else sees them.
+    for (PendingWrite*& w : batch) {
+      if (w->free != nullptr) {
+        w->then(std::move(w->result));
+        w->free(w);
+        w = nullptr;
+      }
+    }
+    lock.lock();
+    // `done` is written under the lock the waiters read it under; each result was written
+    // before, and is read by its owner only once it sees `done`.
+    for (PendingWrite* w : batch) {
+      if (w != nullptr) {
+        w->done = true;
+      }
+    }
+    writing = false;
+    batch_done.notify_all();
+    if (!queued.empty()) {
+      leader_wanted.notify_one();
+    }
+  }
+
+  // The committer thread: leads whenever writes wait without a leader, until the store closes
+  // and nothing is left.
+  void Commit() {
+    sigset_t all;  // signals are the main thread's business
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    std::unique_lock lock(batch_mu);
+    for (;;) {
+      leader_wanted.wait(lock, [this] { return stopping || (!queued.empty() && !writing); });
+      if (!queued.empty() && !writing) {
+        Lead(lock);
+      } else if (queued.empty()) {
+        return;  // stopping, nothing left
+      } else {
+        batch_done.wait(lock);  // stopping while a writer leads the rest
+      }
+    }
   }
 
   // One write of a batch, with whatever it throws turned into an error.
@@ -390,11 +500,34 @@ struct SqliteStore::Impl {
     }
   }
 
+  // Read, but never waiting: nullopt when no connection is idle, or when the read fails in any
+  // way, a lock held elsewhere included (SQLITE_BUSY at once instead of the busy timeout). The
+  // caller then takes the ordinary path, which waits and reports errors.
+  template <typename F>
+  auto TryRead(F&& body) -> std::optional<decltype(body(std::declval<Executor&>()))> {
+    auto conn = TryAcquire();
+    if (!conn) {
+      return std::nullopt;
+    }
+    sqlite3* handle = (*conn)->db();
+    sqlite3_busy_timeout(handle, 0);
+    auto result = Read(**conn, body);
+    sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+    if (!result.ok()) {
+      return std::nullopt;
+    }
+    return result;
+  }
+
   // A consistent read: BEGIN (deferred) ... COMMIT.
   template <typename F>
   auto Read(F&& body) -> decltype(body(std::declval<Executor&>())) {
     auto conn = Acquire();
-    SqliteExecutor db(*conn);
+    return Read(*conn, body);
+  }
+  template <typename F>
+  static auto Read(Conn& conn, F&& body) -> decltype(body(std::declval<Executor&>())) {
+    SqliteExecutor db(conn);
     if (auto begun = db.Execute(kBegin, {}); !begun.ok()) {
       return std::move(begun).error();
     }
@@ -437,7 +570,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view dsn, int
     if (rc != SQLITE_OK) {
       return DbError(db, rc, "cannot open " + path);
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
     sqlite3_extended_result_codes(db, 1);
     sqlite3_create_function_v2(db, "atrium_sha256_hex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                nullptr, &Sha256Hex, nullptr, nullptr, nullptr);
@@ -507,11 +640,32 @@ Result<std::string> SqliteStore::GetOrCreateSecret(std::string_view name,
 }
 
 Status SqliteStore::CreateFlow(const registration::Flow& flow) {
-  return impl_->Write([&](Executor& db, Conn&) { return InsertFlow(db, flow); });
+  return CreateFlow(flow, flow.Stored());
+}
+
+Status SqliteStore::CreateFlow(const registration::Flow& flow, const flow::StoredDocument& doc) {
+  return impl_->Write([&](Executor& db, Conn&) { return InsertFlow(db, flow, doc); });
 }
 
 Result<std::optional<registration::Flow>> SqliteStore::GetFlow(std::string_view id) {
   return impl_->Read([&](Executor& db) { return LoadFlow(db, id); });
+}
+
+Result<std::optional<flow::StoredAnswer>> SqliteStore::GetFlowAnswer(std::string_view id) {
+  return impl_->Read([&](Executor& db) { return LoadFlowAnswer(db, id); });
+}
+
+bool SqliteStore::CreateFlowLater(registration::Flow flow, flow::StoredDocument doc,
+                                  std::function<void(Status)> done) {
+  impl_->WriteLater([flow = std::move(flow), doc = std::move(doc)](
+                        Executor& db, Conn&) { return InsertFlow(db, flow, doc); },
+                    std::move(done));
+  return true;
+}
+
+std::optional<Result<std::optional<flow::StoredAnswer>>> SqliteStore::GetFlowAnswerNow(
+    std::string_view id) {
+  return impl_->TryRead([&](Executor& db) { return LoadFlowAnswer(db, id); });
 }
 
 Status SqliteStore::UpdateFlow(const registration::Flow& flow) {

@@ -36,7 +36,13 @@ class SqliteStore final : public Database {
 
   // registration::FlowStore
   Status CreateFlow(const registration::Flow& flow) override;
+  Status CreateFlow(const registration::Flow& flow, const flow::StoredDocument& doc) override;
+  bool CreateFlowLater(registration::Flow flow, flow::StoredDocument doc,
+                       std::function<void(Status)> done) override;
   Result<std::optional<registration::Flow>> GetFlow(std::string_view id) override;
+  Result<std::optional<flow::StoredAnswer>> GetFlowAnswer(std::string_view id) override;
+  std::optional<Result<std::optional<flow::StoredAnswer>>> GetFlowAnswerNow(
+      std::string_view id) override;
   Status UpdateFlow(const registration::Flow& flow) override;
   // registration::RegistrationStore
   Status CreateIdentityWithSession(const identity::Identity& identity,

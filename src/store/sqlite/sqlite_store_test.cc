@@ -156,6 +156,113 @@ TEST(SqliteStore, MigrationsAreVersionedAndIdempotent) {
   std::filesystem::remove(path);
 }
 
+// Rows written before flows were stored split keep the whole flow in `data` and no answer: they
+// are decoded, and fetched through the decoded flow.
+TEST(SqliteStore, FlowsOfOlderVersionsAreStillRead) {
+  const std::string path = TempDb();
+  auto s = SqliteStore::Open("sqlite://" + path, 2);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Migrate().ok());
+  registration::Flow f;
+  f.id = "0b9d2a7e-5f7c-4c7e-9a8e-2f4f1c0d3b6a";
+  f.type = registration::FlowType::kApi;
+  f.issued_at = Timestamp(std::chrono::seconds(1));
+  f.expires_at = Timestamp(std::chrono::seconds(2));
+  f.request_url = "http://127.0.0.1/self-service/registration/api";
+  f.internal_context = {{"k", "v"}};
+  std::string data = f.ToStorageJson().dump();
+  std::string quoted;
+  for (char c : data) {
+    quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  }
+  Exec(path,
+       "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, created_at, "
+       "updated_at) VALUES ('" +
+           f.id + "', 'api', 2000000000, '" + quoted + "', 0, 0)");
+  auto answer = (*s)->GetFlowAnswer(f.id);
+  ASSERT_TRUE(answer.ok() && answer->has_value());
+  EXPECT_TRUE((*answer)->api);
+  EXPECT_EQ((*answer)->body, "") << "no stored answer: the flow is decoded instead";
+  auto got = (*s)->GetFlow(f.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->ToStorageJson(), f.ToStorageJson());
+  std::filesystem::remove(path);
+}
+
+// The I/O threads read flows without waiting (no idle connection or a lock held elsewhere: no
+// answer); otherwise they read what the ordinary read reads.
+TEST(SqliteStore, AReadThatMustNotWaitAnswersLikeTheOrdinaryRead) {
+  const std::string path = TempDb();
+  auto s = SqliteStore::Open("sqlite://" + path, 1);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Migrate().ok());
+  registration::Flow f;
+  f.id = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+  f.type = registration::FlowType::kApi;
+  f.issued_at = Timestamp(std::chrono::seconds(1));
+  f.expires_at = Timestamp(std::chrono::seconds(2));
+  ASSERT_TRUE((*s)->CreateFlow(f).ok());
+  auto now = (*s)->GetFlowAnswerNow(f.id);
+  ASSERT_TRUE(now.has_value() && now->ok() && now->value().has_value());
+  EXPECT_EQ(now->value()->body, (*(*s)->GetFlowAnswer(f.id))->body);
+  now = (*s)->GetFlowAnswerNow("00000000-0000-4000-8000-000000000000");
+  ASSERT_TRUE(now.has_value() && now->ok());
+  EXPECT_FALSE(now->value().has_value());
+  std::filesystem::remove(path);
+}
+
+// Flows written later (for the I/O threads) join the same group commits as ordinary writes: each
+// is told its own outcome once, after its COMMIT; a failing one fails alone; closing the store
+// first commits what is still queued.
+TEST(SqliteStore, FlowsWrittenLaterAreCommittedThenAnsweredOnce) {
+  const std::string path = TempDb();
+  constexpr int kLater = 200;
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::string> ids;
+  {
+    auto s = SqliteStore::Open("sqlite://" + path, 4);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Migrate().ok());
+    const auto flow_of = [](int i) {
+      registration::Flow f;
+      char id[40];
+      std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+      f.id = id;
+      f.type = registration::FlowType::kApi;
+      f.issued_at = Timestamp(std::chrono::seconds(1));
+      f.expires_at = Timestamp(std::chrono::seconds(2));
+      return f;
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = t; i < kLater; i += 4) {
+          registration::Flow f = flow_of(i);
+          flow::StoredDocument doc = f.Stored();
+          ASSERT_TRUE((*s)->CreateFlowLater(std::move(f), std::move(doc), [&](Status st) {
+            (st.ok() ? ok : failed).fetch_add(1);
+          }));
+          if (i % 10 == 0) {  // ordinary writes in between, and one that fails (same id)
+            ASSERT_TRUE((*s)->CreateFlow(flow_of(1000 + i)).ok());
+          }
+        }
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    registration::Flow twice = flow_of(0);
+    flow::StoredDocument doc = twice.Stored();
+    ASSERT_TRUE((*s)->CreateFlowLater(std::move(twice), std::move(doc),
+                                      [&](Status st) { (st.ok() ? ok : failed).fetch_add(1); }));
+  }  // closing the store waits for what is queued
+  EXPECT_EQ(ok.load(), kLater);
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(CountRows(path, "selfservice_registration_flows"), kLater + kLater / 10);
+  std::filesystem::remove(path);
+}
+
 // Issue 9, item 9: databases written before token digests keep their sessions, and afterwards
 // no plain token is left in them.
 TEST(SqliteStore, PlainTokensOfOlderDatabasesBecomeDigests) {
