@@ -9,6 +9,7 @@
 // once with a 503 or cut off, so that slow or hostile clients cannot starve the others.
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -201,6 +202,38 @@ struct Shared {
   BoundedPool workers;
   BoundedPool slow_workers;
   std::atomic<bool> stopping{false};
+
+  // The Respond functions of LaterPaths still alive (each posts to a loop of this server, from
+  // another thread): the server waits for the last to be gone before it ends its loops.
+  struct LaterResponses {
+    std::mutex mu;
+    std::condition_variable none;
+    int alive = 0;  // protected by mu
+  };
+  LaterResponses later;
+  // Held by each Respond; counts it in `later` while it lives.
+  class LaterTicket {
+   public:
+    explicit LaterTicket(LaterResponses& later) : later_(later) {
+      const std::lock_guard lock(later_.mu);
+      ++later_.alive;
+    }
+    ~LaterTicket() {
+      const std::lock_guard lock(later_.mu);
+      if (--later_.alive == 0) {
+        later_.none.notify_all();
+      }
+    }
+    LaterTicket(const LaterTicket&) = delete;
+    LaterTicket& operator=(const LaterTicket&) = delete;
+
+   private:
+    LaterResponses& later_;
+  };
+  void AwaitLaterResponses() {
+    std::unique_lock lock(later.mu);
+    later.none.wait(lock, [this] { return later.alive == 0; });
+  }
 };
 
 // One connection, written once for plain TCP and TLS streams.
@@ -340,12 +373,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   // Offers the request to a LaterPath; true when it took it (the answer is posted back here).
   bool RunLater(const LaterPath& later, bool head) {
-    Respond respond = [self = this->shared_from_this(), head](Response response) {
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response), head]() mutable {
-                   self->Write(std::move(response), self->keep_alive_, head);
-                 });
-    };
+    Respond respond =
+        [self = this->shared_from_this(), head,
+         ticket = std::make_shared<Shared::LaterTicket>(server_.later)](Response response) {
+          asio::post(self->stream_.get_executor(),
+                     [self, response = std::move(response), head]() mutable {
+                       self->Write(std::move(response), self->keep_alive_, head);
+                     });
+        };
     try {
       return later(request_, std::move(respond));
     } catch (const std::exception& e) {
@@ -659,6 +694,8 @@ void Server::Impl::PollStop() {
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Server::~Server() {
+  // A request taken by a LaterPath is answered by its store within the store's time budgets.
+  impl_->AwaitLaterResponses();
   impl_->StopLoops();
   impl_->workers.Join();
   impl_->slow_workers.Join();

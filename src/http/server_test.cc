@@ -280,6 +280,37 @@ TEST_F(ServerTest, ALaterPathAnswersFromAnotherThreadOrHandsOver) {
   EXPECT_EQ(answers, 4u) << out;
 }
 
+// A store may answer a request taken by a LaterPath after the server stopped: the server is not
+// destroyed (its loops are what the answer is posted to) before the last Respond is gone.
+TEST(ServerLaterPath, TheServerOutlivesItsLaterAnswers) {
+  Router router;
+  std::thread answerer;
+  router.Add(
+      "GET", "/slow", [](const Request&) { return Response{}; }, Execution::kOffload,
+      [&answerer](const Request&, Respond respond) {
+        answerer = std::thread([respond = std::move(respond)] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(900));
+          Response res;
+          res.body = "late";
+          respond(std::move(res));
+        });
+        return true;
+      });
+  ServerOptions options;
+  const auto started = std::chrono::steady_clock::now();
+  {
+    Running running(options, router);
+    ASSERT_TRUE(running.status().ok());
+    const int fd = Connect(running.port());
+    ASSERT_GE(fd, 0);
+    SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::close(fd);
+  }  // stops (after its grace period of 500 ms), then waits for the answer
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(900));
+  answerer.join();
+}
+
 TEST_F(ServerTest, HeadHasNoBody) {
   const std::string out =
       Exchange(port_, "HEAD /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

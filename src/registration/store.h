@@ -26,12 +26,7 @@ class FlowStore {
   // committed (or has failed), from a thread of the store. false when this store cannot write
   // later: `done` is never called; use CreateFlow.
   virtual bool CreateFlowLater(Flow flow, flow::StoredDocument doc,
-                               std::function<void(Status)> done) {
-    (void)flow;
-    (void)doc;
-    (void)done;
-    return false;
-  }
+                               std::function<void(Status)> done) = 0;
   // nullopt for an unknown id. Unavailable on database failure.
   virtual Result<std::optional<Flow>> GetFlow(std::string_view id) = 0;
   // NotFound when the flow does not exist.

@@ -354,7 +354,7 @@ struct SqliteStore::Impl {
   // failed and left nothing behind), from the thread that led its batch. Same batches, same
   // durability as Write.
   template <typename F>
-  void WriteLater(F body, std::function<void(Status)> then) {
+  void WriteLater(F body, std::function<void(Status)>&& then) {
     struct Later final : PendingWrite {
       explicit Later(F b) : body_value(std::move(b)) {}
       F body_value;
