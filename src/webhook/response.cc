@@ -30,6 +30,9 @@ std::string NodeOf(std::string_view pointer) {
   while (pointer.starts_with('/')) {
     pointer.remove_prefix(1);
   }
+  if (pointer.starts_with('#')) {
+    return "";  // a fragment marker after the slash ("/#traits/email"): garbled, for the form
+  }
   std::string out;
   for (char c : pointer) {
     out.push_back(c == '/' ? '.' : c);
