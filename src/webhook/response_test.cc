@@ -31,8 +31,8 @@ TEST(ParseVetoTest, NestedPointersBecomeDottedNodes) {
 
 TEST(ParseVetoTest, WhatIsNotAPointerBecomesAGlobalMessage) {
   // Found by fuzz_webhook: "##/traits/email" and "/#rtaits/email" kept a '#' in the node name.
-  for (const char* ptr : {"##/traits/email", "/#rtaits/email", "#//#/traits", "traits/email", "#",
-                          ""}) {
+  for (const char* ptr :
+       {"##/traits/email", "/#rtaits/email", "#//#/traits", "traits/email", "#", ""}) {
     auto veto = ParseVeto(std::string(R"({"messages":[{"instance_ptr":")") + ptr +
                           R"(","messages":[{"id":1,"text":"t","type":"error"}]}]})");
     ASSERT_TRUE(veto.ok()) << ptr;
