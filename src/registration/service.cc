@@ -265,19 +265,22 @@ std::optional<flow::Reply> Service::GetFlowNow(const flow::Request& request,
     return std::nullopt;
   }
   auto stored = d_.flows.GetFlowAnswerNow(id);
-  if (!stored || !stored->ok() || !stored->value().has_value()) {
-    return std::nullopt;
+  return stored ? AnswerStored(request, *stored) : std::nullopt;
+}
+
+std::optional<flow::Reply> Service::AnswerStored(
+    const flow::Request& request, const Result<std::optional<flow::StoredAnswer>>& stored) const {
+  if (!stored.ok() || !stored->has_value()) {
+    return std::nullopt;  // errors and unknown ids are answered by the decoding path
   }
-  return flow::AnswerStored(request, *stored->value(), d_.csrf, d_.clock.Now());
+  return flow::AnswerStored(request, **stored, d_.csrf, d_.clock.Now());
 }
 
 flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) const {
   // Most fetches are answered with the flow as it was stored; the rest decode it.
   if (d_.config.selfservice.registration.enabled && IsUuid(id)) {
-    if (auto stored = d_.flows.GetFlowAnswer(id); stored.ok() && stored->has_value()) {
-      if (auto reply = flow::AnswerStored(request, **stored, d_.csrf, d_.clock.Now())) {
-        return std::move(*reply);
-      }
+    if (auto reply = AnswerStored(request, d_.flows.GetFlowAnswer(id))) {
+      return *std::move(reply);
     }
   }
   auto loaded = d_.flows.GetFlow(IsUuid(id) ? id : kNilUuid);

@@ -5,6 +5,7 @@
 // method by name: methods plug in through registration::Strategy.
 
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -98,6 +99,9 @@ class Service final : public FormBuilder {
   Result<Flow> CreateFlow(const flow::Request& request, const InitParams& params, FlowType type,
                           std::string* answer = nullptr) const;
   static flow::Reply AnswerCreated(const Flow& created, std::string stored_answer);
+  // A stored answer sent as it is (flow::AnswerStored); nullopt when the flow must be decoded.
+  std::optional<flow::Reply> AnswerStored(
+      const flow::Request& request, const Result<std::optional<flow::StoredAnswer>>& stored) const;
   flow::Reply HandleExpired(const flow::Request& request, const Flow& expired) const;
   // Runs `outcome` of a method to its answer (submissions and callbacks alike).
   flow::Reply Finish(const flow::Request& request, SubmitContext& ctx, std::string_view method,

@@ -42,6 +42,16 @@ inline Timestamp T(int64_t micros) {
   return Timestamp(std::chrono::microseconds(1'780'000'000'000'000 + micros));
 }
 
+// An API registration flow with this id, issued at T(1), expiring at T(2).
+inline registration::Flow ApiFlow(std::string id) {
+  registration::Flow f;
+  f.id = std::move(id);
+  f.type = registration::FlowType::kApi;
+  f.issued_at = T(1);
+  f.expires_at = T(2);
+  return f;
+}
+
 inline identity::Identity NewIdentity(const std::string& email) {
   identity::Identity id;
   id.id = NewUuid();
@@ -129,11 +139,7 @@ TEST_P(StoreContract, StaleRowsAreDeletedInBoundedBatches) {
 }
 
 TEST_P(StoreContract, FlowsRoundTripAndUpdate) {
-  registration::Flow f;
-  f.id = NewUuid();
-  f.type = registration::FlowType::kApi;
-  f.issued_at = T(1);
-  f.expires_at = T(2);
+  registration::Flow f = ApiFlow(NewUuid());
   f.request_url = "http://127.0.0.1/self-service/registration/api";
   f.csrf_token = "masked";
   ASSERT_TRUE(store_.flows->CreateFlow(f).ok());
@@ -208,14 +214,6 @@ TEST_P(StoreContract, FlowsWrittenLaterAreAnsweredOnceCommitted) {
   int answered = 0;
   int failed = 0;
   std::vector<std::string> ids;
-  const auto flow_with_id = [](std::string id) {
-    registration::Flow f;
-    f.id = std::move(id);
-    f.type = registration::FlowType::kApi;
-    f.issued_at = T(1);
-    f.expires_at = T(2);
-    return f;
-  };
   const auto write_later = [&](registration::Flow f) {
     flow::StoredDocument doc = f.Stored();
     const std::string id = f.id;
@@ -235,14 +233,14 @@ TEST_P(StoreContract, FlowsWrittenLaterAreAnsweredOnceCommitted) {
   ids[1] = ids[0];  // two writers race for one id, most likely in one batch: one of them fails
   std::thread other([&] {
     for (int i = 0; i < kFlows; i += 2) {
-      ASSERT_TRUE(write_later(flow_with_id(ids[i])));
+      ASSERT_TRUE(write_later(ApiFlow(ids[i])));
     }
   });
   for (int i = 1; i < kFlows; i += 2) {
-    ASSERT_TRUE(write_later(flow_with_id(ids[i])));
+    ASSERT_TRUE(write_later(ApiFlow(ids[i])));
   }
   other.join();
-  ASSERT_TRUE(write_later(flow_with_id(ids[0])));  // a second flow with the same id
+  ASSERT_TRUE(write_later(ApiFlow(ids[0])));  // a second flow with the same id
   std::unique_lock lock(mu);
   ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return answered == kFlows + 1; }))
       << answered << " of " << kFlows + 1 << " answered";

@@ -176,9 +176,6 @@ struct FlowTable {
 // Registration flows are stored split (flow::SplitForStorage): `answer` holds the public JSON a
 // fetch sends as it is, `data` the private rest; rows of older versions have no answer and the
 // whole flow in `data`.
-constexpr const char* kInsertRegistrationFlow =
-    "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 constexpr const char* kSelectRegistrationFlow =
     "SELECT type, expires_at, data, answer FROM selfservice_registration_flows WHERE id = $1";
 constexpr const char* kUpdateRegistrationFlow =
@@ -868,34 +865,53 @@ Status UpdateFlowData(Executor& db, const q::FlowTable& table, const std::string
 
 }  // namespace
 
+namespace {
+
+constexpr std::size_t kFlowColumns = 7;
+
+// "INSERT ... VALUES ($1, ..., $7), ($8, ...)" for 1 to kMaxFlowsPerInsert rows. The executors
+// cache prepared statements by the address of their SQL text: each text lives as long as the
+// process, one per row count.
+const char* InsertFlowsSql(std::size_t rows) {
+  static const std::vector<std::string> kSql = [] {
+    std::vector<std::string> sql(kMaxFlowsPerInsert + 1);
+    std::string values;
+    for (std::size_t n = 1; n <= kMaxFlowsPerInsert; ++n) {
+      values += n == 1 ? "(" : ", (";
+      for (std::size_t c = 1; c <= kFlowColumns; ++c) {
+        values +=
+            "$" + std::to_string((n - 1) * kFlowColumns + c) + (c < kFlowColumns ? ", " : ")");
+      }
+      sql[n] =
+          "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, "
+          "created_at, updated_at) VALUES " +
+          values;
+    }
+    return sql;
+  }();
+  return kSql.at(rows).c_str();
+}
+
+}  // namespace
+
 Status InsertFlow(Executor& db, const registration::Flow& f, const flow::StoredDocument& doc) {
-  const std::string now = Now();
-  return Run(db, q::kInsertRegistrationFlow,
-             {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at), DumpJson(doc.data),
-              doc.answer, now, now});
+  const NewFlow row{&f, &doc};
+  return InsertFlows(db, std::span(&row, 1));
 }
 
 Status InsertFlows(Executor& db, std::span<const NewFlow> flows) {
-  if (flows.size() == 1) {
-    return InsertFlow(db, *flows[0].flow, *flows[0].doc);
+  if (flows.empty() || flows.size() > kMaxFlowsPerInsert) {
+    return Error::Internal("InsertFlows: " + std::to_string(flows.size()) + " rows");
   }
-  constexpr int kColumns = 7;
-  std::string sql =
-      "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, "
-      "created_at, updated_at) VALUES ";
   Params params;
-  params.reserve(flows.size() * kColumns);
+  params.reserve(flows.size() * kFlowColumns);
   const std::string now = Now();
-  for (std::size_t i = 0; i < flows.size(); ++i) {
-    sql += i == 0 ? "(" : ", (";
-    for (int c = 1; c <= kColumns; ++c) {
-      sql += "$" + std::to_string(i * kColumns + c) + (c < kColumns ? ", " : ")");
-    }
-    const registration::Flow& f = *flows[i].flow;
+  for (const NewFlow& row : flows) {
+    const registration::Flow& f = *row.flow;
     params.insert(params.end(), {f.id, f.IsApi() ? "api" : "browser", Nanos(f.expires_at),
-                                 DumpJson(flows[i].doc->data), flows[i].doc->answer, now, now});
+                                 DumpJson(row.doc->data), row.doc->answer, now, now});
   }
-  return Run(db, sql.c_str(), params);
+  return Run(db, InsertFlowsSql(flows.size()), params);
 }
 
 namespace {

@@ -119,7 +119,9 @@ Result<int64_t> CountCodesOfFlowRows(Executor& db, std::string_view flow_id, Tim
 
 // `doc` is flow.Stored().
 Status InsertFlow(Executor& db, const registration::Flow& flow, const flow::StoredDocument& doc);
-// Several new flows in one statement (one round trip): all are inserted or none.
+// Several new flows (1 to kMaxFlowsPerInsert) in one statement, one round trip: all are inserted
+// or none.
+inline constexpr std::size_t kMaxFlowsPerInsert = 64;
 struct NewFlow {
   const registration::Flow* flow = nullptr;
   const flow::StoredDocument* doc = nullptr;

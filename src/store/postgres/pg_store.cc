@@ -291,7 +291,6 @@ struct PgStore::Impl {
     flow::StoredDocument doc;
     std::function<void(Status)> done;
   };
-  static constexpr std::size_t kMaxBatch = 64;
   std::mutex later_mu;
   std::condition_variable later_ready;
   std::vector<LaterFlow> later;  // protected by later_mu
@@ -338,9 +337,9 @@ struct PgStore::Impl {
       std::vector<LaterFlow> batch;
       batch.swap(later);
       lock.unlock();
-      for (std::size_t from = 0; from < batch.size(); from += kMaxBatch) {
+      for (std::size_t from = 0; from < batch.size(); from += kMaxFlowsPerInsert) {
         const std::span<LaterFlow> part =
-            std::span(batch).subspan(from, std::min(kMaxBatch, batch.size() - from));
+            std::span(batch).subspan(from, std::min(kMaxFlowsPerInsert, batch.size() - from));
         InsertLater(part);
       }
       lock.lock();

@@ -163,11 +163,7 @@ TEST(SqliteStore, FlowsOfOlderVersionsAreStillRead) {
   auto s = SqliteStore::Open("sqlite://" + path, 2);
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE((*s)->Migrate().ok());
-  registration::Flow f;
-  f.id = "0b9d2a7e-5f7c-4c7e-9a8e-2f4f1c0d3b6a";
-  f.type = registration::FlowType::kApi;
-  f.issued_at = Timestamp(std::chrono::seconds(1));
-  f.expires_at = Timestamp(std::chrono::seconds(2));
+  registration::Flow f = contract::ApiFlow("0b9d2a7e-5f7c-4c7e-9a8e-2f4f1c0d3b6a");
   f.request_url = "http://127.0.0.1/self-service/registration/api";
   f.internal_context = {{"k", "v"}};
   std::string data = f.ToStorageJson().dump();
@@ -196,11 +192,7 @@ TEST(SqliteStore, AReadThatMustNotWaitAnswersLikeTheOrdinaryRead) {
   auto s = SqliteStore::Open("sqlite://" + path, 1);
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE((*s)->Migrate().ok());
-  registration::Flow f;
-  f.id = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
-  f.type = registration::FlowType::kApi;
-  f.issued_at = Timestamp(std::chrono::seconds(1));
-  f.expires_at = Timestamp(std::chrono::seconds(2));
+  registration::Flow f = contract::ApiFlow("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
   ASSERT_TRUE((*s)->CreateFlow(f).ok());
   auto now = (*s)->GetFlowAnswerNow(f.id);
   ASSERT_TRUE(now.has_value() && now->ok() && now->value().has_value());
@@ -225,14 +217,9 @@ TEST(SqliteStore, FlowsWrittenLaterAreCommittedThenAnsweredOnce) {
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->Migrate().ok());
     const auto flow_of = [](int i) {
-      registration::Flow f;
       char id[40];
       std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
-      f.id = id;
-      f.type = registration::FlowType::kApi;
-      f.issued_at = Timestamp(std::chrono::seconds(1));
-      f.expires_at = Timestamp(std::chrono::seconds(2));
-      return f;
+      return contract::ApiFlow(id);
     };
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
