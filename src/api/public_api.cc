@@ -37,9 +37,14 @@ void PublicApi::Register(http::Router& router) const {
              Execution::kOffload, [this](const http::Request& req, http::Respond respond) {
                return InitApiLater(req, std::move(respond));
              });
-  // A flow that the store reads without waiting (SQLite) is answered on the I/O thread.
-  router.Add("GET", "/self-service/registration/flows", bind(&PublicApi::GetFlow),
-             Execution::kOffload, [this](const http::Request& req) { return GetFlowNow(req); });
+  // A flow that the store reads without waiting (SQLite) is answered on the I/O thread; one that
+  // it reads over the network (PostgreSQL) is read in one batch with the other waiting fetches.
+  router.Add(
+      "GET", "/self-service/registration/flows", bind(&PublicApi::GetFlow), Execution::kOffload,
+      [this](const http::Request& req) { return GetFlowNow(req); },
+      [this](const http::Request& req, http::Respond respond) {
+        return GetFlowLater(req, std::move(respond));
+      });
   // Submissions hash passwords and may call out (breach check, providers): they run on the slow
   // pool, so that whoami and flow fetches never queue behind them.
   router.Add("POST", "/self-service/registration", bind(&PublicApi::Submit), Execution::kSlow);

@@ -60,6 +60,7 @@ class PublicApi final {
   http::Response InitApi(const http::Request& req) const;
   http::Response GetFlow(const http::Request& req) const;
   std::optional<http::Response> GetFlowNow(const http::Request& req) const;
+  bool GetFlowLater(const http::Request& req, http::Respond respond) const;
   bool InitApiLater(const http::Request& req, http::Respond respond) const;
   http::Response Submit(const http::Request& req) const;
   http::Response Callback(const http::Request& req) const;

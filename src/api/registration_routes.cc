@@ -63,6 +63,16 @@ std::optional<http::Response> PublicApi::GetFlowNow(const http::Request& req) co
   return renderer_.Render(req, request, *reply);
 }
 
+bool PublicApi::GetFlowLater(const http::Request& req, http::Respond respond) const {
+  auto request = std::make_shared<const flow::Request>(reader_.ReadWithoutSession(req, true));
+  return d_.registration.GetFlowLater(
+      *request, StringQuery(req, "id"),
+      [this, &req, request, respond = std::move(respond)](std::optional<flow::Reply> reply) {
+        // `req` lives until `respond` is called (http::LaterPath); nullopt: the pool decodes it.
+        respond(reply ? std::optional(renderer_.Render(req, *request, *reply)) : std::nullopt);
+      });
+}
+
 http::Response PublicApi::Submit(const http::Request& req) const {
   return Serve(req, false, [&](const flow::Request& r) {
     return d_.registration.Submit(r, SubmitParamsOf(req));

@@ -62,13 +62,14 @@ using Handler = std::function<Response(const Request&)>;
 // Runs on the I/O thread before an offloaded handler: answers at once when it can do so without
 // blocking (a cache hit), or returns nullopt to send the request on to the handler's pool.
 using FastPath = std::function<std::optional<Response>(const Request&)>;
-// Gives a request's answer, once, from any thread.
-using Respond = std::function<void(Response)>;
+// Gives a request's answer, once, from any thread. nullopt hands the request on to the route's
+// handler on its pool, as if the LaterPath had not taken it.
+using Respond = std::function<void(std::optional<Response>)>;
 // Runs on the I/O thread like a FastPath, for answers that arrive later from another thread
-// (a write the store commits in the background): it either takes the request, and then calls
-// `respond` exactly once, or returns false (without calling it) to send the request on to the
-// handler's pool. It must not throw once it has taken the request. The request stays alive and
-// unchanged until `respond` is called.
+// (a write the store commits in the background, a read batched with others): it either takes the
+// request, and then calls `respond` exactly once, or returns false (without calling it) to send
+// the request on to the handler's pool. It must not throw once it has taken the request. The
+// request stays alive and unchanged until `respond` is called.
 using LaterPath = std::function<bool(const Request&, Respond)>;
 
 // Where a handler runs: on the I/O thread (cheap, non-blocking work), on the worker pool (short
@@ -80,9 +81,10 @@ class Router {
  public:
   // Exact path match. method "*" matches every method; a GET route also answers HEAD (no body).
   // A `fast` path, when given, is tried on the I/O thread first (see FastPath).
+  // A `later` path is tried next (see LaterPath).
   void Add(std::string method, std::string path, Handler handler,
-           Execution execution = Execution::kOffload, FastPath fast = {});
-  // The same with a LaterPath tried on the I/O thread first.
+           Execution execution = Execution::kOffload, FastPath fast = {}, LaterPath later = {});
+  // The same with only a LaterPath.
   void Add(std::string method, std::string path, Handler handler, Execution execution,
            LaterPath later);
   // Prefix match ("/schemas/"), tried after exact routes, longest prefix first.

@@ -22,23 +22,16 @@ bool MethodMatches(std::string_view route, std::string_view method) {
 }  // namespace
 
 void Router::Add(std::string method, std::string path, Handler handler, Execution execution,
-                 FastPath fast) {
+                 FastPath fast, LaterPath later) {
   std::string pattern = path;
-  routes_.push_back(Route{std::move(method),
-                          std::move(path),
-                          false,
-                          std::move(handler),
-                          execution,
-                          std::move(pattern),
-                          std::move(fast),
-                          {}});
+  routes_.push_back(Route{std::move(method), std::move(path), false, std::move(handler), execution,
+                          std::move(pattern), std::move(fast), std::move(later)});
   Reindex();
 }
 
 void Router::Add(std::string method, std::string path, Handler handler, Execution execution,
                  LaterPath later) {
-  Add(std::move(method), std::move(path), std::move(handler), execution);
-  routes_.back().later = std::move(later);
+  Add(std::move(method), std::move(path), std::move(handler), execution, {}, std::move(later));
 }
 
 void Router::AddPrefix(std::string method, std::string prefix, Handler handler,

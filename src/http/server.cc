@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -352,37 +353,49 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         return Write(*std::move(answer), keep_alive_, head);
       }
     }
-    if (match.later != nullptr && RunLater(*match.later, head)) {
+    if (match.later != nullptr && RunLater(match, head)) {
       return;
     }
-    BoundedPool& pool =
-        match.execution == Execution::kSlow ? server_.slow_workers : server_.workers;
-    const bool queued =
-        pool.TryPost([self = this->shared_from_this(), handler = match.handler, head] {
-          Response response = self->Run(*handler);
-          asio::post(self->stream_.get_executor(),
-                     [self, response = std::move(response), head]() mutable {
-                       self->Write(std::move(response), self->keep_alive_, head);
-                     });
-        });
+    Offload(*match.handler, match.execution, head);
+  }
+
+  // Runs `handler` on the pool of `execution` and posts its answer back to this connection's
+  // loop (a 503 when the pool's queue is full). Callable from any thread: the request is not
+  // touched until the handler runs.
+  void Offload(const Handler& handler, Execution execution, bool head) {
+    BoundedPool& pool = execution == Execution::kSlow ? server_.slow_workers : server_.workers;
+    const bool queued = pool.TryPost([self = this->shared_from_this(), handler = &handler, head] {
+      Response response = self->Run(*handler);
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response), head]() mutable {
+                   self->Write(std::move(response), self->keep_alive_, head);
+                 });
+    });
     if (!queued) {
       server_.limit_log.Warn("a handler queue is full, answering 503");
-      Write(Busy("The server is busy, please retry later"), keep_alive_, head);
+      asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), head] {
+        self->Write(Busy("The server is busy, please retry later"), self->keep_alive_, head);
+      });
     }
   }
 
-  // Offers the request to a LaterPath; true when it took it (the answer is posted back here).
-  bool RunLater(const LaterPath& later, bool head) {
-    Respond respond =
-        [self = this->shared_from_this(), head,
-         ticket = std::make_shared<Shared::LaterTicket>(server_.later)](Response response) {
-          asio::post(self->stream_.get_executor(),
-                     [self, response = std::move(response), head]() mutable {
-                       self->Write(std::move(response), self->keep_alive_, head);
-                     });
-        };
+  // Offers the request to the route's LaterPath; true when it took it (the answer is posted back
+  // here, or the request handed on to the pool).
+  bool RunLater(const Router::Match& match, bool head) {
+    Respond respond = [self = this->shared_from_this(), head, handler = match.handler,
+                       execution = match.execution,
+                       ticket = std::make_shared<Shared::LaterTicket>(server_.later)](
+                          std::optional<Response> response) {
+      if (!response) {
+        return self->Offload(*handler, execution, head);
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, response = *std::move(response), head]() mutable {
+                   self->Write(std::move(response), self->keep_alive_, head);
+                 });
+    };
     try {
-      return later(request_, std::move(respond));
+      return (*match.later)(request_, std::move(respond));
     } catch (const std::exception& e) {
       spdlog::error("handler for {} {} threw: {}", request_.method, request_.path, e.what());
     } catch (...) {

@@ -268,6 +268,18 @@ std::optional<flow::Reply> Service::GetFlowNow(const flow::Request& request,
   return stored ? AnswerStored(request, *stored) : std::nullopt;
 }
 
+bool Service::GetFlowLater(const flow::Request& request, std::string_view id,
+                           std::function<void(std::optional<flow::Reply>)> answer) const {
+  if (!d_.config.selfservice.registration.enabled || !IsUuid(id)) {
+    return false;
+  }
+  return d_.flows.GetFlowAnswerLater(std::string(id),
+                                     [this, &request, answer = std::move(answer)](
+                                         Result<std::optional<flow::StoredAnswer>> stored) {
+                                       answer(AnswerStored(request, stored));
+                                     });
+}
+
 std::optional<flow::Reply> Service::AnswerStored(
     const flow::Request& request, const Result<std::optional<flow::StoredAnswer>>& stored) const {
   if (!stored.ok() || !stored->has_value()) {

@@ -82,6 +82,13 @@ class Service final : public FormBuilder {
   // thread): the stored answer of a flow the store reads without waiting, sent as it is. nullopt:
   // call GetFlow.
   std::optional<flow::Reply> GetFlowNow(const flow::Request& request, std::string_view id) const;
+  // The same for a store that reads later (FlowStore::GetFlowAnswerLater, batched with other
+  // fetches), without blocking the calling thread: `answer` is called once, from a store thread,
+  // with the reply, or with nullopt when the flow must be decoded (then call GetFlow, on a thread
+  // that may wait). false, and `answer` is never called: call GetFlow. `request` must outlive the
+  // call of `answer`.
+  bool GetFlowLater(const flow::Request& request, std::string_view id,
+                    std::function<void(std::optional<flow::Reply>)> answer) const;
   flow::Reply Submit(const flow::Request& request, const SubmitParams& params) const;
   // GET|POST /self-service/methods/<method>/callback/<path>.
   flow::Reply Callback(const CallbackRequest& callback, std::string_view method) const;

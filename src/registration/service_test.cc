@@ -515,6 +515,45 @@ TEST_F(ServiceTest, FetchesSendTheStoredAnswer) {
   EXPECT_EQ(h_.service().GetFlow(h_.Api(), api.id).error.code, ErrorCode::kGone);
 }
 
+// A store that reads later answers the plain 200s with the stored answer and hands everything
+// else (nullopt) back for GetFlow, which decodes the flow.
+TEST_F(ServiceTest, FetchesReadLaterSendTheStoredAnswerOrHandBack) {
+  const Flow api = h_.NewFlow(h_.Api());
+  const Flow browser = h_.NewFlow(h_.Browser());
+  const flow::Reply ordinary = h_.service().GetFlow(h_.Api(), api.id);
+  int calls = 0;
+  std::optional<flow::Reply> got;
+  const auto keep = [&](std::optional<flow::Reply> r) {
+    ++calls;
+    got = std::move(r);
+  };
+  EXPECT_FALSE(h_.service().GetFlowLater(h_.Api(), api.id, keep));
+  h_.store.answers_later = true;
+  ASSERT_TRUE(h_.service().GetFlowLater(h_.Api(), api.id, keep));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->text, ordinary.text);
+  ASSERT_TRUE(h_.service().GetFlowLater(h_.Browser(), browser.id, keep));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status, 200);
+
+  flow::Request stranger = h_.Browser();
+  stranger.csrf = flow::CsrfState{};
+  ASSERT_TRUE(h_.service().GetFlowLater(stranger, browser.id, keep));
+  EXPECT_FALSE(got.has_value());
+  ASSERT_TRUE(h_.service().GetFlowLater(h_.Api(), "00000000-0000-4000-8000-000000000000", keep));
+  EXPECT_FALSE(got.has_value());
+  // Ids that cannot name a flow are not looked up at all.
+  EXPECT_FALSE(h_.service().GetFlowLater(h_.Api(), "nope", keep));
+  h_.store.fail_answer_reads = true;  // the ordinary path reports the failure
+  ASSERT_TRUE(h_.service().GetFlowLater(h_.Api(), api.id, keep));
+  EXPECT_FALSE(got.has_value());
+  h_.store.fail_answer_reads = false;
+  h_.clock.Advance(h_.config.selfservice.registration.lifespan + std::chrono::seconds(1));
+  ASSERT_TRUE(h_.service().GetFlowLater(h_.Api(), api.id, keep));
+  EXPECT_FALSE(got.has_value());
+  EXPECT_EQ(calls, 6);
+}
+
 // An API flow started without waiting is answered once stored, with what InitApi answers; what
 // may wait (a session, an exchange code, before hooks) is left to InitApi.
 TEST_F(ServiceTest, ApiFlowsStartedLaterAreAnsweredOnceStored) {

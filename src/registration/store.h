@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "base/result.h"
@@ -40,6 +41,16 @@ class FlowStore {
       std::string_view id) {
     (void)id;
     return std::nullopt;
+  }
+  // The same without blocking the caller, for a store that reads over the network: `done` is
+  // called with the outcome from a thread of the store, which may read it together with other
+  // fetches waiting at the same time (one round trip for all). false when this store does not
+  // read later: `done` is never called.
+  using AnswerDone = std::function<void(Result<std::optional<flow::StoredAnswer>>)>;
+  virtual bool GetFlowAnswerLater(std::string id, AnswerDone done) {
+    (void)id;
+    (void)done;
+    return false;
   }
 };
 

@@ -251,6 +251,75 @@ TEST_P(StoreContract, FlowsWrittenLaterAreAnsweredOnceCommitted) {
   }
 }
 
+// Fetches read later (a networked store batches them) are each answered once, from another
+// thread, with what an ordinary read answers; unknown and repeated ids included. A store that
+// does not read later says so and never answers.
+TEST_P(StoreContract, FlowsReadLaterAreAnsweredLikeOrdinaryReads) {
+  constexpr int kFlows = 70;
+  constexpr int kFetches = 150;  // more than one statement takes, when they queue together
+  std::vector<std::string> ids;
+  for (int i = 0; i < kFlows; ++i) {
+    ids.push_back(NewUuid());
+    ASSERT_TRUE(store_.flows->CreateFlow(ApiFlow(ids.back())).ok());
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> answers(kFetches, 0);
+  std::vector<std::optional<flow::StoredAnswer>> got(kFetches);
+  int failed = 0;
+  const auto fetch = [&](int i, std::string id) {
+    return store_.flows->GetFlowAnswerLater(
+        std::move(id), [&, i](Result<std::optional<flow::StoredAnswer>> answer) {
+          const std::lock_guard lock(mu);
+          ++answers[i];
+          failed += answer.ok() ? 0 : 1;
+          if (answer.ok()) {
+            got[i] = *std::move(answer);
+          }
+          cv.notify_all();
+        });
+  };
+  // Fetch i asks for flow i % kFlows, or for an unknown id every seventh time.
+  const auto id_of = [&](int i) { return i % 7 == 3 ? NewUuid() : ids[i % kFlows]; };
+  if (!fetch(0, ids[0])) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::lock_guard lock(mu);
+    EXPECT_EQ(answers[0], 0) << "a store that does not read later answered";
+    return;
+  }
+  std::vector<std::string> asked(kFetches);
+  asked[0] = ids[0];
+  for (int i = 1; i < kFetches; ++i) {
+    asked[i] = id_of(i);
+  }
+  std::thread other([&] {
+    for (int i = 1; i < kFetches; i += 2) {
+      ASSERT_TRUE(fetch(i, asked[i]));
+    }
+  });
+  for (int i = 2; i < kFetches; i += 2) {
+    ASSERT_TRUE(fetch(i, asked[i]));
+  }
+  other.join();
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] {
+    return std::count(answers.begin(), answers.end(), 1) == kFetches;
+  })) << "not every fetch was answered once";
+  EXPECT_EQ(failed, 0);
+  for (int i = 0; i < kFetches; ++i) {
+    auto ordinary = store_.flows->GetFlowAnswer(asked[i]);
+    ASSERT_TRUE(ordinary.ok());
+    ASSERT_EQ(got[i].has_value(), ordinary->has_value()) << i;
+    if (got[i]) {
+      EXPECT_EQ(got[i]->body, (*ordinary)->body) << i;
+      EXPECT_EQ(got[i]->api, (*ordinary)->api) << i;
+      EXPECT_EQ(got[i]->expires_at, (*ordinary)->expires_at) << i;
+      EXPECT_EQ(got[i]->csrf_token, (*ordinary)->csrf_token) << i;
+    }
+  }
+  EXPECT_EQ(std::count(answers.begin(), answers.end(), 1), kFetches);
+}
+
 TEST_P(StoreContract, SignInFailuresCountUpAndStartOver) {
   login::AttemptStore& attempts = *store_.database;
   const std::string key = "identifier:" + Unique("ann");

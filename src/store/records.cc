@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include "base/json.h"
@@ -869,27 +870,55 @@ namespace {
 
 constexpr std::size_t kFlowColumns = 7;
 
-// "INSERT ... VALUES ($1, ..., $7), ($8, ...)" for 1 to kMaxFlowsPerInsert rows. The executors
-// cache prepared statements by the address of their SQL text: each text lives as long as the
+// "$first, $first + 1, ..." (`count` of them).
+std::string Placeholders(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += (i == 0 ? "$" : ", $") + std::to_string(first + i);
+  }
+  return out;
+}
+
+// make(n) for n = 1 to kMaxFlowsPerStatement, indexed by n. The executors cache prepared
+// statements by the address of their SQL text: each caller keeps its texts for the life of the
 // process, one per row count.
+std::vector<std::string> SqlPerRowCount(const std::function<std::string(std::size_t)>& make) {
+  std::vector<std::string> sql(kMaxFlowsPerStatement + 1);
+  for (std::size_t n = 1; n <= kMaxFlowsPerStatement; ++n) {
+    sql[n] = make(n);
+  }
+  return sql;
+}
+
+// "INSERT ... VALUES ($1, ..., $7), ($8, ...)" for `rows` rows.
 const char* InsertFlowsSql(std::size_t rows) {
-  static const std::vector<std::string> kSql = [] {
-    std::vector<std::string> sql(kMaxFlowsPerInsert + 1);
-    std::string values;
-    for (std::size_t n = 1; n <= kMaxFlowsPerInsert; ++n) {
-      values += n == 1 ? "(" : ", (";
-      for (std::size_t c = 1; c <= kFlowColumns; ++c) {
-        values +=
-            "$" + std::to_string((n - 1) * kFlowColumns + c) + (c < kFlowColumns ? ", " : ")");
-      }
-      sql[n] =
-          "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, "
-          "created_at, updated_at) VALUES " +
-          values;
+  static const std::vector<std::string> kSql = SqlPerRowCount([](std::size_t n) {
+    std::string sql =
+        "INSERT INTO selfservice_registration_flows (id, type, expires_at, data, answer, "
+        "created_at, updated_at) VALUES ";
+    for (std::size_t row = 0; row < n; ++row) {
+      sql += (row == 0 ? "(" : ", (") + Placeholders(row * kFlowColumns + 1, kFlowColumns) + ")";
     }
     return sql;
-  }();
+  });
   return kSql.at(rows).c_str();
+}
+
+// The rows of `count` ids: {id, type, expires_at, data, answer}.
+const char* SelectFlowAnswersSql(std::size_t count) {
+  static const std::vector<std::string> kSql = SqlPerRowCount([](std::size_t n) {
+    return "SELECT id, type, expires_at, data, answer FROM selfservice_registration_flows "
+           "WHERE id IN (" +
+           Placeholders(1, n) + ")";
+  });
+  return kSql.at(count).c_str();
+}
+
+// The stored answer of a row whose columns `from` on are {type, expires_at, data, answer}.
+Result<flow::StoredAnswer> StoredAnswerOf(const Cols& c, std::size_t from) {
+  ATRIUM_ASSIGN_OR_RETURN(const Json data, ParseJson(c.Text(from + 2), kStoredJson));
+  return flow::AnswerOfStored(c.Text(from) == "api", c.Time(from + 1),
+                              c.Null(from + 3) ? "" : c.Text(from + 3), data);
 }
 
 }  // namespace
@@ -900,7 +929,7 @@ Status InsertFlow(Executor& db, const registration::Flow& f, const flow::StoredD
 }
 
 Status InsertFlows(Executor& db, std::span<const NewFlow> flows) {
-  if (flows.empty() || flows.size() > kMaxFlowsPerInsert) {
+  if (flows.empty() || flows.size() > kMaxFlowsPerStatement) {
     return Error::Internal("InsertFlows: " + std::to_string(flows.size()) + " rows");
   }
   Params params;
@@ -950,9 +979,32 @@ Result<std::optional<flow::StoredAnswer>> LoadFlowAnswer(Executor& db, std::stri
   if (!row) {
     return Out();
   }
-  const Cols c{*row};
-  ATRIUM_ASSIGN_OR_RETURN(const Json data, ParseJson(c.Text(2), kStoredJson));
-  return Out(flow::AnswerOfStored(c.Text(0) == "api", c.Time(1), c.Null(3) ? "" : c.Text(3), data));
+  ATRIUM_ASSIGN_OR_RETURN(auto answer, StoredAnswerOf(Cols{*row}, 0));
+  return Out(std::move(answer));
+}
+
+Result<std::vector<Result<std::optional<flow::StoredAnswer>>>> LoadFlowAnswers(
+    Executor& db, std::span<const std::string> ids) {
+  using Answer = Result<std::optional<flow::StoredAnswer>>;
+  if (ids.empty() || ids.size() > kMaxFlowsPerStatement) {
+    return Error::Internal("LoadFlowAnswers: " + std::to_string(ids.size()) + " ids");
+  }
+  ATRIUM_ASSIGN_OR_RETURN(
+      auto rows, db.Query(SelectFlowAnswersSql(ids.size()), Params(ids.begin(), ids.end())));
+  std::vector<Answer> out(ids.size(), Answer(std::optional<flow::StoredAnswer>()));
+  for (const Row& row : rows) {
+    const Cols c{row};
+    const std::string id = c.Text(0);
+    Result<flow::StoredAnswer> stored = StoredAnswerOf(c, 1);
+    const Answer answer = stored.ok() ? Answer(std::optional(*std::move(stored)))
+                                      : Answer(std::move(stored).error());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == id) {
+        out[i] = answer;
+      }
+    }
+  }
+  return out;
 }
 
 Status UpdateFlowRow(Executor& db, const registration::Flow& f) {

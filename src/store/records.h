@@ -119,9 +119,10 @@ Result<int64_t> CountCodesOfFlowRows(Executor& db, std::string_view flow_id, Tim
 
 // `doc` is flow.Stored().
 Status InsertFlow(Executor& db, const registration::Flow& flow, const flow::StoredDocument& doc);
-// Several new flows (1 to kMaxFlowsPerInsert) in one statement, one round trip: all are inserted
-// or none.
-inline constexpr std::size_t kMaxFlowsPerInsert = 64;
+// The most registration flows one statement writes or reads (InsertFlows, LoadFlowAnswers).
+inline constexpr std::size_t kMaxFlowsPerStatement = 64;
+// Several new flows (1 to kMaxFlowsPerStatement) in one statement, one round trip: all are
+// inserted or none.
 struct NewFlow {
   const registration::Flow* flow = nullptr;
   const flow::StoredDocument* doc = nullptr;
@@ -132,6 +133,11 @@ Result<std::optional<login::Flow>> LoadLoginFlow(Executor& db, std::string_view 
 Status UpdateFlowRow(Executor& db, const login::Flow& flow);
 Result<std::optional<registration::Flow>> LoadFlow(Executor& db, std::string_view id);
 Result<std::optional<flow::StoredAnswer>> LoadFlowAnswer(Executor& db, std::string_view id);
+// LoadFlowAnswer of each id (1 to kMaxFlowsPerStatement, repeats allowed), in their order, read in
+// one statement, one round trip. The outer error is the statement's; a row that cannot be read
+// fails only its own ids.
+Result<std::vector<Result<std::optional<flow::StoredAnswer>>>> LoadFlowAnswers(
+    Executor& db, std::span<const std::string> ids);
 // NotFound when no such flow exists.
 Status UpdateFlowRow(Executor& db, const registration::Flow& flow);
 

@@ -48,6 +48,14 @@ std::optional<Result<std::optional<flow::StoredAnswer>>> MemoryStore::GetFlowAns
   return GetFlowAnswer(id);
 }
 
+bool MemoryStore::GetFlowAnswerLater(std::string id, AnswerDone done) {
+  if (!answers_later) {
+    return false;
+  }
+  done(GetFlowAnswer(id));
+  return true;
+}
+
 bool MemoryStore::CreateFlowLater(Flow flow, flow::StoredDocument doc,
                                   std::function<void(Status)> done) {
   if (!writes_later) {
@@ -75,6 +83,9 @@ Result<std::optional<Flow>> MemoryStore::GetFlow(std::string_view id) {
 
 Result<std::optional<flow::StoredAnswer>> MemoryStore::GetFlowAnswer(std::string_view id) {
   std::lock_guard lock(mu_);
+  if (fail_answer_reads) {
+    return Down();
+  }
   const auto it = flows_.find(std::string(id));
   if (it == flows_.end()) {
     return std::optional<flow::StoredAnswer>();

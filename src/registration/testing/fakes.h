@@ -40,6 +40,9 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   // Only with `answers_now`, like an embedded store: GetFlowAnswer.
   std::optional<Result<std::optional<flow::StoredAnswer>>> GetFlowAnswerNow(
       std::string_view id) override;
+  // Only with `answers_later`, like a networked store: GetFlowAnswer, then `done` at once on the
+  // calling thread.
+  bool GetFlowAnswerLater(std::string id, AnswerDone done) override;
   // Only with `writes_later`: CreateFlow, then `done` at once on the calling thread.
   bool CreateFlowLater(Flow flow, flow::StoredDocument doc,
                        std::function<void(Status)> done) override;
@@ -75,7 +78,9 @@ class MemoryStore final : public FlowStore, public RegistrationStore, public ses
   size_t FlowCount() const;
 
   bool fail_writes = false;
+  bool fail_answer_reads = false;  // GetFlowAnswer and its variants
   bool answers_now = false;
+  bool answers_later = false;
   bool writes_later = false;
 
  private:

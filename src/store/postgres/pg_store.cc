@@ -1,20 +1,17 @@
 #include "store/postgres/pg_store.h"
 
-#include <pthread.h>
-
 #include <atomic>
 #include <condition_variable>
-#include <csignal>
 #include <functional>
 #include <mutex>
 #include <set>
 #include <span>
-#include <thread>
 
 #include <libpq-fe.h>
 
 #include "base/strings.h"
 #include "store/outbox_rows.h"
+#include "store/postgres/batcher.h"
 #include "store/postgres/pg_listener.h"
 #include "store/records.h"
 
@@ -291,58 +288,33 @@ struct PgStore::Impl {
     flow::StoredDocument doc;
     std::function<void(Status)> done;
   };
-  std::mutex later_mu;
-  std::condition_variable later_ready;
-  std::vector<LaterFlow> later;  // protected by later_mu
-  bool later_stopping = false;   // protected by later_mu
-  std::thread later_writer;      // started by the first CreateFlowLater
+  // Fetches of stored answers (GetFlowAnswerLater) queue here; one thread reads whatever has
+  // queued in one SELECT and answers each.
+  struct LaterFetch {
+    std::string id;
+    registration::FlowStore::AnswerDone done;
+  };
+  // Both are stopped (what is queued handled) by the destructor, while the connections live.
+  Batcher<LaterFlow> later_writes{[this](std::vector<LaterFlow>& batch) {
+    ForEachStatement(batch, [this](std::span<LaterFlow> part) { InsertLater(part); });
+  }};
+  Batcher<LaterFetch> later_fetches{[this](std::vector<LaterFetch>& batch) {
+    ForEachStatement(batch, [this](std::span<LaterFetch> part) { FetchLater(part); });
+  }};
 
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
-    {
-      const std::lock_guard lock(later_mu);
-      later_stopping = true;
-    }
-    later_ready.notify_one();
-    if (later_writer.joinable()) {
-      later_writer.join();
-    }
+    later_writes.Stop();
+    later_fetches.Stop();
   }
 
-  void WriteLater(LaterFlow flow) {
-    std::unique_lock lock(later_mu);
-    if (!later_writer.joinable()) {
-      later_writer = std::thread([this] { WriteLaterFlows(); });
-    }
-    later.push_back(std::move(flow));
-    const bool first = later.size() == 1;
-    lock.unlock();
-    if (first) {
-      later_ready.notify_one();
-    }
-  }
-
-  void WriteLaterFlows() {
-    sigset_t all;  // signals are the main thread's business
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, nullptr);
-    std::unique_lock lock(later_mu);
-    for (;;) {
-      later_ready.wait(lock, [this] { return later_stopping || !later.empty(); });
-      if (later.empty()) {
-        return;  // stopping, nothing left
-      }
-      std::vector<LaterFlow> batch;
-      batch.swap(later);
-      lock.unlock();
-      for (std::size_t from = 0; from < batch.size(); from += kMaxFlowsPerInsert) {
-        const std::span<LaterFlow> part =
-            std::span(batch).subspan(from, std::min(kMaxFlowsPerInsert, batch.size() - from));
-        InsertLater(part);
-      }
-      lock.lock();
+  // `run` on each part of `batch` that one statement takes.
+  template <typename Item, typename Run>
+  static void ForEachStatement(std::vector<Item>& batch, const Run& run) {
+    for (std::size_t from = 0; from < batch.size(); from += kMaxFlowsPerStatement) {
+      run(std::span(batch).subspan(from, std::min(kMaxFlowsPerStatement, batch.size() - from)));
     }
   }
 
@@ -358,6 +330,22 @@ struct PgStore::Impl {
         f.done(all);
       } else {
         f.done(Read([&](Executor& db) { return InsertFlow(db, f.flow, f.doc); }));
+      }
+    }
+  }
+
+  void FetchLater(std::span<LaterFetch> part) {
+    std::vector<std::string> ids;
+    ids.reserve(part.size());
+    for (const LaterFetch& f : part) {
+      ids.push_back(f.id);
+    }
+    auto answers = Read([&](Executor& db) { return LoadFlowAnswers(db, ids); });
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      if (answers.ok()) {
+        part[i].done(std::move((*answers)[i]));
+      } else {
+        part[i].done(Error(answers.error()));
       }
     }
   }
@@ -575,7 +563,7 @@ Status PgStore::CreateFlow(const registration::Flow& flow, const flow::StoredDoc
 
 bool PgStore::CreateFlowLater(registration::Flow flow, flow::StoredDocument doc,
                               std::function<void(Status)> done) {
-  impl_->WriteLater(Impl::LaterFlow{std::move(flow), std::move(doc), std::move(done)});
+  impl_->later_writes.Push(Impl::LaterFlow{std::move(flow), std::move(doc), std::move(done)});
   return true;
 }
 
@@ -585,6 +573,11 @@ Result<std::optional<registration::Flow>> PgStore::GetFlow(std::string_view id) 
 
 Result<std::optional<flow::StoredAnswer>> PgStore::GetFlowAnswer(std::string_view id) {
   return impl_->Read([&](Executor& db) { return LoadFlowAnswer(db, id); });
+}
+
+bool PgStore::GetFlowAnswerLater(std::string id, AnswerDone done) {
+  impl_->later_fetches.Push(Impl::LaterFetch{std::move(id), std::move(done)});
+  return true;
 }
 
 Status PgStore::UpdateFlow(const registration::Flow& flow) {

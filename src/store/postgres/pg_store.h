@@ -52,6 +52,7 @@ class PgStore final : public Database {
                        std::function<void(Status)> done) override;
   Result<std::optional<registration::Flow>> GetFlow(std::string_view id) override;
   Result<std::optional<flow::StoredAnswer>> GetFlowAnswer(std::string_view id) override;
+  bool GetFlowAnswerLater(std::string id, AnswerDone done) override;
   Status UpdateFlow(const registration::Flow& flow) override;
   Status CreateIdentityWithSession(const identity::Identity& identity,
                                    const session::Session& session) override;

@@ -1,13 +1,11 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <pthread.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,6 +16,7 @@
 
 #include "base/random.h"
 #include "base/strings.h"
+#include "base/threads.h"
 #include "crypto/hash.h"
 #include "store/outbox_rows.h"
 #include "store/records.h"
@@ -414,9 +413,7 @@ struct SqliteStore::Impl {
   // The committer thread: leads whenever writes wait without a leader, until the store closes
   // and nothing is left.
   void Commit() {
-    sigset_t all;  // signals are the main thread's business
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    BlockSignalsOnThisThread();
     std::unique_lock lock(batch_mu);
     for (;;) {
       leader_wanted.wait(lock, [this] { return stopping || (!queued.empty() && !writing); });
