@@ -84,6 +84,30 @@ describe('two instances on one database', () => {
     assert.equal(w.status, 200, 'the session cookie sealed by two opens on one');
   });
 
+  test('concurrent fetches, read in batches, each get their own flow; the rest is decoded as before', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, async () => (await api(one.base).get('self-service/registration/api')).json.id),
+    );
+    const asked = Array.from({ length: 120 }, (_, i) => ids[i % ids.length]);
+    const fetched = await Promise.all(asked.map((id) => api(two.base).get(`self-service/registration/flows?id=${id}`)));
+    fetched.forEach((r, i) => {
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.id, asked[i]);
+    });
+    // What cannot be sent as stored is answered as decoded: an unknown flow, a browser flow
+    // fetched without its CSRF cookie.
+    const unknown = await api(two.base).get('self-service/registration/flows?id=00000000-0000-4000-8000-000000000000');
+    assert.equal(unknown.status, 404, unknown.text);
+    const c = spa(one.base);
+    const browser = (await c.get('self-service/registration/browser')).json;
+    const stranger = await api(two.base).get(`self-service/registration/flows?id=${browser.id}`);
+    assert.equal(stranger.status, 403, stranger.text);
+    assert.equal(stranger.json.error.id, 'security_csrf_violation');
+    const owner = await other(c, two).get(`self-service/registration/flows?id=${browser.id}`);
+    assert.equal(owner.status, 200, owner.text);
+    assert.deepEqual(owner.json.ui, browser.ui);
+  });
+
   test('200 concurrent sign-ups over 20 identifiers: exactly 20 identities, no 5xx', async () => {
     const flows = await Promise.all([one, two].map(async (s) => (await api(s.base).get('self-service/registration/api')).json.id));
     const results = await Promise.all(
@@ -183,6 +207,8 @@ describe('database faults', () => {
       assert.ok(one.logs().includes(r.json.error.request), 'the log names the request id');
       const whoami = await api(one.base).get('sessions/whoami', { headers: { 'X-Session-Token': token } });
       assert.equal(whoami.status, 503, `whoami while the store is down: ${whoami.text}`);
+      const fetched = await api(two.base).get(`self-service/registration/flows?id=${flow0.id}`);
+      assert.equal(fetched.status, 503, `a flow fetch while the store is down: ${fetched.text}`);
       const tagged = await api(one.base).get('sessions/whoami', {
         headers: { 'X-Session-Token': token, 'X-Request-ID': 'probe-42' },
       });
