@@ -16,11 +16,10 @@ pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
 # libjsonnet (Debian's libjsonnet-dev ships no CMake or pkg-config file): the C API only.
+# libcurl, libpq and libjsonnet are not linked but loaded at their first use (dlopen; see
+# base/shared_library.h): found here for their headers and to fail early when one is missing.
 find_path(JSONNET_INCLUDE_DIR libjsonnet.h REQUIRED)
 find_library(JSONNET_LIBRARY jsonnet REQUIRED)
-add_library(Jsonnet::Jsonnet UNKNOWN IMPORTED)
-set_target_properties(Jsonnet::Jsonnet PROPERTIES IMPORTED_LOCATION "${JSONNET_LIBRARY}"
-                      INTERFACE_INCLUDE_DIRECTORIES "${JSONNET_INCLUDE_DIR}")
 if(ATRIUM_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

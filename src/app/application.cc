@@ -192,7 +192,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->config = std::move(config);
   config::Config& c = p->config;
   ApplyDevDefaults(c);
-  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
+  // libcurl is loaded by the first outbound call: a server that never calls out stays without it.
   p->http = httpclient::NewClient();
 
   auto proxies = IpRanges::Parse(c.trusted_proxies);
@@ -463,7 +463,7 @@ Status WatchCourier(const config::Config& config) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());
+  ATRIUM_RETURN_IF_ERROR(httpclient::GlobalInit());  // a mail sender needs libcurl: fail early
   ATRIUM_ASSIGN_OR_RETURN(auto store, OpenDatabase(config.dsn, 2));
   if (config.dev || config.dsn == "memory") {
     ATRIUM_RETURN_IF_ERROR(store->Migrate());

@@ -50,9 +50,9 @@ struct ClientOptions {
   std::string user_agent = "atrium";
 };
 
-// Initialises libcurl (and through it OpenSSL) once for the process. Call it from the composition
-// root before any thread makes a request; later calls are no-ops. Internal when libcurl cannot
-// be initialised.
+// Loads and initialises libcurl once for the process; later calls are no-ops. The first request
+// (or mail) does it by itself, so that a server that never calls out never loads libcurl: call
+// it only to learn early that libcurl cannot be loaded or initialised (Internal).
 Status GlobalInit();
 
 class Client {
@@ -70,7 +70,8 @@ class Client {
   virtual Result<Response> Do(const Request& request) = 0;
 };
 
-// The libcurl-backed client. GlobalInit must have been called.
+// The libcurl-backed client. libcurl is loaded by its first request: a failure to load it is that
+// request's error (Internal).
 std::unique_ptr<Client> NewClient(ClientOptions options = {});
 
 // "https://host:port" of a URL, without user info, path or query: safe for logs and errors.

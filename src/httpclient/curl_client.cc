@@ -1,4 +1,4 @@
-// The libcurl adapter of Client (smtp.cc is the other file that includes <curl/curl.h>).
+// The libcurl adapter of Client (smtp.cc is the other user of libcurl, curl_library.h loads it).
 //
 // Sharing. DNS answers and TLS sessions live in one CURLSH for all calls (locked per data kind).
 // Connections do not: libcurl 7.88 documents a shared connection cache as unsupported across
@@ -8,14 +8,14 @@
 
 #include <array>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <curl/curl.h>
-
 #include "base/strings.h"
 #include "httpclient/client.h"
+#include "httpclient/curl_library.h"
 
 namespace atrium::httpclient {
 namespace {
@@ -71,9 +71,9 @@ bool IsHttpUrl(std::string_view url) {
 }
 
 // Maps a failed transfer to the error codes promised in client.h.
-Error TransferError(CURLcode rc, const Transfer& t, const char* detail, const std::string& origin,
-                    long budget_ms) {
-  const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(rc);
+Error TransferError(const CurlLibrary& curl, CURLcode rc, const Transfer& t, const char* detail,
+                    const std::string& origin, long budget_ms) {
+  const std::string why = detail[0] != '\0' ? detail : curl.easy_strerror(rc);
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return Error::GatewayTimeout(origin + ": no complete answer within " +
@@ -109,22 +109,17 @@ Error TransferError(CURLcode rc, const Transfer& t, const char* detail, const st
 
 class CurlClient final : public Client {
  public:
-  explicit CurlClient(ClientOptions options) : options_(std::move(options)) {
-    share_ = curl_share_init();
-    ATRIUM_CHECK(share_ != nullptr, "curl_share_init failed (out of memory?)");
-    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlClient::Lock);
-    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CurlClient::Unlock);
-    curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  }
+  explicit CurlClient(ClientOptions options) : options_(std::move(options)) {}
 
   ~CurlClient() override {
+    if (curl_ == nullptr) {
+      return;  // never used
+    }
     // Handles first: a share still in use cannot be cleaned up.
     for (CURL* h : idle_) {
-      curl_easy_cleanup(h);
+      curl_->easy_cleanup(h);
     }
-    curl_share_cleanup(share_);
+    curl_->share_cleanup(share_);
   }
 
   Result<Response> Do(const Request& request) override {
@@ -133,6 +128,7 @@ class CurlClient final : public Client {
       return Error::InvalidArgument("only http:// and https:// URLs can be fetched, not " +
                                     GoQuote(origin));
     }
+    ATRIUM_RETURN_IF_ERROR(Ready());
     CURL* h = Acquire();
     if (h == nullptr) {
       return Error::Internal("curl_easy_init failed");
@@ -145,22 +141,47 @@ class CurlClient final : public Client {
     std::array<char, CURL_ERROR_SIZE> detail{};
     curl_slist* headers = HeaderList(request);
     Configure(h, request, budget_ms, t, headers, detail.data());
-    const CURLcode rc = curl_easy_perform(h);
+    const CURLcode rc = curl_->easy_perform(h);
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     // The handle goes back to the pool: forget every pointer into this stack frame.
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-    curl_slist_free_all(headers);
+    curl_->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    curl_->easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    curl_->slist_free_all(headers);
     Release(h);
     if (rc != CURLE_OK) {
-      return TransferError(rc, t, detail.data(), origin, budget_ms);
+      return TransferError(*curl_, rc, t, detail.data(), origin, budget_ms);
     }
     t.response.status = static_cast<int>(status);
     return std::move(t.response);
   }
 
  private:
+  // Loads libcurl and sets up the share on the first request, not at construction: a server
+  // that never calls out never loads libcurl.
+  Status Ready() {
+    std::call_once(ready_, [this] {
+      auto curl = LoadCurl();
+      if (!curl.ok()) {
+        unusable_ = std::move(curl).error();
+        return;
+      }
+      CURLSH* share = (*curl)->share_init();
+      ATRIUM_CHECK(share != nullptr, "curl_share_init failed (out of memory?)");
+      (*curl)->share_setopt(share, CURLSHOPT_LOCKFUNC, &CurlClient::Lock);
+      (*curl)->share_setopt(share, CURLSHOPT_UNLOCKFUNC, &CurlClient::Unlock);
+      (*curl)->share_setopt(share, CURLSHOPT_USERDATA, this);
+      (*curl)->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+      (*curl)->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+      share_ = share;
+      curl_ = *curl;
+    });
+    if (curl_ == nullptr) {
+      return *unusable_;
+    }
+    return OkStatus();
+  }
+
   static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
     static_cast<CurlClient*>(self)->share_locks_[Slot(data)].lock();
   }
@@ -178,43 +199,43 @@ class CurlClient final : public Client {
       // "Name;" is libcurl's spelling of a header with an empty value.
       const std::string line =
           header.value.empty() ? header.name + ";" : header.name + ": " + header.value;
-      list = curl_slist_append(list, line.c_str());
+      list = curl_->slist_append(list, line.c_str());
     }
     // No "Expect: 100-continue" round trip (and its 1 s wait) before request bodies.
-    return curl_slist_append(list, "Expect:");
+    return curl_->slist_append(list, "Expect:");
   }
 
   void Configure(CURL* h, const Request& request, long budget_ms, Transfer& t, curl_slist* headers,
                  char* detail) const {
-    curl_easy_setopt(h, CURLOPT_SHARE, share_);
-    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, budget_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, budget_ms);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body));
-    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_->easy_setopt(h, CURLOPT_SHARE, share_);
+    curl_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    curl_->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_->easy_setopt(h, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+    curl_->easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
+    curl_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_->easy_setopt(h, CURLOPT_TIMEOUT_MS, budget_ms);
+    curl_->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, budget_ms);
+    curl_->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body));
+    curl_->easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_->easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+    curl_->easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_->easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_->easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
+    curl_->easy_setopt(h, CURLOPT_HEADERDATA, &t);
     const std::string& method = request.method;
     if (method == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+      curl_->easy_setopt(h, CURLOPT_NOBODY, 1L);
       return;
     }
     if (!request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+      curl_->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request.body.size()));
+      curl_->easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     }
     if (method != "GET" && method != "POST") {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+      curl_->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
   }
 
@@ -229,9 +250,9 @@ class CurlClient final : public Client {
       }
     }
     if (h == nullptr) {
-      return curl_easy_init();
+      return curl_->easy_init();
     }
-    curl_easy_reset(h);  // options only: the connections and caches stay
+    curl_->easy_reset(h);  // options only: the connections and caches stay
     return h;
   }
 
@@ -243,12 +264,15 @@ class CurlClient final : public Client {
         return;
       }
     }
-    curl_easy_cleanup(h);
+    curl_->easy_cleanup(h);
   }
 
-  // Constant after construction.
   const ClientOptions options_;
+  // Set once by Ready(), constant after.
+  std::once_flag ready_;
+  const CurlLibrary* curl_ = nullptr;  // null: not loaded (yet, or it failed: unusable_)
   CURLSH* share_ = nullptr;
+  std::optional<Error> unusable_;
 
   std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks_;
   std::mutex pool_mu_;
@@ -258,11 +282,9 @@ class CurlClient final : public Client {
 }  // namespace
 
 Status GlobalInit() {
-  static std::once_flag once;
-  static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (rc != CURLE_OK) {
-    return Error::Internal(std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
+  auto curl = LoadCurl();
+  if (!curl.ok()) {
+    return std::move(curl).error();
   }
   return OkStatus();
 }

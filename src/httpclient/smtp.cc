@@ -8,9 +8,8 @@
 #include <charconv>
 #include <memory>
 
-#include <curl/curl.h>
-
 #include "base/strings.h"
+#include "httpclient/curl_library.h"
 
 namespace atrium::httpclient::smtp {
 namespace {
@@ -46,27 +45,29 @@ size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
 }
 
 struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  const CurlLibrary* curl = nullptr;
+  void operator()(CURL* h) const { curl->easy_cleanup(h); }
 };
 struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const CurlLibrary* curl = nullptr;
+  void operator()(curl_slist* l) const { curl->slist_free_all(l); }
 };
 
 // Why a transfer failed, in words that hold neither credentials nor message content.
-Error Classify(const Endpoint& e, CURLcode rc, long reply) {
+Error Classify(const CurlLibrary& curl, const Endpoint& e, CURLcode rc, long reply) {
   std::string what = e.Origin() + ": ";
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return Error::GatewayTimeout(what + "the time budget ran out");
   }
   if (reply >= 500 && rc != CURLE_LOGIN_DENIED) {
     return Error::Unprocessable(what + "refused with " + std::to_string(reply) + " (" +
-                                curl_easy_strerror(rc) + ")");
+                                curl.easy_strerror(rc) + ")");
   }
   if (reply >= 400) {
     return Error::Unavailable(what + "answered " + std::to_string(reply) + " (" +
-                              curl_easy_strerror(rc) + ")");
+                              curl.easy_strerror(rc) + ")");
   }
-  return Error::Unavailable(what + curl_easy_strerror(rc));
+  return Error::Unavailable(what + curl.easy_strerror(rc));
 }
 
 }  // namespace
@@ -175,50 +176,51 @@ Status Send(const Endpoint& e, const Options& options, std::string_view from, st
   // One handle per sending thread, reset for every message: libcurl keeps the SMTP connection
   // open and the next message to the same server goes out on it (no new connect, greeting,
   // EHLO, TLS handshake or AUTH), and it reconnects by itself when the server closed it.
-  thread_local std::unique_ptr<CURL, EasyDeleter> h(curl_easy_init());
+  ATRIUM_ASSIGN_OR_RETURN(const CurlLibrary* curl, LoadCurl());
+  thread_local std::unique_ptr<CURL, EasyDeleter> h(curl->easy_init(), EasyDeleter{curl});
   if (!h) {
     return Error::Internal("smtp: curl_easy_init failed");
   }
-  curl_easy_reset(h.get());
+  curl->easy_reset(h.get());
   // The path of an SMTP URL is libcurl's EHLO name.
   const bool v6 = e.host.find(':') != std::string::npos;
   const std::string url = e.scheme + "://" + (v6 ? "[" + e.host + "]" : e.host) + ":" +
                           std::to_string(e.port) + "/" + QueryEscape(options.local_name);
   const std::string mail_from = "<" + std::string(from) + ">";
   std::unique_ptr<curl_slist, ListDeleter> rcpt(
-      curl_slist_append(nullptr, ("<" + std::string(to) + ">").c_str()));
+      curl->slist_append(nullptr, ("<" + std::string(to) + ">").c_str()), ListDeleter{curl});
   Upload upload{data, 0};
   const long budget_ms = static_cast<long>(std::max<int64_t>(1, options.timeout.count()));
   CURL* c = h.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, budget_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, budget_ms);
+  curl->easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl->easy_setopt(c, CURLOPT_TIMEOUT_MS, budget_ms);
+  curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, budget_ms);
   if (e.scheme == "smtp") {
-    curl_easy_setopt(c, CURLOPT_USE_SSL, e.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+    curl->easy_setopt(c, CURLOPT_USE_SSL, e.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
   }
   if (e.skip_ssl_verify) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (!e.username.empty()) {
-    curl_easy_setopt(c, CURLOPT_USERNAME, e.username.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, e.password.c_str());
+    curl->easy_setopt(c, CURLOPT_USERNAME, e.username.c_str());
+    curl->easy_setopt(c, CURLOPT_PASSWORD, e.password.c_str());
   }
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from.c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, &OnRead);
-  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  const CURLcode rc = curl_easy_perform(c);
+  curl->easy_setopt(c, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl->easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
+  curl->easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl->easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
+  curl->easy_setopt(c, CURLOPT_READFUNCTION, &OnRead);
+  curl->easy_setopt(c, CURLOPT_READDATA, &upload);
+  const CURLcode rc = curl->easy_perform(c);
   if (rc == CURLE_OK) {
     return OkStatus();
   }
   long reply = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
-  return Classify(e, rc, reply);
+  curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+  return Classify(*curl, e, rc, reply);
 }
 
 }  // namespace atrium::httpclient::smtp

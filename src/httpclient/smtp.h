@@ -42,7 +42,7 @@ struct Options {
 // Unprocessable when the server refused for good (a 5xx to MAIL FROM, RCPT TO or DATA: sending
 // again will not help); GatewayTimeout when the budget ran out; Unavailable for everything worth
 // another try (refused or dropped connections, TLS, 4xx, authentication). Error texts name the
-// server by Endpoint::Origin only. Thread-safe; GlobalInit (client.h) must have been called.
+// server by Endpoint::Origin only. Thread-safe; loads libcurl on first use (GlobalInit, client.h).
 // Consecutive messages sent by one thread to one server share a connection.
 Status Send(const Endpoint& endpoint, const Options& options, std::string_view from,
             std::string_view to, std::string_view data);

@@ -1,18 +1,65 @@
 #include "jsonnet/jsonnet.h"
 
 #include <memory>
+#include <mutex>
+#include <optional>
 
 extern "C" {
 #include <libjsonnet.h>
 }
+
+#include "base/shared_library.h"
 
 namespace atrium::jsonnet {
 namespace {
 
 constexpr std::size_t kMaxErrorBytes = 1024;
 
+// libjsonnet, loaded by the first evaluation (dlopen): a configuration without Jsonnet (no web
+// hook bodies, no claim mappers) never maps it.
+struct Library {
+  decltype(&::jsonnet_make) make = nullptr;
+  decltype(&::jsonnet_destroy) destroy = nullptr;
+  decltype(&::jsonnet_realloc) reallocate = nullptr;
+  decltype(&::jsonnet_max_stack) max_stack = nullptr;
+  decltype(&::jsonnet_max_trace) max_trace = nullptr;
+  decltype(&::jsonnet_import_callback) import_callback = nullptr;
+  decltype(&::jsonnet_ext_code) ext_code = nullptr;
+  decltype(&::jsonnet_tla_code) tla_code = nullptr;
+  decltype(&::jsonnet_evaluate_snippet) evaluate_snippet = nullptr;
+};
+
+Result<Library> Load() {
+  ATRIUM_ASSIGN_OR_RETURN(const SharedLibrary so, SharedLibrary::Open("libjsonnet.so.0"));
+  Library lib;
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_make", lib.make));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_destroy", lib.destroy));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_realloc", lib.reallocate));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_max_stack", lib.max_stack));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_max_trace", lib.max_trace));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_import_callback", lib.import_callback));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_ext_code", lib.ext_code));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_tla_code", lib.tla_code));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("jsonnet_evaluate_snippet", lib.evaluate_snippet));
+  return lib;
+}
+
+// Loads libjsonnet once for the process (thread-safe); later calls give the same outcome.
+Result<const Library*> Loaded() {
+  static std::once_flag once;
+  static std::optional<Result<Library>> loaded;
+  std::call_once(once, [] { loaded.emplace(Load()); });
+  if (!loaded->ok()) {
+    return loaded->error();
+  }
+  return &**loaded;
+}
+
+// Only reached once Loaded() succeeded (a VM exists).
+const Library& Lib() { return **Loaded(); }
+
 struct VmDeleter {
-  void operator()(JsonnetVm* vm) const { jsonnet_destroy(vm); }
+  void operator()(JsonnetVm* vm) const { Lib().destroy(vm); }
 };
 using Vm = std::unique_ptr<JsonnetVm, VmDeleter>;
 
@@ -22,7 +69,7 @@ class Output {
   Output(JsonnetVm* vm, char* text) : vm_(vm), text_(text) {}
   ~Output() {
     if (text_ != nullptr) {
-      jsonnet_realloc(vm_, text_, 0);
+      Lib().reallocate(vm_, text_, 0);
     }
   }
   Output(const Output&) = delete;
@@ -36,7 +83,7 @@ class Output {
 
 // Copies `s` into memory libjsonnet owns.
 char* Allocate(JsonnetVm* vm, std::string_view s) {
-  char* out = jsonnet_realloc(vm, nullptr, s.size() + 1);
+  char* out = Lib().reallocate(vm, nullptr, s.size() + 1);
   s.copy(out, s.size());
   out[s.size()] = '\0';
   return out;
@@ -77,23 +124,24 @@ Result<Json> EvaluateSnippet(std::string_view name, std::string_view code, const
       to->emplace(key, std::move(text));
     }
   }
-  Vm vm(jsonnet_make());
+  ATRIUM_ASSIGN_OR_RETURN(const Library* lib, Loaded());
+  Vm vm(lib->make());
   if (!vm) {
     return Error::Internal("jsonnet: cannot create a VM");
   }
-  jsonnet_max_stack(vm.get(), limits.max_stack);
-  jsonnet_max_trace(vm.get(), 4);
-  jsonnet_import_callback(vm.get(), &RefuseImport, vm.get());
+  lib->max_stack(vm.get(), limits.max_stack);
+  lib->max_trace(vm.get(), 4);
+  lib->import_callback(vm.get(), &RefuseImport, vm.get());
   for (const auto& [key, text] : ext) {
-    jsonnet_ext_code(vm.get(), key.c_str(), text.c_str());
+    lib->ext_code(vm.get(), key.c_str(), text.c_str());
   }
   for (const auto& [key, text] : tla) {
-    jsonnet_tla_code(vm.get(), key.c_str(), text.c_str());
+    lib->tla_code(vm.get(), key.c_str(), text.c_str());
   }
   int failed = 0;
   const std::string snippet(code);
-  const Output out(vm.get(), jsonnet_evaluate_snippet(vm.get(), std::string(name).c_str(),
-                                                      snippet.c_str(), &failed));
+  const Output out(vm.get(), lib->evaluate_snippet(vm.get(), std::string(name).c_str(),
+                                                   snippet.c_str(), &failed));
   if (failed != 0) {
     std::string why(out.view().substr(0, kMaxErrorBytes));
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {

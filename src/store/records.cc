@@ -996,8 +996,8 @@ Result<std::vector<Result<std::optional<flow::StoredAnswer>>>> LoadFlowAnswers(
     const Cols c{row};
     const std::string id = c.Text(0);
     Result<flow::StoredAnswer> stored = StoredAnswerOf(c, 1);
-    const Answer answer = stored.ok() ? Answer(std::optional(*std::move(stored)))
-                                      : Answer(std::move(stored).error());
+    const Answer answer =
+        stored.ok() ? Answer(std::optional(*std::move(stored))) : Answer(std::move(stored).error());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (ids[i] == id) {
         out[i] = answer;

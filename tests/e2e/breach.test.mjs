@@ -2,7 +2,7 @@
 // slowly, answers garbage, is down and comes back), the offline corpus and the built-in list of
 // common passwords. See docs/compat.md ("Breach check").
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -94,6 +94,21 @@ describe('the range API fails (ignore_network_errors: true, the default)', () =>
     assert.deepEqual(breachMessages(r).map((m) => [m.id, m.context]), [[4000034, { breaches: 3 }]]);
     assert.ok(ms >= 300, `waited for the answer (${ms.toFixed(0)} ms)`);
     await assertAlive(srv);
+  });
+
+  // libcurl (and the two dozen libraries it pulls in) is loaded by the first outbound call, not
+  // at start: a server that never calls out stays without it (issue 16, idle memory).
+  test('libcurl is loaded by the first call out, not before', async () => {
+    const hibp = await startHibp({ [BREACHED]: 3 });
+    cleanup.push(() => hibp.close());
+    const srv = await atriumWith({ haveibeenpwned_host: hibp.url });
+    const maps = () => readFileSync(`/proc/${srv.proc.pid}/maps`, 'utf8');
+    assert.match(maps(), /libsqlite3/, 'the maps of the server are read');
+    assert.doesNotMatch(maps(), /libcurl/, 'libcurl is not loaded at start');
+    const { r } = await register(srv, BREACHED);
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(breachMessages(r).map((m) => m.id), [4000034]);
+    assert.match(maps(), /libcurl/, 'the breach check loaded libcurl');
   });
 
   test('a service that is down and comes back: breached passwords are refused again', async () => {

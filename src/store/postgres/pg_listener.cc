@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-#include <libpq-fe.h>
+#include "store/postgres/libpq.h"
 
 namespace atrium::store {
 
@@ -19,14 +19,14 @@ constexpr std::chrono::milliseconds kMaxBackoff{2000};
 
 // LISTEN on a fresh connection; null when the server cannot be reached.
 ConnPtr Connect(const std::string& conninfo) {
-  ConnPtr conn(PQconnectdb(conninfo.c_str()), &PQfinish);
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
-    return ConnPtr(nullptr, &PQfinish);
+  ConnPtr conn(Pq().connectdb(conninfo.c_str()), Pq().finish);
+  if (Pq().status(conn.get()) != CONNECTION_OK) {
+    return ConnPtr(nullptr, Pq().finish);
   }
   const std::string sql = "LISTEN " + std::string(kSessionChannel);
-  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), sql.c_str()), &PQclear);
-  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
-    return ConnPtr(nullptr, &PQfinish);
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(Pq().exec(conn.get(), sql.c_str()), Pq().clear);
+  if (Pq().resultStatus(res.get()) != PGRES_COMMAND_OK) {
+    return ConnPtr(nullptr, Pq().finish);
   }
   return conn;
 }
@@ -70,20 +70,20 @@ void PgListener::Run() {
     // forgets it as the feed comes up.
     sink_.SetFeedUp(true);
     while (!stop_.load()) {
-      pollfd pfd{PQsocket(conn.get()), POLLIN, 0};
+      pollfd pfd{Pq().socket(conn.get()), POLLIN, 0};
       const int ready = poll(&pfd, 1, static_cast<int>(kPollInterval.count()));
       if (ready < 0) {
         continue;  // EINTR
       }
-      if (ready > 0 && PQconsumeInput(conn.get()) == 0) {
+      if (ready > 0 && Pq().consumeInput(conn.get()) == 0) {
         break;  // the connection is gone
       }
-      if (PQstatus(conn.get()) != CONNECTION_OK) {
+      if (Pq().status(conn.get()) != CONNECTION_OK) {
         break;
       }
-      while (PGnotify* n = PQnotifies(conn.get())) {
+      while (PGnotify* n = Pq().notifies(conn.get())) {
         ApplySessionNotification(n->extra != nullptr ? std::string_view(n->extra) : "*", sink_);
-        PQfreemem(n);
+        Pq().freemem(n);
       }
     }
     sink_.SetFeedUp(false);

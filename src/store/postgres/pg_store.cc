@@ -7,11 +7,10 @@
 #include <set>
 #include <span>
 
-#include <libpq-fe.h>
-
 #include "base/strings.h"
 #include "store/outbox_rows.h"
 #include "store/postgres/batcher.h"
+#include "store/postgres/libpq.h"
 #include "store/postgres/pg_listener.h"
 #include "store/records.h"
 
@@ -34,12 +33,12 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7283746)";
 class Conn {
  public:
   explicit Conn(PGconn* c) : c_(c) {}
-  ~Conn() { PQfinish(c_); }
+  ~Conn() { Pq().finish(c_); }
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
 
   PGconn* get() const { return c_; }
-  bool Healthy() const { return PQstatus(c_) == CONNECTION_OK; }
+  bool Healthy() const { return Pq().status(c_) == CONNECTION_OK; }
   bool Prepared(const std::string& name) const { return prepared_.contains(name); }
   void MarkPrepared(std::string name) { prepared_.insert(std::move(name)); }
 
@@ -58,13 +57,13 @@ class PgExecutor final : public Executor {
 
   Result<std::vector<Row>> Query(const char* sql, const Params& params) override {
     ATRIUM_ASSIGN_OR_RETURN(ResultPtr r, Run(sql, params));
-    std::vector<Row> rows(static_cast<size_t>(PQntuples(r.get())));
-    const int columns = PQnfields(r.get());
+    std::vector<Row> rows(static_cast<size_t>(Pq().ntuples(r.get())));
+    const int columns = Pq().nfields(r.get());
     for (size_t i = 0; i < rows.size(); ++i) {
       const int row = static_cast<int>(i);
       for (int c = 0; c < columns; ++c) {
-        rows[i].push_back(PQgetisnull(r.get(), row, c) ? Value()
-                                                       : Value(PQgetvalue(r.get(), row, c)));
+        rows[i].push_back(Pq().getisnull(r.get(), row, c) ? Value()
+                                                          : Value(Pq().getvalue(r.get(), row, c)));
       }
     }
     return rows;
@@ -72,12 +71,12 @@ class PgExecutor final : public Executor {
 
   Result<int64_t> Execute(const char* sql, const Params& params) override {
     ATRIUM_ASSIGN_OR_RETURN(ResultPtr r, Run(sql, params));
-    return static_cast<int64_t>(std::atoll(PQcmdTuples(r.get())));
+    return static_cast<int64_t>(std::atoll(Pq().cmdTuples(r.get())));
   }
 
   // Unprepared SQL without parameters: transaction control, DDL scripts, advisory locks.
   Status Command(const char* sql) {
-    ResultPtr r(PQexec(conn_.get(), sql), &PQclear);
+    ResultPtr r(Pq().exec(conn_.get(), sql), Pq().clear);
     return Check(r.get(), "command");
   }
 
@@ -89,8 +88,8 @@ class PgExecutor final : public Executor {
     const std::string name = "q" + std::to_string(reinterpret_cast<std::uintptr_t>(sql));
     if (!conn_.Prepared(name)) {
       ResultPtr prepared(
-          PQprepare(conn_.get(), name.c_str(), sql, static_cast<int>(params.size()), nullptr),
-          &PQclear);
+          Pq().prepare(conn_.get(), name.c_str(), sql, static_cast<int>(params.size()), nullptr),
+          Pq().clear);
       ATRIUM_RETURN_IF_ERROR(Check(prepared.get(), "prepare"));
       conn_.MarkPrepared(name);
     }
@@ -99,21 +98,21 @@ class PgExecutor final : public Executor {
     for (const auto& v : params) {
       values.push_back(v ? v->c_str() : nullptr);
     }
-    ResultPtr r(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
-                               values.data(), nullptr, nullptr, 0),
-                &PQclear);
+    ResultPtr r(Pq().execPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
+                                  values.data(), nullptr, nullptr, 0),
+                Pq().clear);
     ATRIUM_RETURN_IF_ERROR(Check(r.get(), "query"));
     return r;
   }
 
   Status Check(PGresult* r, std::string_view what) {
-    const auto status = PQresultStatus(r);
+    const auto status = Pq().resultStatus(r);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
       return OkStatus();
     }
-    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const char* state = r != nullptr ? Pq().resultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     last_sqlstate_ = state != nullptr ? state : "";
-    std::string message = "postgres " + std::string(what) + ": " + PQerrorMessage(conn_.get());
+    std::string message = "postgres " + std::string(what) + ": " + Pq().errorMessage(conn_.get());
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
@@ -389,9 +388,9 @@ struct PgStore::Impl {
     auto lease = std::make_unique<Lease>(*this, slot);
     auto& conn = slots[slot];
     if (!conn || !conn->Healthy()) {
-      auto fresh = std::make_unique<Conn>(PQconnectdb(conninfo.c_str()));
+      auto fresh = std::make_unique<Conn>(Pq().connectdb(conninfo.c_str()));
       if (!fresh->Healthy()) {
-        std::string message = PQerrorMessage(fresh->get());
+        std::string message = Pq().errorMessage(fresh->get());
         while (!message.empty() && message.back() == '\n') {
           message.pop_back();
         }
@@ -459,6 +458,9 @@ PgStore::~PgStore() = default;
 Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions options) {
   if (!dsn.starts_with("postgres://") && !dsn.starts_with("postgresql://")) {
     return Error::InvalidArgument("dsn " + GoQuote(dsn) + ": expected postgres://...");
+  }
+  if (auto pq = LoadLibPq(); !pq.ok()) {
+    return std::move(pq).error();
   }
   // Split off the query to consume pop's pool parameters and add Atrium's timeouts.
   const size_t q = dsn.find('?');

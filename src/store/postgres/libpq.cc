@@ -1,0 +1,59 @@
+#include "store/postgres/libpq.h"
+
+#include <mutex>
+#include <optional>
+
+#include "base/check.h"
+#include "base/shared_library.h"
+
+namespace atrium::store {
+namespace {
+
+// The soname of libpq's ABI since PostgreSQL 8.2 (Debian's libpq5, the library CMake found).
+constexpr const char* kSoname = "libpq.so.5";
+
+Result<LibPq> Load() {
+  ATRIUM_ASSIGN_OR_RETURN(const SharedLibrary so, SharedLibrary::Open(kSoname));
+  LibPq pq;
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQconnectdb", pq.connectdb));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQfinish", pq.finish));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQstatus", pq.status));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQsocket", pq.socket));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQerrorMessage", pq.errorMessage));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQexec", pq.exec));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQprepare", pq.prepare));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQexecPrepared", pq.execPrepared));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQresultStatus", pq.resultStatus));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQresultErrorField", pq.resultErrorField));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQntuples", pq.ntuples));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQnfields", pq.nfields));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQgetvalue", pq.getvalue));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQgetisnull", pq.getisnull));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQcmdTuples", pq.cmdTuples));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQclear", pq.clear));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQconsumeInput", pq.consumeInput));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQnotifies", pq.notifies));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQfreemem", pq.freemem));
+  return pq;
+}
+
+std::once_flag g_once;
+std::optional<Result<LibPq>> g_loaded;  // set once, under g_once
+
+}  // namespace
+
+Result<const LibPq*> LoadLibPq() {
+  std::call_once(g_once, [] { g_loaded.emplace(Load()); });
+  if (!g_loaded->ok()) {
+    return g_loaded->error();
+  }
+  return &**g_loaded;
+}
+
+const LibPq& Pq() {
+  auto loaded = LoadLibPq();
+  ATRIUM_CHECK(loaded.ok(), "libpq used before it was loaded");
+  return **loaded;
+}
+
+}  // namespace atrium::store
