@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <sys/resource.h>
 
@@ -231,10 +232,15 @@ class Checkpointer {
 };
 
 struct SqliteStore::Impl {
-  std::vector<std::unique_ptr<Conn>> conns;
+  // The pool: connections are opened as they are first needed, up to `capacity` (an idle server
+  // keeps few: each holds its own copy of the schema and its page cache).
+  std::function<Result<std::unique_ptr<Conn>>()> open;
+  std::size_t capacity = 1;
+  std::vector<std::unique_ptr<Conn>> conns;  // protected by mu
   // Declared after the connections it watches, so it stops before they close.
   std::unique_ptr<Checkpointer> checkpointer;
-  std::vector<Conn*> idle;
+  std::vector<Conn*> idle;  // protected by mu
+  std::size_t opening = 0;  // protected by mu: connections being opened
   std::mutex mu;
   std::condition_variable available;
   // SQLite admits one writer at a time. Writers queue here rather than in SQLite's busy handler
@@ -278,14 +284,20 @@ struct SqliteStore::Impl {
    public:
     Lease(Impl& impl, Conn* c) : impl_(impl), conn_(c) {}
     ~Lease() {
+      if (conn_ == nullptr) {
+        return;  // moved from
+      }
       {
         std::lock_guard lock(impl_.mu);
         impl_.idle.push_back(conn_);
       }
       impl_.available.notify_one();
     }
+    Lease(Lease&& other) noexcept
+        : impl_(other.impl_), conn_(std::exchange(other.conn_, nullptr)) {}
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
     Conn& operator*() const { return *conn_; }
     Conn* operator->() const { return conn_; }
 
@@ -294,11 +306,30 @@ struct SqliteStore::Impl {
     Conn* conn_;
   };
 
-  Lease Acquire() {
+  // An idle connection, or a new one while the pool has room; else waits for one. The error of
+  // a connection that cannot be opened.
+  Result<Lease> Acquire() {
     std::unique_lock lock(mu);
-    available.wait(lock, [this] { return !idle.empty(); });
-    Conn* c = idle.back();
-    idle.pop_back();
+    available.wait(lock, [this] { return !idle.empty() || conns.size() + opening < capacity; });
+    if (!idle.empty()) {
+      Conn* c = idle.back();
+      idle.pop_back();
+      return Lease(*this, c);
+    }
+    ++opening;
+    lock.unlock();
+    auto opened = open();
+    lock.lock();
+    --opening;
+    if (!opened.ok()) {
+      available.notify_one();  // the room is free again
+      return std::move(opened).error();
+    }
+    if (checkpointer) {
+      checkpointer->Watch((*opened)->db());
+    }
+    Conn* c = opened->get();
+    conns.push_back(std::move(opened).value());
     return Lease(*this, c);
   }
   // A connection if one is idle right now.
@@ -442,7 +473,11 @@ struct SqliteStore::Impl {
         w->result = st;
       }
     };
-    auto conn = Acquire();
+    auto acquired = Acquire();
+    if (!acquired.ok()) {
+      return finish(std::move(acquired).error());
+    }
+    const Lease conn = std::move(acquired).value();
     SqliteExecutor db(*conn);
     bool begun = false;
     for (int attempt = 0; !begun; ++attempt) {
@@ -520,7 +555,10 @@ struct SqliteStore::Impl {
   template <typename F>
   auto Read(F&& body) -> decltype(body(std::declval<Executor&>())) {
     auto conn = Acquire();
-    return Read(*conn, body);
+    if (!conn.ok()) {
+      return std::move(conn).error();
+    }
+    return Read(**conn, body);
   }
   template <typename F>
   static auto Read(Conn& conn, F&& body) -> decltype(body(std::declval<Executor&>())) {
@@ -566,7 +604,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view dsn, int
   if (path.empty()) {
     return Error::InvalidArgument("dsn " + GoQuote(dsn) + " names no database file");
   }
-  const auto open = [&]() -> Result<std::unique_ptr<Conn>> {
+  // Kept by the pool to open connections as they are needed: captures by value.
+  auto open = [path, flags, memory]() -> Result<std::unique_ptr<Conn>> {
     sqlite3* db = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     auto conn = std::make_unique<Conn>(db);
@@ -585,19 +624,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view dsn, int
   };
   auto impl = std::make_unique<Impl>();
   // Shared-cache memory databases lock per table and ignore busy_timeout: one connection.
-  const int n = memory ? 1 : std::max(1, pool_size);
-  for (int i = 0; i < n; ++i) {
-    ATRIUM_ASSIGN_OR_RETURN(auto conn, open());
-    impl->idle.push_back(conn.get());
-    impl->conns.push_back(std::move(conn));
-  }
+  impl->capacity = memory ? 1 : static_cast<std::size_t>(std::max(1, pool_size));
+  // One connection at once, so that a database that cannot be opened fails the start.
+  ATRIUM_ASSIGN_OR_RETURN(auto first, open());
   if (!memory) {
     ATRIUM_ASSIGN_OR_RETURN(auto own, open());
     impl->checkpointer = std::make_unique<Checkpointer>(std::move(own));
-    for (const auto& conn : impl->conns) {
-      impl->checkpointer->Watch(conn->db());
-    }
+    impl->checkpointer->Watch(first->db());
   }
+  impl->idle.push_back(first.get());
+  impl->conns.push_back(std::move(first));
+  impl->open = std::move(open);
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
@@ -621,8 +658,8 @@ Status SqliteStore::Migrate() {
 
 Database::PoolStats SqliteStore::Pool() const {
   const std::lock_guard lock(impl_->mu);
-  const int size = static_cast<int>(impl_->conns.size());
-  return {size, size - static_cast<int>(impl_->idle.size()), g_errors.load()};
+  return {static_cast<int>(impl_->capacity),
+          static_cast<int>(impl_->conns.size() - impl_->idle.size()), g_errors.load()};
 }
 
 Status SqliteStore::Ping() {

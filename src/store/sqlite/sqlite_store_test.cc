@@ -456,6 +456,48 @@ TEST(SqliteStore, APoolOfOneServesManyThreads) {
   EXPECT_EQ(failures, 0);
 }
 
+// Files of `path` this process holds open: one per SQLite connection to it.
+int OpenHandles(const std::string& path) {
+  int n = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(fd.path(), ec) == path) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// An idle store keeps one pool connection (and the checkpointer's); the pool opens more as
+// concurrent requests need them, never more than its size.
+TEST(SqliteStore, ThePoolOpensConnectionsAsTheyAreNeeded) {
+  const std::string path = std::filesystem::absolute(TempDb()).string();
+  auto s = SqliteStore::Open("sqlite://" + path, 3);
+  ASSERT_TRUE(s.ok() && (*s)->Migrate().ok());
+  EXPECT_EQ(OpenHandles(path), 2);
+  EXPECT_EQ((*s)->Pool().size, 3);
+  EXPECT_EQ((*s)->Pool().in_use, 0);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        failures += (*s)->Ping().ok() ? 0 : 1;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(OpenHandles(path), 2) << "eight threads at once were served by one connection";
+  EXPECT_LE(OpenHandles(path), 4) << "more connections than the pool's size";
+  EXPECT_EQ((*s)->Pool().in_use, 0);
+  s->reset();
+  EXPECT_EQ(OpenHandles(path), 0);
+  std::filesystem::remove(path);
+}
+
 // Two stores (two pools, as two server processes would have) writing one file.
 TEST(SqliteStore, TwoStoresOnOneFileSerializeRegistrations) {
   const std::string path = TempDb();
