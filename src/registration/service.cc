@@ -275,7 +275,7 @@ bool Service::GetFlowLater(const flow::Request& request, std::string_view id,
   }
   return d_.flows.GetFlowAnswerLater(std::string(id),
                                      [this, &request, answer = std::move(answer)](
-                                         Result<std::optional<flow::StoredAnswer>> stored) {
+                                         const Result<std::optional<flow::StoredAnswer>>& stored) {
                                        answer(AnswerStored(request, stored));
                                      });
 }

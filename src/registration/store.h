@@ -47,11 +47,7 @@ class FlowStore {
   // fetches waiting at the same time (one round trip for all). false when this store does not
   // read later: `done` is never called.
   using AnswerDone = std::function<void(Result<std::optional<flow::StoredAnswer>>)>;
-  virtual bool GetFlowAnswerLater(std::string id, AnswerDone done) {
-    (void)id;
-    (void)done;
-    return false;
-  }
+  virtual bool GetFlowAnswerLater(std::string /*id*/, AnswerDone /*done*/) { return false; }
 };
 
 class RegistrationStore {
