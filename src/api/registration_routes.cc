@@ -1,7 +1,10 @@
 // The registration routes (docs/wire/registration.md §4-§7, §17.6 callbacks).
 #include <memory>
+#include <optional>
 
+#include "api/envelope.h"
 #include "api/public_api.h"
+#include "api/request.h"
 #include "base/strings.h"
 #include "flow/errors.h"
 
@@ -43,8 +46,16 @@ bool PublicApi::InitApiLater(const http::Request& req, http::Respond respond) co
   return d_.registration.InitApiLater(
       *request, InitParamsOf(req),
       [this, &req, request, respond = std::move(respond)](const flow::Reply& reply) {
-        // `req` lives until `respond` is called (http::LaterPath).
-        respond(renderer_.Render(req, *request, reply));
+        // `req` lives until `respond` is called (http::LaterPath). Called on a store thread:
+        // nothing may escape, and `respond` must be called whatever happens.
+        std::optional<http::Response> answer;
+        try {
+          answer = renderer_.Render(req, *request, reply);
+        } catch (...) {
+          answer =
+              ErrorResponse(Error::Internal("the answer could not be rendered"), RequestId(req));
+        }
+        respond(std::move(answer));
       });
 }
 
@@ -69,7 +80,16 @@ bool PublicApi::GetFlowLater(const http::Request& req, http::Respond respond) co
       *request, StringQuery(req, "id"),
       [this, &req, request, respond = std::move(respond)](std::optional<flow::Reply> reply) {
         // `req` lives until `respond` is called (http::LaterPath); nullopt: the pool decodes it.
-        respond(reply ? std::optional(renderer_.Render(req, *request, *reply)) : std::nullopt);
+        // Called on a store thread: if rendering fails, the pool answers instead.
+        std::optional<http::Response> answer;
+        try {
+          if (reply) {
+            answer = renderer_.Render(req, *request, *reply);
+          }
+        } catch (...) {
+          answer.reset();
+        }
+        respond(std::move(answer));
       });
 }
 

@@ -382,10 +382,17 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   // Offers the request to the route's LaterPath; true when it took it (the answer is posted back
   // here, or the request handed on to the pool).
   bool RunLater(const Router::Match& match, bool head) {
-    Respond respond = [self = this->shared_from_this(), head, handler = match.handler,
-                       execution = match.execution,
-                       ticket = std::make_shared<Shared::LaterTicket>(server_.later)](
-                          std::optional<Response> response) {
+    // The ticket must outlive the connection: the server may end once the last ticket is gone,
+    // and a connection released after that would touch its loop. Members die in reverse order.
+    struct Held {
+      std::shared_ptr<Shared::LaterTicket> ticket;
+      std::shared_ptr<Connection> self;
+    };
+    Respond respond = [held = Held{std::make_shared<Shared::LaterTicket>(server_.later),
+                                   this->shared_from_this()},
+                       head, handler = match.handler,
+                       execution = match.execution](std::optional<Response> response) {
+      const std::shared_ptr<Connection>& self = held.self;
       if (!response) {
         return self->Offload(*handler, execution, head);
       }

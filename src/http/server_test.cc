@@ -172,9 +172,9 @@ Router TestRouter() {
   // A fast path that answers only when asked to (a cache hit), else the pool's handler does.
   router.Add(
       "GET", "/cached",
-      [](const Request&) {
+      [](const Request& r) {
         Response res;
-        res.body = "from the pool";
+        res.body = "from the pool for " + r.target;
         return res;
       },
       Execution::kOffload,
@@ -194,9 +194,9 @@ Router TestRouter() {
   // the pool's handler does.
   router.Add(
       "GET", "/later",
-      [](const Request&) {
+      [](const Request& r) {
         Response res;
-        res.body = "from the pool";
+        res.body = "from the pool for " + r.target;
         return res;
       },
       Execution::kOffload,
@@ -270,15 +270,18 @@ TEST_F(ServerTest, ALaterPathAnswersFromAnotherThreadOrHandsOver) {
                                    "GET /later?take=hand HTTP/1.1\r\nHost: x\r\n\r\n"
                                    "HEAD /later?take=1 HTTP/1.1\r\nConnection: close\r\n\r\n");
   const size_t later = out.find("later for /later?take=1");
-  const size_t pool = out.find("from the pool");
+  const size_t pool = out.find("from the pool for /later?take=0");
   ASSERT_NE(later, std::string::npos) << out;
   ASSERT_NE(pool, std::string::npos) << out;
   EXPECT_LT(later, pool) << "answers out of order: " << out;
   // The throwing path did not take the request, and the later path handed one back from its
-  // thread: the pool answered both.
-  const size_t second = out.find("from the pool", pool + 1);
-  ASSERT_NE(second, std::string::npos) << out;
-  EXPECT_NE(out.find("from the pool", second + 1), std::string::npos) << out;
+  // thread: the pool answered both, each with its own request.
+  const size_t thrown = out.find("from the pool for /later?take=throw");
+  const size_t handed = out.find("from the pool for /later?take=hand");
+  ASSERT_NE(thrown, std::string::npos) << out;
+  ASSERT_NE(handed, std::string::npos) << out;
+  EXPECT_LT(pool, thrown) << out;
+  EXPECT_LT(thrown, handed) << out;
   // HEAD: the later answer's headers without its body.
   EXPECT_EQ(out.find("later for", later + 1), std::string::npos) << out;
   size_t answers = 0;

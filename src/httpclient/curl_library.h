@@ -12,6 +12,7 @@ namespace atrium::httpclient {
 // The functions of libcurl this module calls.
 struct CurlLibrary {
   decltype(&::curl_global_init) global_init = nullptr;
+  decltype(&::curl_version_info) version_info = nullptr;
   decltype(&::curl_easy_init) easy_init = nullptr;
   decltype(&::curl_easy_setopt) easy_setopt = nullptr;
   decltype(&::curl_easy_perform) easy_perform = nullptr;
@@ -28,7 +29,9 @@ struct CurlLibrary {
 
 // Loads libcurl and runs curl_global_init, once for the process (thread-safe: nothing can use
 // libcurl before this returned it); every later call gives the same outcome. The library stays
-// loaded. Internal when libcurl cannot be loaded, lacks a function, or fails to initialise.
+// loaded. Internal when libcurl cannot be loaded, lacks a function, was built without a
+// thread-safe curl_global_init (before 7.84: other threads of the process run meanwhile), or
+// fails to initialise.
 Result<const CurlLibrary*> LoadCurl();
 
 }  // namespace atrium::httpclient

@@ -16,7 +16,8 @@ namespace atrium::store {
 template <typename Item>
 class Batcher {
  public:
-  // Called on the batcher's thread with every item queued since the last call (never empty).
+  // Called on the batcher's thread with every item queued since the last call (never empty). It
+  // must not throw: nothing would answer the items.
   using Handle = std::function<void(std::vector<Item>& batch)>;
 
   explicit Batcher(Handle handle) : handle_(std::move(handle)) {}
@@ -24,9 +25,12 @@ class Batcher {
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
-  // Queues `item`; the thread starts with the first one.
-  void Push(Item item) {
+  // Queues `item`; the thread starts with the first one. false (the item dropped) once stopping.
+  bool Push(Item item) {
     std::unique_lock lock(mu_);
+    if (stopping_) {
+      return false;
+    }
     if (!thread_.joinable()) {
       thread_ = std::thread([this] { Run(); });
     }
@@ -36,10 +40,11 @@ class Batcher {
     if (first) {
       ready_.notify_one();
     }
+    return true;
   }
 
   // Handles what is still queued, then ends the thread. Call it before anything `handle` uses
-  // goes away; nothing may be pushed after it.
+  // goes away; later pushes are refused.
   void Stop() {
     {
       const std::lock_guard lock(mu_);

@@ -36,8 +36,8 @@ struct LibPq {
 // Internal when it cannot be loaded or lacks a function.
 Result<const LibPq*> LoadLibPq();
 
-// The loaded library. Only once LoadLibPq succeeded: every PgStore and PgListener is opened
-// after it did.
+// The loaded library (loading it if that has not happened yet; aborts if it cannot be loaded).
+// Called only by a PgStore or PgListener, which exist only once PgStore::Open loaded it.
 const LibPq& Pq();
 
 }  // namespace atrium::store

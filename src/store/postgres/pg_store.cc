@@ -57,13 +57,14 @@ class PgExecutor final : public Executor {
 
   Result<std::vector<Row>> Query(const char* sql, const Params& params) override {
     ATRIUM_ASSIGN_OR_RETURN(ResultPtr r, Run(sql, params));
-    std::vector<Row> rows(static_cast<size_t>(Pq().ntuples(r.get())));
-    const int columns = Pq().nfields(r.get());
+    const LibPq& pq = Pq();
+    std::vector<Row> rows(static_cast<size_t>(pq.ntuples(r.get())));
+    const int columns = pq.nfields(r.get());
     for (size_t i = 0; i < rows.size(); ++i) {
       const int row = static_cast<int>(i);
       for (int c = 0; c < columns; ++c) {
-        rows[i].push_back(Pq().getisnull(r.get(), row, c) ? Value()
-                                                          : Value(Pq().getvalue(r.get(), row, c)));
+        rows[i].push_back(pq.getisnull(r.get(), row, c) ? Value()
+                                                        : Value(pq.getvalue(r.get(), row, c)));
       }
     }
     return rows;
@@ -294,6 +295,7 @@ struct PgStore::Impl {
     registration::FlowStore::AnswerDone done;
   };
   // Both are stopped (what is queued handled) by the destructor, while the connections live.
+  // Their completions must not throw (the API's catch everything).
   Batcher<LaterFlow> later_writes{[this](std::vector<LaterFlow>& batch) {
     ForEachStatement(batch, [this](std::span<LaterFlow> part) { InsertLater(part); });
   }};
@@ -565,8 +567,8 @@ Status PgStore::CreateFlow(const registration::Flow& flow, const flow::StoredDoc
 
 bool PgStore::CreateFlowLater(registration::Flow flow, flow::StoredDocument doc,
                               std::function<void(Status)> done) {
-  impl_->later_writes.Push(Impl::LaterFlow{std::move(flow), std::move(doc), std::move(done)});
-  return true;
+  return impl_->later_writes.Push(
+      Impl::LaterFlow{std::move(flow), std::move(doc), std::move(done)});
 }
 
 Result<std::optional<registration::Flow>> PgStore::GetFlow(std::string_view id) {
@@ -578,8 +580,7 @@ Result<std::optional<flow::StoredAnswer>> PgStore::GetFlowAnswer(std::string_vie
 }
 
 bool PgStore::GetFlowAnswerLater(std::string id, AnswerDone done) {
-  impl_->later_fetches.Push(Impl::LaterFetch{std::move(id), std::move(done)});
-  return true;
+  return impl_->later_fetches.Push(Impl::LaterFetch{std::move(id), std::move(done)});
 }
 
 Status PgStore::UpdateFlow(const registration::Flow& flow) {

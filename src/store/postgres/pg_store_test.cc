@@ -65,7 +65,7 @@ contract::StoreUnderTest PgUnderTest() {
   EXPECT_TRUE((*s)->Migrate().ok());
   scope->store = std::shared_ptr<PgStore>(std::move(s).value());
   PgStore* store = scope->store.get();
-  return contract::StoreUnderTest{scope, store, store, store, store, store, store};
+  return contract::StoreUnderTest{scope, store, store, store, store, store, store, true};
 }
 
 // Without a server the factory is empty and every contract test reports itself skipped.
