@@ -47,6 +47,8 @@ class FlowStore {
   // fetches waiting at the same time (one round trip for all). false when this store does not
   // read later: `done` is never called.
   using AnswerDone = std::function<void(Result<std::optional<flow::StoredAnswer>>)>;
+  // By value: the stores that read later keep both (the default ignores them).
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual bool GetFlowAnswerLater(std::string /*id*/, AnswerDone /*done*/) { return false; }
 };
 
