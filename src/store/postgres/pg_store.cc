@@ -470,6 +470,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
   std::vector<std::string> kept;
   std::string user_options;  // the DSN's own `options` (percent-encoded), kept before Atrium's
   bool has_connect_timeout = false;
+  bool has_application_name = false;
   if (q != std::string_view::npos) {
     for (std::string_view part : Split(dsn.substr(q + 1), '&')) {
       const size_t eq = part.find('=');
@@ -495,6 +496,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
         continue;
       }
       has_connect_timeout = has_connect_timeout || key == "connect_timeout";
+      has_application_name = has_application_name || key == "application_name";
       kept.emplace_back(part);
     }
   }
@@ -504,7 +506,9 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
   kept.push_back("options=" + (user_options.empty() ? "" : user_options + "%20") +
                  "-c%20statement_timeout%3D" + std::to_string(options.statement_timeout.count()) +
                  "%20-c%20client_min_messages%3Dwarning");
-  kept.emplace_back("application_name=atrium");
+  if (!has_application_name) {  // the DSN's own name wins (libpq takes the last one)
+    kept.emplace_back("application_name=atrium");
+  }
   std::string conninfo = base + "?";
   for (size_t i = 0; i < kept.size(); ++i) {
     conninfo += (i ? "&" : "") + kept[i];
