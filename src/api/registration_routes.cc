@@ -66,12 +66,17 @@ http::Response PublicApi::GetFlow(const http::Request& req) const {
 }
 
 std::optional<http::Response> PublicApi::GetFlowNow(const http::Request& req) const {
-  const flow::Request request = reader_.ReadWithoutSession(req, true);
-  auto reply = d_.registration.GetFlowNow(request, StringQuery(req, "id"));
+  // Read only if the store had the flow at hand: on PostgreSQL the later path reads it instead.
+  std::optional<flow::Request> request;
+  auto reply = d_.registration.GetFlowNow(
+      [&]() -> const flow::Request& {
+        return request.emplace(reader_.ReadWithoutSession(req, true));
+      },
+      StringQuery(req, "id"));
   if (!reply) {
     return std::nullopt;
   }
-  return renderer_.Render(req, request, *reply);
+  return renderer_.Render(req, *request, *reply);
 }
 
 bool PublicApi::GetFlowLater(const http::Request& req, http::Respond respond) const {

@@ -3,6 +3,9 @@
 // use (the PostgreSQL client, libcurl): they cost no memory until first needed. A library stays
 // loaded for the life of the process.
 
+#include <atomic>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -32,6 +35,40 @@ class SharedLibrary {
 
   void* handle_;
   std::string soname_;
+};
+
+// A library's table of functions (a struct of pointers bound with SharedLibrary::Bind), loaded
+// by the first caller that needs it and shared by all after (thread-safe). Every caller sees the
+// outcome of that one load; a failed load is not retried. Meant as a function-local static.
+template <typename Table>
+class LoadedOnce {
+ public:
+  using Load = Result<Table> (*)();
+  explicit LoadedOnce(Load load) : load_(load) {}
+  LoadedOnce(const LoadedOnce&) = delete;
+  LoadedOnce& operator=(const LoadedOnce&) = delete;
+
+  Result<const Table*> Get() {
+    if (const Table* table = ready_.load(std::memory_order_acquire)) {
+      return table;  // loaded: no lock
+    }
+    std::call_once(once_, [this] {
+      loaded_.emplace(load_());
+      if (loaded_->ok()) {
+        ready_.store(&**loaded_, std::memory_order_release);
+      }
+    });
+    if (!loaded_->ok()) {
+      return loaded_->error();
+    }
+    return &**loaded_;
+  }
+
+ private:
+  const Load load_;
+  std::once_flag once_;
+  std::optional<Result<Table>> loaded_;       // set once, under once_
+  std::atomic<const Table*> ready_{nullptr};  // the table, once loading succeeded
 };
 
 }  // namespace atrium

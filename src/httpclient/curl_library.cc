@@ -1,7 +1,5 @@
 #include "httpclient/curl_library.h"
 
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "base/shared_library.h"
@@ -43,13 +41,8 @@ Result<CurlLibrary> Load() {
 }  // namespace
 
 Result<const CurlLibrary*> LoadCurl() {
-  static std::once_flag once;
-  static std::optional<Result<CurlLibrary>> loaded;
-  std::call_once(once, [] { loaded.emplace(Load()); });
-  if (!loaded->ok()) {
-    return loaded->error();
-  }
-  return &**loaded;
+  static LoadedOnce<CurlLibrary> curl(&Load);
+  return curl.Get();
 }
 
 }  // namespace atrium::httpclient

@@ -1,8 +1,6 @@
 #include "jsonnet/jsonnet.h"
 
 #include <memory>
-#include <mutex>
-#include <optional>
 
 extern "C" {
 #include <libjsonnet.h>
@@ -46,13 +44,8 @@ Result<Library> Load() {
 
 // Loads libjsonnet once for the process (thread-safe); later calls give the same outcome.
 Result<const Library*> Loaded() {
-  static std::once_flag once;
-  static std::optional<Result<Library>> loaded;
-  std::call_once(once, [] { loaded.emplace(Load()); });
-  if (!loaded->ok()) {
-    return loaded->error();
-  }
-  return &**loaded;
+  static LoadedOnce<Library> library(&Load);
+  return library.Get();
 }
 
 // Only reached once Loaded() succeeded (a VM exists).

@@ -259,18 +259,18 @@ bool Service::InitApiLater(const flow::Request& request, const InitParams& param
       });
 }
 
-std::optional<flow::Reply> Service::GetFlowNow(const flow::Request& request,
+std::optional<flow::Reply> Service::GetFlowNow(const RequestOf& request,
                                                std::string_view id) const {
-  if (!d_.config.selfservice.registration.enabled || !IsUuid(id)) {
+  if (!MayHaveStoredAnswer(id)) {
     return std::nullopt;
   }
   auto stored = d_.flows.GetFlowAnswerNow(id);
-  return stored ? AnswerStored(request, *stored) : std::nullopt;
+  return stored ? AnswerStored(request(), *stored) : std::nullopt;
 }
 
 bool Service::GetFlowLater(const flow::Request& request, std::string_view id,
                            std::function<void(std::optional<flow::Reply>)> answer) const {
-  if (!d_.config.selfservice.registration.enabled || !IsUuid(id)) {
+  if (!MayHaveStoredAnswer(id)) {
     return false;
   }
   return d_.flows.GetFlowAnswerLater(std::string(id),
@@ -278,6 +278,10 @@ bool Service::GetFlowLater(const flow::Request& request, std::string_view id,
                                          const Result<std::optional<flow::StoredAnswer>>& stored) {
                                        answer(AnswerStored(request, stored));
                                      });
+}
+
+bool Service::MayHaveStoredAnswer(std::string_view id) const {
+  return d_.config.selfservice.registration.enabled && IsUuid(id);
 }
 
 std::optional<flow::Reply> Service::AnswerStored(
@@ -290,7 +294,7 @@ std::optional<flow::Reply> Service::AnswerStored(
 
 flow::Reply Service::GetFlow(const flow::Request& request, std::string_view id) const {
   // Most fetches are answered with the flow as it was stored; the rest decode it.
-  if (d_.config.selfservice.registration.enabled && IsUuid(id)) {
+  if (MayHaveStoredAnswer(id)) {
     if (auto reply = AnswerStored(request, d_.flows.GetFlowAnswer(id))) {
       return *std::move(reply);
     }

@@ -80,8 +80,10 @@ class Service final : public FormBuilder {
   flow::Reply GetFlow(const flow::Request& request, std::string_view id) const;
   // GetFlow's answer if it can be given at once, without waiting for the store (on the I/O
   // thread): the stored answer of a flow the store reads without waiting, sent as it is. nullopt:
-  // call GetFlow.
-  std::optional<flow::Reply> GetFlowNow(const flow::Request& request, std::string_view id) const;
+  // call GetFlow. `request` is called (once) only when the store had the flow at hand, so that a
+  // store that never reads at once costs no request to build.
+  using RequestOf = std::function<const flow::Request&()>;
+  std::optional<flow::Reply> GetFlowNow(const RequestOf& request, std::string_view id) const;
   // The same for a store that reads later (FlowStore::GetFlowAnswerLater, batched with other
   // fetches), without blocking the calling thread: `answer` is called once, from a store thread,
   // with the reply, or with nullopt when the flow must be decoded (then call GetFlow, on a thread
@@ -106,6 +108,9 @@ class Service final : public FormBuilder {
   Result<Flow> CreateFlow(const flow::Request& request, const InitParams& params, FlowType type,
                           std::string* answer = nullptr) const;
   static flow::Reply AnswerCreated(const Flow& created, std::string stored_answer);
+  // Whether a fetch of `id` is worth a read of the stored answer (registration enabled, an id
+  // that can name a flow); otherwise the decoding path answers it.
+  bool MayHaveStoredAnswer(std::string_view id) const;
   // A stored answer sent as it is (flow::AnswerStored); nullopt when the flow must be decoded.
   std::optional<flow::Reply> AnswerStored(
       const flow::Request& request, const Result<std::optional<flow::StoredAnswer>>& stored) const;

@@ -51,6 +51,9 @@ class ServiceTest : public ::testing::Test {
     Rebuild();
   }
   void Rebuild() { h_.Build({&profile_, &password_}); }
+  std::optional<flow::Reply> FetchNow(const flow::Request& request, std::string_view id) {
+    return h_.service().GetFlowNow([&request]() -> const flow::Request& { return request; }, id);
+  }
   void SessionHook() {
     h_.config.selfservice.registration.after_methods["password"].hooks = {{"session", nullptr}};
   }
@@ -498,20 +501,20 @@ TEST_F(ServiceTest, FetchesSendTheStoredAnswer) {
   EXPECT_EQ(Json::parse(r.text)["ui"], api.ToJson()["ui"]);
 
   // Without waiting: only what a store can read at once, and only the plain 200s.
-  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), api.id).has_value());
+  EXPECT_FALSE(FetchNow(h_.Api(), api.id).has_value());
   h_.store.answers_now = true;
-  const auto now = h_.service().GetFlowNow(h_.Api(), api.id);
+  const auto now = FetchNow(h_.Api(), api.id);
   ASSERT_TRUE(now.has_value());
   EXPECT_EQ(now->text, r.text);
   const Flow browser = h_.NewFlow(h_.Browser());
-  EXPECT_TRUE(h_.service().GetFlowNow(h_.Browser(), browser.id).has_value());
+  EXPECT_TRUE(FetchNow(h_.Browser(), browser.id).has_value());
   flow::Request stranger = h_.Browser();
   stranger.csrf = flow::CsrfState{};
-  EXPECT_FALSE(h_.service().GetFlowNow(stranger, browser.id).has_value());
-  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), "00000000-0000-4000-8000-000000000000"));
-  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), "nope").has_value());
+  EXPECT_FALSE(FetchNow(stranger, browser.id).has_value());
+  EXPECT_FALSE(FetchNow(h_.Api(), "00000000-0000-4000-8000-000000000000"));
+  EXPECT_FALSE(FetchNow(h_.Api(), "nope").has_value());
   h_.clock.Advance(h_.config.selfservice.registration.lifespan + std::chrono::seconds(1));
-  EXPECT_FALSE(h_.service().GetFlowNow(h_.Api(), api.id).has_value());
+  EXPECT_FALSE(FetchNow(h_.Api(), api.id).has_value());
   EXPECT_EQ(h_.service().GetFlow(h_.Api(), api.id).error.code, ErrorCode::kGone);
 }
 

@@ -1,9 +1,5 @@
 #include "store/postgres/libpq.h"
 
-#include <atomic>
-#include <mutex>
-#include <optional>
-
 #include "base/check.h"
 #include "base/shared_library.h"
 
@@ -38,29 +34,14 @@ Result<LibPq> Load() {
   return pq;
 }
 
-std::once_flag g_once;
-std::optional<Result<LibPq>> g_loaded;       // set once, under g_once
-std::atomic<const LibPq*> g_ready{nullptr};  // the loaded library, once loading succeeded
-
 }  // namespace
 
 Result<const LibPq*> LoadLibPq() {
-  std::call_once(g_once, [] {
-    g_loaded.emplace(Load());
-    if (g_loaded->ok()) {
-      g_ready.store(&**g_loaded, std::memory_order_release);
-    }
-  });
-  if (!g_loaded->ok()) {
-    return g_loaded->error();
-  }
-  return &**g_loaded;
+  static LoadedOnce<LibPq> pq(&Load);
+  return pq.Get();
 }
 
 const LibPq& Pq() {
-  if (const LibPq* pq = g_ready.load(std::memory_order_acquire)) {
-    return *pq;
-  }
   auto loaded = LoadLibPq();
   ATRIUM_CHECK(loaded.ok(), "libpq cannot be loaded (only an open PostgreSQL store calls it)");
   return **loaded;
