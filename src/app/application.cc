@@ -155,7 +155,8 @@ struct Application::Parts {
   std::unique_ptr<flow::CsrfGuard> csrf;
   std::unique_ptr<session::Manager> sessions;
   std::unique_ptr<session::Management> session_management;
-  // One-time code digests (sign-up, verification), keyed by otp::DeriveKey.
+  // One-time code digests (sign-up, verification), keyed by otp::DeriveKey (derived at the first
+  // code).
   std::unique_ptr<otp::Digester> codes;
   std::unique_ptr<verification::Service> verification;
   // The post-registration hooks Atrium implements (§18 step 7).
@@ -252,8 +253,8 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
 
   // One-time codes are keyed with a key derived from the first default secret (else the first
   // cookie secret), never with the secret itself.
-  p->codes = std::make_unique<otp::Digester>(otp::DeriveKey(
-      c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front()));
+  p->codes = std::make_unique<otp::Digester>(otp::DerivedFrom{
+      c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front()});
   p->verification = std::make_unique<verification::Service>(verification::Dependencies{
       c, *p->store, *p->store, *p->store, *p->store, *p->codes, p->courier->composer(),
       &p->courier->doorbell(), *p->csrf, p->ids, p->clock});

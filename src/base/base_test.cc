@@ -1,6 +1,12 @@
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/ip.h"
+#include "base/lazy.h"
 #include "base/random.h"
 #include "base/result.h"
 #include "base/strings.h"
@@ -56,6 +62,36 @@ TEST(Random, UuidsAreCanonicalV4) {
   EXPECT_NE(a, NewUuid());
   EXPECT_FALSE(IsUuid("not-a-uuid"));
   EXPECT_EQ(RandomAlphanumeric(32).size(), 32u);
+}
+
+TEST(Random, KernelBytesHaveTheLengthAskedForAndDiffer) {
+  EXPECT_EQ(KernelRandomBytes(0), "");
+  const std::string a = KernelRandomBytes(300);  // more than one getrandom block of 256
+  const std::string b = KernelRandomBytes(300);
+  EXPECT_EQ(a.size(), 300u);
+  EXPECT_NE(a, b);
+}
+
+TEST(Lazy, MakesTheValueOnceAtTheFirstGetWhicheverThreadAsks) {
+  std::atomic<int> made{0};
+  const Lazy<std::string> lazy([&made] {
+    ++made;
+    return std::string("value");
+  });
+  EXPECT_EQ(made.load(), 0);  // nothing at construction
+  std::vector<std::thread> threads;
+  std::vector<const std::string*> seen(8);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] { seen[i] = &lazy.Get(); });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(made.load(), 1);
+  for (const auto* v : seen) {
+    EXPECT_EQ(v, &lazy.Get());
+  }
+  EXPECT_EQ(lazy.Get(), "value");
 }
 
 TEST(Random, ParsesUuidsLikeGofrs) {

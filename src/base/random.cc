@@ -1,6 +1,9 @@
 #include "base/random.h"
 
+#include <cerrno>
+
 #include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "base/check.h"
 #include "base/strings.h"
@@ -12,6 +15,17 @@ std::string RandomBytes(size_t n) {
   if (n > 0) {
     const int rc = RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
     ATRIUM_CHECK(rc == 1, "the CSPRNG failed");
+  }
+  return out;
+}
+
+std::string KernelRandomBytes(size_t n) {
+  std::string out(n, '\0');
+  size_t filled = 0;
+  while (filled < n) {
+    const ssize_t got = getrandom(out.data() + filled, n - filled, 0);
+    ATRIUM_CHECK(got > 0 || errno == EINTR, "getrandom failed");
+    filled += got > 0 ? static_cast<size_t>(got) : 0;
   }
   return out;
 }

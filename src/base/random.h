@@ -13,6 +13,11 @@ namespace atrium {
 // Cryptographically secure random bytes. Aborts if the CSPRNG fails (it cannot recover).
 std::string RandomBytes(size_t n);
 
+// Random bytes straight from the kernel (getrandom), for values that must be unique rather than
+// secret and are drawn rarely (a thread's request-id prefix): they do not start OpenSSL's
+// generator, so a server that has only answered health checks has not paid for it.
+std::string KernelRandomBytes(size_t n);
+
 // n characters from [A-Za-z0-9], uniformly (rejection sampling).
 std::string RandomAlphanumeric(size_t n);
 

@@ -3,11 +3,9 @@
 // use (the PostgreSQL client, libcurl): they cost no memory until first needed. A library stays
 // loaded for the life of the process.
 
-#include <atomic>
-#include <mutex>
-#include <optional>
 #include <string>
 
+#include "base/lazy.h"
 #include "base/result.h"
 
 namespace atrium {
@@ -44,31 +42,18 @@ template <typename Table>
 class LoadedOnce {
  public:
   using Load = Result<Table> (*)();
-  explicit LoadedOnce(Load load) : load_(load) {}
-  LoadedOnce(const LoadedOnce&) = delete;
-  LoadedOnce& operator=(const LoadedOnce&) = delete;
+  explicit LoadedOnce(Load load) : loaded_(load) {}
 
-  Result<const Table*> Get() {
-    if (const Table* table = ready_.load(std::memory_order_acquire)) {
-      return table;  // loaded: no lock
+  Result<const Table*> Get() const {
+    const Result<Table>& loaded = loaded_.Get();
+    if (!loaded.ok()) {
+      return loaded.error();
     }
-    std::call_once(once_, [this] {
-      loaded_.emplace(load_());
-      if (loaded_->ok()) {
-        ready_.store(&**loaded_, std::memory_order_release);
-      }
-    });
-    if (!loaded_->ok()) {
-      return loaded_->error();
-    }
-    return &**loaded_;
+    return &*loaded;
   }
 
  private:
-  const Load load_;
-  std::once_flag once_;
-  std::optional<Result<Table>> loaded_;       // set once, under once_
-  std::atomic<const Table*> ready_{nullptr};  // the table, once loading succeeded
+  Lazy<Result<Table>> loaded_;
 };
 
 }  // namespace atrium

@@ -24,11 +24,16 @@ unsigned char* Bytes(std::string& s) { return reinterpret_cast<unsigned char*>(s
 
 }  // namespace
 
-Aead::Aead(const std::vector<std::string>& secrets) {
+Aead::Aead(const std::vector<std::string>& secrets)
+    : keys_([secrets] {
+        std::vector<std::string> keys;
+        keys.reserve(secrets.size());
+        for (const auto& s : secrets) {
+          keys.push_back(Sha256(s));
+        }
+        return keys;
+      }) {
   ATRIUM_CHECK(!secrets.empty(), "Aead needs at least one secret");
-  for (const auto& s : secrets) {
-    keys_.push_back(Sha256(s));
-  }
 }
 
 std::string Aead::Seal(std::string_view plaintext, std::string_view associated_data) const {
@@ -37,7 +42,8 @@ std::string Aead::Seal(std::string_view plaintext, std::string_view associated_d
   out.replace(0, kNonceBytes, nonce);
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
-  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(keys_.front()), Bytes(nonce));
+  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(keys_.Get().front()),
+                     Bytes(nonce));
   EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(associated_data),
                     static_cast<int>(associated_data.size()));
   EVP_EncryptUpdate(ctx.get(), Bytes(out) + kNonceBytes, &len, Bytes(plaintext),
@@ -57,7 +63,7 @@ Result<std::string> Aead::Open(std::string_view sealed, std::string_view associa
   const std::string_view nonce = all.substr(0, kNonceBytes);
   const std::string_view cipher = all.substr(kNonceBytes, all.size() - kNonceBytes - kTagBytes);
   std::string tag(all.substr(all.size() - kTagBytes));
-  for (const auto& key : keys_) {
+  for (const auto& key : keys_.Get()) {
     std::string plain(cipher.size(), '\0');
     CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
     int len = 0;

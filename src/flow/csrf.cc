@@ -63,7 +63,8 @@ bool TokensMatch(std::string_view cookie_value, std::string_view submitted) {
 }  // namespace
 
 CsrfGuard::CsrfGuard(CsrfOptions options)
-    : options_(std::move(options)), cookie_name_(CookieName(options_.public_base_url)) {}
+    : options_(std::move(options)),
+      cookie_name_([url = options_.public_base_url] { return CookieName(url); }) {}
 
 std::string CsrfGuard::CookieName(std::string_view public_base_url) {
   return "csrf_token_" + HexEncode(crypto::Sha256(public_base_url));
@@ -123,10 +124,10 @@ ui::Node CsrfGuard::Node(std::string masked) {
 
 SetCookie CsrfGuard::Cookie(std::string value) const {
   // A year, as nosurf; SameSite other than Lax only together with Secure.
-  return SetCookie{cookie_name_,    std::move(value),
-                   options_.path,   options_.domain,
-                   31536000,        true,
-                   options_.secure, options_.secure ? options_.same_site : std::string("Lax")};
+  return SetCookie{cookie_name_.Get(), std::move(value),
+                   options_.path,      options_.domain,
+                   31536000,           true,
+                   options_.secure,    options_.secure ? options_.same_site : std::string("Lax")};
 }
 
 SetCookie CsrfGuard::RotatedCookie() const { return Cookie(NewToken()); }

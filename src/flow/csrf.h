@@ -9,6 +9,7 @@
 
 #include "base/cookie.h"
 #include "base/error.h"
+#include "base/lazy.h"
 #include "base/result.h"
 #include "ui/node.h"
 
@@ -38,7 +39,7 @@ class CsrfGuard final {
 
   // "csrf_token_" + lowercase hex SHA-256 of the public base URL exactly as configured.
   static std::string CookieName(std::string_view public_base_url);
-  const std::string& cookie_name() const { return cookie_name_; }
+  const std::string& cookie_name() const { return cookie_name_.Get(); }
 
   // The request's state from its CSRF cookie (if any). On CSRF-active routes (`issue`), a
   // request without a valid cookie gets a new token to set.
@@ -71,7 +72,7 @@ class CsrfGuard final {
 
  private:
   CsrfOptions options_;
-  std::string cookie_name_;
+  Lazy<std::string> cookie_name_;  // hashed at the first use, not at start
 };
 
 }  // namespace atrium::flow

@@ -254,7 +254,7 @@ std::string RequestIdOf(const http::Request* request) {
     }
   }
   // Not a secret, only unique: a per-thread random start and a counter.
-  thread_local const std::string start = RandomBytes(8);
+  thread_local const std::string start = KernelRandomBytes(8);
   thread_local std::uint64_t counter = 0;
   ++counter;
   std::array<char, sizeof counter> tail{};

@@ -24,6 +24,11 @@ std::string_view ToString(Purpose purpose) {
 
 std::string DeriveKey(std::string_view secret) { return crypto::HmacSha256(secret, "atrium/otp"); }
 
+Digester::Digester(std::string key) : key_([key = std::move(key)] { return key; }) {}
+
+Digester::Digester(DerivedFrom from)
+    : key_([secret = std::move(from.secret)] { return DeriveKey(secret); }) {}
+
 std::string NewCode() {
   // 4 random bytes give a value below 2^32; values at or above the largest multiple of 10^6 are
   // drawn again, so that every code is equally likely.
@@ -51,7 +56,7 @@ std::string Digester::Digest(Purpose purpose, std::string_view flow_id, std::str
     message += ':';
     message += part;
   }
-  return HexEncode(crypto::HmacSha256(secret_, message));
+  return HexEncode(crypto::HmacSha256(key_.Get(), message));
 }
 
 std::optional<Code> Digester::Match(std::span<const Code> candidates, std::string_view code,

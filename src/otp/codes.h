@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/lazy.h"
 #include "base/result.h"
 #include "courier/message.h"
 
@@ -43,10 +44,18 @@ std::string DeriveKey(std::string_view secret);
 // Six decimal digits, uniformly distributed (rejection sampling over CSPRNG bytes).
 std::string NewCode();
 
-// Makes and checks digests under one secret. Copyable, immutable, thread-safe.
+// A configured secret, for a Digester keyed with DeriveKey(secret).
+struct DerivedFrom {
+  std::string secret;
+};
+
+// Makes and checks digests under one key. Immutable, thread-safe.
 class Digester {
  public:
-  explicit Digester(std::string secret) : secret_(std::move(secret)) {}
+  explicit Digester(std::string key);
+  // Keyed with DeriveKey(from.secret), derived at the first digest: a server that has issued no
+  // code has not started OpenSSL for it.
+  explicit Digester(DerivedFrom from);
   // Hex HMAC-SHA256 over purpose, flow, address and code: a digest is useless for any other flow
   // or address, and the database alone cannot be brute-forced without the secret.
   std::string Digest(Purpose purpose, std::string_view flow_id, std::string_view address,
@@ -57,7 +66,7 @@ class Digester {
                             Timestamp now) const;
 
  private:
-  std::string secret_;
+  Lazy<std::string> key_;
 };
 
 // Storage of codes, implemented by store/ (SQLite, PostgreSQL).

@@ -97,7 +97,6 @@ struct Script {
   std::string path;  // "/.well-known/ory/webauthn.js"
   std::string content_type;
   std::string body;
-  std::string integrity;  // "sha512-..." as the script nodes carry it
 };
 
 // What every method does first with a submission addressed to it: decode the body with the

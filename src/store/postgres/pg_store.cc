@@ -457,20 +457,13 @@ Status Notify(Executor& db, std::string_view kind, std::string_view id) {
 PgStore::PgStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PgStore::~PgStore() = default;
 
-Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions options) {
-  if (!dsn.starts_with("postgres://") && !dsn.starts_with("postgresql://")) {
-    return Error::InvalidArgument("dsn " + GoQuote(dsn) + ": expected postgres://...");
-  }
-  if (auto pq = LoadLibPq(); !pq.ok()) {
-    return std::move(pq).error();
-  }
-  // Split off the query to consume pop's pool parameters and add Atrium's timeouts.
+std::string PgStore::ConnectionString(std::string_view dsn, PgOptions& options) {
+  // Split off the query to consume pop's pool parameters and add Atrium's.
   const size_t q = dsn.find('?');
   std::string base(dsn.substr(0, q));
   std::vector<std::string> kept;
   std::string user_options;  // the DSN's own `options` (percent-encoded), kept before Atrium's
-  bool has_connect_timeout = false;
-  bool has_application_name = false;
+  std::set<std::string, std::less<>> given;
   if (q != std::string_view::npos) {
     for (std::string_view part : Split(dsn.substr(q + 1), '&')) {
       const size_t eq = part.find('=');
@@ -495,26 +488,39 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions o
         user_options = value;
         continue;
       }
-      has_connect_timeout = has_connect_timeout || key == "connect_timeout";
-      has_application_name = has_application_name || key == "application_name";
+      given.insert(key);
       kept.emplace_back(part);
     }
-  }
-  if (!has_connect_timeout) {
-    kept.push_back("connect_timeout=" + std::to_string(options.connect_timeout.count()));
   }
   kept.push_back("options=" + (user_options.empty() ? "" : user_options + "%20") +
                  "-c%20statement_timeout%3D" + std::to_string(options.statement_timeout.count()) +
                  "%20-c%20client_min_messages%3Dwarning");
-  if (!has_application_name) {  // the DSN's own name wins (libpq takes the last one)
-    kept.emplace_back("application_name=atrium");
+  // The DSN's own value wins (libpq would take the last one given).
+  const std::pair<std::string_view, std::string> defaults[] = {
+      {"connect_timeout", std::to_string(options.connect_timeout.count())},
+      {"application_name", "atrium"},
+      {"gssencmode", "disable"}};
+  for (const auto& [key, value] : defaults) {
+    if (!given.contains(key)) {
+      kept.push_back(std::string(key) + "=" + value);
+    }
   }
   std::string conninfo = base + "?";
   for (size_t i = 0; i < kept.size(); ++i) {
     conninfo += (i ? "&" : "") + kept[i];
   }
+  return conninfo;
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(std::string_view dsn, PgOptions options) {
+  if (!dsn.starts_with("postgres://") && !dsn.starts_with("postgresql://")) {
+    return Error::InvalidArgument("dsn " + GoQuote(dsn) + ": expected postgres://...");
+  }
+  if (auto pq = LoadLibPq(); !pq.ok()) {
+    return std::move(pq).error();
+  }
   auto impl = std::make_unique<Impl>();
-  impl->conninfo = std::move(conninfo);
+  impl->conninfo = ConnectionString(dsn, options);
   impl->options = options;
   impl->slots.resize(static_cast<size_t>(std::max(1, options.pool_size)));
   for (size_t i = 0; i < impl->slots.size(); ++i) {

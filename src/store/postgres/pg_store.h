@@ -35,6 +35,12 @@ class PgStore final : public Database {
   static Result<std::unique_ptr<PgStore>> Open(std::string_view dsn, PgOptions options);
   ~PgStore() override;
 
+  // What Open hands libpq for `dsn`: Atrium's own parameters taken out (into `options`) and
+  // Atrium's defaults added where the DSN has none of its own: connect_timeout, application_name
+  // "atrium", gssencmode "disable" (Kratos' driver has no GSSAPI encryption; trying it costs a
+  // Kerberos start per connection), and a statement_timeout inside `options`.
+  static std::string ConnectionString(std::string_view dsn, PgOptions& options);
+
   Status Migrate() override;
   // Also starts the LISTEN connection (PgListener) that reports other instances' writes.
   void ReportSessionChanges(session::SessionChanges& sink) override;

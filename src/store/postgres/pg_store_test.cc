@@ -273,5 +273,28 @@ TEST(PgStore, AListenerThatCannotConnectKeepsTheFeedDown) {
   s->reset();
 }
 
+// Atrium's parameters are taken out, its defaults added, and the DSN's own values win.
+TEST(PgStore, TheConnectionStringKeepsTheDsnsOwnValuesAndAddsAtriumsDefaults) {
+  PgOptions options;
+  const std::string plain = PgStore::ConnectionString(
+      "postgres://u@h:5432/db?sslmode=disable&max_conns=7&statement_timeout=250", options);
+  EXPECT_EQ(options.pool_size, 7);
+  EXPECT_EQ(options.statement_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(plain,
+            "postgres://u@h:5432/db?sslmode=disable&"
+            "options=-c%20statement_timeout%3D250%20-c%20client_min_messages%3Dwarning&"
+            "connect_timeout=2&application_name=atrium&gssencmode=disable");
+
+  PgOptions defaults;
+  const std::string own = PgStore::ConnectionString(
+      "postgres://u@h/"
+      "db?gssencmode=prefer&application_name=mine&connect_timeout=9&options=-c%20x%3D1",
+      defaults);
+  EXPECT_EQ(
+      own,
+      "postgres://u@h/db?gssencmode=prefer&application_name=mine&connect_timeout=9&"
+      "options=-c%20x%3D1%20-c%20statement_timeout%3D5000%20-c%20client_min_messages%3Dwarning");
+}
+
 }  // namespace
 }  // namespace atrium::store

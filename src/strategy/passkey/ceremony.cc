@@ -128,7 +128,6 @@ registration::Script MakeScript() {
   s.path = "/.well-known/ory/webauthn.js";
   s.content_type = "text/javascript; charset=UTF-8";
   s.body = Script();
-  s.integrity = "sha512-" + Base64Encode(crypto::Sha512(s.body));
   return s;
 }
 
@@ -326,7 +325,7 @@ ui::Node WebAuthnScriptNode(const config::Config& config) {
                   {"async", true},
                   {"referrerpolicy", "no-referrer"},
                   {"crossorigin", "anonymous"},
-                  {"integrity", WebAuthnScript().integrity},
+                  {"integrity", WebAuthnScriptIntegrity()},
                   {"type", "text/javascript"},
                   {"id", "webauthn_script"},
                   {"nonce", NewUuid()},
@@ -337,6 +336,12 @@ ui::Node WebAuthnScriptNode(const config::Config& config) {
 const registration::Script& WebAuthnScript() {
   static const registration::Script script = MakeScript();
   return script;
+}
+
+const std::string& WebAuthnScriptIntegrity() {
+  static const std::string integrity =
+      "sha512-" + Base64Encode(crypto::Sha512(WebAuthnScript().body));
+  return integrity;
 }
 
 std::variant<registration::Outcome, AcceptedResponse> Ceremony::Accept(

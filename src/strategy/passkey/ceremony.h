@@ -96,8 +96,11 @@ class Ceremony {
 
 // The script node every page with passkey or webauthn nodes carries (group "webauthn").
 ui::Node WebAuthnScriptNode(const config::Config& config);
-// /.well-known/ory/webauthn.js with its integrity hash.
+// /.well-known/ory/webauthn.js.
 const registration::Script& WebAuthnScript();
+// "sha512-" + base64 SHA-512 of the script's body, as the script node carries it. Hashed at the
+// first page that shows the node, not when the route is registered at start.
+const std::string& WebAuthnScriptIntegrity();
 
 // Refuses a credential id that is registered already (as a passkey or a security key): the
 // 4000007 form message, or nullopt to go on.
