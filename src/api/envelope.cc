@@ -1,8 +1,7 @@
 #include "api/envelope.h"
 
-#include <spdlog/spdlog.h>
-
 #include "base/json.h"
+#include "base/log.h"
 #include "base/random.h"
 
 namespace atrium::api {
@@ -131,7 +130,7 @@ Json ErrorObject(const Error& e, std::string_view request_id) {
     if (id.empty()) {
       id = NewUuid();
     }
-    spdlog::error("request {}: {} ({})", id, e.reason, StatusText(status));
+    LogError("request {}: {} ({})", id, e.reason, StatusText(status));
   }
   Json j;
   if (!e.id.empty()) {

@@ -1,8 +1,7 @@
 #include "api/public_api.h"
 
-#include <spdlog/spdlog.h>
-
 #include "api/envelope.h"
+#include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -230,7 +229,7 @@ http::Response PublicApi::GetSchema(const http::Request& req) const {
 http::Response PublicApi::Ready(const http::Request& req) const {
   if (auto s = d_.ready(); !s.ok()) {
     // The cause goes to the log, not to whoever probes the public port.
-    spdlog::error("request {}: readiness: {}", RequestId(req), s.error().reason);
+    LogError("request {}: readiness: {}", RequestId(req), s.error().reason);
     return JsonResponse(503, {{"errors", {{"database", "the database is unavailable"}}}});
   }
   return JsonResponse(200, {{"status", "ok"}});

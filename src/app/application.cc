@@ -6,14 +6,13 @@
 #include <sstream>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "api/courier_routes.h"
 #include "api/public_api.h"
 #include "app/courier.h"
 #include "app/metrics.h"
 #include "base/ids.h"
 #include "base/ip.h"
+#include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "cleanup/sweeper.h"
@@ -105,7 +104,7 @@ void ApplyDevDefaults(config::Config& c) {
                                      [](const auto& m) { return !m.second.hooks.empty(); });
   if (!any_hooks) {
     reg.after_methods["password"].hooks.push_back(config::Hook{"session", nullptr});
-    spdlog::info("dev mode: no after-registration hooks configured, adding the session hook");
+    LogInfo("dev mode: no after-registration hooks configured, adding the session hook");
   }
 }
 
@@ -119,7 +118,7 @@ Result<std::unique_ptr<strategy::password::BreachChecker>> MakeBreachChecker(
     if (!corpus.ok()) {
       return Error::InvalidArgument("atrium.breach_check.corpus: " + corpus.error().reason);
     }
-    spdlog::info("breach check: local corpus {}, the range API is not used", bc.corpus);
+    LogInfo("breach check: local corpus {}, the range API is not used", bc.corpus);
     return std::unique_ptr<strategy::password::BreachChecker>(std::move(corpus).value());
   }
   strategy::password::HibpOptions options;
@@ -425,11 +424,10 @@ Status Application::Serve() {
   http::Server server(options);
   ATRIUM_RETURN_IF_ERROR(ListenOn(server, c.serve_public, "serve.public", parts_->public_router));
   ATRIUM_RETURN_IF_ERROR(ListenOn(server, c.serve_admin, "serve.admin", parts_->admin_router));
-  spdlog::info("atrium serving public API on {} (port {}{}), admin API on {} (port {}{}){}",
-               c.serve_public.base_url, server.BoundPort(0),
-               c.serve_public.tls.Enabled() ? ", TLS" : "", c.serve_admin.base_url,
-               server.BoundPort(1), c.serve_admin.tls.Enabled() ? ", TLS" : "",
-               c.dev ? " [dev mode]" : "");
+  LogInfo("atrium serving public API on {} (port {}{}), admin API on {} (port {}{}){}",
+          c.serve_public.base_url, server.BoundPort(0), c.serve_public.tls.Enabled() ? ", TLS" : "",
+          c.serve_admin.base_url, server.BoundPort(1), c.serve_admin.tls.Enabled() ? ", TLS" : "",
+          c.dev ? " [dev mode]" : "");
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -439,7 +437,7 @@ Status Application::Serve() {
   parts_->courier->Stop();
   parts_->sweeper->Stop();
   g_server = nullptr;
-  spdlog::info("atrium stopped");
+  LogInfo("atrium stopped");
   return OkStatus();
 }
 
@@ -486,10 +484,10 @@ Status WatchCourier(const config::Config& config) {
     sigwait(&signals, &received);
     courier->Stop();
   });
-  spdlog::info("atrium courier watching the outbox");
+  LogInfo("atrium courier watching the outbox");
   courier->RunInForeground();
   waiter.join();
-  spdlog::info("atrium courier stopped");
+  LogInfo("atrium courier stopped");
   return OkStatus();
 }
 

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include <spdlog/spdlog.h>
-
+#include "base/log.h"
 #include "base/random.h"
 #include "courier/http_channel.h"
 #include "courier/smtp_channel.h"
@@ -77,12 +76,12 @@ Result<std::unique_ptr<Courier>> Courier::Create(const config::Config& config,
     ATRIUM_ASSIGN_OR_RETURN(out->email_, courier::HttpChannel::Create(c, http));
   } else if (c.smtp.connection_uri.empty()) {
     if (!web_hooks) {
-      spdlog::warn(
+      LogWarning(
           "courier: no SMTP server configured (courier.smtp.connection_uri); messages stay "
           "queued");
       return out;
     }
-    spdlog::warn(
+    LogWarning(
         "courier: no SMTP server configured (courier.smtp.connection_uri); e-mails fail until "
         "abandoned, web hook notifications are delivered");
     out->email_ = std::make_unique<NoEmailChannel>();

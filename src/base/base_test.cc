@@ -1,12 +1,17 @@
 #include <atomic>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "base/ip.h"
 #include "base/lazy.h"
+#include "base/log.h"
 #include "base/random.h"
 #include "base/result.h"
 #include "base/strings.h"
@@ -92,6 +97,44 @@ TEST(Lazy, MakesTheValueOnceAtTheFirstGetWhicheverThreadAsks) {
     EXPECT_EQ(v, &lazy.Get());
   }
   EXPECT_EQ(lazy.Get(), "value");
+}
+
+// Counts how often {fmt} formats it: a line below the level must not be formatted at all.
+struct Counted {
+  int* formatted;
+};
+
+}  // namespace
+}  // namespace atrium
+
+template <>
+struct fmt::formatter<atrium::Counted> : fmt::formatter<std::string_view> {
+  auto format(const atrium::Counted& c, fmt::format_context& ctx) const {
+    ++*c.formatted;
+    return fmt::formatter<std::string_view>::format("counted", ctx);
+  }
+};
+
+namespace atrium {
+namespace {
+
+TEST(Log, WritesThroughTheDefaultLoggerAndFormatsOnlyLinesAtItsLevel) {
+  std::ostringstream out;
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  logger->set_pattern("%l %v");
+  logger->set_level(spdlog::level::warn);
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  int formatted = 0;
+  LogInfo("hidden {}", Counted{&formatted});
+  LogDebug("hidden {}", Counted{&formatted});
+  LogWarning("shown {} {}", Counted{&formatted}, 7);
+  LogError("failed: {}", "why");
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(formatted, 1);
+  EXPECT_EQ(out.str(), "warning shown counted 7\nerror failed: why\n");
+  EXPECT_FALSE(LogEnabled(LogLevel::kDebug));  // the default logger's level is info
 }
 
 TEST(Random, ParsesUuidsLikeGofrs) {

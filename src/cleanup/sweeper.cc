@@ -1,6 +1,6 @@
 #include "cleanup/sweeper.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 namespace atrium::cleanup {
 namespace {
@@ -61,9 +61,9 @@ void Sweeper::Start() {
     while (Pause(options_.interval)) {
       const auto swept = RunOnce();
       if (!swept.ok()) {
-        spdlog::warn("cleanup: {}", swept.error().reason);
+        LogWarning("cleanup: {}", swept.error().reason);
       } else if (swept->flows + swept->sessions + swept->errors + swept->login_attempts > 0) {
-        spdlog::info(
+        LogInfo(
             "cleanup: deleted {} expired flows, {} expired sessions, {} old errors, {} expired "
             "sign-in failure counters",
             swept->flows, swept->sessions, swept->errors, swept->login_attempts);

@@ -3,10 +3,10 @@
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "app/application.h"
 #include "app/metrics.h"
+#include "base/log.h"
 #include "base/time.h"
 #include "config/loader.h"
 #include "metrics/logging.h"
@@ -145,7 +145,7 @@ int Run(int argc, char** argv) {
   }
   ConfigureLogging(*config);
   for (const auto& warning : config->warnings) {
-    spdlog::warn("configuration: {}", warning);
+    LogWarning("configuration: {}", warning);
   }
   auto application = app::Application::Create(std::move(config).value());
   if (!application.ok()) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 namespace atrium::courier {
 namespace {
@@ -34,7 +34,7 @@ Result<int> Sender::RunOnce() {
   for (const Message& m : claimed) {
     if (clock_.Now() + options_.send_timeout >= lease_until) {
       // Too late to finish within the lease: leave the rest to whoever claims them next.
-      spdlog::warn("courier: lease running out; message {} is left for the next claim", m.id);
+      LogWarning("courier: lease running out; message {} is left for the next claim", m.id);
       break;
     }
     Deliver(m);
@@ -61,7 +61,7 @@ void Sender::Deliver(const Message& m) {
   Result<bool> held = false;
   if (delivered.ok()) {
     held = outbox_.MarkSent(m.id, options_.owner, now);
-    spdlog::info("courier: message {} ({}) sent", m.id, m.template_type);
+    LogInfo("courier: message {} ({}) sent", m.id, m.template_type);
   } else {
     const Error& e = delivered.error();
     Failure failure{e.reason, std::nullopt};
@@ -69,13 +69,13 @@ void Sender::Deliver(const Message& m) {
       failure.retry_at = now + Backoff(options_, m.send_count);
     }
     held = outbox_.MarkFailed(m.id, options_.owner, failure, now);
-    spdlog::warn("courier: message {} attempt {} failed{}: {}", m.id, m.send_count,
-                 failure.retry_at ? "" : "; abandoned", e.reason);
+    LogWarning("courier: message {} attempt {} failed{}: {}", m.id, m.send_count,
+               failure.retry_at ? "" : "; abandoned", e.reason);
   }
   if (!held.ok()) {
-    spdlog::warn("courier: cannot record the outcome of message {}: {}", m.id, held.error().reason);
+    LogWarning("courier: cannot record the outcome of message {}: {}", m.id, held.error().reason);
   } else if (!*held) {
-    spdlog::warn("courier: message {} was taken over by another sender (lease expired)", m.id);
+    LogWarning("courier: message {} was taken over by another sender (lease expired)", m.id);
   }
 }
 
@@ -83,7 +83,7 @@ void Sender::Run() {
   for (;;) {
     const auto pass = RunOnce();
     if (!pass.ok()) {
-      spdlog::warn("courier: {}", pass.error().reason);
+      LogWarning("courier: {}", pass.error().reason);
     }
     const bool more = pass.ok() && *pass > 0;
     if (more) {

@@ -28,8 +28,8 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "http/http.h"
 
@@ -165,7 +165,7 @@ class LimitLog {
     if (now - last < 1000 || !last_ms_.compare_exchange_strong(last, now)) {
       return;
     }
-    spdlog::warn("http: {} (further refusals within a second are not logged)", what);
+    LogWarning("http: {} (further refusals within a second are not logged)", what);
   }
 
  private:
@@ -404,9 +404,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     try {
       return (*match.later)(request_, std::move(respond));
     } catch (const std::exception& e) {
-      spdlog::error("handler for {} {} threw: {}", request_.method, request_.path, e.what());
+      LogError("handler for {} {} threw: {}", request_.method, request_.path, e.what());
     } catch (...) {
-      spdlog::error("handler for {} {} threw", request_.method, request_.path);
+      LogError("handler for {} {} threw", request_.method, request_.path);
     }
     return false;  // it threw before taking the request: the pool runs the handler
   }
@@ -437,9 +437,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     try {
       return fn(request_);
     } catch (const std::exception& e) {
-      spdlog::error("handler for {} {} threw: {}", request_.method, request_.path, e.what());
+      LogError("handler for {} {} threw: {}", request_.method, request_.path, e.what());
     } catch (...) {
-      spdlog::error("handler for {} {} threw", request_.method, request_.path);
+      LogError("handler for {} {} threw", request_.method, request_.path);
     }
     return ErrorJson(500, "Internal Server Error",
                      "An internal server error occurred, please contact the system administrator");
@@ -775,7 +775,7 @@ void RunLoop(asio::io_context& ioc) {
       ioc.run();
       return;
     } catch (const std::exception& e) {
-      spdlog::error("http: unexpected exception in the I/O loop: {}", e.what());
+      LogError("http: unexpected exception in the I/O loop: {}", e.what());
     }
   }
 }

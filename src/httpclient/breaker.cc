@@ -1,6 +1,6 @@
 #include "httpclient/breaker.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 namespace atrium::httpclient {
 namespace {
@@ -36,7 +36,7 @@ void CircuitBreaker::OnSuccess() {
   consecutive_failures_ = 0;
   if (state_ != BreakerState::kClosed) {
     state_ = BreakerState::kClosed;
-    spdlog::info("{} is reachable again: circuit breaker closed", options_.name);
+    LogInfo("{} is reachable again: circuit breaker closed", options_.name);
   }
 }
 
@@ -46,7 +46,7 @@ void CircuitBreaker::OnFailure(const std::string& why) {
     case BreakerState::kClosed:
       if (++consecutive_failures_ >= options_.failure_threshold) {
         Open();
-        spdlog::warn(
+        LogWarning(
             "{} failed {} times in a row ({}): circuit breaker open, calls fail fast for {}s",
             options_.name, consecutive_failures_, why, Seconds(options_.cooldown));
       }
@@ -55,7 +55,7 @@ void CircuitBreaker::OnFailure(const std::string& why) {
       // Logged at debug only: the opening was logged once, and a probe fails every cool-down
       // for as long as the neighbour stays away.
       Open();
-      spdlog::debug("{} probe failed ({}): circuit breaker stays open", options_.name, why);
+      LogDebug("{} probe failed ({}): circuit breaker stays open", options_.name, why);
       return;
     case BreakerState::kOpen:
       return;  // a call admitted before the breaker opened; the clock keeps running

@@ -3,7 +3,7 @@
 #include <optional>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 namespace atrium::verification {
 
@@ -50,7 +50,7 @@ Status ShowVerificationUiHook::Run(const flow::Request& request, registration::F
                                    registration::HookEffects& effects) const {
   const auto ref = flow.internal_context.find(kVerificationFlowContextKey);
   if (ref == flow.internal_context.end() || !ref->is_object()) {
-    spdlog::warn(
+    LogWarning(
         "registration flow {}: hook show_verification_ui found no verification flow (is "
         "verification enabled and does the identity have an unverified address?)",
         flow.id);

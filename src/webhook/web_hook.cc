@@ -2,8 +2,7 @@
 
 #include <cctype>
 
-#include <spdlog/spdlog.h>
-
+#include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -234,7 +233,7 @@ Result<std::optional<std::string>> WebHooks::RenderBody(const HookConfig& hook,
       return std::optional<std::string>();  // the template decided not to call
     }
     // The reason may quote what ctx holds (the user's traits): logged, never answered.
-    spdlog::warn("web_hook {}: the body template failed: {}", OriginOf(hook), why);
+    LogWarning("web_hook {}: the body template failed: {}", OriginOf(hook), why);
     return std::move(Error::Internal("the web hook's body template failed"))
         .WithMessage("the web hook's body template failed");
   }
@@ -252,7 +251,7 @@ Result<httpclient::Response> WebHooks::Call(const HookConfig& hook, std::string 
   request.headers.push_back({"Ory-Webhook-Trigger-ID", std::string(trigger_id)});
   auto response = guarded_.at(hook.key)->Do(request);
   if (!response.ok()) {
-    spdlog::warn("web_hook {}: {}", OriginOf(hook), response.error().reason);
+    LogWarning("web_hook {}: {}", OriginOf(hook), response.error().reason);
     return CallFailed(response.error());
   }
   return response;

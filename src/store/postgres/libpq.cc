@@ -17,6 +17,7 @@ Result<LibPq> Load() {
   // never calls (libpq's TLS is OpenSSL). GnuTLS skips that when this is set, and OpenLDAP calls
   // gnutls_global_init itself before it needs TLS. Set before the first store opens, while the
   // process has no other thread that reads the environment. A value already set is kept.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread yet, as said above
   setenv("GNUTLS_NO_IMPLICIT_INIT", "1", /*overwrite=*/0);
   ATRIUM_ASSIGN_OR_RETURN(const SharedLibrary so, SharedLibrary::Open(kSoname));
   LibPq pq;
