@@ -148,6 +148,17 @@ prefill() {
   done
   echo "$written"
 }
+# Waits until the hashing pool is idle. A wrk run that stops leaves up to one request per
+# connection in flight; the server still hashes them, which would delay the next row's first
+# requests (after a -c128 row: 1.5 s of the next 10 s run).
+drain() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    curl -s "http://127.0.0.1:$((PORT + 1))/metrics/prometheus" |
+      awk '/^atrium_hash_pool_(queue_length|busy_threads) / {s += $2} END {exit s > 0}' && return
+    sleep 0.1
+  done
+}
 wrk_count() { awk '/requests in/ {print $1}' "$WORK/wrk.log" | tail -1; }
 
 # One backend: flow init, GET flow, whoami, registrations (argon2id at 8/32/128 connections
@@ -181,6 +192,7 @@ bench_backend() {
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
       local ticks started
+      drain
       ticks=$(db_ticks)
       started=$(date +%s.%N)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
@@ -204,6 +216,7 @@ bench_backend() {
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
+  drain
   login=$(curl -s "$BASE/self-service/login/api" | sed -E 's/^\{"id":"([^"]+)".*/\1/')
   read -r a b c < <(BENCH_IDENTIFIER=token@example.com BENCH_PASSWORD=l3f9toh1uaf81n21-bench \
     run_wrk -s bench/login.lua "$BASE/self-service/login?flow=$login")
