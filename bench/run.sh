@@ -8,8 +8,9 @@
 #
 # PREFILL: flow writes made before the registration rows (default one million), so that the
 # registrations run against a database that has seen real traffic (WAL, checkpoints, page cache).
-# REG_ROUNDS: rounds of the argon2id registration rows (default 3), reported as medians: on a
-# shared 2-core machine one 10 s run moves by up to ten points of the bound.
+# REG_ROUNDS: runs of each argon2id registration row (default 3), each against a bound measured
+# right before it, reported as the median: on a shared 2-core machine one 10 s run moves by up to
+# ten points of a bound taken a few minutes earlier.
 # Server and load generator share the machine: on a 2-core box both compete for the CPU, so
 # the figures are a lower bound for a dedicated server.
 set -euo pipefail
@@ -183,36 +184,37 @@ bench_backend() {
   echo "| $label | whoami | $a | $b | $c | >= $5 req/s |" >>"$WORK/rows"
   written=$(prefill "$written")
   echo "| $label | (flow writes before the rows below) | $written | | | |" >>"$WORK/rows"
-  # The bound again, right before the rows it is the bound of (the machine's speed drifts).
-  measure_bound
   # REG_ROUNDS rounds of the three rows, interleaved so that a slow minute of the machine does not
-  # fall on one row only; each row reports the median round, and lists every round.
-  local -A rate p50 p99 share
+  # fall on one row only. Each run is compared with a bound measured right before it (the
+  # machine's speed drifts by several per cent within minutes); each row reports the median run
+  # and lists every run as rate/bound.
+  local -A ratio rate p50 p99 share runs
   local round conns
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
       local ticks started
       drain
+      measure_bound 3
       ticks=$(db_ticks)
       started=$(date +%s.%N)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
       # A database server on the same machine takes its CPU from the hashing threads: its share
       # of the cores during the row, and the row against the bound net of it, are printed too.
       rate[$conns]+="$a " p50[$conns]+="$b " p99[$conns]+="$c "
+      ratio[$conns]+="$(awk -v a="$a" -v b="$ARGON_BOUND" 'BEGIN {printf "%.4f", a / b}') "
+      runs[$conns]+="${runs[$conns]:+ / }$a/$ARGON_BOUND"
       share[$conns]+="$(awk -v t="$(($(db_ticks) - ticks))" -v hz="$(getconf CLK_TCK)" -v s="$started" \
         -v e="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN {printf "%.3f", t / hz / ((e - s) * n)}') "
     done
   done
   for conns in 8 32 128; do
-    local db net="" rounds=""
+    local db r net=""
     a=$(median ${rate[$conns]}) b=$(median ${p50[$conns]}) c=$(median ${p99[$conns]})
-    db=$(median ${share[$conns]})
+    r=$(median ${ratio[$conns]}) db=$(median ${share[$conns]})
     if [[ $label == PostgreSQL ]]; then
-      net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$a" "$(awk -v b="$ARGON_BOUND" -v d="$db" \
-        'BEGIN {print b * (1 - d)}')") of the bound net of it)"
+      net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    ((REG_ROUNDS > 1)) && rounds=", median of $REG_ROUNDS rounds: $(sed -E 's/ $//; s/ / \/ /g' <<<"${rate[$conns]}")"
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of $ARGON_BOUND/s: $(pct "$a" "$ARGON_BOUND")$net$rounds |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; median of $REG_ROUNDS runs (rate/bound): ${runs[$conns]} |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
@@ -244,10 +246,10 @@ bench_backend() {
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f%%", 100 * a / b}'; }
 # The hashing bound: the pool's throughput with every worker busy (src/hash/hash_bench.cc),
-# measured at the start and again before each backend's registration rows.
+# measured at the start and again before each registration run ($1: rounds, default 7).
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$HASH"; }
 measure_bound() {
-  HASH=$(build/bench/src/hash/atrium_hash_bench)
+  HASH=$(build/bench/src/hash/atrium_hash_bench "${1:-7}")
   ARGON_BOUND=$(field argon2id_per_second)
   BCRYPT_BOUND=$(field bcrypt12_per_second)
   echo "$HASH" >>"$WORK/bounds"
@@ -268,8 +270,8 @@ Machine: $CORES cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinf
 Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on the same machine unless the row says otherwise.
 Hashing bound: the pool's throughput in hashes/s, $CORES workers all busy, median of rounds
 (argon2id m=19 MiB, t=2, p=1; bcrypt cost 12; "_single" = one hash alone on an idle thread, ms).
-Measured at the start and again right before each backend's registration rows, which are
-compared with the measurement just before them:
+Measured at the start (7 rounds) and right before each argon2id registration run (3 rounds),
+which is compared with the measurement just before it:
 $(cat "$WORK/bounds")
 
 | Store | Benchmark | req/s | p50 ms | p99 ms | Target |
