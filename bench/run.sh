@@ -30,6 +30,7 @@ THREADS=${THREADS:-1}
 PORT=${PORT:-14433}
 PREFILL=${PREFILL:-1000000}
 REG_ROUNDS=${REG_ROUNDS:-3}
+((REG_ROUNDS >= 1 && REG_ROUNDS % 2 == 1)) || { echo "REG_ROUNDS must be odd (a median run)" >&2; exit 2; }
 BASE="http://127.0.0.1:$PORT"
 WORK=$(mktemp -d)
 PGDIR=/tmp/atrium-bench-pg-$$
@@ -153,12 +154,15 @@ prefill() {
 # connection in flight; the server still hashes them, which would delay the next row's first
 # requests (after a -c128 row: 1.5 s of the next 10 s run).
 drain() {
-  local i
+  local i seen
   for ((i = 0; i < 300; i++)); do
-    curl -s "http://127.0.0.1:$((PORT + 1))/metrics/prometheus" |
-      awk '/^atrium_hash_pool_(queue_length|busy_threads) / {s += $2} END {exit s > 0}' && return
+    seen=$(curl -s --max-time 2 "http://127.0.0.1:$((PORT + 1))/metrics/prometheus" |
+      awk '/^atrium_hash_pool_(queue_length|busy_threads) / {n++; s += $2} END {print n + 0, s + 0}')
+    [[ ${seen%% *} == 2 ]] || { echo "drain: no hashing pool gauges on /metrics/prometheus" >&2; return; }
+    [[ ${seen##* } == 0 ]] && return
     sleep 0.1
   done
+  echo "drain: the hashing pool was still busy after 30 s" >&2
 }
 wrk_count() { awk '/requests in/ {print $1}' "$WORK/wrk.log" | tail -1; }
 
@@ -184,41 +188,41 @@ bench_backend() {
   echo "| $label | whoami | $a | $b | $c | >= $5 req/s |" >>"$WORK/rows"
   written=$(prefill "$written")
   echo "| $label | (flow writes before the rows below) | $written | | | |" >>"$WORK/rows"
-  # REG_ROUNDS rounds of the three rows, interleaved so that a slow minute of the machine does not
-  # fall on one row only. Each run is compared with a bound measured right before it (the
-  # machine's speed drifts by several per cent within minutes); each row reports the median run
-  # and lists every run as rate/bound.
-  local -A ratio rate p50 p99 share runs
+  # REG_ROUNDS runs of each row, the rows interleaved so that a slow minute of the machine does
+  # not fall on one row only. Each run is compared with a bound measured right before it (the
+  # machine's speed drifts by several per cent within minutes); each row shows its median run
+  # (by rate/bound) and lists every run as rate/bound.
+  local -A runs
   local round conns
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
-      local ticks started
+      local ticks started db
       drain
       measure_bound 3
       ticks=$(db_ticks)
       started=$(date +%s.%N)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
       # A database server on the same machine takes its CPU from the hashing threads: its share
-      # of the cores during the row, and the row against the bound net of it, are printed too.
-      rate[$conns]+="$a " p50[$conns]+="$b " p99[$conns]+="$c "
-      ratio[$conns]+="$(awk -v a="$a" -v b="$ARGON_BOUND" 'BEGIN {printf "%.4f", a / b}') "
-      runs[$conns]+="${runs[$conns]:+ / }$a/$ARGON_BOUND"
-      share[$conns]+="$(awk -v t="$(($(db_ticks) - ticks))" -v hz="$(getconf CLK_TCK)" -v s="$started" \
-        -v e="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN {printf "%.3f", t / hz / ((e - s) * n)}') "
+      # of the cores during the run, and the run against the bound net of it, are printed too.
+      db=$(awk -v t="$(($(db_ticks) - ticks))" -v hz="$(getconf CLK_TCK)" -v s="$started" \
+        -v e="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN {printf "%.3f", t / hz / ((e - s) * n)}')
+      runs[$conns]+="$(awk -v a="$a" -v b="$ARGON_BOUND" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $ARGON_BOUND"$'\n'
     done
   done
   for conns in 8 32 128; do
-    local db r net=""
-    a=$(median ${rate[$conns]}) b=$(median ${p50[$conns]}) c=$(median ${p99[$conns]})
-    r=$(median ${ratio[$conns]}) db=$(median ${share[$conns]})
+    local r bound db net="" all
+    # The median run by rate/bound (REG_ROUNDS is odd), and every run as rate/bound.
+    read -r r a b c db bound < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
+    all=$(awk 'NF {printf "%s%s/%s", (n++ ? " / " : ""), $2, $6}' <<<"${runs[$conns]}")
     if [[ $label == PostgreSQL ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; median of $REG_ROUNDS runs (rate/bound): ${runs[$conns]} |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; median of $REG_ROUNDS runs (rate/bound): $all |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
   drain
+  measure_bound 3
   login=$(curl -s "$BASE/self-service/login/api" | sed -E 's/^\{"id":"([^"]+)".*/\1/')
   read -r a b c < <(BENCH_IDENTIFIER=token@example.com BENCH_PASSWORD=l3f9toh1uaf81n21-bench \
     run_wrk -s bench/login.lua "$BASE/self-service/login?flow=$login")
@@ -242,8 +246,6 @@ bench_backend() {
   stop_server
 }
 
-# The median of its arguments (numbers).
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f%%", 100 * a / b}'; }
 # The hashing bound: the pool's throughput with every worker busy (src/hash/hash_bench.cc),
 # measured at the start and again before each registration run ($1: rounds, default 7).

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "base/random.h"
+#include "base/strings.h"
 #include "courier/http_channel.h"
 #include "courier/smtp_channel.h"
 
@@ -50,7 +51,8 @@ bool HasWebHooks(const config::Config& config) {
 }
 
 courier::SenderOptions SenderOptionsOf(const config::Courier& c) {
-  return {.owner = NewUuid(),
+  // Unique, not secret: from the kernel, so that starting the courier does not start OpenSSL.
+  return {.owner = HexEncode(KernelRandomBytes(16)),
           .pull_count = c.pull_count,
           .pull_wait = c.pull_wait,
           .lease = c.lease,

@@ -71,7 +71,7 @@ TEST(Random, UuidsAreCanonicalV4) {
 
 TEST(Random, KernelBytesHaveTheLengthAskedForAndDiffer) {
   EXPECT_EQ(KernelRandomBytes(0), "");
-  const std::string a = KernelRandomBytes(300);  // more than one getrandom block of 256
+  const std::string a = KernelRandomBytes(300);
   const std::string b = KernelRandomBytes(300);
   EXPECT_EQ(a.size(), 300u);
   EXPECT_NE(a, b);

@@ -21,7 +21,7 @@ spdlog::level::level_enum SpdlogLevel(LogLevel level) {
 
 }  // namespace
 
-bool LogEnabled(LogLevel level) {
+bool LogEnabled(LogLevel level) noexcept {
   return spdlog::default_logger_raw()->should_log(SpdlogLevel(level));
 }
 

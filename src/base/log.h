@@ -14,30 +14,35 @@ namespace atrium {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
-bool LogEnabled(LogLevel level);
+bool LogEnabled(LogLevel level) noexcept;
 void WriteLog(LogLevel level, std::string_view line);
 
+// A line that cannot be formatted or written (out of memory, a formatter that throws) is
+// dropped: logging never throws, also not from inside a catch block.
 template <typename... Args>
-void Log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
+void Log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) noexcept {
   if (LogEnabled(level)) {
-    WriteLog(level, fmt::format(format, std::forward<Args>(args)...));
+    try {
+      WriteLog(level, fmt::format(format, std::forward<Args>(args)...));
+    } catch (...) {  // NOLINT(bugprone-empty-catch): dropped, as said above
+    }
   }
 }
 
 template <typename... Args>
-void LogDebug(fmt::format_string<Args...> format, Args&&... args) {
+void LogDebug(fmt::format_string<Args...> format, Args&&... args) noexcept {
   Log(LogLevel::kDebug, format, std::forward<Args>(args)...);
 }
 template <typename... Args>
-void LogInfo(fmt::format_string<Args...> format, Args&&... args) {
+void LogInfo(fmt::format_string<Args...> format, Args&&... args) noexcept {
   Log(LogLevel::kInfo, format, std::forward<Args>(args)...);
 }
 template <typename... Args>
-void LogWarning(fmt::format_string<Args...> format, Args&&... args) {
+void LogWarning(fmt::format_string<Args...> format, Args&&... args) noexcept {
   Log(LogLevel::kWarning, format, std::forward<Args>(args)...);
 }
 template <typename... Args>
-void LogError(fmt::format_string<Args...> format, Args&&... args) {
+void LogError(fmt::format_string<Args...> format, Args&&... args) noexcept {
   Log(LogLevel::kError, format, std::forward<Args>(args)...);
 }
 

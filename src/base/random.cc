@@ -24,8 +24,11 @@ std::string KernelRandomBytes(size_t n) {
   size_t filled = 0;
   while (filled < n) {
     const ssize_t got = getrandom(out.data() + filled, n - filled, 0);
-    ATRIUM_CHECK(got > 0 || errno == EINTR, "getrandom failed");
-    filled += got > 0 ? static_cast<size_t>(got) : 0;
+    if (got > 0) {
+      filled += static_cast<size_t>(got);
+    } else if (errno != EINTR) {
+      return RandomBytes(n);  // no getrandom (an old seccomp profile): OpenSSL finds another way
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
@@ -36,9 +37,19 @@ int Fail(const Error& e) {
   return 1;
 }
 
+// Debian's libpq and libcurl link OpenLDAP, and OpenLDAP links GnuTLS, whose load-time
+// constructor initialises all of GnuTLS and p11-kit: 0.8 MiB for a library Atrium never calls
+// (libpq's and libcurl's TLS is OpenSSL). GnuTLS skips that when this variable is set, and
+// OpenLDAP calls gnutls_global_init itself before it uses TLS. Set first thing, while the process
+// has one thread; a value already in the environment is kept.
+void SkipGnuTlsInit() {
+  setenv("GNUTLS_NO_IMPLICIT_INIT", "1", /*overwrite=*/0);  // NOLINT(concurrency-mt-unsafe)
+}
+
 }  // namespace
 
 int Run(int argc, char** argv) {
+  SkipGnuTlsInit();
   CLI::App cli("Atrium: a Kratos-compatible identity server", "atrium");
   cli.require_subcommand(1);
 

@@ -20,7 +20,7 @@
 namespace atrium::courier {
 
 struct SenderOptions {
-  std::string owner;  // unique per sender (a random UUID per process)
+  std::string owner;  // unique per sender (random per process)
   int pull_count = 10;
   Duration pull_wait = std::chrono::seconds(1);
   Duration lease = std::chrono::minutes(2);

@@ -1,7 +1,5 @@
 #include "store/postgres/libpq.h"
 
-#include <cstdlib>
-
 #include "base/check.h"
 #include "base/shared_library.h"
 
@@ -12,13 +10,6 @@ namespace {
 constexpr const char* kSoname = "libpq.so.5";
 
 Result<LibPq> Load() {
-  // Debian's libpq links OpenLDAP (for LDAP service lookups), and OpenLDAP links GnuTLS, whose
-  // load-time constructor initialises all of GnuTLS and p11-kit: 0.8 MiB for a library Atrium
-  // never calls (libpq's TLS is OpenSSL). GnuTLS skips that when this is set, and OpenLDAP calls
-  // gnutls_global_init itself before it needs TLS. Set before the first store opens, while the
-  // process has no other thread that reads the environment. A value already set is kept.
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread yet, as said above
-  setenv("GNUTLS_NO_IMPLICIT_INIT", "1", /*overwrite=*/0);
   ATRIUM_ASSIGN_OR_RETURN(const SharedLibrary so, SharedLibrary::Open(kSoname));
   LibPq pq;
   ATRIUM_RETURN_IF_ERROR(so.Bind("PQconnectdb", pq.connectdb));
