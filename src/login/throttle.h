@@ -55,10 +55,11 @@ class AttemptStore {
   virtual ~AttemptStore() = default;
   // The counter of `key`, or nullopt when it has none.
   virtual Result<std::optional<Counter>> GetAttempts(std::string_view key) = 0;
-  // One more failure of `key` at `now`. A counter whose last failure was before `restart_before`
-  // starts over at 1. The row may be deleted after `expires_at` (cleanup).
-  virtual Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
-                               Timestamp expires_at) = 0;
+  // One more failure of `key` at `now`; returns the count including it, read in the same atomic
+  // step, so that concurrent failures each see their own count. A counter whose last failure was
+  // before `restart_before` starts over at 1. The row may be deleted after `expires_at` (cleanup).
+  virtual Result<int64_t> RecordFailure(std::string_view key, Timestamp now,
+                                        Timestamp restart_before, Timestamp expires_at) = 0;
   virtual Status ResetAttempts(std::string_view key) = 0;
 };
 

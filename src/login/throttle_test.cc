@@ -17,12 +17,12 @@ class MemoryAttempts final : public AttemptStore {
     const auto it = rows_.find(std::string(key));
     return it == rows_.end() ? std::optional<Counter>() : std::optional<Counter>(it->second);
   }
-  Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
-                       Timestamp) override {
+  Result<int64_t> RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                                Timestamp) override {
     Counter& c = rows_[std::string(key)];
     c.failures = c.failures > 0 && c.last_failure >= restart_before ? c.failures + 1 : 1;
     c.last_failure = now;
-    return OkStatus();
+    return c.failures;
   }
   Status ResetAttempts(std::string_view key) override {
     rows_.erase(std::string(key));

@@ -333,14 +333,14 @@ TEST_P(StoreContract, SignInFailuresCountUpAndStartOver) {
   login::AttemptStore& attempts = *store_.database;
   const std::string key = "identifier:" + Unique("ann");
   EXPECT_FALSE(attempts.GetAttempts(key)->has_value());
-  ASSERT_TRUE(attempts.RecordFailure(key, T(100), T(0), T(1000)).ok());
-  ASSERT_TRUE(attempts.RecordFailure(key, T(200), T(50), T(1000)).ok());
+  EXPECT_EQ(*attempts.RecordFailure(key, T(100), T(0), T(1000)), 1);
+  EXPECT_EQ(*attempts.RecordFailure(key, T(200), T(50), T(1000)), 2);
   auto got = attempts.GetAttempts(key);
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->failures, 2);
   EXPECT_EQ((*got)->last_failure, T(200));
   // The last failure is older than the restart point: the count starts over.
-  ASSERT_TRUE(attempts.RecordFailure(key, T(900), T(300), T(2000)).ok());
+  EXPECT_EQ(*attempts.RecordFailure(key, T(900), T(300), T(2000)), 1);
   got = attempts.GetAttempts(key);
   EXPECT_EQ((*got)->failures, 1);
   EXPECT_EQ((*got)->last_failure, T(900));
@@ -348,24 +348,34 @@ TEST_P(StoreContract, SignInFailuresCountUpAndStartOver) {
   EXPECT_FALSE(attempts.GetAttempts(key)->has_value());
 }
 
-// Instances behind a balancer record failures of one key at once: none may be lost.
-TEST_P(StoreContract, ConcurrentFailuresAreAllCounted) {
+// Instances behind a balancer record failures of one key at once: none may be lost, and each
+// gets back its own count (the code method checks only the first max_submissions of them).
+TEST_P(StoreContract, ConcurrentFailuresAreAllCountedEachWithItsOwnCount) {
   login::AttemptStore& attempts = *store_.database;
   const std::string key = "ip:" + NewUuid();
   constexpr int kThreads = 4;
+  std::mutex mu;
+  std::vector<int64_t> seen;
   std::vector<std::thread> threads;
   threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        EXPECT_TRUE(attempts.RecordFailure(key, T(100 + i), T(0), T(1000)).ok());
+        const auto n = attempts.RecordFailure(key, T(100 + i), T(0), T(1000));
+        ASSERT_TRUE(n.ok());
+        const std::lock_guard lock(mu);
+        seen.push_back(*n);
       }
     });
   }
   for (auto& t : threads) {
     t.join();
   }
-  EXPECT_EQ((*attempts.GetAttempts(key))->failures, 40);
+  EXPECT_EQ((*attempts.GetAttempts(key))->failures, kThreads * 10);
+  std::sort(seen.begin(), seen.end());
+  std::vector<int64_t> expected(kThreads * 10);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(seen, expected) << "no two failures see the same count";
 }
 
 TEST_P(StoreContract, ConcurrentCodeSubmissionsEachGetTheirOwnCount) {

@@ -226,12 +226,14 @@ constexpr const char* kDeleteStaleAttempts =
     "WHERE expires_at < $1 LIMIT $2)";
 constexpr const char* kSelectAttempts =
     "SELECT failures, last_failure FROM login_attempts WHERE attempt_key = $1";
-// One statement, so that concurrent failures on several instances never lose a count.
+// One statement, so that concurrent failures on several instances never lose a count, and each
+// gets back its own count.
 constexpr const char* kRecordFailure =
     "INSERT INTO login_attempts (attempt_key, failures, last_failure, expires_at) "
     "VALUES ($1, 1, $2, $3) ON CONFLICT (attempt_key) DO UPDATE SET "
     "failures = CASE WHEN login_attempts.last_failure < $4 THEN 1 "
-    "ELSE login_attempts.failures + 1 END, last_failure = $2, expires_at = $3";
+    "ELSE login_attempts.failures + 1 END, last_failure = $2, expires_at = $3 "
+    "RETURNING failures";
 constexpr const char* kDeleteAttempts = "DELETE FROM login_attempts WHERE attempt_key = $1";
 constexpr const char* kDeleteStaleErrors =
     "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM selfservice_errors WHERE "
@@ -1047,9 +1049,7 @@ Result<int64_t> CountCodeSubmissionRow(Executor& db, std::string_view flow_id, T
                                        Timestamp expires_at) {
   const std::string key = "verification_code:" + std::string(flow_id);
   // A counter never starts over: restart only before the beginning of time.
-  ATRIUM_RETURN_IF_ERROR(RecordFailureRow(db, key, now, Timestamp::min(), expires_at));
-  ATRIUM_ASSIGN_OR_RETURN(auto counter, LoadAttempts(db, key));
-  return counter ? counter->failures : int64_t{0};
+  return RecordFailureRow(db, key, now, Timestamp::min(), expires_at);
 }
 
 Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor& db,
@@ -1100,10 +1100,15 @@ Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
   return Out(login::AttemptStore::Counter{r.Int(0), r.Time(1)});
 }
 
-Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
-                        Timestamp expires_at) {
-  return Run(db, q::kRecordFailure,
-             {std::string(key), Nanos(now), Nanos(expires_at), Nanos(restart_before)});
+Result<int64_t> RecordFailureRow(Executor& db, std::string_view key, Timestamp now,
+                                 Timestamp restart_before, Timestamp expires_at) {
+  ATRIUM_ASSIGN_OR_RETURN(
+      auto rows, db.Query(q::kRecordFailure, {std::string(key), Nanos(now), Nanos(expires_at),
+                                              Nanos(restart_before)}));
+  if (rows.empty() || rows[0].empty()) {
+    return Error::Internal("recording a failure returned no count");
+  }
+  return Cols{rows[0]}.Int(0);
 }
 
 Status DeleteAttemptsRow(Executor& db, std::string_view key) {

@@ -102,8 +102,9 @@ Result<int64_t> DeleteSessionsOfIdentityRows(Executor& db, std::string_view iden
 // Sign-in failure counters (login::AttemptStore).
 Result<std::optional<login::AttemptStore::Counter>> LoadAttempts(Executor& db,
                                                                  std::string_view key);
-Status RecordFailureRow(Executor& db, std::string_view key, Timestamp now, Timestamp restart_before,
-                        Timestamp expires_at);
+// Returns the count including this failure.
+Result<int64_t> RecordFailureRow(Executor& db, std::string_view key, Timestamp now,
+                                 Timestamp restart_before, Timestamp expires_at);
 Status DeleteAttemptsRow(Executor& db, std::string_view key);
 
 // One-time codes (otp::CodeStore). IssueCodeRows retires the earlier codes of the flow and
@@ -145,8 +146,7 @@ Status InsertFlow(Executor& db, const verification::Flow& flow);
 Result<std::optional<verification::Flow>> LoadVerificationFlow(Executor& db, std::string_view id);
 Status UpdateFlowRow(Executor& db, const verification::Flow& flow);
 // verification::FlowStore::CountCodeSubmission: a counter in the sign-in failure counters' table
-// (one atomic upsert) under "verification_code:<flow id>", incremented, then read. Call inside one
-// transaction.
+// under "verification_code:<flow id>", incremented and read in one atomic upsert.
 Result<int64_t> CountCodeSubmissionRow(Executor& db, std::string_view flow_id, Timestamp now,
                                        Timestamp expires_at);
 // Verifiable addresses (verification::AddressStore); the updates return NotFound for unknown ids.

@@ -712,12 +712,8 @@ Status PgStore::UpdateVerificationFlow(const verification::Flow& flow) {
 
 Result<int64_t> PgStore::CountCodeSubmission(std::string_view flow_id, Timestamp now,
                                              Timestamp expires_at) {
-  int64_t count = 0;
-  ATRIUM_RETURN_IF_ERROR(impl_->Transaction([&](PgExecutor& db) -> Status {
-    ATRIUM_ASSIGN_OR_RETURN(count, CountCodeSubmissionRow(db, flow_id, now, expires_at));
-    return OkStatus();
-  }));
-  return count;
+  return impl_->Read(
+      [&](Executor& db) { return CountCodeSubmissionRow(db, flow_id, now, expires_at); });
 }
 
 Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress(
@@ -781,8 +777,8 @@ Result<std::optional<login::AttemptStore::Counter>> PgStore::GetAttempts(std::st
   return impl_->Read([&](Executor& db) { return LoadAttempts(db, key); });
 }
 
-Status PgStore::RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
-                              Timestamp expires_at) {
+Result<int64_t> PgStore::RecordFailure(std::string_view key, Timestamp now,
+                                       Timestamp restart_before, Timestamp expires_at) {
   return impl_->Read(
       [&](Executor& db) { return RecordFailureRow(db, key, now, restart_before, expires_at); });
 }

@@ -894,11 +894,14 @@ Result<std::optional<login::AttemptStore::Counter>> SqliteStore::GetAttempts(std
   return impl_->Read([&](Executor& db) { return LoadAttempts(db, key); });
 }
 
-Status SqliteStore::RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
-                                  Timestamp expires_at) {
-  return impl_->Write([&](Executor& db, Conn&) {
-    return RecordFailureRow(db, key, now, restart_before, expires_at);
-  });
+Result<int64_t> SqliteStore::RecordFailure(std::string_view key, Timestamp now,
+                                           Timestamp restart_before, Timestamp expires_at) {
+  int64_t count = 0;
+  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
+    ATRIUM_ASSIGN_OR_RETURN(count, RecordFailureRow(db, key, now, restart_before, expires_at));
+    return OkStatus();
+  }));
+  return count;
 }
 
 Status SqliteStore::IssueCodes(std::string_view flow_id, otp::Purpose purpose,

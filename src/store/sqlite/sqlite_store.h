@@ -75,8 +75,8 @@ class SqliteStore final : public Database {
   Result<bool> RevokeSession(std::string_view id) override;
   // login::AttemptStore
   Result<std::optional<Counter>> GetAttempts(std::string_view key) override;
-  Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
-                       Timestamp expires_at) override;
+  Result<int64_t> RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                                Timestamp expires_at) override;
   Status ResetAttempts(std::string_view key) override;
   Result<int64_t> RevokeSessionsOfIdentity(std::string_view identity_id,
                                            std::string_view keep) override;

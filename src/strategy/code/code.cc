@@ -163,11 +163,9 @@ Outcome CodeStrategy::Register(registration::SubmitContext& ctx) const {
 Result<int64_t> CodeStrategy::CountSubmission(const registration::Flow& flow) const {
   const std::string key = SubmissionsKey(flow.id);
   // Never restarted; the row goes with the flow (the sweeper deletes it after the flow expired).
-  ATRIUM_RETURN_IF_ERROR(
-      d_.submissions.RecordFailure(key, d_.clock.Now(), Timestamp{}, flow.expires_at));
-  // Read after the increment: concurrent submissions can only make the count higher, never lower.
-  ATRIUM_ASSIGN_OR_RETURN(const auto counter, d_.submissions.GetAttempts(key));
-  return counter ? counter->failures : 1;
+  // The count comes back from the increment itself: concurrent submissions on any instance each
+  // get their own, so exactly max_submissions of them are checked.
+  return d_.submissions.RecordFailure(key, d_.clock.Now(), Timestamp{}, flow.expires_at);
 }
 
 Result<std::optional<Error>> CodeStrategy::CheckSendLimits(

@@ -33,13 +33,13 @@ class MemoryAttempts final : public login::AttemptStore {
     const auto it = counters.find(std::string(key));
     return it == counters.end() ? std::optional<Counter>() : std::optional<Counter>(it->second);
   }
-  Status RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
-                       Timestamp expires_at) override {
+  Result<int64_t> RecordFailure(std::string_view key, Timestamp now, Timestamp restart_before,
+                                Timestamp expires_at) override {
     Counter& c = counters[std::string(key)];
     c.failures = c.failures > 0 && c.last_failure >= restart_before ? c.failures + 1 : 1;
     c.last_failure = now;
     expiries[std::string(key)] = expires_at;
-    return OkStatus();
+    return c.failures;
   }
   Status ResetAttempts(std::string_view key) override {
     counters.erase(std::string(key));
