@@ -8,9 +8,9 @@
 #
 # PREFILL: flow writes made before the registration rows (default one million), so that the
 # registrations run against a database that has seen real traffic (WAL, checkpoints, page cache).
-# REG_ROUNDS: runs of each argon2id registration row (default 3), each against a bound measured
-# right before it, reported as the median: on a shared 2-core machine one 10 s run moves by up to
-# ten points of a bound taken a few minutes earlier.
+# REG_ROUNDS: runs of each argon2id registration row (default 3), each against the mean of the
+# bounds measured right before and right after it, reported as the median: on a shared 2-core
+# machine one 10 s run moves by up to ten points of a bound taken a few minutes earlier.
 # Server and load generator share the machine: on a 2-core box both compete for the CPU, so
 # the figures are a lower bound for a dedicated server.
 set -euo pipefail
@@ -189,16 +189,18 @@ bench_backend() {
   written=$(prefill "$written")
   echo "| $label | (flow writes before the rows below) | $written | | | |" >>"$WORK/rows"
   # REG_ROUNDS runs of each row, the rows interleaved so that a slow minute of the machine does
-  # not fall on one row only. Each run is compared with a bound measured right before it (the
-  # machine's speed drifts by several per cent within minutes); each row shows its median run
-  # (by rate/bound) and lists every run as rate/bound.
-  local -A runs
-  local round conns
+  # not fall on one row only. The machine's speed drifts by several per cent within minutes, so
+  # each run is compared with the mean of the bounds measured right before and right after it
+  # (the bound after one run is the bound before the next). Each row shows its median run (by
+  # rate/bound) and lists every run as rate/bound.
+  local -a run_conns=() run_figures=() bounds=()
+  local round conns k
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
       local ticks started db
       drain
       measure_bound 3
+      bounds+=("$ARGON_BOUND")
       ticks=$(db_ticks)
       started=$(date +%s.%N)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
@@ -206,8 +208,19 @@ bench_backend() {
       # of the cores during the run, and the run against the bound net of it, are printed too.
       db=$(awk -v t="$(($(db_ticks) - ticks))" -v hz="$(getconf CLK_TCK)" -v s="$started" \
         -v e="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN {printf "%.3f", t / hz / ((e - s) * n)}')
-      runs[$conns]+="$(awk -v a="$a" -v b="$ARGON_BOUND" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $ARGON_BOUND"$'\n'
+      run_conns+=("$conns")
+      run_figures+=("$a $b $c $db")
     done
+  done
+  drain
+  measure_bound 3
+  bounds+=("$ARGON_BOUND")
+  local -A runs
+  for k in "${!run_conns[@]}"; do
+    local bound
+    bound=$(awk -v x="${bounds[k]}" -v y="${bounds[k + 1]}" 'BEGIN {printf "%.1f", (x + y) / 2}')
+    read -r a b c db <<<"${run_figures[k]}"
+    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound"$'\n'
   done
   for conns in 8 32 128; do
     local r bound db net="" all
@@ -217,7 +230,7 @@ bench_backend() {
     if [[ $label == PostgreSQL ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; median of $REG_ROUNDS runs (rate/bound): $all |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
@@ -248,7 +261,7 @@ bench_backend() {
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f%%", 100 * a / b}'; }
 # The hashing bound: the pool's throughput with every worker busy (src/hash/hash_bench.cc),
-# measured at the start and again before each registration run ($1: rounds, default 7).
+# measured at the start and again around each registration run ($1: rounds, default 7).
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$HASH"; }
 measure_bound() {
   HASH=$(build/bench/src/hash/atrium_hash_bench "${1:-7}")
@@ -272,8 +285,8 @@ Machine: $CORES cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinf
 Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on the same machine unless the row says otherwise.
 Hashing bound: the pool's throughput in hashes/s, $CORES workers all busy, median of rounds
 (argon2id m=19 MiB, t=2, p=1; bcrypt cost 12; "_single" = one hash alone on an idle thread, ms).
-Measured at the start (7 rounds) and right before each argon2id registration run (3 rounds),
-which is compared with the measurement just before it:
+Measured at the start (7 rounds), and before and after each argon2id registration run (3 rounds);
+each run is compared with the mean of the two measurements around it:
 $(cat "$WORK/bounds")
 
 | Store | Benchmark | req/s | p50 ms | p99 ms | Target |
