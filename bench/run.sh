@@ -226,7 +226,10 @@ bench_backend() {
     local r bound db net="" all
     # The median run by rate/bound (REG_ROUNDS is odd), and every run as rate/bound.
     read -r r a b c db bound < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
-    all=$(awk 'NF {printf "%s%s/%s", (n++ ? " / " : ""), $2, $6}' <<<"${runs[$conns]}")
+    # PostgreSQL runs also show the database's CPU share in each (an autovacuum or a checkpoint
+    # shows there).
+    all=$(awk -v pg="$([[ $label == PostgreSQL ]] && echo 1)" 'NF {printf "%s%s/%s", (n++ ? " / " : ""), $2, $6;
+      if (pg) printf " (db %.0f%%)", 100 * $5}' <<<"${runs[$conns]}")
     if [[ $label == PostgreSQL ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
