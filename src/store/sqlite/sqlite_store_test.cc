@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,7 +21,26 @@ namespace {
 
 using contract::StoreContract;
 
-std::string TempDb() { return ::testing::TempDir() + "atrium-store-" + NewUuid() + ".db"; }
+// A fresh database path, removed with its journal files when the test binary exits.
+std::string TempDb() {
+  struct Removed {
+    std::mutex mu;
+    std::vector<std::string> paths;
+    ~Removed() {
+      for (const auto& path : paths) {
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+          std::error_code ignored;
+          std::filesystem::remove(path + suffix, ignored);
+        }
+      }
+    }
+  };
+  static Removed removed;
+  std::string path = ::testing::TempDir() + "atrium-store-" + NewUuid() + ".db";
+  const std::lock_guard lock(removed.mu);
+  removed.paths.push_back(path);
+  return path;
+}
 
 // Row counts read through a second, raw connection (not the store's pool).
 int64_t CountRows(const std::string& path, const std::string& table) {
