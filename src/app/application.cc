@@ -255,7 +255,7 @@ Result<std::unique_ptr<Application>> Application::Create(config::Config config) 
   p->codes = std::make_unique<otp::Digester>(otp::DerivedFrom{
       c.secrets.default_.empty() ? c.secrets.cookie.front() : c.secrets.default_.front()});
   p->verification = std::make_unique<verification::Service>(verification::Dependencies{
-      c, *p->store, *p->store, *p->store, *p->store, *p->codes, p->courier->composer(),
+      c, *p->store, *p->store, *p->store, *p->store, *p->store, *p->codes, p->courier->composer(),
       &p->courier->doorbell(), *p->csrf, p->ids, p->clock});
   p->registration_hooks.push_back(
       std::make_unique<verification::VerificationHook>(*p->verification, *p->csrf));

@@ -378,32 +378,6 @@ TEST_P(StoreContract, ConcurrentFailuresAreAllCountedEachWithItsOwnCount) {
   EXPECT_EQ(seen, expected) << "no two failures see the same count";
 }
 
-TEST_P(StoreContract, ConcurrentCodeSubmissionsEachGetTheirOwnCount) {
-  const std::string flow_id = NewUuid();
-  constexpr int kThreads = 4;
-  std::mutex mu;
-  std::vector<int64_t> seen;
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) {
-        const auto n = store_.database->CountCodeSubmission(flow_id, T(100 + i), T(1000));
-        ASSERT_TRUE(n.ok());
-        const std::lock_guard lock(mu);
-        seen.push_back(*n);
-      }
-    });
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  std::sort(seen.begin(), seen.end());
-  std::vector<int64_t> expected(kThreads * 10);
-  std::iota(expected.begin(), expected.end(), 1);
-  EXPECT_EQ(seen, expected) << "no two submissions see the same count";
-}
-
 TEST_P(StoreContract, ErrorsRoundTrip) {
   flow::ErrorContainer e{NewUuid(), Json::parse(R"({"id":"x","code":403})"), T(1), T(2)};
   ASSERT_TRUE(store_.errors->CreateError(e).ok());
@@ -1054,9 +1028,6 @@ TEST_P(StoreContract, VerificationFlowsRoundTripAndAddressesAreMarkedSentThenVer
   EXPECT_EQ((*got)->state, "sent_email");
   EXPECT_EQ((*got)->code_sends, 2);
   EXPECT_FALSE(db.GetVerificationFlow(NewUuid())->has_value());
-  EXPECT_EQ(*db.CountCodeSubmission(f.id, T(2), f.expires_at), 1);
-  EXPECT_EQ(*db.CountCodeSubmission(f.id, T(3), f.expires_at), 2);
-  EXPECT_EQ(*db.CountCodeSubmission(NewUuid(), T(3), f.expires_at), 1) << "per flow";
   verification::Flow unknown = f;
   unknown.id = NewUuid();
   EXPECT_EQ(db.UpdateVerificationFlow(unknown).error().code, ErrorCode::kNotFound);

@@ -1045,13 +1045,6 @@ Status UpdateFlowRow(Executor& db, const verification::Flow& f) {
   return UpdateFlowData(db, q::kVerificationFlows, f.id, f.expires_at, f.ToStorageJson());
 }
 
-Result<int64_t> CountCodeSubmissionRow(Executor& db, std::string_view flow_id, Timestamp now,
-                                       Timestamp expires_at) {
-  const std::string key = "verification_code:" + std::string(flow_id);
-  // A counter never starts over: restart only before the beginning of time.
-  return RecordFailureRow(db, key, now, Timestamp::min(), expires_at);
-}
-
 Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor& db,
                                                                         std::string_view via,
                                                                         std::string_view value) {

@@ -145,10 +145,6 @@ Status UpdateFlowRow(Executor& db, const registration::Flow& flow);
 Status InsertFlow(Executor& db, const verification::Flow& flow);
 Result<std::optional<verification::Flow>> LoadVerificationFlow(Executor& db, std::string_view id);
 Status UpdateFlowRow(Executor& db, const verification::Flow& flow);
-// verification::FlowStore::CountCodeSubmission: a counter in the sign-in failure counters' table
-// under "verification_code:<flow id>", incremented and read in one atomic upsert.
-Result<int64_t> CountCodeSubmissionRow(Executor& db, std::string_view flow_id, Timestamp now,
-                                       Timestamp expires_at);
 // Verifiable addresses (verification::AddressStore); the updates return NotFound for unknown ids.
 Result<std::optional<verification::OwnedAddress>> LoadVerifiableAddress(Executor& db,
                                                                         std::string_view via,

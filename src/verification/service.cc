@@ -561,7 +561,10 @@ std::string Service::ContinueUrl(const Flow& flow) const {
 
 flow::Reply Service::UseCode(const flow::Request& request, Flow& f, const std::string& code) const {
   const Timestamp now = d_.clock.Now();
-  auto submissions = d_.flows.CountCodeSubmission(f.id, TruncateToMicros(now), f.expires_at);
+  // The count comes back from the increment itself, so parallel guesses on any instance cannot
+  // slip past code.max_submissions; the counter never starts over within the flow's life.
+  auto submissions = d_.submissions.RecordFailure("verification_code:" + f.id,
+                                                  TruncateToMicros(now), Timestamp{}, f.expires_at);
   if (!submissions.ok()) {
     return flow::Reply::Forward(std::move(submissions).error());
   }

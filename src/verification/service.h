@@ -20,6 +20,7 @@
 #include "flow/return_to.h"
 #include "identity/identity.h"
 #include "identity/store.h"
+#include "login/throttle.h"
 #include "otp/codes.h"
 #include "text/message.h"
 #include "ui/node.h"
@@ -31,6 +32,8 @@ namespace atrium::verification {
 struct Dependencies {
   const config::Config& config;
   FlowStore& flows;
+  // Code submissions per flow are counted here, under "verification_code:<flow id>".
+  login::AttemptStore& submissions;
   AddressStore& addresses;
   identity::IdentityStore& identities;
   otp::CodeStore& codes;

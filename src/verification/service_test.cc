@@ -91,8 +91,8 @@ class VerificationTest : public ::testing::Test {
   }
   void Rebuild() {
     service_ = std::make_unique<Service>(Dependencies{config_, *store_, *store_, *store_, *store_,
-                                                      digester_, composer_, &doorbell_, *csrf_,
-                                                      h_.ids, h_.clock});
+                                                      *store_, digester_, composer_, &doorbell_,
+                                                      *csrf_, h_.ids, h_.clock});
   }
 
   identity::Identity AddIdentity(const std::string& email) {

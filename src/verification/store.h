@@ -21,11 +21,6 @@ class FlowStore {
   virtual Result<std::optional<Flow>> GetVerificationFlow(std::string_view id) = 0;
   // NotFound when the flow does not exist.
   virtual Status UpdateVerificationFlow(const Flow& flow) = 0;
-  // One more code submitted to the flow at `now`: how many so far, counted atomically, so that
-  // parallel guesses cannot slip past code.max_submissions. The count may be forgotten after
-  // `expires_at` (the flow's).
-  virtual Result<int64_t> CountCodeSubmission(std::string_view flow_id, Timestamp now,
-                                              Timestamp expires_at) = 0;
 };
 
 // A verifiable address and the identity it belongs to.

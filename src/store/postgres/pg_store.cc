@@ -710,12 +710,6 @@ Status PgStore::UpdateVerificationFlow(const verification::Flow& flow) {
   return impl_->Read([&](Executor& db) { return UpdateFlowRow(db, flow); });
 }
 
-Result<int64_t> PgStore::CountCodeSubmission(std::string_view flow_id, Timestamp now,
-                                             Timestamp expires_at) {
-  return impl_->Read(
-      [&](Executor& db) { return CountCodeSubmissionRow(db, flow_id, now, expires_at); });
-}
-
 Result<std::optional<verification::OwnedAddress>> PgStore::FindVerifiableAddress(
     std::string_view via, std::string_view value) {
   return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });

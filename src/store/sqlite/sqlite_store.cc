@@ -830,16 +830,6 @@ Status SqliteStore::UpdateVerificationFlow(const verification::Flow& flow) {
   return impl_->Write([&](Executor& db, Conn&) { return UpdateFlowRow(db, flow); });
 }
 
-Result<int64_t> SqliteStore::CountCodeSubmission(std::string_view flow_id, Timestamp now,
-                                                 Timestamp expires_at) {
-  int64_t count = 0;
-  ATRIUM_RETURN_IF_ERROR(impl_->Write([&](Executor& db, Conn&) -> Status {
-    ATRIUM_ASSIGN_OR_RETURN(count, CountCodeSubmissionRow(db, flow_id, now, expires_at));
-    return OkStatus();
-  }));
-  return count;
-}
-
 Result<std::optional<verification::OwnedAddress>> SqliteStore::FindVerifiableAddress(
     std::string_view via, std::string_view value) {
   return impl_->Read([&](Executor& db) { return LoadVerifiableAddress(db, via, value); });

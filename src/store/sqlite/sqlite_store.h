@@ -59,8 +59,6 @@ class SqliteStore final : public Database {
   Status CreateVerificationFlow(const verification::Flow& flow) override;
   Result<std::optional<verification::Flow>> GetVerificationFlow(std::string_view id) override;
   Status UpdateVerificationFlow(const verification::Flow& flow) override;
-  Result<int64_t> CountCodeSubmission(std::string_view flow_id, Timestamp now,
-                                      Timestamp expires_at) override;
   // verification::AddressStore
   Result<std::optional<verification::OwnedAddress>> FindVerifiableAddress(
       std::string_view via, std::string_view value) override;
