@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "base/strings.h"
+#include "base/threads.h"
 #include "courier/http_channel.h"
 #include "courier/smtp_channel.h"
 
@@ -107,7 +108,10 @@ courier::Doorbell& Courier::doorbell() {
 
 void Courier::Start() {
   if (sender_ && !thread_.joinable()) {
-    thread_ = std::thread([this] { sender_->Run(); });
+    thread_ = std::thread([this] {
+      NameThisThread("atrium-courier");
+      sender_->Run();
+    });
   }
 }
 

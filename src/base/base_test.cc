@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include <atomic>
 #include <memory>
 #include <sstream>
@@ -15,6 +17,7 @@
 #include "base/random.h"
 #include "base/result.h"
 #include "base/strings.h"
+#include "base/threads.h"
 #include "base/time.h"
 
 namespace atrium {
@@ -117,6 +120,22 @@ struct fmt::formatter<atrium::Counted> : fmt::formatter<std::string_view> {
 
 namespace atrium {
 namespace {
+
+TEST(Threads, NamesTheCallingThreadKeepingAtMostFifteenCharacters) {
+  std::string short_name;
+  std::string long_name;
+  std::thread([&] {
+    char buffer[32] = {};
+    NameThisThread("atrium-hash");
+    pthread_getname_np(pthread_self(), buffer, sizeof buffer);
+    short_name = buffer;
+    NameThisThread("a-name-longer-than-fifteen");
+    pthread_getname_np(pthread_self(), buffer, sizeof buffer);
+    long_name = buffer;
+  }).join();
+  EXPECT_EQ(short_name, "atrium-hash");
+  EXPECT_EQ(long_name, "a-name-longer-t");
+}
 
 TEST(Log, WritesThroughTheDefaultLoggerAndFormatsOnlyLinesAtItsLevel) {
   std::ostringstream out;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <csignal>
+#include <cstring>
 
 namespace atrium {
 
@@ -10,6 +11,12 @@ void BlockSignalsOnThisThread() {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
+}
+
+void NameThisThread(const char* name) {
+  char shortened[16] = {};
+  std::strncpy(shortened, name, sizeof shortened - 1);
+  pthread_setname_np(pthread_self(), shortened);
 }
 
 }  // namespace atrium

@@ -1,6 +1,7 @@
 #include "cleanup/sweeper.h"
 
 #include "base/log.h"
+#include "base/threads.h"
 
 namespace atrium::cleanup {
 namespace {
@@ -58,6 +59,7 @@ void Sweeper::Start() {
     return;
   }
   thread_ = std::thread([this] {
+    NameThisThread("atrium-sweep");
     while (Pause(options_.interval)) {
       const auto swept = RunOnce();
       if (!swept.ok()) {

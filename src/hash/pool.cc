@@ -4,6 +4,7 @@
 
 #include <sys/resource.h>
 
+#include "base/threads.h"
 #include "hash/hasher.h"
 
 namespace atrium::hash {
@@ -11,7 +12,10 @@ namespace atrium::hash {
 HashPool::HashPool(const Hasher& hasher, int workers, int queue_capacity)
     : hasher_(hasher), capacity_(static_cast<std::size_t>(std::max(1, queue_capacity))) {
   for (int i = 0; i < std::max(1, workers); ++i) {
-    threads_.emplace_back([this] { Work(); });
+    threads_.emplace_back([this] {
+      NameThisThread("atrium-hash");
+      Work();
+    });
   }
 }
 

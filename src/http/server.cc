@@ -31,6 +31,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/threads.h"
 #include "http/http.h"
 
 namespace atrium::http {
@@ -788,6 +789,7 @@ void Server::Run() {
   for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
     asio::io_context& loop = *impl_->loops[i];
     threads.emplace_back([&loop] {
+      NameThisThread("atrium-http");
       // Kept running while it has no connection yet; StopLoops() ends it.
       const auto busy = asio::make_work_guard(loop);
       RunLoop(loop);

@@ -59,6 +59,7 @@ class Batcher {
  private:
   void Run() {
     BlockSignalsOnThisThread();
+    NameThisThread("pg-batch");
     std::unique_lock lock(mu_);
     for (;;) {
       ready_.wait(lock, [this] { return stopping_ || !queued_.empty(); });

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/threads.h"
 #include "store/postgres/libpq.h"
 
 namespace atrium::store {
@@ -52,6 +53,7 @@ PgListener::~PgListener() {
 }
 
 void PgListener::Run() {
+  NameThisThread("pg-listen");
   auto backoff = kFirstBackoff;
   while (!stop_.load()) {
     ConnPtr conn = Connect(conninfo_);

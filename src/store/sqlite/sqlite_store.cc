@@ -210,6 +210,7 @@ class Checkpointer {
   void Run() {
     // Lower priority than the request threads: a checkpoint can wait, a sign-up should not.
     setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+    NameThisThread("sqlite-ckpt");
     std::unique_lock lock(mu_);
     for (;;) {
       wake_.wait(lock, [this] { return due_ || stopping_; });
@@ -445,6 +446,7 @@ struct SqliteStore::Impl {
   // and nothing is left.
   void Commit() {
     BlockSignalsOnThisThread();
+    NameThisThread("sqlite-commit");
     std::unique_lock lock(batch_mu);
     for (;;) {
       leader_wanted.wait(lock, [this] { return stopping || (!queued.empty() && !writing); });
