@@ -1,6 +1,8 @@
 #include "store/postgres/pg_store.h"
 
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -111,6 +113,35 @@ TEST(PgStore, MigratesConcurrentlyAndIdempotently) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*(*s)->PendingMigrations(), 0);
   EXPECT_TRUE((*s)->Ping().ok());
+}
+
+// Flow tables are left out of PostgreSQL's insert-triggered autovacuum (migration 14); the
+// other tables keep the server's defaults.
+TEST(PgStore, FlowTablesAreNotVacuumedForInsertsAlone) {
+  if (Dsn() == nullptr) {
+    GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
+  }
+  ScopedSchema scope("vacuum_" + NewUuid().substr(0, 8));
+  auto s = PgStore::Open(scope.ScopedDsn(), PgOptions{});
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Migrate().ok());
+  PGconn* c = PQconnectdb(scope.ScopedDsn().c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c,
+                       "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                       "c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r' "
+                       "AND 'autovacuum_vacuum_insert_threshold=-1' = ANY(c.reloptions) "
+                       "ORDER BY 1");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(c);
+  std::vector<std::string> tables;
+  for (int i = 0; i < PQntuples(r); ++i) {
+    tables.emplace_back(PQgetvalue(r, i, 0));
+  }
+  PQclear(r);
+  PQfinish(c);
+  EXPECT_EQ(tables,
+            (std::vector<std::string>{"selfservice_login_flows", "selfservice_registration_flows",
+                                      "selfservice_verification_flows"}));
 }
 
 // Issue 9, item 9: databases written before token digests keep their sessions, and afterwards
