@@ -53,6 +53,18 @@ db_ticks() {
   done
   echo "$total"
 }
+# CPU time so far, in clock ticks: "<the server's hashing threads> <the database> <the machine
+# busy> <the machine in all>". The hashing threads are the server's threads named atrium-hash
+# (NameThisThread); the machine's ticks come from /proc/stat (every core, user + system + irq).
+cpu_ticks() {
+  local hash=0 t
+  for t in /proc/"$PID"/task/*; do
+    if [[ $(cat "$t/comm" 2>/dev/null) == atrium-hash ]]; then
+      hash=$((hash + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)))
+    fi
+  done
+  echo "$hash $(db_ticks) $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
+}
 to_ms() {
   local v=$1
   case "$v" in
@@ -197,19 +209,20 @@ bench_backend() {
   local round conns k
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
-      local ticks started db
+      local before split
       drain
       measure_bound 3
       bounds+=("$ARGON_BOUND")
-      ticks=$(db_ticks)
-      started=$(date +%s.%N)
+      before=$(cpu_ticks)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
-      # A database server on the same machine takes its CPU from the hashing threads: its share
-      # of the cores during the run, and the run against the bound net of it, are printed too.
-      db=$(awk -v t="$(($(db_ticks) - ticks))" -v hz="$(getconf CLK_TCK)" -v s="$started" \
-        -v e="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN {printf "%.3f", t / hz / ((e - s) * n)}')
+      # Where the cores' time went during the run: shares of the hashing threads, of a database
+      # server on the same machine (which takes its CPU from the hashing threads; the run against
+      # the bound net of it is printed too) and of nothing (idle). Unlike rate/bound, these do not
+      # move with the machine's speed.
+      split=$(awk -v b="$before" -v e="$(cpu_ticks)" 'BEGIN {split(b, x); split(e, y); t = y[4] - x[4];
+        printf "%.3f %.3f %.3f", (y[2] - x[2]) / t, (y[1] - x[1]) / t, 1 - (y[3] - x[3]) / t}')
       run_conns+=("$conns")
-      run_figures+=("$a $b $c $db")
+      run_figures+=("$a $b $c $split")
     done
   done
   drain
@@ -219,21 +232,21 @@ bench_backend() {
   for k in "${!run_conns[@]}"; do
     local bound
     bound=$(awk -v x="${bounds[k]}" -v y="${bounds[k + 1]}" 'BEGIN {printf "%.1f", (x + y) / 2}')
-    read -r a b c db <<<"${run_figures[k]}"
-    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound"$'\n'
+    read -r a b c db hash idle <<<"${run_figures[k]}"
+    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound $hash $idle"$'\n'
   done
   for conns in 8 32 128; do
-    local r bound db net="" all
-    # The median run by rate/bound (REG_ROUNDS is odd), and every run as rate/bound.
-    read -r r a b c db bound < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
-    # PostgreSQL runs also show the database's CPU share in each (an autovacuum or a checkpoint
-    # shows there).
-    all=$(awk -v pg="$([[ $label == PostgreSQL ]] && echo 1)" 'NF {printf "%s%s/%s", (n++ ? " / " : ""), $2, $6;
-      if (pg) printf " (db %.0f%%)", 100 * $5}' <<<"${runs[$conns]}")
+    local r bound db hash idle net="" all
+    # The median run by rate/bound (REG_ROUNDS is odd), and every run as rate/bound with the
+    # hashing threads' share of the cores (and the database's on PostgreSQL: an autovacuum or a
+    # checkpoint shows there).
+    read -r r a b c db bound hash idle < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
+    all=$(awk -v pg="$([[ $label == PostgreSQL ]] && echo 1)" 'NF {printf "%s%s/%s (hash %.0f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
+      if (pg) printf ", db %.0f%%", 100 * $5; printf ")"}' <<<"${runs[$conns]}")
     if [[ $label == PostgreSQL ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores, idle $(pct "$idle" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
@@ -278,6 +291,10 @@ measure_bound
 bench_http
 bench_backend SQLite "sqlite://$WORK/atrium.db" 15,000 25,000 40,000
 if [[ "${1:-}" == "--pg" ]]; then
+  # The SQLite part leaves a database of a million flows whose pages the kernel has not all
+  # written yet; deleted, they are dropped instead of being written back while PostgreSQL is
+  # measured.
+  rm -f "$WORK"/atrium.db "$WORK"/atrium.db-wal "$WORK"/atrium.db-shm
   PG_STARTED=1
   PG_DSN=$(ATRIUM_PG_DIR=$PGDIR ATRIUM_PG_PORT=$((PORT + 2)) tools/pg.sh start)
   bench_backend PostgreSQL "$PG_DSN&max_conns=16" 10,000 15,000 20,000
