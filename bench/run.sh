@@ -232,21 +232,21 @@ bench_backend() {
   for k in "${!run_conns[@]}"; do
     local bound
     bound=$(awk -v x="${bounds[k]}" -v y="${bounds[k + 1]}" 'BEGIN {printf "%.1f", (x + y) / 2}')
-    read -r a b c db hash idle <<<"${run_figures[k]}"
-    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound $hash $idle"$'\n'
+    read -r a b c db hash spare <<<"${run_figures[k]}"
+    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound $hash $spare"$'\n'
   done
   for conns in 8 32 128; do
-    local r bound db hash idle net="" all
+    local r bound db hash spare net="" all
     # The median run by rate/bound (REG_ROUNDS is odd), and every run as rate/bound with the
     # hashing threads' share of the cores (and the database's on PostgreSQL: an autovacuum or a
     # checkpoint shows there).
-    read -r r a b c db bound hash idle < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
+    read -r r a b c db bound hash spare < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
     all=$(awk -v pg="$([[ $label == PostgreSQL ]] && echo 1)" 'NF {printf "%s%s/%s (hash %.0f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
       if (pg) printf ", db %.0f%%", 100 * $5; printf ")"}' <<<"${runs[$conns]}")
     if [[ $label == PostgreSQL ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores, idle $(pct "$idle" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores, idle $(pct "$spare" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
