@@ -205,7 +205,7 @@ bench_backend() {
   # each run is compared with the mean of the bounds measured right before and right after it
   # (the bound after one run is the bound before the next). Each row shows its median run (by
   # rate/bound) and lists every run as rate/bound.
-  local -a run_conns=() run_figures=() bounds=()
+  local -a run_conns=() run_figures=() bounds=() bound_shares=()
   local round conns k
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
@@ -213,6 +213,7 @@ bench_backend() {
       drain
       measure_bound 3
       bounds+=("$ARGON_BOUND")
+      bound_shares+=("$ARGON_SHARE")
       before=$(cpu_ticks)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
       # Where the cores' time went during the run: shares of the hashing threads, of a database
@@ -228,25 +229,27 @@ bench_backend() {
   drain
   measure_bound 3
   bounds+=("$ARGON_BOUND")
+  bound_shares+=("$ARGON_SHARE")
   local -A runs
   for k in "${!run_conns[@]}"; do
-    local bound
+    local bound bound_share
     bound=$(awk -v x="${bounds[k]}" -v y="${bounds[k + 1]}" 'BEGIN {printf "%.1f", (x + y) / 2}')
+    bound_share=$(awk -v x="${bound_shares[k]}" -v y="${bound_shares[k + 1]}" 'BEGIN {printf "%.3f", (x + y) / 2}')
     read -r a b c db hash spare <<<"${run_figures[k]}"
-    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound $hash $spare"$'\n'
+    runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound $hash $spare $bound_share"$'\n'
   done
   for conns in 8 32 128; do
-    local r bound db hash spare net="" all
+    local r bound db hash spare bound_share net="" all
     # The median run by rate/bound (REG_ROUNDS is odd), and every run as rate/bound with the
     # hashing threads' share of the cores (and the database's on PostgreSQL: an autovacuum or a
     # checkpoint shows there).
-    read -r r a b c db bound hash spare < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
+    read -r r a b c db bound hash spare bound_share < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
     all=$(awk -v pg="$([[ $label == PostgreSQL ]] && echo 1)" 'NF {printf "%s%s/%s (hash %.0f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
       if (pg) printf ", db %.0f%%", 100 * $5; printf ")"}' <<<"${runs[$conns]}")
     if [[ $label == PostgreSQL ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores, idle $(pct "$spare" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores (the bound's workers $(pct "$bound_share" 1)), idle $(pct "$spare" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login
@@ -282,6 +285,7 @@ field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$HASH"; }
 measure_bound() {
   HASH=$(build/bench/src/hash/atrium_hash_bench "${1:-7}")
   ARGON_BOUND=$(field argon2id_per_second)
+  ARGON_SHARE=$(field argon2id_share)
   BCRYPT_BOUND=$(field bcrypt12_per_second)
   echo "$HASH" >>"$WORK/bounds"
 }
