@@ -35,6 +35,10 @@ function config(database) {
 
 before(async () => {
   assert.ok(DSN, 'ATRIUM_TEST_PG_DSN must name a PostgreSQL server (run the tests through tools/test.sh)');
+  // The fault test stops and restarts the server tools/pg.sh names by ATRIUM_PG_DIR and
+  // ATRIUM_PG_PORT: they must name the server of the DSN, or it would stop (and start) another.
+  assert.ok(process.env.ATRIUM_PG_DIR, 'ATRIUM_PG_DIR must name the data directory of the DSN\'s server');
+  assert.equal(new URL(DSN).port, process.env.ATRIUM_PG_PORT, 'ATRIUM_PG_PORT must be the DSN\'s port');
   const database = `atrium_${process.pid}`;
   execFileSync('psql', [DSN, '-q', '-c', `DROP DATABASE IF EXISTS ${database}`, '-c', `CREATE DATABASE ${database}`]);
   // Both instances migrate at the same time: the advisory lock serializes them.
