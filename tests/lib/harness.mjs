@@ -83,6 +83,17 @@ export function httpsGet(url, { ca, timeout = 5000 } = {}) {
   });
 }
 
+// Servers a test has not stopped (killed on purpose, or a test that failed half-way): stopped
+// and their folders removed when the test process exits, so that no run leaves servers or
+// atrium-test-* folders behind.
+const unstopped = new Set();
+process.on('exit', () => {
+  for (const { proc, dir } of unstopped) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // Starts atrium. `config` (an object, or a function of {publicPort, adminPort, base}) is
 // deep-merged over a minimal test configuration.
 // `https: {ca}`: the caller configures TLS on the public listener (serve.public.tls); the public
@@ -135,6 +146,8 @@ export async function startAtrium({ config = {}, dev = true, env = {}, args = []
   proc.stderr.on('data', (d) => (logs += d));
   let exited = null;
   proc.on('exit', (code, signal) => (exited = { code, signal }));
+  const instance = { proc, dir };
+  unstopped.add(instance);
 
   const deadline = Date.now() + 15000;
   for (;;) {
@@ -167,6 +180,7 @@ export async function startAtrium({ config = {}, dev = true, env = {}, args = []
         await done;
       }
       rmSync(dir, { recursive: true, force: true });
+      unstopped.delete(instance);
       return exited;
     },
   };
