@@ -45,25 +45,24 @@ trap cleanup EXIT
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
-# CPU time (clock ticks) used so far by the PostgreSQL server's processes on this machine.
+# CPU time (clock ticks, utime + stime) used so far by the tasks whose /proc stat files are
+# given; a task that has gone meanwhile counts 0.
+stat_ticks() { awk '{t += $14 + $15} END {print t + 0}' "$@" /dev/null 2>/dev/null; }
+# ... by the PostgreSQL server's processes on this machine.
 db_ticks() {
-  local total=0 p
-  for p in $(pgrep -x postgres); do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
+  local p stats=()
+  for p in $(pgrep -x postgres); do stats+=("/proc/$p/stat"); done
+  stat_ticks "${stats[@]}"
 }
 # CPU time so far, in clock ticks: "<the server's hashing threads> <the database> <the machine
 # busy> <the machine in all>". The hashing threads are the server's threads named atrium-hash
 # (NameThisThread); the machine's ticks come from /proc/stat (every core, user + system + irq).
 cpu_ticks() {
-  local hash=0 t
+  local t stats=()
   for t in /proc/"$PID"/task/*; do
-    if [[ $(cat "$t/comm" 2>/dev/null) == atrium-hash ]]; then
-      hash=$((hash + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)))
-    fi
+    [[ $(cat "$t/comm" 2>/dev/null) == atrium-hash ]] && stats+=("$t/stat")
   done
-  echo "$hash $(db_ticks) $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
+  echo "$(stat_ticks "${stats[@]}") $(db_ticks) $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
 }
 to_ms() {
   local v=$1
@@ -205,15 +204,15 @@ bench_backend() {
   # each run is compared with the mean of the bounds measured right before and right after it
   # (the bound after one run is the bound before the next). Each row shows its median run (by
   # rate/bound) and lists every run as rate/bound.
-  local -a run_conns=() run_figures=() bounds=() bound_shares=()
+  # bounds: "<hashes/s> <the workers' share of the cores>" of each measurement, in order.
+  local -a run_conns=() run_figures=() bounds=()
   local round conns k
   for ((round = 1; round <= REG_ROUNDS; round++)); do
     for conns in 8 32 128; do
       local before split
       drain
       measure_bound 3
-      bounds+=("$ARGON_BOUND")
-      bound_shares+=("$ARGON_SHARE")
+      bounds+=("$ARGON_BOUND $ARGON_SHARE")
       before=$(cpu_ticks)
       read -r a b c < <(CONNECTIONS=$conns run_wrk -s bench/register.lua "$BASE/self-service/registration?flow=$flow")
       # Where the cores' time went during the run: shares of the hashing threads, of a database
@@ -228,13 +227,14 @@ bench_backend() {
   done
   drain
   measure_bound 3
-  bounds+=("$ARGON_BOUND")
-  bound_shares+=("$ARGON_SHARE")
+  bounds+=("$ARGON_BOUND $ARGON_SHARE")
   local -A runs
+  local pg=""
+  [[ $label == PostgreSQL ]] && pg=1
   for k in "${!run_conns[@]}"; do
     local bound bound_share
-    bound=$(awk -v x="${bounds[k]}" -v y="${bounds[k + 1]}" 'BEGIN {printf "%.1f", (x + y) / 2}')
-    bound_share=$(awk -v x="${bound_shares[k]}" -v y="${bound_shares[k + 1]}" 'BEGIN {printf "%.3f", (x + y) / 2}')
+    read -r bound bound_share < <(awk -v x="${bounds[k]}" -v y="${bounds[k + 1]}" \
+      'BEGIN {split(x, b); split(y, a); printf "%.1f %.3f\n", (b[1] + a[1]) / 2, (b[2] + a[2]) / 2}')
     read -r a b c db hash spare <<<"${run_figures[k]}"
     runs[${run_conns[k]}]+="$(awk -v a="$a" -v b="$bound" 'BEGIN {printf "%.4f", a / b}') $a $b $c $db $bound $hash $spare $bound_share"$'\n'
   done
@@ -244,9 +244,9 @@ bench_backend() {
     # hashing threads' share of the cores (and the database's on PostgreSQL: an autovacuum or a
     # checkpoint shows there).
     read -r r a b c db bound hash spare bound_share < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
-    all=$(awk -v pg="$([[ $label == PostgreSQL ]] && echo 1)" 'NF {printf "%s%s/%s (hash %.0f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
+    all=$(awk -v pg="$pg" 'NF {printf "%s%s/%s (hash %.0f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
       if (pg) printf ", db %.0f%%", 100 * $5; printf ")"}' <<<"${runs[$conns]}")
-    if [[ $label == PostgreSQL ]]; then
+    if [[ -n $pg ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
     echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores (the bound's workers $(pct "$bound_share" 1)), idle $(pct "$spare" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
