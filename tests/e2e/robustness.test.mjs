@@ -108,10 +108,13 @@ describe('housekeeping (item 7)', () => {
   };
 
   test('atrium cleanup deletes expired flows in batches and keeps live ones', async () => {
-    const srv = await start({ config: { ...quick, atrium: { cleanup: { interval: '0s' } } } });
+    // Flows live 3 s here: the live flow below must outlast the start of `atrium cleanup` (an
+    // ASan build on a busy machine once took over 1 s, and deleted it too).
+    const lifespan = { selfservice: { flows: { registration: { lifespan: '3s', style: 'unified' } } } };
+    const srv = await start({ config: { ...quick, ...lifespan, atrium: { cleanup: { interval: '0s' } } } });
     const stale = [];
     for (let i = 0; i < 5; i++) stale.push((await api(srv.base).get('self-service/registration/api')).json.id);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 3100));
     const live = (await api(srv.base).get('self-service/registration/api')).json.id;
     const out = execFileSync(BIN, ['cleanup', '-c', `${srv.dir}/atrium.yml`], { cwd: srv.dir, encoding: 'utf8' });
     assert.match(out, /deleted 5 expired flows, 0 expired sessions, 0 old error records/);
