@@ -298,31 +298,30 @@ struct Cols {
   }
 };
 
-// Runs an insert that may hit a unique constraint on `value`.
+// Runs an insert that may hit a unique constraint on `claim`'s value (a conflict then fills
+// `*conflict`, which must outlive the transaction: the failure may surface at its end).
 Status InsertUnique(Executor& db, const char* sql, const Params& params, ConflictingValue claim,
                     ConflictingValue* conflict) {
-  auto r = db.Execute(sql, params);
-  if (!r.ok()) {
-    if (r.error().code == ErrorCode::kConflict && conflict != nullptr) {
-      *conflict = std::move(claim);
+  return db.Send(sql, params, [conflict, claim = std::move(claim)](Error e) {
+    if (e.code == ErrorCode::kConflict && conflict != nullptr) {
+      *conflict = claim;
     }
-    return std::move(r).error();
-  }
-  return OkStatus();
+    return e;
+  });
 }
 
-// Runs a statement whose unique constraints are not about user input: a violation there (a
-// session token collision, say) is a failure of the store, never "exists already".
-Status Run(Executor& db, const char* sql, const Params& params) {
-  auto r = db.Execute(sql, params);
-  if (r.ok()) {
-    return OkStatus();
-  }
-  Error e = std::move(r).error();
+// A unique violation in a statement whose unique constraints are not about user input (a session
+// token collision, say) is a failure of the store, never "exists already".
+Error NotAConflict(Error e) {
   if (e.code == ErrorCode::kConflict) {
     e.code = ErrorCode::kUnavailable;
   }
   return e;
+}
+
+// Runs a write that needs no answer but success (see NotAConflict).
+Status Run(Executor& db, const char* sql, const Params& params) {
+  return db.Send(sql, params, NotAConflict);
 }
 
 Result<std::optional<std::string>> FirstValue(Executor& db, const char* sql, const Params& params) {

@@ -36,10 +36,24 @@ using Row = std::vector<Value>;
 // failures as kUnavailable.
 class Executor {
  public:
+  // What a failed statement's error becomes (which value a unique violation is about, say).
+  using OnFailure = std::function<Error(Error)>;
+
   virtual ~Executor() = default;
   virtual Result<std::vector<Row>> Query(const char* sql, const Params& params) = 0;
   // Returns the number of rows changed.
   virtual Result<int64_t> Execute(const char* sql, const Params& params) = 0;
+  // A write whose answer nothing needs before the transaction ends. A backend may send it without
+  // waiting for that answer (PostgreSQL pipelines it): its failure then comes back, made into
+  // `on_failure(error)`, from a later call or from the end of the transaction, which fails and
+  // rolls back. By default it runs at once.
+  virtual Status Send(const char* sql, const Params& params, const OnFailure& on_failure) {
+    auto r = Execute(sql, params);
+    if (r.ok()) {
+      return OkStatus();
+    }
+    return on_failure(std::move(r).error());
+  }
 };
 
 // The identifier or address whose insert hit a unique constraint.

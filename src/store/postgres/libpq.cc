@@ -31,6 +31,14 @@ Result<LibPq> Load() {
   ATRIUM_RETURN_IF_ERROR(so.Bind("PQconsumeInput", pq.consumeInput));
   ATRIUM_RETURN_IF_ERROR(so.Bind("PQnotifies", pq.notifies));
   ATRIUM_RETURN_IF_ERROR(so.Bind("PQfreemem", pq.freemem));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQresultErrorMessage", pq.resultErrorMessage));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQenterPipelineMode", pq.enterPipelineMode));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQexitPipelineMode", pq.exitPipelineMode));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQpipelineSync", pq.pipelineSync));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQsendQueryParams", pq.sendQueryParams));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQsendPrepare", pq.sendPrepare));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQsendQueryPrepared", pq.sendQueryPrepared));
+  ATRIUM_RETURN_IF_ERROR(so.Bind("PQgetResult", pq.getResult));
   return pq;
 }
 

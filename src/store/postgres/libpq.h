@@ -30,6 +30,15 @@ struct LibPq {
   decltype(&::PQconsumeInput) consumeInput = nullptr;
   decltype(&::PQnotifies) notifies = nullptr;
   decltype(&::PQfreemem) freemem = nullptr;
+  decltype(&::PQresultErrorMessage) resultErrorMessage = nullptr;
+  // Pipeline mode (libpq 14 and later).
+  decltype(&::PQenterPipelineMode) enterPipelineMode = nullptr;
+  decltype(&::PQexitPipelineMode) exitPipelineMode = nullptr;
+  decltype(&::PQpipelineSync) pipelineSync = nullptr;
+  decltype(&::PQsendQueryParams) sendQueryParams = nullptr;
+  decltype(&::PQsendPrepare) sendPrepare = nullptr;
+  decltype(&::PQsendQueryPrepared) sendQueryPrepared = nullptr;
+  decltype(&::PQgetResult) getResult = nullptr;
 };
 
 // Loads libpq, once for the process (thread-safe); every later call gives the same outcome.

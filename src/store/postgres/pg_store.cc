@@ -6,6 +6,8 @@
 #include <mutex>
 #include <set>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "base/strings.h"
 #include "store/outbox_rows.h"
@@ -38,24 +40,46 @@ class Conn {
   Conn& operator=(const Conn&) = delete;
 
   PGconn* get() const { return c_; }
-  bool Healthy() const { return Pq().status(c_) == CONNECTION_OK; }
+  // False once the server is gone or the connection was left in a state nobody can vouch for.
+  bool Healthy() const { return !abandoned_ && Pq().status(c_) == CONNECTION_OK; }
+  void Abandon() { abandoned_ = true; }
   bool Prepared(const std::string& name) const { return prepared_.contains(name); }
   void MarkPrepared(std::string name) { prepared_.insert(std::move(name)); }
+  void ForgetPrepared(const std::string& name) { prepared_.erase(name); }
 
  private:
   PGconn* c_;
   std::set<std::string> prepared_;
+  bool abandoned_ = false;
 };
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
+// The name a statement is prepared under on every connection: its SQL literal's address.
+std::string StatementName(const char* sql) {
+  return "q" + std::to_string(reinterpret_cast<std::uintptr_t>(sql));
+}
+
 // The shared records code on a libpq connection. Remembers the SQLSTATE of the last failure
 // so that transactions can retry serialization failures.
+//
+// A transaction runs in libpq's pipeline mode until it needs an answer: BEGIN and every Send go
+// out without waiting, and their answers are read together (Flush) when a Query or Execute needs
+// the server's answer or at COMMIT. A registration's BEGIN, seven inserts and COMMIT are one
+// round trip instead of nine.
 class PgExecutor final : public Executor {
  public:
   explicit PgExecutor(Conn& conn) : conn_(conn) {}
+  PgExecutor(const PgExecutor&) = delete;
+  PgExecutor& operator=(const PgExecutor&) = delete;
+  ~PgExecutor() override {
+    if (pipelined_) {
+      (void)Flush();
+    }
+  }
 
   Result<std::vector<Row>> Query(const char* sql, const Params& params) override {
+    ATRIUM_RETURN_IF_ERROR(FlushIfPipelined());
     ATRIUM_ASSIGN_OR_RETURN(ResultPtr r, Run(sql, params));
     const LibPq& pq = Pq();
     std::vector<Row> rows(static_cast<size_t>(pq.ntuples(r.get())));
@@ -71,22 +95,156 @@ class PgExecutor final : public Executor {
   }
 
   Result<int64_t> Execute(const char* sql, const Params& params) override {
+    ATRIUM_RETURN_IF_ERROR(FlushIfPipelined());
     ATRIUM_ASSIGN_OR_RETURN(ResultPtr r, Run(sql, params));
     return static_cast<int64_t>(std::atoll(Pq().cmdTuples(r.get())));
   }
 
+  Status Send(const char* sql, const Params& params, const OnFailure& on_failure) override {
+    if (!pipelined_) {
+      return Executor::Send(sql, params, on_failure);
+    }
+    const std::string name = StatementName(sql);
+    if (!conn_.Prepared(name)) {
+      if (Pq().sendPrepare(conn_.get(), name.c_str(), sql, static_cast<int>(params.size()),
+                           nullptr) != 1) {
+        return Lost("prepare");
+      }
+      conn_.MarkPrepared(name);
+      pending_.push_back(Pending{nullptr, name});
+    }
+    const std::vector<const char*> values = Values(params);
+    if (Pq().sendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0) != 1) {
+      return Lost("query");
+    }
+    pending_.push_back(Pending{on_failure, {}});
+    return OkStatus();
+  }
+
   // Unprepared SQL without parameters: transaction control, DDL scripts, advisory locks.
   Status Command(const char* sql) {
+    ATRIUM_RETURN_IF_ERROR(FlushIfPipelined());
     ResultPtr r(Pq().exec(conn_.get(), sql), Pq().clear);
     return Check(r.get(), "command");
+  }
+
+  // BEGIN, sent in pipeline mode (what follows is pipelined until an answer is needed).
+  Status Begin() {
+    if (Pq().enterPipelineMode(conn_.get()) != 1) {
+      return Command("BEGIN");
+    }
+    pipelined_ = true;
+    if (Pq().sendQueryParams(conn_.get(), "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      return Lost("begin");
+    }
+    pending_.push_back(Pending{nullptr, {}});
+    return OkStatus();
+  }
+
+  // COMMIT, and the answers of everything still pipelined: the first failure among them.
+  Status Commit() {
+    if (!pipelined_) {
+      return Command("COMMIT");
+    }
+    if (Pq().sendQueryParams(conn_.get(), "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+        1) {
+      return Lost("commit");
+    }
+    pending_.push_back(Pending{nullptr, {}});
+    return Flush();
+  }
+
+  // After a failure: what is still pipelined is read (its outcome no longer matters) and the
+  // transaction rolled back.
+  void Rollback() {
+    if (pipelined_) {
+      (void)Flush();
+    }
+    (void)Command("ROLLBACK");
   }
 
   const std::string& last_sqlstate() const { return last_sqlstate_; }
 
  private:
+  // A statement sent in pipeline mode whose answer is still to be read.
+  struct Pending {
+    OnFailure on_failure;  // none: the failure as it is
+    std::string prepared;  // the statement a prepare made, forgotten if the prepare did not run
+  };
+
+  static std::vector<const char*> Values(const Params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& v : params) {
+      values.push_back(v ? v->c_str() : nullptr);
+    }
+    return values;
+  }
+
+  Status FlushIfPipelined() { return pipelined_ ? Flush() : OkStatus(); }
+
+  // Ends the pipeline: a sync, then every pending answer in order. Returns the first failure, as
+  // its statement's OnFailure makes it; statements after it were skipped by the server.
+  Status Flush() {
+    pipelined_ = false;
+    std::vector<Pending> pending = std::exchange(pending_, {});
+    const LibPq& pq = Pq();
+    if (pq.pipelineSync(conn_.get()) != 1) {
+      return Lost("sync");
+    }
+    Status first = OkStatus();
+    for (const Pending& p : pending) {
+      ResultPtr r(pq.getResult(conn_.get()), pq.clear);
+      if (r == nullptr) {
+        return Lost("pipelined answer");
+      }
+      // Each statement's answer ends with a null result.
+      while (PGresult* extra = pq.getResult(conn_.get())) {
+        pq.clear(extra);
+      }
+      const auto status = pq.resultStatus(r.get());
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        continue;
+      }
+      if (!p.prepared.empty()) {
+        conn_.ForgetPrepared(p.prepared);
+      }
+      if (status == PGRES_PIPELINE_ABORTED || !first.ok()) {
+        continue;
+      }
+      Status failed = Check(r.get(), "pipelined statement");
+      first = p.on_failure ? Status(p.on_failure(std::move(failed).error())) : std::move(failed);
+    }
+    ResultPtr sync(pq.getResult(conn_.get()), pq.clear);
+    if (sync == nullptr || pq.resultStatus(sync.get()) != PGRES_PIPELINE_SYNC ||
+        pq.exitPipelineMode(conn_.get()) != 1) {
+      return Lost("pipeline end");
+    }
+    return first;
+  }
+
+  // The connection is in a state this code cannot vouch for (the server gone, or libpq refused a
+  // pipeline step): it is dropped when its lease ends.
+  Status Lost(std::string_view what) {
+    pipelined_ = false;
+    pending_.clear();
+    conn_.Abandon();
+    last_sqlstate_.clear();
+    g_errors.fetch_add(1, std::memory_order_relaxed);
+    return Error::Unavailable("postgres " + std::string(what) + ": " +
+                              Trimmed(Pq().errorMessage(conn_.get())));
+  }
+
+  static std::string Trimmed(std::string message) {
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+      message.pop_back();
+    }
+    return message;
+  }
+
   Result<ResultPtr> Run(const char* sql, const Params& params) {
-    // Prepared once per connection, named after the SQL literal's address.
-    const std::string name = "q" + std::to_string(reinterpret_cast<std::uintptr_t>(sql));
+    const std::string name = StatementName(sql);
     if (!conn_.Prepared(name)) {
       ResultPtr prepared(
           Pq().prepare(conn_.get(), name.c_str(), sql, static_cast<int>(params.size()), nullptr),
@@ -94,11 +252,7 @@ class PgExecutor final : public Executor {
       ATRIUM_RETURN_IF_ERROR(Check(prepared.get(), "prepare"));
       conn_.MarkPrepared(name);
     }
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& v : params) {
-      values.push_back(v ? v->c_str() : nullptr);
-    }
+    const std::vector<const char*> values = Values(params);
     ResultPtr r(Pq().execPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
                                   values.data(), nullptr, nullptr, 0),
                 Pq().clear);
@@ -113,10 +267,9 @@ class PgExecutor final : public Executor {
     }
     const char* state = r != nullptr ? Pq().resultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     last_sqlstate_ = state != nullptr ? state : "";
-    std::string message = "postgres " + std::string(what) + ": " + Pq().errorMessage(conn_.get());
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-      message.pop_back();
-    }
+    const std::string message =
+        "postgres " + std::string(what) + ": " +
+        Trimmed(r != nullptr ? Pq().resultErrorMessage(r) : Pq().errorMessage(conn_.get()));
     if (last_sqlstate_ == kUniqueViolation) {
       return Error::Conflict(message);
     }
@@ -126,6 +279,8 @@ class PgExecutor final : public Executor {
 
   Conn& conn_;
   std::string last_sqlstate_;
+  bool pipelined_ = false;
+  std::vector<Pending> pending_;
 };
 
 }  // namespace
@@ -422,15 +577,17 @@ struct PgStore::Impl {
     for (int attempt = 0;; ++attempt) {
       ATRIUM_ASSIGN_OR_RETURN(auto lease, Acquire());
       PgExecutor db(**lease);
-      ATRIUM_RETURN_IF_ERROR(db.Command("BEGIN"));
-      Status st = body(db);
+      Status st = db.Begin();
       if (st.ok()) {
-        st = db.Command("COMMIT");
+        st = body(db);
+      }
+      if (st.ok()) {
+        st = db.Commit();
       }
       if (st.ok()) {
         return st;
       }
-      (void)db.Command("ROLLBACK");
+      db.Rollback();
       if (Retryable(db.last_sqlstate()) && attempt < 5) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
         continue;
