@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -126,11 +127,23 @@ class Admission {
 
 // asio::thread_pool queues without bound; this counts the jobs that wait for a thread and refuses
 // new ones once `capacity` are waiting.
+// Its threads are named `name`.
 class BoundedPool {
  public:
-  BoundedPool(int threads, std::size_t capacity)
+  BoundedPool(const char* name, int threads, std::size_t capacity)
       : pool_(static_cast<std::size_t>(std::max(1, threads))),
-        capacity_(std::max<std::size_t>(1, capacity)) {}
+        capacity_(std::max<std::size_t>(1, capacity)) {
+    // asio::thread_pool starts its threads itself: each names itself in a first job, which waits
+    // until every thread has taken one (so that no thread takes two).
+    const auto n = static_cast<std::ptrdiff_t>(std::max(1, threads));
+    auto all_named = std::make_shared<std::latch>(n);
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      asio::post(pool_, [name, all_named] {
+        NameThisThread(name);
+        all_named->arrive_and_wait();
+      });
+    }
+  }
 
   // False (and the job dropped) when the queue is full.
   template <typename Job>
@@ -180,8 +193,8 @@ struct Shared {
   explicit Shared(ServerOptions o)
       : options(std::move(o)),
         admission(options.max_connections, options.max_connections_per_ip),
-        workers(options.worker_threads, options.queue_capacity),
-        slow_workers(options.slow_threads, options.queue_capacity) {
+        workers("atrium-work", options.worker_threads, options.queue_capacity),
+        slow_workers("atrium-slow", options.slow_threads, options.queue_capacity) {
     for (int i = 0; i < std::max(1, options.io_threads); ++i) {
       loops.push_back(std::make_unique<asio::io_context>(1));
     }

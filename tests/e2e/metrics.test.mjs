@@ -3,6 +3,7 @@
 // object per line, the request id of each answer, and no secret ever written.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { api, startAtrium } from '../lib/harness.mjs';
 
@@ -114,6 +115,16 @@ describe('GET /metrics/prometheus (admin port)', () => {
     assert.ok(value(now, 'process_open_fds') > 3);
     const start = value(now, 'process_start_time_seconds');
     assert.ok(Math.abs(start - Date.now() / 1000) < 600, `start time ${start}`);
+  });
+
+  // top -H, perf and bench/run.sh (which finds the hashing threads by name) tell the threads apart
+  // by the name each is given at its start; only the main thread keeps the program's name.
+  test('every thread the server starts is named after its job', () => {
+    const dir = `/proc/${srv.proc.pid}/task`;
+    const names = readdirSync(dir).map((tid) => readFileSync(`${dir}/${tid}/comm`, 'utf8').trim());
+    const count = (name) => names.filter((n) => n === name).length;
+    assert.equal(count('atrium'), 1, `threads: ${names.join(', ')}`);
+    assert.ok(count('atrium-work') >= 1 && count('atrium-hash') >= 1 && count('atrium-http') >= 1, names.join(', '));
   });
 });
 
