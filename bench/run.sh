@@ -244,12 +244,16 @@ bench_backend() {
     # hashing threads' share of the cores (and the database's on PostgreSQL: an autovacuum or a
     # checkpoint shows there).
     read -r r a b c db bound hash spare bound_share < <(sort -g <<<"${runs[$conns]%$'\n'}" | sed -n "$(((REG_ROUNDS + 1) / 2))p")
-    all=$(awk -v pg="$pg" 'NF {printf "%s%s/%s (hash %.0f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
+    # By shares: each run's hashing share over the share the bound's workers had around it, which
+    # does not move with the machine's speed as rate/bound does; the median of the runs.
+    local by_shares
+    by_shares=$(awk 'NF {printf "%.4f\n", $7 / $9}' <<<"${runs[$conns]}" | sort -g | sed -n "$(((REG_ROUNDS + 1) / 2))p")
+    all=$(awk -v pg="$pg" 'NF {printf "%s%s/%s (hash %.1f%%", (n++ ? " / " : ""), $2, $6, 100 * $7;
       if (pg) printf ", db %.0f%%", 100 * $5; printf ")"}' <<<"${runs[$conns]}")
     if [[ -n $pg ]]; then
       net=" (database CPU $(pct "$db" 1) of the cores; $(pct "$r" "$(awk -v d="$db" 'BEGIN {print 1 - d}')") of the bound net of it)"
     fi
-    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; hashing threads $(pct "$hash" 1) of the cores (the bound's workers $(pct "$bound_share" 1)), idle $(pct "$spare" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
+    echo "| $label | registrations, argon2id, -c$conns | $a | $b | $c | >= 95% of the bound: $(pct "$r" 1)$net; by shares $(awk -v x="$by_shares" 'BEGIN {printf "%.1f%%", 100 * x}'); hashing threads $(pct "$hash" 1) of the cores (the bound's workers $(pct "$bound_share" 1)), idle $(pct "$spare" 1); median of $REG_ROUNDS runs (rate/bound before and after): $all |" >>"$WORK/rows"
   done
   # Sign-ins of one identity (throttling on, as by default): verify + session + flow update.
   local login

@@ -161,7 +161,9 @@ class PgExecutor final : public Executor {
     if (pipelined_) {
       (void)Flush();
     }
-    (void)Command("ROLLBACK");
+    if (conn_.Healthy()) {  // an abandoned connection is closed, which rolls back too
+      (void)Command("ROLLBACK");
+    }
   }
 
   const std::string& last_sqlstate() const { return last_sqlstate_; }
