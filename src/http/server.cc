@@ -126,8 +126,7 @@ class Admission {
 };
 
 // asio::thread_pool queues without bound; this counts the jobs that wait for a thread and refuses
-// new ones once `capacity` are waiting.
-// Its threads are named `name`.
+// new ones once `capacity` are waiting. Its threads are named `name`.
 class BoundedPool {
  public:
   BoundedPool(const char* name, int threads, std::size_t capacity)

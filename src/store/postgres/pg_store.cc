@@ -135,11 +135,7 @@ class PgExecutor final : public Executor {
       return Command("BEGIN");
     }
     pipelined_ = true;
-    if (Pq().sendQueryParams(conn_.get(), "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
-      return Lost("begin");
-    }
-    pending_.push_back(Pending{nullptr, {}});
-    return OkStatus();
+    return SendCommand("BEGIN");
   }
 
   // COMMIT, and the answers of everything still pipelined: the first failure among them.
@@ -147,11 +143,7 @@ class PgExecutor final : public Executor {
     if (!pipelined_) {
       return Command("COMMIT");
     }
-    if (Pq().sendQueryParams(conn_.get(), "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) !=
-        1) {
-      return Lost("commit");
-    }
-    pending_.push_back(Pending{nullptr, {}});
+    ATRIUM_RETURN_IF_ERROR(SendCommand("COMMIT"));
     return Flush();
   }
 
@@ -184,6 +176,20 @@ class PgExecutor final : public Executor {
     return values;
   }
 
+  static bool Succeeded(const PGresult* r) {
+    const auto status = Pq().resultStatus(r);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  }
+
+  // Transaction control in pipeline mode (unnamed, no parameters: PQsendQuery is not allowed).
+  Status SendCommand(const char* sql) {
+    if (Pq().sendQueryParams(conn_.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      return Lost(sql);
+    }
+    pending_.push_back(Pending{nullptr, {}});
+    return OkStatus();
+  }
+
   Status FlushIfPipelined() { return pipelined_ ? Flush() : OkStatus(); }
 
   // Ends the pipeline: a sync, then every pending answer in order. Returns the first failure, as
@@ -205,14 +211,13 @@ class PgExecutor final : public Executor {
       while (PGresult* extra = pq.getResult(conn_.get())) {
         pq.clear(extra);
       }
-      const auto status = pq.resultStatus(r.get());
-      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      if (Succeeded(r.get())) {
         continue;
       }
       if (!p.prepared.empty()) {
         conn_.ForgetPrepared(p.prepared);
       }
-      if (status == PGRES_PIPELINE_ABORTED || !first.ok()) {
+      if (pq.resultStatus(r.get()) == PGRES_PIPELINE_ABORTED || !first.ok()) {
         continue;
       }
       Status failed = Check(r.get(), "pipelined statement");
@@ -235,14 +240,7 @@ class PgExecutor final : public Executor {
     last_sqlstate_.clear();
     g_errors.fetch_add(1, std::memory_order_relaxed);
     return Error::Unavailable("postgres " + std::string(what) + ": " +
-                              Trimmed(Pq().errorMessage(conn_.get())));
-  }
-
-  static std::string Trimmed(std::string message) {
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-      message.pop_back();
-    }
-    return message;
+                              std::string(TrimSpace(Pq().errorMessage(conn_.get()))));
   }
 
   Result<ResultPtr> Run(const char* sql, const Params& params) {
@@ -263,15 +261,15 @@ class PgExecutor final : public Executor {
   }
 
   Status Check(PGresult* r, std::string_view what) {
-    const auto status = Pq().resultStatus(r);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    if (Succeeded(r)) {
       return OkStatus();
     }
     const char* state = r != nullptr ? Pq().resultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     last_sqlstate_ = state != nullptr ? state : "";
     const std::string message =
         "postgres " + std::string(what) + ": " +
-        Trimmed(r != nullptr ? Pq().resultErrorMessage(r) : Pq().errorMessage(conn_.get()));
+        std::string(
+            TrimSpace(r != nullptr ? Pq().resultErrorMessage(r) : Pq().errorMessage(conn_.get())));
     if (last_sqlstate_ == kUniqueViolation) {
       return Error::Conflict(message);
     }
@@ -560,10 +558,7 @@ struct PgStore::Impl {
     if (!conn || !conn->Healthy()) {
       auto fresh = std::make_unique<Conn>(Pq().connectdb(conninfo.c_str()));
       if (!fresh->Healthy()) {
-        std::string message = Pq().errorMessage(fresh->get());
-        while (!message.empty() && message.back() == '\n') {
-          message.pop_back();
-        }
+        const std::string message(TrimSpace(Pq().errorMessage(fresh->get())));
         conn.reset();
         g_errors.fetch_add(1, std::memory_order_relaxed);
         return Error::Unavailable("postgres: cannot connect: " + message);
