@@ -19,8 +19,10 @@ class IdentityStore {
   // The identity owning a credential identifier of `type` (normalized form), or nullopt.
   virtual Result<std::optional<Identity>> FindByCredentialIdentifier(
       std::string_view type, std::string_view identifier) = 0;
-  // The identity owning a verifiable or recovery address with this normalized value, or nullopt.
-  virtual Result<std::optional<Identity>> FindByAddress(std::string_view value) = 0;
+  // The identity owning a verifiable or recovery address of channel `via` ("email", "sms") with
+  // this normalized value, or nullopt.
+  virtual Result<std::optional<Identity>> FindByAddress(std::string_view via,
+                                                        std::string_view value) = 0;
   // Replaces the config of an identity's credential of `type` (a password re-hashed after a
   // sign-in). NotFound when the identity has no such credential.
   virtual Status UpdateCredentialConfig(std::string_view identity_id, std::string_view type,

@@ -473,8 +473,10 @@ TEST_P(StoreContract, IdentityAndSessionRoundTripExactly) {
   const auto by_identifier = store_.identities->FindByCredentialIdentifier("password", ann);
   ASSERT_TRUE(by_identifier.ok() && by_identifier->has_value());
   EXPECT_EQ((*by_identifier)->id, id.id);
-  EXPECT_TRUE((*store_.identities->FindByAddress(ann))->id == id.id);
-  EXPECT_FALSE(store_.identities->FindByAddress(Unique("nobody"))->has_value());
+  EXPECT_TRUE((*store_.identities->FindByAddress("email", ann))->id == id.id);
+  EXPECT_FALSE(store_.identities->FindByAddress("email", Unique("nobody"))->has_value());
+  EXPECT_FALSE(store_.identities->FindByAddress("sms", ann)->has_value())
+      << "an address is found on its own channel only";
 }
 
 // What whoami shows comes back whole from one lookup: several devices and addresses, each in
@@ -624,7 +626,7 @@ TEST_P(StoreContract, AFailureLateInTheTransactionLeavesNothing) {
   ASSERT_FALSE(st.ok());
   EXPECT_FALSE(store_.identities->GetIdentity(second.id)->has_value());
   EXPECT_FALSE(store_.identities->FindByCredentialIdentifier("password", two)->has_value());
-  EXPECT_FALSE(store_.identities->FindByAddress(two)->has_value());
+  EXPECT_FALSE(store_.identities->FindByAddress("email", two)->has_value());
   // The identifier is still free afterwards.
   const auto retry = NewIdentity(two);
   EXPECT_TRUE(store_.registrations->CreateIdentityWithSession(retry, NewSession(retry)).ok());

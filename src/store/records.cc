@@ -54,8 +54,9 @@ constexpr const char* kSelectRecovery =
 constexpr const char* kOwnerOfIdentifier =
     "SELECT identity_id FROM identity_credential_identifiers WHERE type = $1 AND identifier = $2";
 constexpr const char* kOwnerOfAddress =
-    "SELECT identity_id FROM identity_verifiable_addresses WHERE value = $1 UNION ALL "
-    "SELECT identity_id FROM identity_recovery_addresses WHERE value = $1 LIMIT 1";
+    "SELECT identity_id FROM identity_verifiable_addresses WHERE via = $1 AND value = $2 "
+    "UNION ALL SELECT identity_id FROM identity_recovery_addresses WHERE via = $1 AND value = $2 "
+    "LIMIT 1";
 constexpr const char* kUpdateCredentialConfig =
     "UPDATE identity_credentials SET config = $1, updated_at = $2 WHERE identity_id = $3 AND "
     "type = $4";
@@ -470,7 +471,7 @@ Result<int64_t> CountCodesOfFlowRows(Executor& db, std::string_view flow_id, Tim
 Result<Json> ConflictDetails(Executor& db, const ConflictingValue& c) {
   Result<std::optional<std::string>> owner =
       c.kind == "identifier" ? FirstValue(db, q::kOwnerOfIdentifier, {c.type, c.value})
-                             : FirstValue(db, q::kOwnerOfAddress, {c.value});
+                             : FirstValue(db, q::kOwnerOfAddress, {c.type, c.value});
   ATRIUM_RETURN_IF_ERROR(owner);
   Json types = Json::array();
   if (*owner) {
@@ -594,9 +595,10 @@ Status UpdateCredentialConfigRow(Executor& db, std::string_view identity_id, std
   return OkStatus();
 }
 
-Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
+Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db, std::string_view via,
                                                                 std::string_view value) {
-  ATRIUM_ASSIGN_OR_RETURN(auto owner, FirstValue(db, q::kOwnerOfAddress, {std::string(value)}));
+  ATRIUM_ASSIGN_OR_RETURN(
+      auto owner, FirstValue(db, q::kOwnerOfAddress, {std::string(via), std::string(value)}));
   if (!owner) {
     return std::optional<identity::Identity>();
   }

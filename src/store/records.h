@@ -81,7 +81,7 @@ Result<std::optional<identity::Identity>> LoadIdentityByIdentifier(Executor& db,
                                                                    std::string_view identifier);
 Status UpdateCredentialConfigRow(Executor& db, std::string_view identity_id, std::string_view type,
                                  const Json& config);
-Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db,
+Result<std::optional<identity::Identity>> LoadIdentityByAddress(Executor& db, std::string_view via,
                                                                 std::string_view value);
 // The session with its devices and identity; the identity comes without credentials, which
 // never leave the server through a session.

@@ -423,6 +423,14 @@ ALTER TABLE selfservice_registration_flows SET (autovacuum_vacuum_insert_thresho
 ALTER TABLE selfservice_login_flows SET (autovacuum_vacuum_insert_threshold = -1);
 ALTER TABLE selfservice_verification_flows SET (autovacuum_vacuum_insert_threshold = -1);
 )sql"},
+      // No index that nothing reads (see the SQLite migration 15): identity_credentials
+      // (identity_id) repeats the leading column of UNIQUE (identity_id, type), and addresses are
+      // looked up by channel and value, which UNIQUE (via, value) serves.
+      {15, "indexes that serve the lookups", R"sql(
+DROP INDEX identity_credentials_identity;
+DROP INDEX identity_verifiable_addresses_value;
+DROP INDEX identity_recovery_addresses_value;
+)sql"},
   };
   return migrations;
 }
@@ -830,8 +838,9 @@ Result<std::optional<identity::Identity>> PgStore::FindByCredentialIdentifier(
   return impl_->Read([&](Executor& db) { return LoadIdentityByIdentifier(db, type, identifier); });
 }
 
-Result<std::optional<identity::Identity>> PgStore::FindByAddress(std::string_view value) {
-  return impl_->Read([&](Executor& db) { return LoadIdentityByAddress(db, value); });
+Result<std::optional<identity::Identity>> PgStore::FindByAddress(std::string_view via,
+                                                                 std::string_view value) {
+  return impl_->Read([&](Executor& db) { return LoadIdentityByAddress(db, via, value); });
 }
 
 Result<std::optional<session::Session>> PgStore::GetSessionByTokenDigest(std::string_view digest) {

@@ -9,6 +9,7 @@
 
 #include "store/contract_test.h"
 #include "store/outbox_contract_test.h"
+#include "store/plan_test.h"
 
 namespace atrium::store {
 namespace {
@@ -117,6 +118,81 @@ TEST(PgStore, MigratesConcurrentlyAndIdempotently) {
 
 // Flow tables are left out of PostgreSQL's insert-triggered autovacuum (migration 14); the
 // other tables keep the server's defaults.
+// Runs statements on a raw connection, first asking PostgreSQL how it would run each with
+// sequential scans made as dear as it can (an almost empty table is otherwise read whole even
+// when an index could serve): every plan that still reads a whole table is kept in `scans`.
+class ExplainingExecutor final : public Executor {
+ public:
+  explicit ExplainingExecutor(PGconn* c) : c_(c) {
+    EXPECT_EQ(Exec(c_, "SET enable_seqscan = off"), "");
+  }
+
+  Result<std::vector<Row>> Query(const char* sql, const Params& params) override {
+    auto explained = Run(std::string("EXPLAIN ") + sql, params);
+    if (!explained.ok()) {
+      return std::move(explained).error();
+    }
+    for (const Row& line : *explained) {
+      if (line.at(0)->find("Seq Scan") != std::string::npos) {
+        scans.push_back(*line.at(0) + " in: " + sql);
+      }
+    }
+    return Run(sql, params);
+  }
+  Result<int64_t> Execute(const char* sql, const Params& params) override {
+    ATRIUM_RETURN_IF_ERROR(Query(sql, params));
+    return int64_t{0};
+  }
+
+  std::vector<std::string> scans;
+
+ private:
+  Result<std::vector<Row>> Run(const std::string& sql, const Params& params) {
+    std::vector<const char*> values;
+    for (const auto& v : params) {
+      values.push_back(v ? v->c_str() : nullptr);
+    }
+    PGresult* r = PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+      PQclear(r);
+      return Error::Unavailable(PQerrorMessage(c_));
+    }
+    std::vector<Row> rows;
+    for (int i = 0; i < PQntuples(r); ++i) {
+      Row& row = rows.emplace_back();
+      for (int j = 0; j < PQnfields(r); ++j) {
+        row.push_back(PQgetisnull(r, i, j) ? Value() : Value(PQgetvalue(r, i, j)));
+      }
+    }
+    PQclear(r);
+    return rows;
+  }
+
+  PGconn* c_;
+};
+
+// Every lookup by a key is served by an index (plan_test.h), also after migration 15 dropped
+// the indexes that no lookup read.
+TEST(PgStore, KeyLookupsReadNoWholeTable) {
+  if (Dsn() == nullptr) {
+    GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
+  }
+  ScopedSchema scope("plans_" + NewUuid().substr(0, 8));
+  auto s = PgStore::Open(scope.ScopedDsn(), PgOptions{});
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Migrate().ok());
+  const auto identity = contract::NewIdentity(contract::Unique("ann"));
+  const auto session = contract::NewSession(identity);
+  ASSERT_TRUE((*s)->CreateIdentityWithSession(identity, session).ok());
+  PGconn* c = PQconnectdb(scope.ScopedDsn().c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  ExplainingExecutor explaining(c);
+  plan::RunKeyLookups(explaining, identity, session);
+  PQfinish(c);
+  EXPECT_TRUE(explaining.scans.empty()) << ::testing::PrintToString(explaining.scans);
+}
+
 TEST(PgStore, FlowTablesAreNotVacuumedForInsertsAlone) {
   if (Dsn() == nullptr) {
     GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";

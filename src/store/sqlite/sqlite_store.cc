@@ -786,8 +786,9 @@ Result<std::optional<identity::Identity>> SqliteStore::FindByCredentialIdentifie
   return impl_->Read([&](Executor& db) { return LoadIdentityByIdentifier(db, type, identifier); });
 }
 
-Result<std::optional<identity::Identity>> SqliteStore::FindByAddress(std::string_view value) {
-  return impl_->Read([&](Executor& db) { return LoadIdentityByAddress(db, value); });
+Result<std::optional<identity::Identity>> SqliteStore::FindByAddress(std::string_view via,
+                                                                     std::string_view value) {
+  return impl_->Read([&](Executor& db) { return LoadIdentityByAddress(db, via, value); });
 }
 
 Result<std::optional<session::Session>> SqliteStore::GetSessionByTokenDigest(

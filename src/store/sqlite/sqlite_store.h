@@ -93,7 +93,8 @@ class SqliteStore final : public Database {
   Result<std::optional<identity::Identity>> GetIdentity(std::string_view id) override;
   Result<std::optional<identity::Identity>> FindByCredentialIdentifier(
       std::string_view type, std::string_view identifier) override;
-  Result<std::optional<identity::Identity>> FindByAddress(std::string_view value) override;
+  Result<std::optional<identity::Identity>> FindByAddress(std::string_view via,
+                                                          std::string_view value) override;
   // session::SessionStore
   Result<std::optional<session::Session>> GetSessionByTokenDigest(std::string_view digest) override;
   // otp::CodeStore

@@ -14,6 +14,7 @@
 
 #include "store/contract_test.h"
 #include "store/outbox_contract_test.h"
+#include "store/plan_test.h"
 #include "store/sqlite/migrations.h"
 
 namespace atrium::store {
@@ -299,6 +300,83 @@ TEST(SqliteStore, PlainTokensOfOlderDatabasesBecomeDigests) {
   EXPECT_EQ(CountRows(path, "sessions WHERE token_digest = '" + session::TokenDigest(token) + "'"),
             1);
   std::filesystem::remove(path);
+}
+
+// Runs statements on a raw connection, first asking SQLite how it would run each: every plan
+// step that reads a whole table is kept in `scans`.
+class ExplainingExecutor final : public Executor {
+ public:
+  explicit ExplainingExecutor(sqlite3* db) : db_(db) {}
+
+  Result<std::vector<Row>> Query(const char* sql, const Params& params) override {
+    Explain(sql);
+    return Run(sql, params);
+  }
+  Result<int64_t> Execute(const char* sql, const Params& params) override {
+    Explain(sql);
+    ATRIUM_RETURN_IF_ERROR(Run(sql, params));
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  }
+
+  std::vector<std::string> scans;
+
+ private:
+  void Explain(const char* sql) {
+    const std::string explain = std::string("EXPLAIN QUERY PLAN ") + sql;
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const std::string step = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      if (step.starts_with("SCAN ")) {
+        scans.push_back(step + " in: " + sql);
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+
+  Result<std::vector<Row>> Run(const char* sql, const Params& params) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+      return Error::Unavailable(sqlite3_errmsg(db_));
+    }
+    const int declared = sqlite3_bind_parameter_count(stmt);
+    for (int i = 0; i < declared && i < static_cast<int>(params.size()); ++i) {
+      const auto& v = params[static_cast<size_t>(i)];
+      v ? sqlite3_bind_text(stmt, i + 1, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT)
+        : sqlite3_bind_null(stmt, i + 1);
+    }
+    std::vector<Row> rows;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      Row& row = rows.emplace_back();
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+        row.push_back(text == nullptr ? Value() : Value(text));
+      }
+    }
+    sqlite3_finalize(stmt);
+    return rows;
+  }
+
+  sqlite3* db_;
+};
+
+// Every lookup by a key is served by an index (plan_test.h): until migration 15, loading an
+// identity read every identity's credential identifiers, and a duplicate address's conflict
+// details read every address.
+TEST(SqliteStore, KeyLookupsReadNoWholeTable) {
+  const std::string path = TempDb();
+  auto s = SqliteStore::Open("sqlite://" + path, 1);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Migrate().ok());
+  const auto identity = contract::NewIdentity(contract::Unique("ann"));
+  const auto session = contract::NewSession(identity);
+  ASSERT_TRUE((*s)->CreateIdentityWithSession(identity, session).ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ExplainingExecutor explaining(db);
+  plan::RunKeyLookups(explaining, identity, session);
+  sqlite3_close(db);
+  EXPECT_TRUE(explaining.scans.empty()) << ::testing::PrintToString(explaining.scans);
 }
 
 TEST(SqliteStore, FailedRegistrationsLeaveNoRowsBehind) {

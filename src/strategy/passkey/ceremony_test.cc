@@ -29,7 +29,8 @@ class FakeIdentities final : public identity::IdentityStore {
     return it == owners.end() ? std::optional<identity::Identity>()
                               : std::optional<identity::Identity>(it->second);
   }
-  Result<std::optional<identity::Identity>> FindByAddress(std::string_view) override {
+  Result<std::optional<identity::Identity>> FindByAddress(std::string_view,
+                                                          std::string_view) override {
     return std::optional<identity::Identity>();
   }
   Status UpdateCredentialConfig(std::string_view, std::string_view, const Json&) override {

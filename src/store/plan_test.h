@@ -1,0 +1,43 @@
+#pragma once
+// The lookups a request makes by a key (an identity, its identifier or address, a session, a
+// flow), for the backends' plan tests: each backend wraps its connection in an executor that
+// asks the database how it would run every statement it is given, then runs it. A lookup that
+// scans a table costs time in proportion to every identity ever registered (a sign-in read all
+// identities' identifiers until SQLite's migration 15).
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/contract_test.h"
+#include "store/records.h"
+
+namespace atrium::store::plan {
+
+// Runs every key lookup for `identity`, which the database holds with `session`. The lookups
+// must find them, so that the statements each runs after its first one are explained too.
+inline void RunKeyLookups(Executor& db, const identity::Identity& identity,
+                          const session::Session& session) {
+  const std::string& email = identity.verifiable_addresses.at(0).value;
+  auto found = LoadIdentity(db, identity.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->credentials.at("password").identifiers, std::vector<std::string>{email});
+  found = LoadIdentityByIdentifier(db, "password", email);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  found = LoadIdentityByAddress(db, "email", email);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  for (const ConflictingValue& c : {ConflictingValue{"identifier", "password", email},
+                                    ConflictingValue{"address", "email", email}}) {
+    const auto details = ConflictDetails(db, c);
+    ASSERT_TRUE(details.ok());
+    EXPECT_EQ(details->at("credential_types"), Json::array({"password"}));
+  }
+  const auto by_token = LoadSessionByTokenDigest(db, session.token_digest);
+  ASSERT_TRUE(by_token.ok() && by_token->has_value());
+  const auto by_id = LoadSession(db, session.id);
+  ASSERT_TRUE(by_id.ok() && by_id->has_value());
+  ASSERT_TRUE(LoadFlow(db, NewUuid()).ok());
+}
+
+}  // namespace atrium::store::plan
