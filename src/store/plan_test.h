@@ -1,9 +1,9 @@
 #pragma once
 // The lookups a request makes by a key (an identity, its identifier or address, a session, a
-// flow), for the backends' plan tests: each backend wraps its connection in an executor that
-// asks the database how it would run every statement it is given, then runs it. A lookup that
-// scans a table costs time in proportion to every identity ever registered (a sign-in read all
-// identities' identifiers until SQLite's migration 15).
+// flow, a code, a message), for the backends' plan tests: each backend wraps its connection in an
+// executor that asks the database how it would run every statement it is given, then runs it. A
+// lookup that scans a table costs time in proportion to every identity ever registered (a sign-in
+// read all identities' identifiers until SQLite's migration 15).
 
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "store/contract_test.h"
+#include "store/outbox_rows.h"
 #include "store/records.h"
 
 namespace atrium::store::plan {
@@ -37,7 +38,27 @@ inline void RunKeyLookups(Executor& db, const identity::Identity& identity,
   ASSERT_TRUE(by_token.ok() && by_token->has_value());
   const auto by_id = LoadSession(db, session.id);
   ASSERT_TRUE(by_id.ok() && by_id->has_value());
-  ASSERT_TRUE(LoadFlow(db, NewUuid()).ok());
+  const auto sessions = ListSessionsOfIdentityRows(db, identity.id, "", session::ActiveFilter::kAny,
+                                                   session.issued_at, 0, 10);
+  ASSERT_TRUE(sessions.ok());
+  EXPECT_EQ(sessions->sessions.size(), 1u);
+  const auto address = LoadVerifiableAddress(db, "email", email);
+  ASSERT_TRUE(address.ok() && address->has_value());
+  const auto owner = OwnerOfVerifiableAddressRow(db, identity.verifiable_addresses.at(0).id);
+  ASSERT_TRUE(owner.ok() && *owner == identity.id);
+  // Keys nothing holds here: their first statement is explained all the same.
+  const std::string unknown = NewUuid();
+  EXPECT_TRUE(LoadFlow(db, unknown).ok());
+  EXPECT_TRUE(LoadFlowAnswer(db, unknown).ok());
+  EXPECT_TRUE(LoadLoginFlow(db, unknown).ok());
+  EXPECT_TRUE(LoadVerificationFlow(db, unknown).ok());
+  EXPECT_TRUE(LoadError(db, unknown).ok());
+  EXPECT_TRUE(LoadTokenExchangeOfFlow(db, unknown).ok());
+  EXPECT_TRUE(LoadAttempts(db, unknown).ok());
+  EXPECT_TRUE(LoadActiveCodes(db, unknown, otp::Purpose::kLogin).ok());
+  EXPECT_TRUE(CountCodesToAddressRows(db, email, session.issued_at).ok());
+  EXPECT_TRUE(CountCodesOfFlowRows(db, unknown, session.issued_at).ok());
+  EXPECT_TRUE(LoadMessage(db, unknown).ok());
 }
 
 }  // namespace atrium::store::plan

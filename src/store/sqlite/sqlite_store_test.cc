@@ -326,12 +326,18 @@ class ExplainingExecutor final : public Executor {
     sqlite3_stmt* stmt = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
+      // "SCAN <table>" reads a table whole; "SCAN <alias>" of a subquery reads its result.
       const std::string step = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
-      if (step.starts_with("SCAN ")) {
+      if (step.starts_with("SCAN ") && IsTable(step.substr(5, step.find(' ', 5) - 5))) {
         scans.push_back(step + " in: " + sql);
       }
     }
     sqlite3_finalize(stmt);
+  }
+
+  bool IsTable(const std::string& name) {
+    auto rows = Run("SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", {name});
+    return rows.ok() && !rows->empty();
   }
 
   Result<std::vector<Row>> Run(const char* sql, const Params& params) {
