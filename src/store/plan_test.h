@@ -61,4 +61,15 @@ inline void RunKeyLookups(Executor& db, const identity::Identity& identity,
   EXPECT_TRUE(LoadMessage(db, unknown).ok());
 }
 
+// Runs the sweeper's deletes with a cutoff before anything the database holds: they delete
+// nothing, but find their candidates as a sweep does.
+inline void RunSweeps(Executor& db) {
+  for (const StaleKind kind :
+       {StaleKind::kFlows, StaleKind::kSessions, StaleKind::kErrors, StaleKind::kLoginAttempts}) {
+    const auto deleted = DeleteStaleRows(db, kind, contract::T(0), 100);
+    ASSERT_TRUE(deleted.ok());
+    EXPECT_EQ(*deleted, 0);
+  }
+}
+
 }  // namespace atrium::store::plan

@@ -431,6 +431,10 @@ DROP INDEX identity_credentials_identity;
 DROP INDEX identity_verifiable_addresses_value;
 DROP INDEX identity_recovery_addresses_value;
 )sql"},
+      // See the SQLite migration 16.
+      {16, "stale errors by creation time", R"sql(
+CREATE INDEX selfservice_errors_created ON selfservice_errors(created_at);
+)sql"},
   };
   return migrations;
 }

@@ -128,26 +128,31 @@ class ExplainingExecutor final : public Executor {
   }
 
   Result<std::vector<Row>> Query(const char* sql, const Params& params) override {
-    auto explained = Run(std::string("EXPLAIN ") + sql, params);
-    if (!explained.ok()) {
-      return std::move(explained).error();
-    }
-    for (const Row& line : *explained) {
-      if (line.at(0)->find("Seq Scan") != std::string::npos) {
-        scans.push_back(*line.at(0) + " in: " + sql);
-      }
-    }
+    ATRIUM_RETURN_IF_ERROR(Explain(sql, params));
     return Run(sql, params);
   }
   Result<int64_t> Execute(const char* sql, const Params& params) override {
-    ATRIUM_RETURN_IF_ERROR(Query(sql, params));
-    return int64_t{0};
+    ATRIUM_RETURN_IF_ERROR(Explain(sql, params));
+    int64_t changed = 0;
+    ATRIUM_RETURN_IF_ERROR(Run(sql, params, &changed));
+    return changed;
   }
 
   std::vector<std::string> scans;
 
  private:
-  Result<std::vector<Row>> Run(const std::string& sql, const Params& params) {
+  Status Explain(const char* sql, const Params& params) {
+    ATRIUM_ASSIGN_OR_RETURN(const auto lines, Run(std::string("EXPLAIN ") + sql, params));
+    for (const Row& line : lines) {
+      if (line.at(0)->find("Seq Scan") != std::string::npos) {
+        scans.push_back(*line.at(0) + " in: " + sql);
+      }
+    }
+    return OkStatus();
+  }
+
+  Result<std::vector<Row>> Run(const std::string& sql, const Params& params,
+                               int64_t* changed = nullptr) {
     std::vector<const char*> values;
     for (const auto& v : params) {
       values.push_back(v ? v->c_str() : nullptr);
@@ -157,6 +162,9 @@ class ExplainingExecutor final : public Executor {
     if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
       PQclear(r);
       return Error::Unavailable(PQerrorMessage(c_));
+    }
+    if (changed != nullptr) {
+      *changed = std::atoll(PQcmdTuples(r));
     }
     std::vector<Row> rows;
     for (int i = 0; i < PQntuples(r); ++i) {
@@ -172,9 +180,9 @@ class ExplainingExecutor final : public Executor {
   PGconn* c_;
 };
 
-// Every lookup by a key is served by an index (plan_test.h), also after migration 15 dropped
-// the indexes that no lookup read.
-TEST(PgStore, KeyLookupsReadNoWholeTable) {
+// Every lookup by a key and every sweep is served by an index (plan_test.h), also after
+// migration 15 dropped the indexes that no lookup read.
+TEST(PgStore, LookupsAndSweepsReadNoWholeTable) {
   if (Dsn() == nullptr) {
     GTEST_SKIP() << "ATRIUM_TEST_PG_DSN is not set";
   }
@@ -189,6 +197,7 @@ TEST(PgStore, KeyLookupsReadNoWholeTable) {
   ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
   ExplainingExecutor explaining(c);
   plan::RunKeyLookups(explaining, identity, session);
+  plan::RunSweeps(explaining);
   PQfinish(c);
   EXPECT_TRUE(explaining.scans.empty()) << ::testing::PrintToString(explaining.scans);
 }

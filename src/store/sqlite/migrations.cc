@@ -236,6 +236,10 @@ ALTER TABLE selfservice_registration_flows ADD COLUMN answer TEXT;
 CREATE INDEX identity_credential_identifiers_identity ON identity_credential_identifiers(identity_id);
 DROP INDEX identity_credentials_identity;
 )sql"},
+      // The sweeper finds stale errors by an index, as it finds everything else it deletes.
+      {16, "stale errors by creation time", R"sql(
+CREATE INDEX selfservice_errors_created ON selfservice_errors(created_at);
+)sql"},
   };
   return migrations;
 }

@@ -366,10 +366,10 @@ class ExplainingExecutor final : public Executor {
   sqlite3* db_;
 };
 
-// Every lookup by a key is served by an index (plan_test.h): until migration 15, loading an
-// identity read every identity's credential identifiers, and a duplicate address's conflict
-// details read every address.
-TEST(SqliteStore, KeyLookupsReadNoWholeTable) {
+// Every lookup by a key and every sweep is served by an index (plan_test.h): until migration 15,
+// loading an identity read every identity's credential identifiers, and a duplicate address's
+// conflict details read every address; until migration 16, sweeps read all sessions and errors.
+TEST(SqliteStore, LookupsAndSweepsReadNoWholeTable) {
   const std::string path = TempDb();
   auto s = SqliteStore::Open("sqlite://" + path, 1);
   ASSERT_TRUE(s.ok());
@@ -378,9 +378,10 @@ TEST(SqliteStore, KeyLookupsReadNoWholeTable) {
   const auto session = contract::NewSession(identity);
   ASSERT_TRUE((*s)->CreateIdentityWithSession(identity, session).ok());
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
   ExplainingExecutor explaining(db);
   plan::RunKeyLookups(explaining, identity, session);
+  plan::RunSweeps(explaining);
   sqlite3_close(db);
   EXPECT_TRUE(explaining.scans.empty()) << ::testing::PrintToString(explaining.scans);
 }
