@@ -220,12 +220,8 @@ constexpr const char* kDeleteStaleFlows[] = {
     // Session token exchanges live as long as their flow (never taken, or taken late).
     "DELETE FROM session_token_exchanges WHERE id IN (SELECT id FROM session_token_exchanges "
     "WHERE expires_at < $1 LIMIT $2)"};
-// A session expires after it was issued, so `issued_at < $1` excludes no stale session: it is
-// there for the sessions_issued_at index to find the candidates (without it, every sweep read
-// the whole table).
 constexpr const char* kDeleteStaleSessions =
-    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE issued_at < $1 AND "
-    "expires_at < $1 LIMIT $2)";
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)";
 constexpr const char* kDeleteStaleAttempts =
     "DELETE FROM login_attempts WHERE attempt_key IN (SELECT attempt_key FROM login_attempts "
     "WHERE expires_at < $1 LIMIT $2)";

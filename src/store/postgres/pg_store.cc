@@ -432,7 +432,8 @@ DROP INDEX identity_verifiable_addresses_value;
 DROP INDEX identity_recovery_addresses_value;
 )sql"},
       // See the SQLite migration 16.
-      {16, "stale errors by creation time", R"sql(
+      {16, "stale sessions and errors by time", R"sql(
+CREATE INDEX sessions_expires ON sessions(expires_at);
 CREATE INDEX selfservice_errors_created ON selfservice_errors(created_at);
 )sql"},
   };

@@ -236,8 +236,11 @@ ALTER TABLE selfservice_registration_flows ADD COLUMN answer TEXT;
 CREATE INDEX identity_credential_identifiers_identity ON identity_credential_identifiers(identity_id);
 DROP INDEX identity_credentials_identity;
 )sql"},
-      // The sweeper finds stale errors by an index, as it finds everything else it deletes.
-      {16, "stale errors by creation time", R"sql(
+      // The sweeper finds stale sessions and errors by an index, as it finds everything else it
+      // deletes: each sweep read both tables whole, inside the write lock. A new session expires
+      // after the ones before it, so the expiry index grows at its right edge.
+      {16, "stale sessions and errors by time", R"sql(
+CREATE INDEX sessions_expires ON sessions(expires_at);
 CREATE INDEX selfservice_errors_created ON selfservice_errors(created_at);
 )sql"},
   };

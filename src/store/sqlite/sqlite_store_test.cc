@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -321,23 +322,39 @@ class ExplainingExecutor final : public Executor {
   std::vector<std::string> scans;
 
  private:
+  // "SCAN x" reads x whole, unless x names a subquery's result (a CO-ROUTINE or MATERIALIZE
+  // step of the same plan); an AUTOMATIC index is built by reading a table whole. SQLite before
+  // 3.36 wrote "SCAN TABLE x".
   void Explain(const char* sql) {
     const std::string explain = std::string("EXPLAIN QUERY PLAN ") + sql;
     sqlite3_stmt* stmt = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::vector<std::string> steps;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-      // "SCAN <table>" reads a table whole; "SCAN <alias>" of a subquery reads its result.
-      const std::string step = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
-      if (step.starts_with("SCAN ") && IsTable(step.substr(5, step.find(' ', 5) - 5))) {
-        scans.push_back(step + " in: " + sql);
-      }
+      steps.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)));
     }
     sqlite3_finalize(stmt);
-  }
-
-  bool IsTable(const std::string& name) {
-    auto rows = Run("SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1", {name});
-    return rows.ok() && !rows->empty();
+    std::set<std::string> results;
+    for (const std::string& step : steps) {
+      for (const char* label : {"CO-ROUTINE ", "MATERIALIZE "}) {
+        if (step.starts_with(label)) {
+          results.insert(step.substr(std::string_view(label).size()));
+        }
+      }
+    }
+    for (std::string step : steps) {
+      if (step.find("AUTOMATIC") != std::string::npos) {
+        scans.push_back(step + " in: " + sql);
+        continue;
+      }
+      if (!step.starts_with("SCAN ") || step == "SCAN CONSTANT ROW") {
+        continue;
+      }
+      step.erase(0, step.starts_with("SCAN TABLE ") ? 11 : 5);
+      if (!results.contains(step.substr(0, step.find(' ')))) {
+        scans.push_back("SCAN " + step + " in: " + sql);
+      }
+    }
   }
 
   Result<std::vector<Row>> Run(const char* sql, const Params& params) {
