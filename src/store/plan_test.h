@@ -72,4 +72,17 @@ inline void RunSweeps(Executor& db) {
   }
 }
 
+// The whole plan test of a backend: registers one identity with a session through `store`, then
+// runs every lookup and sweep through `explaining`, which sees the same database; its `scans`
+// must stay empty.
+template <typename ExplainingExecutor>
+void CheckLookupsAndSweeps(registration::RegistrationStore& store, ExplainingExecutor& explaining) {
+  const auto identity = contract::NewIdentity(contract::Unique("ann"));
+  const auto session = contract::NewSession(identity);
+  ASSERT_TRUE(store.CreateIdentityWithSession(identity, session).ok());
+  RunKeyLookups(explaining, identity, session);
+  RunSweeps(explaining);
+  EXPECT_TRUE(explaining.scans.empty()) << ::testing::PrintToString(explaining.scans);
+}
+
 }  // namespace atrium::store::plan
